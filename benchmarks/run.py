@@ -1,0 +1,80 @@
+"""`make bench`: measured figures, printed as a table (not a timed test).
+
+queue: a real `coremon serve` on SQLite; 500 enqueues over HTTP (latency p50/p95), then the
+time the worker takes to run them all with an executor that does nothing (throughput).
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from tests.support.server import ServerProcess
+
+from core_monitor.store import commands as command_store
+from core_monitor.store.db import Database
+
+COMPOSE = "services:\n  web:\n    image: busybox:1\n"
+
+
+def bench_queue(n: int = 500) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'coremon.db'}"
+        server = ServerProcess(
+            url, Path(tmp) / "server.log", COREMON_QUEUE_ON_FAILURE="continue"
+        ).start()
+        try:
+            with httpx.Client(base_url=server.url, timeout=30) as client:
+                client.post("/api/v1/stacks", json={"name": "bench", "compose": COMPOSE})
+                db = Database(url)
+                with db.write() as s:  # hold the queue behind one command while we enqueue
+                    gate, _ = command_store.enqueue(
+                        s,
+                        type="TEST_SLEEP",
+                        stack_id=None,
+                        payload={"seconds": 3},
+                        requested_by="b",
+                    )
+                latencies = []
+                for _ in range(n):
+                    started = time.perf_counter()
+                    response = client.post("/api/v1/stacks/bench/restart")
+                    latencies.append(time.perf_counter() - started)
+                    assert response.status_code == 202
+                # RESTART has no executor until the engine lands (they fail fast, and the
+                # queue is set to continue); add as many no-op commands
+                with db.write() as s:
+                    for _ in range(n):
+                        command_store.enqueue(
+                            s,
+                            type="TEST_SLEEP",
+                            stack_id=None,
+                            payload={"seconds": 0},
+                            requested_by="b",
+                        )
+                client.post(f"/api/v1/commands/{gate.command_id}/cancel")
+                started = time.perf_counter()
+                while client.get("/api/v1/queue").json()["depth"] > 0:
+                    time.sleep(0.05)
+                elapsed = time.perf_counter() - started
+                db.dispose()
+        finally:
+            server.stop()
+    latencies.sort()
+    print("queue (SQLite, synchronous=FULL, this machine)")
+    print(
+        f"  enqueue over HTTP  p50 {statistics.median(latencies) * 1000:6.1f} ms"
+        f"   p95 {latencies[int(0.95 * len(latencies))] * 1000:6.1f} ms   (n={n})"
+    )
+    print(f"  worker throughput  {2 * n / elapsed:6.0f} commands/s   ({2 * n} commands)")
+
+
+def main() -> None:
+    bench_queue()
+
+
+if __name__ == "__main__":
+    main()

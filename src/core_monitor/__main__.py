@@ -1,0 +1,3 @@
+from core_monitor.cli.main import app
+
+app()

@@ -1,0 +1,77 @@
+"""Exceptions → RFC 9457 problem+json. The only place that knows errors' HTTP shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core_monitor.errors import CoreMonitorError, FieldError, InvalidInput, ValidationFailed
+from core_monitor.log import get_logger
+
+log = get_logger("core_monitor.api")
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _request_errors(exc: RequestValidationError) -> list[FieldError]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body",)]
+        path = ""
+        for part in loc:
+            path += f"[{part}]" if part.isdigit() else (f".{part}" if path else part)
+        errors.append(FieldError(path or "body", str(err.get("msg", "invalid"))))
+    return errors
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ValidationFailed)
+    async def _validation(request: Request, exc: ValidationFailed) -> JSONResponse:
+        return problem(
+            422, exc.title, str(exc), request.url.path, errors=[e.as_dict() for e in exc.errors]
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _request_errors(exc)
+        detail = "; ".join(f"{e.path}: {e.message}" for e in errors[:5])
+        return problem(
+            422, "Validation failed", detail, request.url.path, errors=[e.as_dict() for e in errors]
+        )
+
+    @app.exception_handler(InvalidInput)
+    async def _invalid(request: Request, exc: InvalidInput) -> JSONResponse:
+        return problem(exc.status_code, exc.title, str(exc), request.url.path)
+
+    @app.exception_handler(CoreMonitorError)
+    async def _other(request: Request, exc: CoreMonitorError) -> JSONResponse:
+        return problem(500, "Internal error", str(exc), request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), str(exc.detail), request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", path=request.url.path)
+        return problem(
+            500,
+            "Internal error",
+            "an unexpected error occurred; see the server log",
+            request.url.path,
+        )

@@ -1,0 +1,180 @@
+"""WRITE commands on a stack: each is persisted in the queue and answered 202."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.concurrency import run_in_threadpool
+
+from core_monitor.api.deps import ActorDep, IdempotencyKey, RuntimeDep
+from core_monitor.api.schemas import CommandAccepted, DeleteRequest, DeployRequest
+from core_monitor.domain.commands import CommandType
+
+router = APIRouter(prefix="/stacks", tags=["commands"])
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Queued; follow the Location header"},
+    404: {"description": "No such stack or version"},
+}
+
+
+async def _enqueue(
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    response: Response,
+    type: CommandType,
+    stack_id: str,
+    payload: dict[str, Any],
+    key: str | None,
+) -> CommandAccepted:
+    command, _ = await run_in_threadpool(
+        runtime.commands.enqueue, actor, type, stack_id, payload, key
+    )
+    location = f"/api/v1/commands/{command.command_id}"
+    response.headers["Location"] = location
+    return CommandAccepted(
+        command_id=command.command_id, seq=command.seq, status=command.status, location=location
+    )
+
+
+@router.post(
+    "/{stack_id}/apply/{version}",
+    status_code=202,
+    response_model=CommandAccepted,
+    responses=ACCEPTED,
+    summary="Converge the host to a version",
+)
+async def apply(
+    stack_id: str,
+    version: int,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> CommandAccepted:
+    return await _enqueue(
+        runtime, actor, response, CommandType.APPLY, stack_id, {"version": version}, idempotency_key
+    )
+
+
+@router.post(
+    "/{stack_id}/rollback/{version}",
+    status_code=202,
+    response_model=CommandAccepted,
+    responses=ACCEPTED,
+    summary="Converge back to an earlier version",
+)
+async def rollback(
+    stack_id: str,
+    version: int,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> CommandAccepted:
+    return await _enqueue(
+        runtime,
+        actor,
+        response,
+        CommandType.ROLLBACK,
+        stack_id,
+        {"version": version},
+        idempotency_key,
+    )
+
+
+@router.post(
+    "/{stack_id}/deploy",
+    status_code=202,
+    response_model=CommandAccepted,
+    responses=ACCEPTED,
+    summary="Deploy an artifact into a middleware service",
+)
+async def deploy(
+    stack_id: str,
+    body: DeployRequest,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> CommandAccepted:
+    return await _enqueue(
+        runtime,
+        actor,
+        response,
+        CommandType.DEPLOY,
+        stack_id,
+        body.model_dump(exclude_none=True),
+        idempotency_key,
+    )
+
+
+@router.post(
+    "/{stack_id}/delete",
+    status_code=202,
+    response_model=CommandAccepted,
+    responses=ACCEPTED,
+    summary="Remove the stack's containers and networks",
+)
+async def delete(
+    stack_id: str,
+    runtime: RuntimeDep,
+    actor: ActorDep,
+    response: Response,
+    body: DeleteRequest | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> CommandAccepted:
+    payload = (body or DeleteRequest()).model_dump()
+    return await _enqueue(
+        runtime, actor, response, CommandType.DELETE, stack_id, payload, idempotency_key
+    )
+
+
+def _runtime_action(action: CommandType) -> None:
+    verb = action.lower()
+
+    async def whole_stack(
+        stack_id: str,
+        runtime: RuntimeDep,
+        actor: ActorDep,
+        response: Response,
+        idempotency_key: IdempotencyKey = None,
+    ) -> CommandAccepted:
+        return await _enqueue(runtime, actor, response, action, stack_id, {}, idempotency_key)
+
+    async def one_service(
+        stack_id: str,
+        service: str,
+        runtime: RuntimeDep,
+        actor: ActorDep,
+        response: Response,
+        idempotency_key: IdempotencyKey = None,
+    ) -> CommandAccepted:
+        return await _enqueue(
+            runtime, actor, response, action, stack_id, {"service": service}, idempotency_key
+        )
+
+    router.add_api_route(
+        f"/{{stack_id}}/{verb}",
+        whole_stack,
+        methods=["POST"],
+        status_code=202,
+        response_model=CommandAccepted,
+        responses=ACCEPTED,
+        summary=f"{verb.capitalize()} every service",
+        name=f"{verb}_stack",
+    )
+    router.add_api_route(
+        f"/{{stack_id}}/services/{{service}}/{verb}",
+        one_service,
+        methods=["POST"],
+        status_code=202,
+        response_model=CommandAccepted,
+        responses=ACCEPTED,
+        summary=f"{verb.capitalize()} one service",
+        name=f"{verb}_service",
+    )
+
+
+for _action in (CommandType.START, CommandType.STOP, CommandType.RESTART):
+    _runtime_action(_action)

@@ -1,0 +1,154 @@
+"""Commands: read, follow their logs, and the operator's verbs (cancel, retry, dismiss)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from core_monitor.api.deps import ActorDep, PagingDep, RuntimeDep
+from core_monitor.api.schemas import CommandOut, DismissRequest, LogLineOut, Page, QueueOut
+from core_monitor.domain.commands import CommandLogLine, CommandStatus
+from core_monitor.store import commands as command_store
+from core_monitor.store import queue as queue_store
+from core_monitor.store import stacks as stack_store
+
+router = APIRouter(tags=["commands"])
+FINISHED = {CommandStatus.DONE, CommandStatus.CANCELLED, CommandStatus.FAILED}
+POLL_SECONDS = 0.2
+
+
+@router.get("/commands", response_model=Page[CommandOut], summary="Commands, newest first")
+def list_commands(
+    runtime: RuntimeDep,
+    paging: PagingDep,
+    stack_id: Annotated[str | None, Query(max_length=63)] = None,
+    status: CommandStatus | None = None,
+    type: Annotated[str | None, Query(max_length=32)] = None,
+) -> Page[CommandOut]:
+    with runtime.db.read() as session:
+        if stack_id:
+            stack_id = stack_store.get_stack(session, stack_id, include_deleted=True).stack_id
+        items, total = command_store.list_commands(
+            session,
+            stack_id=stack_id,
+            status=status,
+            type=type,
+            limit=paging.limit,
+            offset=paging.offset,
+        )
+    return Page(
+        items=[CommandOut.of(c) for c in items],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
+
+
+@router.get("/commands/{command_id}", response_model=CommandOut)
+def get_command(command_id: str, runtime: RuntimeDep) -> CommandOut:
+    with runtime.db.read() as session:
+        return CommandOut.of(command_store.get(session, command_id))
+
+
+@router.get(
+    "/commands/{command_id}/logs",
+    response_model=list[LogLineOut],
+    summary="A command's log lines; ?follow=1 streams them (SSE) until it finishes",
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def command_logs(
+    command_id: str,
+    runtime: RuntimeDep,
+    follow: bool = False,
+    after: Annotated[int, Query(ge=0)] = 0,
+    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+) -> list[LogLineOut] | StreamingResponse:
+    def read(after_id: int) -> tuple[list[CommandLogLine], CommandStatus]:
+        with runtime.db.read() as session:
+            status = command_store.get(session, command_id).status
+            return command_store.logs_after(session, command_id, after_id), status
+
+    lines, _ = await run_in_threadpool(read, after)
+    if not follow:
+        return [LogLineOut.model_validate(line.model_dump()) for line in lines]
+    start = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+    return StreamingResponse(
+        _follow(read, start, runtime.settings.max_stream_seconds),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+LogReader = Callable[[int], tuple[list[CommandLogLine], CommandStatus]]
+
+
+async def _follow(reader: LogReader, after_id: int, max_seconds: float) -> AsyncIterator[str]:
+    deadline = time.monotonic() + max_seconds
+    last_beat = time.monotonic()
+    while time.monotonic() < deadline:
+        lines, status = await run_in_threadpool(reader, after_id)
+        for line in lines:
+            after_id = line.id
+            yield f"id: {line.id}\nevent: log\ndata: {line.model_dump_json()}\n\n"
+        if not lines and status in FINISHED:
+            yield f"event: end\ndata: {json.dumps({'status': str(status)})}\n\n"
+            return
+        if time.monotonic() - last_beat > 15:
+            last_beat = time.monotonic()
+            yield ": keep-alive\n\n"
+        await asyncio.sleep(POLL_SECONDS)
+    yield 'event: timeout\ndata: {"reason": "stream duration limit reached; reconnect"}\n\n'
+
+
+@router.post(
+    "/commands/{command_id}/cancel",
+    response_model=CommandOut,
+    responses={409: {"description": "Not PENDING or RUNNING"}},
+)
+async def cancel(command_id: str, runtime: RuntimeDep, actor: ActorDep) -> CommandOut:
+    return CommandOut.of(await run_in_threadpool(runtime.commands.cancel, actor, command_id))
+
+
+@router.post(
+    "/commands/{command_id}/retry",
+    response_model=CommandOut,
+    responses={409: {"description": "Not FAILED"}},
+)
+async def retry(command_id: str, runtime: RuntimeDep, actor: ActorDep) -> CommandOut:
+    return CommandOut.of(await run_in_threadpool(runtime.commands.retry, actor, command_id))
+
+
+@router.post(
+    "/commands/{command_id}/dismiss",
+    response_model=CommandOut,
+    responses={409: {"description": "Not FAILED"}},
+)
+async def dismiss(
+    command_id: str, body: DismissRequest, runtime: RuntimeDep, actor: ActorDep
+) -> CommandOut:
+    return CommandOut.of(
+        await run_in_threadpool(runtime.commands.dismiss, actor, command_id, body.reason)
+    )
+
+
+@router.get("/queue", response_model=QueueOut, summary="Head, depth, and why it is halted")
+def queue_state(runtime: RuntimeDep) -> QueueOut:
+    with runtime.db.read() as session:
+        state = queue_store.state(
+            session, halt_on_failure=runtime.settings.queue_on_failure == "halt"
+        )
+    return QueueOut(
+        halted=state.halted,
+        halted_reason=state.halted_reason,
+        depth=state.depth,
+        on_failure=state.on_failure,
+        head=CommandOut.of(state.head) if state.head else None,
+        running=CommandOut.of(state.running) if state.running else None,
+    )

@@ -1,0 +1,45 @@
+"""Everything a running server holds: settings, database, worker, services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core_monitor.queue.executors import ExecutorRegistry, load_plugins
+from core_monitor.queue.worker import WakeUp, Worker
+from core_monitor.services.commands import CommandService
+from core_monitor.settings import Settings
+from core_monitor.store.db import Database
+from core_monitor.store.migrate import upgrade
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    wakeup: WakeUp
+    registry: ExecutorRegistry
+    commands: CommandService
+    worker: Worker | None = field(default=None)
+
+    @classmethod
+    def build(cls, settings: Settings, registry: ExecutorRegistry | None = None) -> Runtime:
+        db = Database(settings.resolved_database_url)
+        upgrade(db)
+        registry = registry or default_registry(settings)
+        wakeup = WakeUp()
+        return cls(settings, db, wakeup, registry, CommandService(db, wakeup))
+
+    def start_worker(self) -> None:
+        self.worker = Worker(self.db, self.settings, self.registry, self.wakeup)
+        self.worker.start()
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        self.db.dispose()
+
+
+def default_registry(settings: Settings) -> ExecutorRegistry:
+    registry = ExecutorRegistry()
+    load_plugins(registry, settings.executor_module_list)
+    return registry

@@ -1,0 +1,214 @@
+"""Request and response bodies. Inputs forbid unknown fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core_monitor.compose import MAX_COMPOSE_BYTES
+from core_monitor.domain.commands import Command, CommandStatus
+from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
+
+T = TypeVar("T")
+
+EXAMPLE_COMPOSE = "services:\n  web:\n    image: nginx:1.27\n    ports: ['127.0.0.1:8081:80']\n"
+VariableIn = str | Variable
+VARIABLE_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class StrictInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateStackRequest(StrictInput):
+    name: str = Field(
+        min_length=1,
+        max_length=63,
+        examples=["shop"],
+        description="Compose project name rules: lowercase letters, digits, - and _.",
+    )
+    compose: str = Field(
+        min_length=1,
+        max_length=MAX_COMPOSE_BYTES,
+        examples=[EXAMPLE_COMPOSE],
+        description="Compose file, YAML or JSON.",
+    )
+    variables: dict[str, VariableIn] = Field(
+        default_factory=dict,
+        max_length=1000,
+        description="Interpolation variables: a string, or {value, secret}.",
+        examples=[{"TAG": "1.27", "DB_PASSWORD": {"value": "s3cret", "secret": True}}],
+    )
+    comment: str = Field("", max_length=2000)
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "shop", "compose": EXAMPLE_COMPOSE, "comment": "first cut"}]
+        },
+    )
+
+
+class CreateVersionRequest(StrictInput):
+    compose: str = Field(min_length=1, max_length=MAX_COMPOSE_BYTES, examples=[EXAMPLE_COMPOSE])
+    variables: dict[str, VariableIn] = Field(default_factory=dict, max_length=1000)
+    comment: str = Field("", max_length=2000)
+    parent_version: int | None = Field(
+        None, ge=1, description="The version this edit starts from; stale → 409."
+    )
+
+
+class DeleteRequest(StrictInput):
+    remove_volumes: bool = Field(False, description="Also remove the stack's named volumes.")
+
+
+class DeployRequest(StrictInput):
+    service: str = Field(min_length=1, max_length=200, description="Middleware service.")
+    artifact: str = Field(min_length=1, max_length=1000, description="Artifact reference.")
+    context_path: str | None = Field(None, max_length=200)
+
+
+class DismissRequest(StrictInput):
+    reason: str = Field(min_length=1, max_length=1000, examples=["fixed by hand"])
+
+
+class StackOut(BaseModel):
+    stack_id: str
+    name: str
+    current_version: int | None
+    desired_version: int | None
+    latest_version: int
+    status: StackStatus
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, stack: Stack) -> StackOut:
+        return cls.model_validate(stack.model_dump())
+
+
+class StackCreated(StackOut):
+    version: int
+
+
+class VariableOut(BaseModel):
+    value: str
+    secret: bool
+
+
+class VersionSummary(BaseModel):
+    stack_id: str
+    version: int
+    parent_version: int | None
+    author: str
+    comment: str
+    created_at: datetime
+    content_hash: str
+    services: list[str]
+    status: dict[str, Any]
+
+    @classmethod
+    def of(cls, v: StackVersion) -> VersionSummary:
+        return cls(
+            stack_id=v.stack_id,
+            version=v.version,
+            parent_version=v.parent_version,
+            author=v.author,
+            comment=v.comment,
+            created_at=v.created_at,
+            content_hash=v.content_hash,
+            services=sorted(v.definition.get("services", {})),
+            status={
+                "desired": v.runtime.desired,
+                "actual": v.runtime.actual,
+                "last_updated": v.runtime.last_updated,
+            },
+        )
+
+
+class VersionOut(VersionSummary):
+    compose: str
+    definition: dict[str, Any]
+    variables: dict[str, VariableOut]
+    runtime: dict[str, Any]
+
+    @classmethod
+    def of(cls, v: StackVersion) -> VersionOut:
+        summary = VersionSummary.of(v)
+        return cls(
+            **summary.model_dump(),
+            compose=v.compose_text,
+            definition=v.definition,
+            # secrets never leave the server
+            variables={
+                k: VariableOut(value="***" if var.secret else var.value, secret=var.secret)
+                for k, var in v.variables.items()
+            },
+            runtime=v.runtime.mapping,
+        )
+
+
+class CommandOut(BaseModel):
+    command_id: str
+    seq: int
+    stack_id: str | None
+    type: str
+    payload: dict[str, Any]
+    status: CommandStatus
+    attempts: int
+    requested_by: str
+    cancel_requested: bool
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, c: Command) -> CommandOut:
+        return cls.model_validate(c.model_dump())
+
+
+class CommandAccepted(BaseModel):
+    command_id: str
+    seq: int
+    status: CommandStatus
+    location: str
+
+
+class LogLineOut(BaseModel):
+    id: int
+    time: datetime
+    level: str
+    message: str
+    attempt: int
+    fields: dict[str, Any]
+
+
+class QueueOut(BaseModel):
+    halted: bool
+    halted_reason: str | None
+    depth: int = Field(description="PENDING commands.")
+    on_failure: str
+    head: CommandOut | None
+    running: CommandOut | None
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+def to_variables(raw: dict[str, VariableIn]) -> dict[str, Variable]:
+    import re
+
+    from core_monitor.errors import FieldError, ValidationFailed
+
+    bad = [k for k in raw if not re.match(VARIABLE_NAME, k)]
+    if bad:
+        raise ValidationFailed([FieldError(f"variables.{k}", "invalid variable name") for k in bad])
+    return {k: v if isinstance(v, Variable) else Variable(value=v) for k, v in raw.items()}

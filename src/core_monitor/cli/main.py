@@ -1,0 +1,110 @@
+"""`coremon`: serve the API and worker, run the worker alone, migrate the database."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from core_monitor.errors import ConfigurationError
+from core_monitor.settings import Settings, load_settings
+
+
+def _environment_help() -> str:
+    lines = ["Configuration (environment variables):\n\n"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        lines.append(f"COREMON_{name.upper()}  {field.description or ''} [default: {default}]\n\n")
+    return "".join(lines)
+
+
+app = typer.Typer(
+    help="Core Monitor: a self-hosted Docker stack orchestrator.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ConfigurationError as exc:
+        typer.echo(f"coremon: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command(epilog=_environment_help())
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (COREMON_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (COREMON_PORT).")] = None,
+    worker: Annotated[
+        bool | None, typer.Option("--worker/--no-worker", help="Run the queue worker too.")
+    ] = None,
+) -> None:
+    """Migrate the database, then serve the REST API (and the queue worker)."""
+    import uvicorn
+
+    from core_monitor.api.app import create_app
+    from core_monitor.api.runtime import Runtime
+    from core_monitor.log import configure_logging, get_logger
+
+    settings = _settings(host=host, port=port, worker=worker)
+    configure_logging(settings)
+    try:
+        runtime = Runtime.build(settings)
+    except ConfigurationError as exc:
+        typer.echo(f"coremon: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except Exception as exc:
+        typer.echo(f"coremon: cannot open the database: {exc}", err=True)
+        raise typer.Exit(2) from None
+    get_logger("core_monitor").info(
+        "starting",
+        host=settings.host,
+        port=settings.port,
+        worker=settings.worker,
+        database=runtime.db.engine.url.render_as_string(hide_password=True),
+    )
+    uvicorn.run(
+        create_app(runtime),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+@app.command(name="worker", epilog=_environment_help())
+def run_worker() -> None:
+    """Run only the queue worker (another process serves the API)."""
+    import signal
+    import threading
+
+    from core_monitor.api.runtime import Runtime
+    from core_monitor.log import configure_logging
+
+    settings = _settings()
+    configure_logging(settings)
+    runtime = Runtime.build(settings)
+    runtime.start_worker()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    runtime.close()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (serve does this on start)."""
+    from core_monitor.store.db import Database
+    from core_monitor.store.migrate import upgrade
+
+    settings = _settings()
+    upgrade(Database(settings.resolved_database_url))
+    typer.echo("database is up to date")
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

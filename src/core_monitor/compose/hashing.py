@@ -1,0 +1,31 @@
+"""Content hashes: the version's, and each service's configuration hash.
+
+The service hash leaves out what Compose leaves out of its own (replicas, depends_on,
+profiles, pull_policy), so scaling or reordering does not recreate containers. The image
+is hashed by reference; the engine also compares the image ID separately.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from core_monitor.domain.compose import ComposeProject
+
+EXCLUDED_FROM_SERVICE_HASH = frozenset({"replicas", "depends_on", "profiles", "pull_policy"})
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(project: ComposeProject) -> str:
+    return hashlib.sha256(canonical_json(project.model_dump(mode="json")).encode()).hexdigest()
+
+
+def service_config_hash(project: ComposeProject, service_name: str) -> str:
+    config = project.services[service_name].model_dump(mode="json")
+    for key in EXCLUDED_FROM_SERVICE_HASH:
+        config.pop(key, None)
+    return hashlib.sha256(canonical_json(config).encode()).hexdigest()

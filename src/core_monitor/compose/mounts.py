@@ -1,0 +1,125 @@
+"""Volumes of a service: short ("data:/data:ro", "/host:/ctr") and long syntax."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core_monitor.compose.fields import Invalid, Reader
+
+LONG_KEYS = {"type", "source", "target", "read_only", "bind", "volume", "tmpfs", "consistency"}
+SHORT_MODES = {"ro", "rw", "z", "Z", "cached", "delegated", "consistent", "nocopy"}
+PROPAGATIONS = {"rprivate", "private", "rshared", "shared", "rslave", "slave"}
+
+
+def read_volumes(reader: Reader, value: Any, path: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise reader.fail(path, "must be a list")
+    mounts = []
+    for i, item in enumerate(value):
+        item_path = f"{path}[{i}]"
+        try:
+            if isinstance(item, dict):
+                mount = _long(reader, item, item_path)
+            else:
+                mount = _short(reader, reader.string(item, item_path), item_path)
+            _check_source(reader, mount, item_path)
+            mounts.append(mount)
+        except Invalid:
+            continue
+    return mounts
+
+
+def _short(reader: Reader, text: str, path: str) -> dict[str, Any]:
+    parts = text.split(":")
+    if len(parts) == 1:
+        return {"type": "volume", "target": parts[0]}
+    if len(parts) > 3 or not parts[0] or not parts[1]:
+        raise reader.fail(path, f"invalid volume {text!r}")
+    source, target = parts[0], parts[1]
+    modes = parts[2].split(",") if len(parts) == 3 else []
+    for mode in modes:
+        if mode not in SHORT_MODES:
+            raise reader.fail(path, f"invalid mode {mode!r} in {text!r}")
+    is_bind = source.startswith(("/", ".", "~"))
+    mount: dict[str, Any] = {
+        "type": "bind" if is_bind else "volume",
+        "source": source,
+        "target": target,
+        "read_only": "ro" in modes,
+    }
+    if is_bind:
+        mount["bind_create_host_path"] = True
+    elif "nocopy" in modes:
+        mount["volume_nocopy"] = True
+    return mount
+
+
+def _long(reader: Reader, item: dict[str, Any], path: str) -> dict[str, Any]:
+    reader.only_keys(item, LONG_KEYS, path)
+    kind = reader.string(item.get("type", ""), f"{path}.type")
+    if kind not in ("volume", "bind", "tmpfs"):
+        raise reader.fail(f"{path}.type", "must be volume, bind or tmpfs")
+    if "target" not in item:
+        raise reader.fail(f"{path}.target", "is required")
+    mount: dict[str, Any] = {
+        "type": kind,
+        "target": reader.string(item["target"], f"{path}.target"),
+    }
+    if item.get("source") is not None:
+        mount["source"] = reader.string(item["source"], f"{path}.source")
+    if "read_only" in item:
+        mount["read_only"] = reader.boolean(item["read_only"], f"{path}.read_only")
+    for section, keys in (
+        ("bind", {"propagation", "create_host_path", "selinux"}),
+        ("volume", {"nocopy", "subpath"}),
+        ("tmpfs", {"size", "mode"}),
+    ):
+        if item.get(section) is None:
+            continue
+        options = reader.mapping(item[section], f"{path}.{section}")
+        reader.only_keys(options, keys, f"{path}.{section}")
+        if section != kind:
+            raise reader.fail(f"{path}.{section}", f"does not apply to a {kind} mount")
+        _section(reader, mount, section, options, f"{path}.{section}")
+    if kind == "bind" and "source" not in mount:
+        raise reader.fail(f"{path}.source", "a bind mount needs a source")
+    if kind == "tmpfs" and "source" in mount:
+        raise reader.fail(f"{path}.source", "a tmpfs mount has no source")
+    return mount
+
+
+def _section(
+    reader: Reader, mount: dict[str, Any], section: str, options: dict[str, Any], path: str
+) -> None:
+    if section == "bind":
+        if "propagation" in options:
+            value = reader.string(options["propagation"], f"{path}.propagation")
+            if value not in PROPAGATIONS:
+                raise reader.fail(f"{path}.propagation", f"must be one of {sorted(PROPAGATIONS)}")
+            mount["bind_propagation"] = value
+        if "create_host_path" in options:
+            mount["bind_create_host_path"] = reader.boolean(
+                options["create_host_path"], f"{path}.create_host_path"
+            )
+        if "selinux" in options:
+            raise reader.fail(f"{path}.selinux", "unsupported key")
+    elif section == "volume":
+        if "nocopy" in options:
+            mount["volume_nocopy"] = reader.boolean(options["nocopy"], f"{path}.nocopy")
+        if "subpath" in options:
+            raise reader.fail(f"{path}.subpath", "unsupported key")
+    else:
+        if "size" in options:
+            mount["tmpfs_size"] = reader.size(options["size"], f"{path}.size")
+        if "mode" in options:
+            mount["tmpfs_mode"] = reader.integer(options["mode"], f"{path}.mode", 0, 0o7777)
+
+
+def _check_source(reader: Reader, mount: dict[str, Any], path: str) -> None:
+    target = mount["target"]
+    if not target.startswith("/"):
+        raise reader.fail(path, f"target {target!r} must be an absolute path")
+    source = mount.get("source")
+    if mount["type"] == "bind" and source and not source.startswith("/"):
+        # There is no project directory to resolve against: say so instead of guessing.
+        raise reader.fail(path, f"bind source {source!r} must be an absolute path")

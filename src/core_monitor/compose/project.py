@@ -1,0 +1,158 @@
+"""The whole file: top-level keys, networks, volumes, and the implicit default network."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from core_monitor.compose.fields import Invalid, Reader
+from core_monitor.compose.service import read_service
+
+TOP_LEVEL = {"name", "version", "services", "networks", "volumes"}
+SERVICE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")
+NETWORK_KEYS = {
+    "name",
+    "driver",
+    "driver_opts",
+    "internal",
+    "external",
+    "labels",
+    "attachable",
+    "enable_ipv6",
+    "ipam",
+}
+VOLUME_KEYS = {"name", "driver", "driver_opts", "external", "labels"}
+
+
+def read_project(reader: Reader, data: dict[str, Any], project: str) -> dict[str, Any]:
+    for key in data:
+        if not isinstance(key, str):
+            reader.fail("", f"top-level keys must be strings, got {key!r}")
+        elif key not in TOP_LEVEL and not key.startswith("x-"):
+            hint = " (not supported yet)" if key in ("configs", "secrets", "include") else ""
+            reader.fail(key, f"unsupported key{hint}")
+    services = _services(reader, data.get("services"))
+    networks = _resources(reader, data.get("networks"), "networks", project, NETWORK_KEYS)
+    volumes = _resources(reader, data.get("volumes"), "volumes", project, VOLUME_KEYS)
+    uses_default = any(
+        not s.get("networks") and not s.get("network_mode") for s in services.values()
+    )
+    for service in services.values():
+        if not service.get("networks") and not service.get("network_mode"):
+            service["networks"] = {"default": {}}
+    if uses_default and "default" not in networks:
+        networks["default"] = {"name": f"{project}_default"}
+    return {"name": project, "services": services, "networks": networks, "volumes": volumes}
+
+
+def _services(reader: Reader, raw: Any) -> dict[str, dict[str, Any]]:
+    if raw is None:
+        reader.fail("services", "is required: a mapping of at least one service")
+        return {}
+    try:
+        mapping = reader.mapping(raw, "services")
+    except Invalid:
+        return {}
+    if not mapping:
+        reader.fail("services", "must define at least one service")
+    services = {}
+    for name, config in mapping.items():
+        if not SERVICE_NAME.match(name):
+            reader.fail(
+                f"services.{name}", "invalid service name: use letters, digits, '.', '_' and '-'"
+            )
+            continue
+        service = read_service(reader, config, f"services.{name}")
+        if service is not None:
+            services[name] = service
+    return services
+
+
+def _resources(
+    reader: Reader, raw: Any, kind: str, project: str, allowed: set[str]
+) -> dict[str, dict[str, Any]]:
+    if raw is None:
+        return {}
+    try:
+        mapping = reader.mapping(raw, kind)
+    except Invalid:
+        return {}
+    result = {}
+    for key, config in mapping.items():
+        path = f"{kind}.{key}"
+        try:
+            result[key] = _resource(reader, config or {}, path, key, project, allowed)
+        except Invalid:
+            continue
+    return result
+
+
+def _resource(
+    reader: Reader, raw: Any, path: str, key: str, project: str, allowed: set[str]
+) -> dict[str, Any]:
+    config = reader.mapping(raw, path)
+    reader.only_keys(config, allowed, path)
+    spec: dict[str, Any] = {}
+    external = config.get("external", False)
+    if isinstance(external, dict):  # legacy `external: {name: x}`
+        reader.only_keys(external, {"name"}, f"{path}.external")
+        if "name" in external:
+            spec["name"] = reader.string(external["name"], f"{path}.external.name")
+        external = True
+    spec["external"] = reader.boolean(external, f"{path}.external")
+    if config.get("name") is not None:
+        spec["name"] = reader.string(config["name"], f"{path}.name")
+    if "name" not in spec:
+        spec["name"] = key if spec["external"] else f"{project}_{key}"
+    if config.get("driver") is not None:
+        spec["driver"] = reader.string(config["driver"], f"{path}.driver")
+    for field in ("driver_opts", "labels"):
+        if config.get(field) is not None:
+            spec[field] = {
+                k: v or ""
+                for k, v in reader.dict_or_list(
+                    config[field], f"{path}.{field}", null_for_bare=False
+                ).items()
+            }
+    for field in ("internal", "attachable", "enable_ipv6"):
+        if field in config:
+            spec[field] = reader.boolean(config[field], f"{path}.{field}")
+    if config.get("ipam") is not None:
+        spec["ipam"] = _ipam(reader, config["ipam"], f"{path}.ipam")
+    if spec["external"]:
+        extra = [k for k in config if k not in ("external", "name") and not k.startswith("x-")]
+        if extra:
+            raise reader.fail(f"{path}.{extra[0]}", "an external resource has no other settings")
+    return spec
+
+
+def _ipam(reader: Reader, raw: Any, path: str) -> dict[str, Any]:
+    config = reader.mapping(raw, path)
+    reader.only_keys(config, {"driver", "config", "options"}, path)
+    ipam: dict[str, Any] = {}
+    if config.get("driver") is not None:
+        ipam["driver"] = reader.string(config["driver"], f"{path}.driver")
+    if config.get("options") is not None:
+        ipam["options"] = {
+            k: v or ""
+            for k, v in reader.dict_or_list(
+                config["options"], f"{path}.options", null_for_bare=False
+            ).items()
+        }
+    if config.get("config") is not None:
+        if not isinstance(config["config"], list):
+            raise reader.fail(f"{path}.config", "must be a list")
+        entries = []
+        for i, entry in enumerate(config["config"]):
+            epath = f"{path}.config[{i}]"
+            entry = reader.mapping(entry, epath)
+            reader.only_keys(entry, {"subnet", "gateway", "ip_range"}, epath)
+            entries.append(
+                {
+                    k: reader.string(v, f"{epath}.{k}")
+                    for k, v in entry.items()
+                    if not k.startswith("x-")
+                }
+            )
+        ipam["config"] = entries
+    return ipam

@@ -1,0 +1,121 @@
+"""Checks across the project: references, dependency cycles, port clashes, names."""
+
+from __future__ import annotations
+
+import re
+
+from core_monitor.compose.ports import published_range
+from core_monitor.domain.compose import ComposeProject
+from core_monitor.domain.graph import find_cycle
+from core_monitor.errors import FieldError, ValidationFailed
+
+PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+ALL_INTERFACES = {None, "", "0.0.0.0", "::"}
+
+
+def validate_project_name(name: str) -> None:
+    if not PROJECT_NAME.match(name) or len(name) > 63:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "name",
+                    "must be 1-63 characters: lowercase letters, digits, '-' and '_', "
+                    "starting with a letter or digit",
+                )
+            ]
+        )
+
+
+def check(project: ComposeProject) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for name, service in project.services.items():
+        path = f"services.{name}"
+        for dep in service.depends_on:
+            if dep not in project.services:
+                errors.append(FieldError(f"{path}.depends_on.{dep}", f"unknown service {dep!r}"))
+        for network in service.networks:
+            if network not in project.networks:
+                errors.append(
+                    FieldError(f"{path}.networks.{network}", f"network {network!r} is not defined")
+                )
+        if service.network_mode and service.networks:
+            errors.append(
+                FieldError(f"{path}.network_mode", "cannot be used together with networks")
+            )
+        mode = service.network_mode or ""
+        if mode.startswith("service:") and mode[8:] not in project.services:
+            errors.append(FieldError(f"{path}.network_mode", f"unknown service {mode[8:]!r}"))
+        for i, mount in enumerate(service.volumes):
+            if mount.type == "volume" and mount.source and mount.source not in project.volumes:
+                errors.append(
+                    FieldError(f"{path}.volumes[{i}]", f"volume {mount.source!r} is not defined")
+                )
+        if (
+            service.mem_limit is not None
+            and service.limits.memory is not None
+            and (service.mem_limit != service.limits.memory)
+        ):
+            errors.append(
+                FieldError(f"{path}.mem_limit", "differs from deploy.resources.limits.memory")
+            )
+        if (
+            service.cpus is not None
+            and service.limits.cpus is not None
+            and (service.cpus != service.limits.cpus)
+        ):
+            errors.append(FieldError(f"{path}.cpus", "differs from deploy.resources.limits.cpus"))
+        if service.container_name and service.replicas > 1:
+            errors.append(
+                FieldError(
+                    f"{path}.container_name",
+                    "cannot be set when the service has more than one replica",
+                )
+            )
+    errors.extend(_cycles(project))
+    errors.extend(_port_clashes(project))
+    return errors
+
+
+def _cycles(project: ComposeProject) -> list[FieldError]:
+    graph = {name: set(s.depends_on) for name, s in project.services.items()}
+    cycle = find_cycle(graph)
+    if not cycle:
+        return []
+    return [
+        FieldError(f"services.{cycle[0]}.depends_on", "dependency cycle: " + " -> ".join(cycle))
+    ]
+
+
+def _port_clashes(project: ComposeProject) -> list[FieldError]:
+    errors: list[FieldError] = []
+    seen: list[tuple[str | None, int, str, str]] = []
+    for name, service in project.services.items():
+        for i, port in enumerate(service.ports):
+            if port.published is None:
+                continue
+            ports = published_range(port.published)
+            fixed_single = len(ports) == 1
+            if fixed_single and service.replicas > 1:
+                errors.append(
+                    FieldError(
+                        f"services.{name}.ports[{i}]",
+                        f"host port {port.published} cannot be published by "
+                        f"{service.replicas} replicas",
+                    )
+                )
+            for number in ports if fixed_single else []:
+                for ip, other, protocol, where in seen:
+                    clash_ip = (
+                        ip == port.host_ip
+                        or ip in ALL_INTERFACES
+                        or (port.host_ip in ALL_INTERFACES)
+                    )
+                    if other == number and protocol == port.protocol and clash_ip:
+                        errors.append(
+                            FieldError(
+                                f"services.{name}.ports[{i}]",
+                                f"host port {number}/{protocol} is already published by {where}",
+                            )
+                        )
+                seen.append((port.host_ip, number, port.protocol, f"services.{name}"))
+    return errors

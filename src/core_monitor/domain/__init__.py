@@ -1,0 +1,1 @@
+"""Pure domain vocabulary: no framework, database or Docker imports."""

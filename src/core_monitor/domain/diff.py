@@ -1,0 +1,94 @@
+"""Differences between two versions: a unified text diff and a structured per-service one."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class FieldChange(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    path: str
+    before: Any = None
+    after: Any = None
+
+
+class ServiceDiff(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    service: str
+    change: str  # added | removed | changed
+    fields: list[FieldChange]
+
+
+class VersionDiff(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    from_version: int
+    to_version: int
+    unified: str
+    services: list[ServiceDiff]
+    networks: list[FieldChange]
+    volumes: list[FieldChange]
+
+
+def diff_versions(
+    a_number: int,
+    a_text: str,
+    a_definition: dict[str, Any],
+    b_number: int,
+    b_text: str,
+    b_definition: dict[str, Any],
+) -> VersionDiff:
+    unified = "".join(
+        difflib.unified_diff(
+            a_text.splitlines(keepends=True),
+            b_text.splitlines(keepends=True),
+            fromfile=f"v{a_number}",
+            tofile=f"v{b_number}",
+        )
+    )
+    return VersionDiff(
+        from_version=a_number,
+        to_version=b_number,
+        unified=unified,
+        services=_services(a_definition.get("services", {}), b_definition.get("services", {})),
+        networks=_changes(
+            "networks", a_definition.get("networks", {}), b_definition.get("networks", {})
+        ),
+        volumes=_changes(
+            "volumes", a_definition.get("volumes", {}), b_definition.get("volumes", {})
+        ),
+    )
+
+
+def _services(a: dict[str, Any], b: dict[str, Any]) -> list[ServiceDiff]:
+    result = []
+    for name in sorted(set(a) | set(b)):
+        if name not in a:
+            result.append(ServiceDiff(service=name, change="added", fields=[]))
+        elif name not in b:
+            result.append(ServiceDiff(service=name, change="removed", fields=[]))
+        else:
+            fields = _changes("", a[name], b[name])
+            if fields:
+                result.append(ServiceDiff(service=name, change="changed", fields=fields))
+    return result
+
+
+def _changes(prefix: str, before: Any, after: Any) -> list[FieldChange]:
+    """Leaf-level changes, paths dotted like validation errors (``ports[0].published``)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out: list[FieldChange] = []
+        for key in sorted(set(before) | set(after), key=str):
+            path = f"{prefix}.{key}" if prefix else str(key)
+            out.extend(_changes(path, before.get(key), after.get(key)))
+        return out
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        out = []
+        for i, (x, y) in enumerate(zip(before, after, strict=True)):
+            out.extend(_changes(f"{prefix}[{i}]", x, y))
+        return out
+    if before == after:
+        return []
+    return [FieldChange(path=prefix, before=before, after=after)]

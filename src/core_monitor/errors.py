@@ -1,0 +1,87 @@
+"""Typed errors. The API maps them to HTTP in one place (``api/problems.py``).
+
+CoreMonitorError
+├── InvalidInput            4xx: the caller sent something wrong
+│   ├── ValidationFailed    422: a list of {path, message}
+│   ├── NotFound            404
+│   ├── Conflict            409 (stale parent_version, duplicate name, illegal transition)
+│   └── PayloadTooLarge     413
+├── ConfigurationError      bad settings: the process refuses to start
+└── ExecutionError          raised by executors inside the worker
+    ├── RetryableError      transient (engine busy, timeout): the attempt may be retried
+    └── TerminalError       retrying cannot help (bad image, policy)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one place of the input; ``path`` is dotted (``services.web.ports[0]``)."""
+
+    path: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+class CoreMonitorError(Exception):
+    """Root of every error the product raises on purpose."""
+
+
+class InvalidInput(CoreMonitorError):
+    status_code = 400
+    title = "Invalid input"
+
+
+class ValidationFailed(InvalidInput):
+    status_code = 422
+    title = "Validation failed"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        summary = "; ".join(f"{e.path}: {e.message}" for e in errors[:5])
+        more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(summary + more)
+
+
+class NotFound(InvalidInput):
+    status_code = 404
+    title = "Not found"
+
+
+class Conflict(InvalidInput):
+    status_code = 409
+    title = "Conflict"
+
+
+class PayloadTooLarge(InvalidInput):
+    status_code = 413
+    title = "Payload too large"
+
+
+class ConfigurationError(CoreMonitorError):
+    """Settings that cannot work; the process stops with this one line."""
+
+
+class ExecutionError(CoreMonitorError):
+    """Raised inside an executor; the worker records it on the command."""
+
+
+class RetryableError(ExecutionError):
+    pass
+
+
+class TerminalError(ExecutionError):
+    pass
+
+
+class CommandCancelled(ExecutionError):
+    """Raised at a step boundary when the running command was asked to cancel."""
+
+
+class LeaseLost(ExecutionError):
+    """This worker no longer holds the queue lease; it must stop acting at once."""

@@ -1,0 +1,1 @@
+"""The command queue: executors plug into a worker that runs one command at a time."""

@@ -1,0 +1,53 @@
+"""Executors: one callable per command type. The engine (and later deploy) register theirs.
+
+Plug-ins: ``COREMON_EXECUTOR_MODULES=pkg.mod,other.mod`` imports each module and calls its
+``register(registry)``, so new executors need no change to the worker.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from core_monitor.domain.commands import Command
+from core_monitor.errors import ConfigurationError
+
+
+class ExecutionContext(Protocol):
+    """What an executor may do besides its own work."""
+
+    @property
+    def command(self) -> Command: ...
+
+    def log(self, message: str, level: str = "info", **fields: object) -> None:
+        """Record one step of the command (a CommandLog line)."""
+
+    def checkpoint(self) -> None:
+        """Call between steps: raises CommandCancelled, LeaseLost or a timeout error."""
+
+
+Executor = Callable[[ExecutionContext], None]
+
+
+class ExecutorRegistry:
+    def __init__(self) -> None:
+        self._executors: dict[str, Executor] = {}
+
+    def register(self, command_type: str, executor: Executor) -> None:
+        self._executors[command_type] = executor
+
+    def get(self, command_type: str) -> Executor | None:
+        return self._executors.get(command_type)
+
+    def types(self) -> list[str]:
+        return sorted(self._executors)
+
+
+def load_plugins(registry: ExecutorRegistry, modules: Iterable[str]) -> None:
+    for name in modules:
+        try:
+            module = importlib.import_module(name)
+            module.register(registry)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigurationError(f"executor plug-in {name!r} cannot load: {exc}") from None

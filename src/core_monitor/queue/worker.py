@@ -1,0 +1,238 @@
+"""The worker: holds the queue lease, runs the head command, records every outcome.
+
+One worker per database executes at a time (the lease). A thread renews the lease while a
+command runs; executors call ``checkpoint()`` between steps, which stops them when the
+command was cancelled, timed out, or the lease was lost.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+
+import structlog
+
+from core_monitor.domain.commands import Command, CommandStatus
+from core_monitor.errors import (
+    CommandCancelled,
+    LeaseLost,
+    RetryableError,
+    TerminalError,
+)
+from core_monitor.log import get_logger
+from core_monitor.queue.executors import ExecutorRegistry
+from core_monitor.settings import Settings
+from core_monitor.store import commands as command_store
+from core_monitor.store import queue as queue_store
+from core_monitor.store.db import Database
+
+log = get_logger("core_monitor.worker")
+
+
+class WakeUp:
+    """Lets an enqueue in this process wake the worker at once instead of at the next poll."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+
+    def wait(self, timeout: float) -> None:
+        self._event.wait(timeout)
+        self._event.clear()
+
+
+class _RunningCommand:
+    """The ExecutionContext handed to an executor."""
+
+    def __init__(self, worker: Worker, command: Command, lease: queue_store.Lease) -> None:
+        self.worker = worker
+        self._command = command
+        self.lease = lease
+        self.deadline = time.monotonic() + worker.settings.command_timeout_seconds
+
+    @property
+    def command(self) -> Command:
+        return self._command
+
+    def log(self, message: str, level: str = "info", **fields: object) -> None:
+        with self.worker.db.write() as session:
+            queue_store.check_fence(session, self.lease)
+            command_store.add_log(
+                session,
+                self._command.command_id,
+                level,
+                message,
+                self._command.attempts,
+                {k: _jsonable(v) for k, v in fields.items()},
+            )
+
+    def checkpoint(self) -> None:
+        if self.worker.lease_lost.is_set():
+            raise LeaseLost("queue lease lost")
+        if time.monotonic() > self.deadline:
+            raise TerminalError(
+                f"timed out after {self.worker.settings.command_timeout_seconds:g} s"
+            )
+        with self.worker.db.read() as session:
+            if queue_store.is_cancel_requested(session, self._command.command_id):
+                raise CommandCancelled("cancelled at the operator's request")
+
+
+def _jsonable(value: object) -> object:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+class Worker:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        registry: ExecutorRegistry,
+        wakeup: WakeUp | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.registry = registry
+        self.wakeup = wakeup or WakeUp()
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease: queue_store.Lease | None = None
+        self.lease_lost = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # -- life cycle -------------------------------------------------------------------
+    def start(self) -> None:
+        for target, name in ((self._run_loop, "worker"), (self._keep_lease, "lease")):
+            thread = threading.Thread(target=target, name=f"coremon-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.wakeup.notify()
+        for thread in self._threads:
+            thread.join(timeout)
+        if self.lease is not None:
+            with self.db.write() as session:
+                queue_store.release(session, self.lease)
+            self.lease = None
+
+    # -- loop -------------------------------------------------------------------------
+    def _run_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                worked = self.run_once()
+            except Exception:
+                log.exception("worker loop error")
+                worked = False
+            if not worked:
+                self.wakeup.wait(self.settings.poll_seconds)
+
+    def run_once(self) -> bool:
+        """Acquire the lease if needed, then run the head command. True if one ran."""
+        if not self._hold_lease():
+            return False
+        assert self.lease is not None
+        try:
+            with self.db.write() as session:
+                claim = queue_store.claim_next(
+                    session,
+                    self.lease,
+                    halt_on_failure=self.settings.queue_on_failure == "halt",
+                    max_attempts=self.settings.max_attempts,
+                )
+        except LeaseLost:
+            self._drop_lease()
+            return False
+        if claim is None:
+            return False
+        self._execute(claim.command, self.lease)
+        return True
+
+    def _hold_lease(self) -> bool:
+        if self.lease is not None and not self.lease_lost.is_set():
+            return True
+        self._drop_lease()
+        with self.db.write() as session:
+            self.lease = queue_store.try_acquire(session, self.holder, self.settings.lease_seconds)
+        if self.lease is not None:
+            log.info("queue lease acquired", generation=self.lease.generation, holder=self.holder)
+        return self.lease is not None
+
+    def _drop_lease(self) -> None:
+        if self.lease is not None:
+            log.warning("queue lease lost", generation=self.lease.generation)
+        self.lease = None
+        self.lease_lost.clear()
+
+    def _keep_lease(self) -> None:
+        interval = self.settings.lease_seconds / 3
+        while not self._stop.wait(interval):
+            lease = self.lease
+            if lease is None:
+                continue
+            try:
+                with self.db.write() as session:
+                    renewed = queue_store.renew(session, lease, self.settings.lease_seconds)
+            except Exception:
+                log.exception("lease renewal failed")
+                renewed = False
+            if not renewed:
+                self.lease_lost.set()
+
+    # -- one command ------------------------------------------------------------------
+    def _execute(self, command: Command, lease: queue_store.Lease) -> None:
+        structlog.contextvars.bind_contextvars(
+            command_id=command.command_id, stack_id=command.stack_id
+        )
+        try:
+            status, error = self._outcome(command, lease)
+            if status is None:
+                return
+            with self.db.write() as session:
+                queue_store.finish(session, lease, command.command_id, status, error)
+            log.info("command finished", type=command.type, status=str(status), error=error)
+        except LeaseLost:
+            log.warning("lease lost while running; leaving the command to the next holder")
+            self._drop_lease()
+        finally:
+            structlog.contextvars.unbind_contextvars("command_id", "stack_id")
+
+    def _outcome(
+        self, command: Command, lease: queue_store.Lease
+    ) -> tuple[CommandStatus | None, str | None]:
+        executor = self.registry.get(command.type)
+        if executor is None:
+            return CommandStatus.FAILED, f"no executor is registered for {command.type} commands"
+        context = _RunningCommand(self, command, lease)
+        try:
+            executor(context)
+            context.checkpoint()
+        except CommandCancelled as exc:
+            return CommandStatus.CANCELLED, str(exc)
+        except LeaseLost:
+            raise
+        except RetryableError as exc:
+            if command.attempts < self.settings.max_attempts:
+                with self.db.write() as session:
+                    queue_store.requeue(session, lease, command.command_id, str(exc))
+                time.sleep(min(2.0**command.attempts, 30.0))
+                return None, None
+            return CommandStatus.FAILED, f"{exc} (after {command.attempts} attempts)"
+        except TerminalError as exc:
+            return CommandStatus.FAILED, str(exc)
+        except Exception as exc:
+            log.exception("executor crashed", type=command.type)
+            return CommandStatus.FAILED, f"{type(exc).__name__}: {exc}"
+        return CommandStatus.DONE, None

@@ -1,0 +1,84 @@
+"""Creating stacks and versions: synchronous, validated, transactional, audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core_monitor.compose import content_hash, load_compose, validate_project_name
+from core_monitor.domain.stack import Stack, StackVersion, Variable
+from core_monitor.store import audit
+from core_monitor.store import stacks as stack_store
+from core_monitor.store.db import Database
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks, and from where (authentication arrives with the security issue)."""
+
+    name: str
+    source: str | None = None
+
+
+def _prepare(
+    name: str, compose: str, variables: dict[str, Variable], author: str, comment: str
+) -> stack_store.NewVersion:
+    # validation happens entirely before the transaction: a bad file writes nothing
+    project = load_compose(compose, {k: v.value for k, v in variables.items()}, project_name=name)
+    return stack_store.NewVersion(
+        compose_text=compose,
+        definition=project.model_dump(mode="json"),
+        variables=variables,
+        content_hash=content_hash(project),
+        author=author,
+        comment=comment,
+    )
+
+
+def create_stack(
+    db: Database,
+    actor: Actor,
+    *,
+    name: str,
+    compose: str,
+    variables: dict[str, Variable],
+    comment: str,
+) -> tuple[Stack, StackVersion]:
+    validate_project_name(name)
+    first = _prepare(name, compose, variables, actor.name, comment)
+    with db.write() as session:
+        stack, version = stack_store.create_stack(session, name, first)
+        audit.record(
+            session,
+            actor=actor.name,
+            source=actor.source,
+            action="stack.create",
+            target=f"stack:{stack.stack_id}",
+            details={"name": name, "version": version.version, "hash": version.content_hash},
+        )
+        return stack_store.get_stack(session, stack.stack_id), version
+
+
+def create_version(
+    db: Database,
+    actor: Actor,
+    stack_ref: str,
+    *,
+    compose: str,
+    variables: dict[str, Variable],
+    comment: str,
+    parent_version: int | None,
+) -> StackVersion:
+    with db.read() as session:
+        stack = stack_store.get_stack(session, stack_ref)
+    new = _prepare(stack.name, compose, variables, actor.name, comment)
+    with db.write() as session:
+        version = stack_store.add_version(session, stack.stack_id, new, parent_version)
+        audit.record(
+            session,
+            actor=actor.name,
+            source=actor.source,
+            action="version.create",
+            target=f"stack:{stack.stack_id}",
+            details={"version": version.version, "parent_version": version.parent_version},
+        )
+        return version

@@ -1,0 +1,81 @@
+"""Configuration: every field is an environment variable with the COREMON_ prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core_monitor.errors import ConfigurationError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COREMON_", extra="ignore", frozen=True)
+
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(8080, ge=1, le=65535, description="TCP port of the HTTP server.")
+    data_dir: Path = Field(Path("data"), description="Directory for the SQLite database.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/coremon.db. "
+        "PostgreSQL: postgresql+psycopg://user:pass@host/db",
+    )
+    docker_host: str | None = Field(
+        None, description="Docker engine address; default DOCKER_HOST or the local socket."
+    )
+    queue_on_failure: Literal["halt", "continue"] = Field(
+        "halt", description="halt: a FAILED command stops the queue until retried or dismissed."
+    )
+    max_attempts: int = Field(
+        3, ge=1, le=100, description="Runs of one command before it is FAILED (crash recovery)."
+    )
+    log_format: Literal["console", "json"] = Field("console", description="Log line format.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info")
+    lease_seconds: float = Field(
+        10.0, gt=0.5, le=600, description="Queue lease time-to-live; a dead worker's lease ends."
+    )
+    poll_seconds: float = Field(
+        0.5, gt=0.0, le=10, description="How often an idle worker looks for commands."
+    )
+    command_timeout_seconds: float = Field(
+        3600.0, gt=0, description="A command running longer than this is FAILED."
+    )
+    worker: bool = Field(True, description="Run the queue worker inside `coremon serve`.")
+    max_stream_seconds: float = Field(
+        900.0, gt=0, le=86400, description="Longest an SSE stream stays open."
+    )
+    executor_modules: str = Field(
+        "", description="Comma-separated modules whose register(registry) adds executors."
+    )
+    max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest request body.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        return value
+
+    @property
+    def executor_module_list(self) -> list[str]:
+        return [m.strip() for m in self.executor_modules.split(",") if m.strip()]
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir.resolve() / 'coremon.db'}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, turning any problem into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigurationError(
+            f"invalid configuration: COREMON_{field.upper()}: {first['msg']}"
+        ) from None

@@ -1,0 +1,209 @@
+"""Commands, their logs and the operator's verbs on them (cancel, retry, dismiss)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from core_monitor.domain.commands import Command, CommandLogLine, CommandStatus, can_transition
+from core_monitor.errors import Conflict, NotFound
+from core_monitor.store.clock import aware, maybe_aware, utcnow
+from core_monitor.store.tables import CommandLogRow, CommandRow
+
+# PostgreSQL hands out sequence numbers before commit; concurrent enqueues could then commit
+# out of order and the worker would see seq 7 before seq 6 exists. Enqueues take this
+# transaction-scoped lock so commit order equals seq order. (SQLite writes are serial already.)
+ENQUEUE_LOCK_KEY = 0x636F72656D6F6E  # "coremon"
+
+
+def enqueue(
+    session: Session,
+    *,
+    type: str,
+    stack_id: str | None,
+    payload: dict[str, Any],
+    requested_by: str,
+    idempotency_key: str | None = None,
+) -> tuple[Command, bool]:
+    """Persist a PENDING command at the end of the queue. Returns (command, created)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ENQUEUE_LOCK_KEY})
+    idempotency_key = idempotency_key or None  # an empty header means none
+    if idempotency_key:
+        existing = session.scalars(
+            select(CommandRow).where(CommandRow.idempotency_key == idempotency_key)
+        ).first()
+        if existing is not None:
+            if (existing.type, existing.stack_id, existing.payload) != (type, stack_id, payload):
+                raise Conflict("Idempotency-Key was already used for a different request")
+            return to_command(existing), False
+    now = utcnow()
+    row = CommandRow(
+        command_id=str(uuid.uuid4()),
+        stack_id=stack_id,
+        type=type,
+        payload=payload,
+        status=CommandStatus.PENDING,
+        attempts=0,
+        requested_by=requested_by,
+        cancel_requested=False,
+        idempotency_key=idempotency_key,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    add_log(session, row.command_id, "info", f"{type} queued by {requested_by}", attempt=0)
+    return to_command(row), True
+
+
+def get(session: Session, command_id: str) -> Command:
+    return to_command(_row(session, command_id))
+
+
+def list_commands(
+    session: Session,
+    *,
+    stack_id: str | None,
+    status: str | None,
+    type: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Command], int]:
+    query = select(CommandRow)
+    if stack_id:
+        query = query.where(CommandRow.stack_id == stack_id)
+    if status:
+        query = query.where(CommandRow.status == status)
+    if type:
+        query = query.where(CommandRow.type == type)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(CommandRow.seq.desc()).limit(limit).offset(offset))
+    return [to_command(r) for r in rows], total
+
+
+def cancel(session: Session, command_id: str, by: str) -> Command:
+    """PENDING → CANCELLED at once; RUNNING → flagged, the executor stops at its next step."""
+    row = _row(session, command_id, lock=True)
+    if row.status == CommandStatus.PENDING:
+        _move(row, CommandStatus.CANCELLED, error=f"cancelled by {by}")
+        add_log(session, command_id, "info", f"cancelled by {by}", attempt=row.attempts)
+    elif row.status == CommandStatus.RUNNING:
+        row.cancel_requested = True
+        row.updated_at = utcnow()
+        add_log(session, command_id, "info", f"cancellation requested by {by}", row.attempts)
+    else:
+        raise Conflict(f"command {command_id} is {row.status}; only PENDING or RUNNING cancel")
+    return to_command(row)
+
+
+def retry(session: Session, command_id: str, by: str) -> Command:
+    """A FAILED command goes back to PENDING at its own place in the sequence."""
+    row = _row(session, command_id, lock=True)
+    if row.status != CommandStatus.FAILED:
+        raise Conflict(f"command {command_id} is {row.status}; only FAILED commands retry")
+    _move(row, CommandStatus.PENDING, error=row.error)
+    row.attempts = 0
+    row.cancel_requested = False
+    add_log(session, command_id, "info", f"retry requested by {by}", attempt=0)
+    return to_command(row)
+
+
+def dismiss(session: Session, command_id: str, by: str, reason: str) -> Command:
+    """A FAILED command is set aside (CANCELLED, with the reason) so the queue moves on."""
+    row = _row(session, command_id, lock=True)
+    if row.status != CommandStatus.FAILED:
+        raise Conflict(f"command {command_id} is {row.status}; only FAILED commands dismiss")
+    _move(row, CommandStatus.CANCELLED, error=f"dismissed by {by}: {reason} (was: {row.error})")
+    add_log(session, command_id, "warning", f"dismissed by {by}: {reason}", row.attempts)
+    return to_command(row)
+
+
+def add_log(
+    session: Session,
+    command_id: str,
+    level: str,
+    message: str,
+    attempt: int,
+    fields: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        CommandLogRow(
+            command_id=command_id,
+            time=utcnow(),
+            level=level,
+            message=message,
+            attempt=attempt,
+            fields=fields or {},
+        )
+    )
+
+
+def logs_after(
+    session: Session, command_id: str, after_id: int, limit: int = 1000
+) -> list[CommandLogLine]:
+    rows = session.scalars(
+        select(CommandLogRow)
+        .where(CommandLogRow.command_id == command_id, CommandLogRow.id > after_id)
+        .order_by(CommandLogRow.id)
+        .limit(limit)
+    )
+    return [
+        CommandLogLine(
+            id=r.id,
+            command_id=r.command_id,
+            time=aware(r.time),
+            level=r.level,
+            message=r.message,
+            attempt=r.attempt,
+            fields=r.fields,
+        )
+        for r in rows
+    ]
+
+
+def _row(session: Session, command_id: str, *, lock: bool = False) -> CommandRow:
+    query = select(CommandRow).where(CommandRow.command_id == command_id)
+    if lock:
+        query = query.with_for_update()
+    row = session.scalars(query).first()
+    if row is None:
+        raise NotFound(f"no command {command_id!r}")
+    return row
+
+
+def _move(row: CommandRow, new: CommandStatus, *, error: str | None) -> None:
+    old = CommandStatus(row.status)
+    if not can_transition(old, new):
+        raise Conflict(f"command {row.command_id} cannot go from {old} to {new}")
+    now = utcnow()
+    row.status = new
+    row.error = error
+    row.updated_at = now
+    if new in (CommandStatus.DONE, CommandStatus.FAILED, CommandStatus.CANCELLED):
+        row.finished_at = now
+    if new == CommandStatus.PENDING:
+        row.started_at = None
+        row.finished_at = None
+
+
+def to_command(row: CommandRow) -> Command:
+    return Command(
+        command_id=row.command_id,
+        seq=row.seq,
+        stack_id=row.stack_id,
+        type=row.type,
+        payload=row.payload,
+        status=CommandStatus(row.status),
+        attempts=row.attempts,
+        requested_by=row.requested_by,
+        cancel_requested=row.cancel_requested,
+        error=row.error,
+        created_at=aware(row.created_at),
+        started_at=maybe_aware(row.started_at),
+        finished_at=maybe_aware(row.finished_at),
+        updated_at=aware(row.updated_at),
+    )

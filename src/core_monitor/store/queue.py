@@ -1,0 +1,212 @@
+"""The single-partition queue: lease (one active worker), strict-order claim, outcomes.
+
+Every worker write is fenced: it happens only while the writer holds the lease with the
+generation it was granted, so a worker that paused past its lease cannot act on wake-up.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core_monitor.domain.commands import Command, CommandStatus, QueueState
+from core_monitor.errors import LeaseLost
+from core_monitor.store.clock import utcnow
+from core_monitor.store.commands import _move, add_log, to_command
+from core_monitor.store.tables import CommandRow, QueueLeaseRow
+
+LEASE_ROW = 1
+
+
+@dataclass(frozen=True)
+class Lease:
+    holder: str
+    generation: int
+
+
+def try_acquire(session: Session, holder: str, ttl: float) -> Lease | None:
+    """Take the lease if it is free or expired (a new generation), else None."""
+    now = time.time()
+    result = session.execute(
+        update(QueueLeaseRow)
+        .where(QueueLeaseRow.id == LEASE_ROW)
+        .where((QueueLeaseRow.holder.is_(None)) | (QueueLeaseRow.expires_at < now))
+        .values(holder=holder, generation=QueueLeaseRow.generation + 1, expires_at=now + ttl)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    generation = session.scalar(
+        select(QueueLeaseRow.generation).where(QueueLeaseRow.id == LEASE_ROW)
+    )
+    return Lease(holder, int(generation or 0))
+
+
+def renew(session: Session, lease: Lease, ttl: float) -> bool:
+    result = session.execute(
+        update(QueueLeaseRow)
+        .where(
+            QueueLeaseRow.id == LEASE_ROW,
+            QueueLeaseRow.holder == lease.holder,
+            QueueLeaseRow.generation == lease.generation,
+            QueueLeaseRow.expires_at >= time.time(),
+        )
+        .values(expires_at=time.time() + ttl)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+def release(session: Session, lease: Lease) -> None:
+    session.execute(
+        update(QueueLeaseRow)
+        .where(
+            QueueLeaseRow.id == LEASE_ROW,
+            QueueLeaseRow.holder == lease.holder,
+            QueueLeaseRow.generation == lease.generation,
+        )
+        .values(holder=None, expires_at=0.0)
+    )
+
+
+def check_fence(session: Session, lease: Lease) -> None:
+    """Raise LeaseLost unless ``lease`` is still the live one."""
+    row = session.get(QueueLeaseRow, LEASE_ROW, with_for_update=True)
+    if (
+        row is None
+        or row.holder != lease.holder
+        or row.generation != lease.generation
+        or row.expires_at < time.time()
+    ):
+        raise LeaseLost(f"queue lease generation {lease.generation} is no longer held")
+
+
+def _blocking_statuses(halt_on_failure: bool) -> list[str]:
+    statuses = [CommandStatus.PENDING, CommandStatus.RUNNING]
+    if halt_on_failure:
+        statuses.append(CommandStatus.FAILED)
+    return [str(s) for s in statuses]
+
+
+def head(session: Session, halt_on_failure: bool) -> CommandRow | None:
+    """The earliest command that is not finished: the only one allowed to run."""
+    return session.scalars(
+        select(CommandRow)
+        .where(CommandRow.status.in_(_blocking_statuses(halt_on_failure)))
+        .order_by(CommandRow.seq)
+        .limit(1)
+    ).first()
+
+
+@dataclass(frozen=True)
+class Claim:
+    command: Command
+    recovered: bool  # re-run after a worker died during an earlier attempt
+
+
+def claim_next(
+    session: Session, lease: Lease, *, halt_on_failure: bool, max_attempts: int
+) -> Claim | None:
+    """Start the head command if it may start. A RUNNING head found by the lease holder was
+    orphaned by a dead worker: it is re-run (executors are idempotent) or, past
+    ``max_attempts``, FAILED."""
+    check_fence(session, lease)
+    row = head(session, halt_on_failure)
+    if row is None or row.status == CommandStatus.FAILED:
+        return None
+    recovered = row.status == CommandStatus.RUNNING
+    if recovered and row.attempts >= max_attempts:
+        _move(row, CommandStatus.FAILED, error=_gave_up(row.attempts))
+        add_log(session, row.command_id, "error", _gave_up(row.attempts), row.attempts)
+        return None
+    if row.cancel_requested:
+        _move(row, CommandStatus.CANCELLED, error="cancelled before it could run again")
+        add_log(session, row.command_id, "info", "cancelled", row.attempts)
+        return None
+    row.status = CommandStatus.RUNNING
+    row.attempts += 1
+    row.started_at = utcnow()
+    row.updated_at = row.started_at
+    note = (
+        f"attempt {row.attempts}/{max_attempts} (previous worker lost its lease mid-run)"
+        if recovered
+        else f"attempt {row.attempts}/{max_attempts} started"
+    )
+    add_log(
+        session,
+        row.command_id,
+        "warning" if recovered else "info",
+        note,
+        row.attempts,
+        {"worker": lease.holder, "lease_generation": lease.generation},
+    )
+    return Claim(to_command(row), recovered)
+
+
+def _gave_up(attempts: int) -> str:
+    return f"gave up after {attempts} attempt(s): the worker died each time"
+
+
+def finish(
+    session: Session, lease: Lease, command_id: str, status: CommandStatus, error: str | None
+) -> Command:
+    check_fence(session, lease)
+    row = session.scalars(
+        select(CommandRow).where(CommandRow.command_id == command_id).with_for_update()
+    ).one()
+    _move(row, status, error=error)
+    level = "info" if status == CommandStatus.DONE else "error"
+    add_log(
+        session,
+        command_id,
+        level,
+        f"{row.type} {status}" + (f": {error}" if error else ""),
+        row.attempts,
+    )
+    return to_command(row)
+
+
+def requeue(session: Session, lease: Lease, command_id: str, reason: str) -> None:
+    """A retryable failure: back to PENDING at the head, attempts kept."""
+    check_fence(session, lease)
+    row = session.scalars(select(CommandRow).where(CommandRow.command_id == command_id)).one()
+    row.status = CommandStatus.PENDING
+    row.updated_at = utcnow()
+    add_log(session, command_id, "warning", f"will retry: {reason}", row.attempts)
+
+
+def is_cancel_requested(session: Session, command_id: str) -> bool:
+    return bool(
+        session.scalar(
+            select(CommandRow.cancel_requested).where(CommandRow.command_id == command_id)
+        )
+    )
+
+
+def state(session: Session, *, halt_on_failure: bool) -> QueueState:
+    first = head(session, halt_on_failure)
+    running = session.scalars(
+        select(CommandRow).where(CommandRow.status == CommandStatus.RUNNING).limit(1)
+    ).first()
+    depth = len(
+        session.scalars(
+            select(CommandRow.seq).where(CommandRow.status == CommandStatus.PENDING)
+        ).all()
+    )
+    halted = first is not None and first.status == CommandStatus.FAILED
+    reason = None
+    if halted and first is not None:
+        reason = (
+            f"command {first.command_id} ({first.type}, seq {first.seq}) FAILED: {first.error}. "
+            "Retry it (POST /api/v1/commands/{id}/retry) or dismiss it "
+            "(POST /api/v1/commands/{id}/dismiss) to let the queue go on."
+        )
+    return QueueState(
+        head=to_command(first) if first else None,
+        running=to_command(running) if running else None,
+        depth=depth,
+        halted=halted,
+        halted_reason=reason,
+        on_failure="halt" if halt_on_failure else "continue",
+    )

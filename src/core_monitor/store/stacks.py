@@ -1,0 +1,246 @@
+"""Stacks and versions. Versions are only ever inserted, never updated."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable, VersionRuntime
+from core_monitor.errors import Conflict, NotFound
+from core_monitor.store.clock import aware, maybe_aware, utcnow
+from core_monitor.store.tables import StackRow, StackVersionRow, VersionRuntimeRow
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A validated definition, ready to be stored as the next version."""
+
+    compose_text: str
+    definition: dict[str, Any]
+    variables: dict[str, Variable]
+    content_hash: str
+    author: str
+    comment: str
+
+
+def create_stack(session: Session, name: str, first: NewVersion) -> tuple[Stack, StackVersion]:
+    now = utcnow()
+    row = StackRow(
+        stack_id=str(uuid.uuid4()),
+        name=name,
+        current_version=None,
+        desired_version=None,
+        latest_version=0,
+        status=StackStatus.NEW,
+        deleted=False,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"a stack named {name!r} already exists") from None
+    version = _insert_version(session, row, first, parent_version=None)
+    return _stack(row), version
+
+
+def add_version(
+    session: Session, stack_id: str, new: NewVersion, parent_version: int | None
+) -> StackVersion:
+    """Append version latest+1. The stack row is locked (FOR UPDATE on PostgreSQL; SQLite
+    write transactions are already serialized), so numbers have no gaps or duplicates.
+
+    A new version builds on the latest version or on the one currently applied (after a
+    rollback, editing the applied version branches the tree). Any other parent is stale.
+    """
+    row = _live_row(session, stack_id, lock=True)
+    if parent_version is None:
+        parent_version = row.latest_version
+    elif parent_version not in (row.latest_version, row.current_version):
+        raise Conflict(
+            f"parent_version {parent_version} is stale: the latest version is "
+            f"{row.latest_version}"
+            + (f" and the applied one is {row.current_version}" if row.current_version else "")
+        )
+    return _insert_version(session, row, new, parent_version=parent_version)
+
+
+def _insert_version(
+    session: Session, stack: StackRow, new: NewVersion, parent_version: int | None
+) -> StackVersion:
+    number = stack.latest_version + 1
+    now = utcnow()
+    row = StackVersionRow(
+        stack_id=stack.stack_id,
+        version=number,
+        parent_version=parent_version,
+        author=new.author,
+        comment=new.comment,
+        created_at=now,
+        compose_text=new.compose_text,
+        definition=new.definition,
+        variables={k: v.model_dump() for k, v in new.variables.items()},
+        content_hash=new.content_hash,
+    )
+    session.add(row)
+    stack.latest_version = number
+    stack.updated_at = now
+    session.flush()
+    return _version(row, None)
+
+
+def get_stack(session: Session, ref: str, *, include_deleted: bool = False) -> Stack:
+    return _stack(_row(session, ref, include_deleted=include_deleted))
+
+
+def list_stacks(
+    session: Session, *, q: str | None, status: str | None, limit: int, offset: int
+) -> tuple[list[Stack], int]:
+    query = select(StackRow).where(StackRow.deleted.is_(False))
+    if q:
+        query = query.where(StackRow.name.contains(q, autoescape=True))
+    if status:
+        query = query.where(StackRow.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(StackRow.name).limit(limit).offset(offset))
+    return [_stack(r) for r in rows], total
+
+
+def list_versions(
+    session: Session, stack_id: str, *, limit: int, offset: int
+) -> tuple[list[StackVersion], int]:
+    total = (
+        session.scalar(
+            select(func.count())
+            .select_from(StackVersionRow)
+            .where(StackVersionRow.stack_id == stack_id)
+        )
+        or 0
+    )
+    rows = session.execute(
+        select(StackVersionRow, VersionRuntimeRow)
+        .outerjoin(
+            VersionRuntimeRow,
+            (VersionRuntimeRow.stack_id == StackVersionRow.stack_id)
+            & (VersionRuntimeRow.version == StackVersionRow.version),
+        )
+        .where(StackVersionRow.stack_id == stack_id)
+        .order_by(StackVersionRow.version.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [_version(v, r) for v, r in rows], total
+
+
+def get_version(session: Session, stack_id: str, version: int) -> StackVersion:
+    found = session.execute(
+        select(StackVersionRow, VersionRuntimeRow)
+        .outerjoin(
+            VersionRuntimeRow,
+            (VersionRuntimeRow.stack_id == StackVersionRow.stack_id)
+            & (VersionRuntimeRow.version == StackVersionRow.version),
+        )
+        .where(StackVersionRow.stack_id == stack_id, StackVersionRow.version == version)
+    ).first()
+    if found is None:
+        raise NotFound(f"stack {stack_id} has no version {version}")
+    return _version(found[0], found[1])
+
+
+def set_desired_version(session: Session, stack_id: str, version: int) -> None:
+    row = _row(session, stack_id, include_deleted=False)
+    row.desired_version = version
+    row.updated_at = utcnow()
+
+
+def set_status(
+    session: Session, stack_id: str, status: StackStatus, *, current_version: int | None = None
+) -> None:
+    row = _row(session, stack_id, include_deleted=True)
+    row.status = status
+    if current_version is not None:
+        row.current_version = current_version
+    row.updated_at = utcnow()
+
+
+def record_runtime(
+    session: Session, stack_id: str, version: int, actual: str, mapping: dict[str, Any]
+) -> None:
+    """The engine's record of what a version became; the snapshot itself stays untouched."""
+    row = session.get(VersionRuntimeRow, (stack_id, version))
+    if row is None:
+        row = VersionRuntimeRow(stack_id=stack_id, version=version, mapping={})
+        session.add(row)
+    row.actual = actual
+    row.mapping = mapping
+    row.desired = True
+    row.last_updated = utcnow()
+
+
+def soft_delete(session: Session, stack_id: str) -> None:
+    row = _row(session, stack_id, include_deleted=False)
+    now = utcnow()
+    row.deleted = True
+    row.deleted_at = now
+    row.updated_at = now
+    row.status = StackStatus.DELETED
+
+
+def _row(session: Session, ref: str, *, include_deleted: bool, lock: bool = False) -> StackRow:
+    query = select(StackRow).where(or_(StackRow.stack_id == ref, StackRow.name == ref))
+    if not include_deleted:
+        query = query.where(StackRow.deleted.is_(False))
+    if lock:
+        query = query.with_for_update()
+    # a live stack's name wins over a deleted one's of the same name
+    row = session.scalars(query.order_by(StackRow.deleted, StackRow.created_at.desc())).first()
+    if row is None:
+        raise NotFound(f"no stack {ref!r}")
+    return row
+
+
+def _live_row(session: Session, ref: str, *, lock: bool = False) -> StackRow:
+    return _row(session, ref, include_deleted=False, lock=lock)
+
+
+def _stack(row: StackRow) -> Stack:
+    return Stack(
+        stack_id=row.stack_id,
+        name=row.name,
+        current_version=row.current_version,
+        desired_version=row.desired_version,
+        latest_version=row.latest_version,
+        status=StackStatus(row.status),
+        deleted=row.deleted,
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+    )
+
+
+def _version(row: StackVersionRow, runtime: VersionRuntimeRow | None) -> StackVersion:
+    return StackVersion(
+        stack_id=row.stack_id,
+        version=row.version,
+        parent_version=row.parent_version,
+        author=row.author,
+        comment=row.comment,
+        created_at=aware(row.created_at),
+        compose_text=row.compose_text,
+        definition=row.definition,
+        variables={k: Variable.model_validate(v) for k, v in row.variables.items()},
+        content_hash=row.content_hash,
+        runtime=VersionRuntime()
+        if runtime is None
+        else VersionRuntime(
+            desired=runtime.desired,
+            actual=runtime.actual,
+            last_updated=maybe_aware(runtime.last_updated),
+            mapping=runtime.mapping,
+        ),
+    )

@@ -1,0 +1,149 @@
+"""Tables. The schema is built only by Alembic migrations; these mirror it (tested)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class StackRow(Base):
+    __tablename__ = "stacks"
+
+    stack_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(63))
+    current_version: Mapped[int | None] = mapped_column(Integer)
+    desired_version: Mapped[int | None] = mapped_column(Integer)
+    latest_version: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # a name is unique among live stacks; a soft-deleted stack frees its name
+        Index(
+            "uq_stacks_live_name",
+            "name",
+            unique=True,
+            sqlite_where=text("deleted = 0"),
+            postgresql_where=text("deleted = false"),
+        ),
+    )
+
+
+class StackVersionRow(Base):
+    """Immutable: database triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "stack_versions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    stack_id: Mapped[str] = mapped_column(ForeignKey("stacks.stack_id"))
+    version: Mapped[int] = mapped_column(Integer)
+    parent_version: Mapped[int | None] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    compose_text: Mapped[str] = mapped_column(Text)
+    definition: Mapped[dict[str, Any]]
+    variables: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("stack_id", "version", name="uq_stack_versions_number"),)
+
+
+class VersionRuntimeRow(Base):
+    """The mutable side of a version (runtime mapping and status), kept out of the snapshot."""
+
+    __tablename__ = "version_runtime"
+
+    stack_id: Mapped[str] = mapped_column(ForeignKey("stacks.stack_id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    desired: Mapped[bool] = mapped_column(Boolean, default=False)
+    actual: Mapped[str | None] = mapped_column(String(32))
+    mapping: Mapped[dict[str, Any]]
+    last_updated: Mapped[datetime]
+
+
+class CommandRow(Base):
+    __tablename__ = "commands"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    command_id: Mapped[str] = mapped_column(String(36), unique=True)
+    stack_id: Mapped[str | None] = mapped_column(ForeignKey("stacks.stack_id"))
+    type: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_commands_status_seq", "status", "seq"),
+        Index("ix_commands_stack", "stack_id", "seq"),
+    )
+
+
+class CommandLogRow(Base):
+    __tablename__ = "command_logs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    command_id: Mapped[str] = mapped_column(ForeignKey("commands.command_id"), index=True)
+    time: Mapped[datetime]
+    level: Mapped[str] = mapped_column(String(10))
+    message: Mapped[str] = mapped_column(Text)
+    attempt: Mapped[int] = mapped_column(Integer)
+    fields: Mapped[dict[str, Any]]
+
+
+class QueueLeaseRow(Base):
+    """One row: who may execute commands, until when, and the fencing generation."""
+
+    __tablename__ = "queue_lease"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)
+    expires_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    time: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(16))
+    details: Mapped[dict[str, Any]]

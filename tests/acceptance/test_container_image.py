@@ -1,0 +1,216 @@
+"""The production image: builds offline, runs as non-root, migrates, serves, turns healthy.
+
+Builds with scripts/build-image.sh (debootstrap base + host wheelhouse: no registry needed),
+runs the image like compose.yaml does (data volume, Docker socket, socket's group added) and
+talks to it only through a port published on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tests.support.helpers import missing
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+IMAGE = os.environ.get("COREMON_TEST_IMAGE", "core-monitor:test")
+# Set to 1 to test an image built beforehand (e.g. by a CI step) without rebuilding it.
+PREBUILT = os.environ.get("COREMON_TEST_IMAGE_PREBUILT") == "1"
+SOCKET = Path("/var/run/docker.sock")
+HEALTH_WAIT = 60.0
+
+
+def docker(*args: str, timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        ["docker", *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"docker {' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}"
+        )
+    return result
+
+
+def require_docker() -> None:
+    if shutil.which("docker") is None:
+        missing("docker CLI not installed")
+    try:
+        info = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        missing("Docker engine does not answer (docker info timed out)")
+        return
+    if info.returncode != 0:
+        missing(f"Docker engine unavailable: {info.stderr.strip().splitlines()[-1:]}")
+    if not SOCKET.is_socket():
+        missing(f"{SOCKET} missing: the container needs the engine's socket")
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    require_docker()
+    if PREBUILT:
+        docker("image", "inspect", IMAGE)
+        return IMAGE
+    started = time.monotonic()
+    build = subprocess.run(
+        [str(ROOT / "scripts" / "build-image.sh"), IMAGE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
+    )
+    assert build.returncode == 0, f"build-image.sh failed:\n{build.stdout}\n{build.stderr}"
+    print(f"{build.stdout.strip()} (fixture: {time.monotonic() - started:.0f} s)")
+    return IMAGE
+
+
+@dataclass
+class Running:
+    container_id: str
+    base_url: str
+
+    def inspect(self) -> dict[str, Any]:
+        out = docker("inspect", self.container_id).stdout
+        result: dict[str, Any] = json.loads(out)[0]
+        return result
+
+    def logs(self) -> str:
+        result = docker("logs", "--tail", "60", self.container_id, check=False)
+        return result.stdout + result.stderr
+
+
+@pytest.fixture
+def running(image: str) -> Iterator[Running]:
+    suffix = uuid.uuid4().hex[:10]
+    name = f"coremon-imgtest-{suffix}"
+    volume = f"coremon-imgtest-data-{suffix}"
+    socket_gid = str(SOCKET.stat().st_gid)
+    docker("volume", "create", volume)
+    container_id = ""
+    try:
+        container_id = docker(
+            "run",
+            "-d",
+            "--name",
+            name,
+            # Docker picks a free host port, on loopback only: no race with other tests.
+            "-p",
+            "127.0.0.1::8080",
+            "-v",
+            f"{volume}:/data",
+            "-v",
+            f"{SOCKET}:/var/run/docker.sock",
+            "--group-add",
+            socket_gid,
+            "--health-interval",
+            "2s",
+            "--health-start-period",
+            "60s",
+            "-e",
+            "COREMON_LOG_LEVEL=info",
+            image,
+        ).stdout.strip()
+        port_line = docker("port", container_id, "8080/tcp").stdout.splitlines()[0].strip()
+        host, _, port = port_line.rpartition(":")
+        assert host == "127.0.0.1", port_line
+        yield Running(container_id, f"http://127.0.0.1:{port}")
+    finally:
+        if container_id:
+            docker("rm", "-f", "-v", container_id, check=False)
+        docker("volume", "rm", "-f", volume, check=False)
+
+
+def wait_healthz(app: Running, timeout: float) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    last: str = "no answer"
+    while time.monotonic() < deadline:
+        state = app.inspect()["State"]
+        if state["Status"] in {"exited", "dead"}:
+            pytest.fail(f"container stopped ({state['ExitCode']}) before answering:\n{app.logs()}")
+        try:
+            response = httpx.get(f"{app.base_url}/healthz", timeout=2.0)
+            if response.status_code == 200:
+                return response
+            last = f"{response.status_code} {response.text[:200]}"
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        time.sleep(0.5)
+    pytest.fail(f"/healthz did not answer 200 within {timeout:.0f} s ({last}):\n{app.logs()}")
+
+
+def wait_health_status(app: Running, want: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    status = "?"
+    while time.monotonic() < deadline:
+        health = app.inspect()["State"].get("Health") or {}
+        status = health.get("Status", "none")
+        if status == want:
+            return
+        if status == "unhealthy":
+            break
+        time.sleep(1)
+    probes = (app.inspect()["State"].get("Health") or {}).get("Log", [])[-3:]
+    pytest.fail(f"health status {status!r}, wanted {want!r}; last probes: {probes}")
+
+
+def stack_names(body: Any) -> set[str]:
+    items = body["items"] if isinstance(body, dict) and "items" in body else body
+    return {item["name"] for item in items}
+
+
+@pytest.mark.timeout(1800)
+def test_image_serves_migrates_and_runs_as_non_root(running: Running) -> None:
+    health = wait_healthz(running, HEALTH_WAIT)
+    assert health.json() == {"status": "ok"}
+
+    config = running.inspect()["Config"]
+    assert config["User"] in {"coremon", "10001"}, config["User"]
+    assert config.get("Healthcheck", {}).get("Test"), "the image declares no HEALTHCHECK"
+    uid = docker("exec", running.container_id, "python3", "-c", "import os; print(os.getuid())")
+    assert uid.stdout.strip() == "10001"
+
+    # The schema was migrated on start: the API stores and lists a stack.
+    with httpx.Client(base_url=running.base_url, timeout=10.0) as client:
+        created = client.post(
+            "/api/v1/stacks",
+            json={
+                "name": "imgtest",
+                "compose": "services:\n  web:\n    image: coremon-test/busybox:latest\n",
+            },
+        )
+        assert created.status_code == 201, created.text
+        listed = client.get("/api/v1/stacks")
+        assert listed.status_code == 200, listed.text
+        assert "imgtest" in stack_names(listed.json())
+
+    # The non-root user reaches the engine through the mounted socket and its added group.
+    reach = docker(
+        "exec",
+        running.container_id,
+        "python3",
+        "-c",
+        "import docker; print(docker.from_env().version()['ApiVersion'])",
+        check=False,
+    )
+    assert reach.returncode == 0, f"cannot use the Docker socket as coremon: {reach.stderr}"
+
+    wait_health_status(running, "healthy", HEALTH_WAIT)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.support.executors import register
+from tests.support.helpers import make_settings
+
+from core_monitor.api.app import create_app
+from core_monitor.api.runtime import Runtime
+
+
+@pytest.fixture
+def runtime(database_url: str) -> Runtime:
+    rt = Runtime.build(make_settings(database_url))
+    register(rt.registry)
+    return rt
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime, run_worker=False)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def working_client(runtime: Runtime) -> Iterator[TestClient]:
+    """A client whose server runs the queue worker."""
+    with TestClient(create_app(runtime, run_worker=True)) as test_client:
+        yield test_client

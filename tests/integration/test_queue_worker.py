@@ -1,0 +1,320 @@
+"""The queue and worker on real databases: order, exactly-once, halt, cancel, lease, recovery."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import update
+from tests.support.helpers import make_settings
+
+from core_monitor.domain.commands import CommandStatus
+from core_monitor.errors import Conflict, RetryableError
+from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
+from core_monitor.queue.worker import WakeUp, Worker
+from core_monitor.store import commands as command_store
+from core_monitor.store import queue as queue_store
+from core_monitor.store.db import Database
+from core_monitor.store.tables import CommandRow, QueueLeaseRow
+
+
+class Recorder:
+    """An executor that records each run and can be told to fail or block."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[int, str]] = []
+        self.active = 0
+        self.max_active = 0
+        self.lock = threading.Lock()
+        self.fail_payloads: set[str] = set()
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def __call__(self, ctx: ExecutionContext) -> None:
+        with self.lock:
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+        try:
+            ctx.log("step 1")
+            while not self.gate.wait(0.05):
+                ctx.checkpoint()
+            ctx.checkpoint()
+            if ctx.command.payload.get("tag") in self.fail_payloads:
+                raise RuntimeError("boom")
+            with self.lock:
+                self.runs.append((ctx.command.seq, ctx.command.command_id))
+        finally:
+            with self.lock:
+                self.active -= 1
+
+
+def registry_with(recorder: Recorder) -> ExecutorRegistry:
+    registry = ExecutorRegistry()
+    registry.register("TEST", recorder)
+    return registry
+
+
+@pytest.fixture
+def start_worker(db: Database) -> Iterator[Callable[..., Worker]]:
+    workers: list[Worker] = []
+
+    def start(recorder: Recorder, wakeup: WakeUp | None = None, **settings: object) -> Worker:
+        worker = Worker(db, make_settings(db.url, **settings), registry_with(recorder), wakeup)
+        worker.start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def enqueue(db: Database, tag: str = "", type: str = "TEST") -> str:
+    with db.write() as s:
+        command, _ = command_store.enqueue(
+            s, type=type, stack_id=None, payload={"tag": tag}, requested_by="test"
+        )
+    return command.command_id
+
+
+def status_of(db: Database, command_id: str) -> CommandStatus:
+    with db.read() as s:
+        return command_store.get(s, command_id).status
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def test_concurrent_clients_commands_run_once_in_sequence_order(
+    db: Database, start_worker: Callable[..., Worker]
+) -> None:
+    recorder = Recorder()
+    ids: list[str] = []
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def client(i: int) -> None:
+        try:
+            for j in range(50):
+                cid = enqueue(db, f"{i}-{j}")
+                with lock:
+                    ids.append(cid)
+        except BaseException as exc:
+            errors.append(exc)
+
+    start_worker(recorder)
+    clients = [threading.Thread(target=client, args=(i,)) for i in range(20)]
+    for c in clients:
+        c.start()
+    for c in clients:
+        c.join()
+    assert errors == []
+    assert len(ids) == 1000 and len(set(ids)) == 1000
+    wait_for(lambda: len(recorder.runs) == 1000, timeout=180)
+    time.sleep(0.2)
+    assert len(recorder.runs) == 1000  # nothing ran twice
+    seqs = [seq for seq, _ in recorder.runs]
+    assert seqs == sorted(seqs)  # strictly in sequence order
+    assert {cid for _, cid in recorder.runs} == set(ids)
+    assert recorder.max_active == 1
+    with db.read() as s:
+        done, total = command_store.list_commands(
+            s, stack_id=None, status="DONE", type=None, limit=1, offset=0
+        )
+    assert total == 1000
+
+
+def test_failure_halts_queue_until_retry(db: Database, start_worker: Callable[..., Worker]) -> None:
+    recorder = Recorder()
+    recorder.fail_payloads.add("bad")
+    first = enqueue(db, "bad")
+    second = enqueue(db, "good")
+    start_worker(recorder)
+    wait_for(lambda: status_of(db, first) == CommandStatus.FAILED)
+    time.sleep(0.5)
+    assert status_of(db, second) == CommandStatus.PENDING
+    with db.read() as s:
+        state = queue_store.state(s, halt_on_failure=True)
+    assert state.halted and state.halted_reason and first in state.halted_reason
+    assert "RuntimeError: boom" in (state.head.error if state.head else "")
+    recorder.fail_payloads.clear()
+    with db.write() as s:
+        command_store.retry(s, first, "op")
+    wait_for(lambda: status_of(db, second) == CommandStatus.DONE)
+    assert [cid for _, cid in recorder.runs] == [first, second]
+
+
+def test_dismiss_cancels_the_failed_command_and_the_queue_goes_on(
+    db: Database, start_worker: Callable[..., Worker]
+) -> None:
+    recorder = Recorder()
+    recorder.fail_payloads.add("bad")
+    first, second = enqueue(db, "bad"), enqueue(db, "good")
+    start_worker(recorder)
+    wait_for(lambda: status_of(db, first) == CommandStatus.FAILED)
+    with db.write() as s:
+        command_store.dismiss(s, first, "op", "fixed by hand")
+    wait_for(lambda: status_of(db, second) == CommandStatus.DONE)
+    with db.read() as s:
+        dismissed = command_store.get(s, first)
+    assert dismissed.status == CommandStatus.CANCELLED
+    assert dismissed.error and "fixed by hand" in dismissed.error
+    with pytest.raises(Conflict), db.write() as s:
+        command_store.retry(s, second, "op")
+
+
+def test_continue_policy_does_not_halt(db: Database, start_worker: Callable[..., Worker]) -> None:
+    recorder = Recorder()
+    recorder.fail_payloads.add("bad")
+    first, second = enqueue(db, "bad"), enqueue(db, "good")
+    start_worker(recorder, queue_on_failure="continue")
+    wait_for(lambda: status_of(db, second) == CommandStatus.DONE)
+    assert status_of(db, first) == CommandStatus.FAILED
+
+
+def test_cancel_pending_at_once_and_running_between_steps(
+    db: Database, start_worker: Callable[..., Worker]
+) -> None:
+    recorder = Recorder()
+    recorder.gate.clear()
+    running, pending = enqueue(db, "a"), enqueue(db, "b")
+    with db.write() as s:
+        assert command_store.cancel(s, pending, "op").status == CommandStatus.CANCELLED
+    start_worker(recorder)
+    wait_for(lambda: status_of(db, running) == CommandStatus.RUNNING)
+    with db.write() as s:
+        command_store.cancel(s, running, "op")
+    wait_for(lambda: status_of(db, running) == CommandStatus.CANCELLED)
+    assert recorder.runs == []
+    with pytest.raises(Conflict), db.write() as s:
+        command_store.cancel(s, running, "op")
+
+
+def test_unknown_type_fails_with_a_clear_error(
+    db: Database, start_worker: Callable[..., Worker]
+) -> None:
+    cid = enqueue(db, type="NOPE")
+    start_worker(Recorder())
+    wait_for(lambda: status_of(db, cid) == CommandStatus.FAILED)
+    with db.read() as s:
+        assert "no executor is registered for NOPE" in (command_store.get(s, cid).error or "")
+
+
+def test_two_workers_never_run_two_commands_at_once(
+    db: Database, start_worker: Callable[..., Worker]
+) -> None:
+    recorder = Recorder()
+    ids = [enqueue(db, str(i)) for i in range(30)]
+    start_worker(recorder)
+    start_worker(recorder)
+    wait_for(lambda: len(recorder.runs) == 30, timeout=60)
+    assert recorder.max_active == 1
+    assert [cid for _, cid in recorder.runs] == ids
+
+
+def test_in_process_enqueue_wakes_the_worker_within_100ms(
+    db: Database, start_worker: Callable[..., Worker]
+) -> None:
+    recorder = Recorder()
+    wakeup = WakeUp()
+    start_worker(recorder, wakeup, poll_seconds=5.0)
+    enqueue(db, "warm-up")
+    wakeup.notify()
+    wait_for(lambda: len(recorder.runs) == 1)
+    time.sleep(0.3)  # let the worker go idle on its 5 s poll
+    started = time.monotonic()
+    cid = enqueue(db, "fast")
+    wakeup.notify()
+    wait_for(lambda: status_of(db, cid) != CommandStatus.PENDING, timeout=5)
+    assert time.monotonic() - started < 0.1
+
+
+def test_orphaned_running_command_is_rerun_then_failed_past_max_attempts(db: Database) -> None:
+    """A RUNNING command whose worker died (lease expired) is re-run up to max_attempts."""
+    cid = enqueue(db, "x")
+    with db.write() as s:  # a worker took it, then died: RUNNING, lease expired
+        s.execute(update(CommandRow).values(status="RUNNING", attempts=1))
+        s.execute(update(QueueLeaseRow).values(holder="dead:1:x", generation=7, expires_at=0))
+    recorder = Recorder()
+    worker = Worker(db, make_settings(db.url, max_attempts=2), registry_with(recorder))
+    assert worker.run_once()
+    assert status_of(db, cid) == CommandStatus.DONE
+    assert worker.lease is not None and worker.lease.generation == 8
+    with db.read() as s:
+        logs = [line.message for line in command_store.logs_after(s, cid, 0)]
+        assert command_store.get(s, cid).attempts == 2
+    assert any("previous worker lost its lease" in m for m in logs)
+
+    other = enqueue(db, "y")
+    with db.write() as s:
+        s.execute(
+            update(CommandRow)
+            .where(CommandRow.command_id == other)
+            .values(status="RUNNING", attempts=2)
+        )
+    worker.run_once()
+    with db.read() as s:
+        failed = command_store.get(s, other)
+    assert failed.status == CommandStatus.FAILED
+    assert failed.error and "gave up after 2 attempt(s)" in failed.error
+    assert len(recorder.runs) == 1
+
+
+def test_a_worker_that_lost_its_lease_cannot_record_outcomes(db: Database) -> None:
+    """Fencing: a paused worker whose lease was taken over cannot finish its command."""
+    cid = enqueue(db, "x")
+    recorder = Recorder()
+    recorder.gate.clear()
+    stale = Worker(db, make_settings(db.url), registry_with(recorder))
+    runner = threading.Thread(target=stale.run_once)
+    runner.start()
+    wait_for(lambda: status_of(db, cid) == CommandStatus.RUNNING)
+    with db.write() as s:  # its lease expires and someone else takes it
+        s.execute(update(QueueLeaseRow).values(expires_at=0))
+        assert queue_store.try_acquire(s, "usurper", 30.0) is not None
+    recorder.gate.set()
+    runner.join(10)
+    assert status_of(db, cid) == CommandStatus.RUNNING  # the stale worker wrote nothing
+    assert stale.lease is None
+
+
+def test_retryable_error_is_retried_then_succeeds(
+    db: Database, start_worker: Callable[..., Worker]
+) -> None:
+    calls: list[int] = []
+
+    def flaky(ctx: ExecutionContext) -> None:
+        calls.append(ctx.command.attempts)
+        if len(calls) == 1:
+            raise RetryableError("engine busy")
+
+    registry = ExecutorRegistry()
+    registry.register("FLAKY", flaky)
+    worker = Worker(db, make_settings(db.url), registry)
+    cid = enqueue(db, type="FLAKY")
+    worker.start()
+    try:
+        wait_for(lambda: status_of(db, cid) == CommandStatus.DONE)
+    finally:
+        worker.stop()
+    assert calls == [1, 2]
+
+
+def test_command_timeout_fails_the_command(db: Database) -> None:
+    recorder = Recorder()
+    recorder.gate.clear()
+    cid = enqueue(db, "slow")
+    worker = Worker(db, make_settings(db.url, command_timeout_seconds=0.3), registry_with(recorder))
+    worker.run_once()
+    with db.read() as s:
+        command = command_store.get(s, cid)
+    assert command.status == CommandStatus.FAILED
+    assert command.error and "timed out" in command.error
