@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import httpx
-from tests.support.server import ServerProcess
 
 from core_monitor.store import commands as command_store
 from core_monitor.store.db import Database
+from tests.support.server import ServerProcess
 
 COMPOSE = "services:\n  web:\n    image: busybox:1\n"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from tests.support.helpers import POSTGRES_URL, missing
 
 from core_monitor.store.db import Database
 from core_monitor.store.migrate import upgrade
+from tests.support.helpers import POSTGRES_URL, missing
 
 
 def _postgres_available() -> str | None:

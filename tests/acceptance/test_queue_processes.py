@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from tests.support.executors import JOURNAL_ENV
-from tests.support.server import ServerProcess
 
 from core_monitor.domain.commands import CommandStatus
 from core_monitor.store import commands as command_store
 from core_monitor.store.db import Database
 from core_monitor.store.migrate import upgrade
 from core_monitor.store.tables import CommandRow
+from tests.support.executors import JOURNAL_ENV
+from tests.support.server import ServerProcess
 
 
 @pytest.fixture

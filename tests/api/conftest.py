@@ -4,11 +4,11 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.support.executors import register
-from tests.support.helpers import make_settings
 
 from core_monitor.api.app import create_app
 from core_monitor.api.runtime import Runtime
+from tests.support.executors import register
+from tests.support.helpers import make_settings
 
 
 @pytest.fixture

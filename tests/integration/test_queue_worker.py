@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import update
-from tests.support.helpers import make_settings
 
 from core_monitor.domain.commands import CommandStatus
 from core_monitor.errors import Conflict, RetryableError
@@ -18,6 +17,7 @@ from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
 from core_monitor.store.db import Database
 from core_monitor.store.tables import CommandRow, QueueLeaseRow
+from tests.support.helpers import make_settings
 
 
 class Recorder:
