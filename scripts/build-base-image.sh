@@ -13,6 +13,11 @@ MIRROR=${DEBIAN_MIRROR:-}
 force=0
 [ "${1:-}" = --force ] && force=1
 
+# Docker images are shared by everyone using this engine: one build at a time.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"${TMPDIR:-/tmp}/coremon-build-base-image.lock"
+  flock -w 1800 9
+fi
 if [ "$force" = 0 ] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
   echo "build-base-image: $IMAGE present"
   exit 0

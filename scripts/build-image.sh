@@ -14,6 +14,11 @@ PIP=${PIP:-.venv/bin/pip}
 [ -x "$PIP" ] || PIP="python3 -m pip"
 WHEELHOUSE=build/wheelhouse
 
+# Docker images are shared by everyone using this engine: one build at a time.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"${TMPDIR:-/tmp}/coremon-build-image.lock"
+  flock -w 1800 9
+fi
 start=$(date +%s)
 
 # Wheelhouse: every runtime dependency (pinned by constraints.txt) plus the build backend,

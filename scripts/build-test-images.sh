@@ -25,6 +25,11 @@ build() {
   if ! docker build -q --force-rm "$@" >"$log" 2>&1; then cat "$log" >&2; rm -f "$log"; return 1; fi
   rm -f "$log"
 }
+# Docker images are shared by everyone using this engine: one build at a time.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"${TMPDIR:-/tmp}/coremon-build-test-images.lock"
+  flock -w 1800 9
+fi
 have() { [ "$force" = 0 ] && docker image inspect "$1" >/dev/null 2>&1; }
 
 if ! have coremon-test/busybox:latest || ! have coremon-test/busybox:alt; then

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.support.helpers import missing
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
