@@ -75,8 +75,12 @@ def test_idempotency_key_enqueues_once(client: TestClient) -> None:
     other = client.post(f"/api/v1/stacks/{stack_id}/stop", headers=headers)
     assert other.status_code == 409
     for _ in range(2):  # an empty key is no key
-        assert client.post(f"/api/v1/stacks/{stack_id}/stop",
-                           headers={"Idempotency-Key": ""}).status_code == 202
+        assert (
+            client.post(
+                f"/api/v1/stacks/{stack_id}/stop", headers={"Idempotency-Key": ""}
+            ).status_code
+            == 202
+        )
     assert client.get("/api/v1/commands").json()["total"] == 3
 
 
