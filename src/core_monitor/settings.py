@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     command_timeout_seconds: float = Field(
         3600.0, gt=0, description="A command running longer than this is FAILED."
     )
+    wait_timeout_seconds: float = Field(
+        300.0, gt=0, le=86400, description="Longest wait for a depends_on condition."
+    )
     worker: bool = Field(True, description="Run the queue worker inside `coremon serve`.")
     max_stream_seconds: float = Field(
         900.0, gt=0, le=86400, description="Longest an SSE stream stays open."

@@ -7,14 +7,18 @@ from fastapi.testclient import TestClient
 
 from core_monitor.api.app import create_app
 from core_monitor.api.runtime import Runtime
+from core_monitor.queue.executors import ExecutorRegistry
 from tests.support.executors import register
 from tests.support.helpers import make_settings
 
 
 @pytest.fixture
 def runtime(database_url: str) -> Runtime:
-    rt = Runtime.build(make_settings(database_url))
-    register(rt.registry)
+    # Only the test executors: these API tests need no Docker engine, and APPLY has no
+    # executor here (that is what the halted-queue test relies on).
+    registry = ExecutorRegistry()
+    register(registry)
+    rt = Runtime.build(make_settings(database_url), registry=registry)
     return rt
 
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from core_monitor import __version__
 from core_monitor.api import problems
 from core_monitor.api.limits import BodySizeLimit
-from core_monitor.api.routers import actions, commands, health, stacks
+from core_monitor.api.routers import actions, commands, engine, health, stacks
 from core_monitor.api.runtime import Runtime
 
 API_PREFIX = "/api/v1"
@@ -37,7 +37,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
-    for router in (stacks.router, actions.router, commands.router):
+    for router in (stacks.router, actions.router, commands.router, engine.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     return app

@@ -9,7 +9,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core_monitor.errors import CoreMonitorError, FieldError, InvalidInput, ValidationFailed
+from core_monitor.errors import (
+    CoreMonitorError,
+    FieldError,
+    InvalidInput,
+    RetryableError,
+    TerminalError,
+    ValidationFailed,
+)
 from core_monitor.log import get_logger
 
 log = get_logger("core_monitor.api")
@@ -57,6 +64,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InvalidInput)
     async def _invalid(request: Request, exc: InvalidInput) -> JSONResponse:
         return problem(exc.status_code, exc.title, str(exc), request.url.path)
+
+    @app.exception_handler(RetryableError)
+    async def _unavailable(request: Request, exc: RetryableError) -> JSONResponse:
+        return problem(503, "Service unavailable", str(exc), request.url.path)
+
+    @app.exception_handler(TerminalError)
+    async def _terminal(request: Request, exc: TerminalError) -> JSONResponse:
+        return problem(502, "Engine error", str(exc), request.url.path)
 
     @app.exception_handler(CoreMonitorError)
     async def _other(request: Request, exc: CoreMonitorError) -> JSONResponse:

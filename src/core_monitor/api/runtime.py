@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from core_monitor.queue.executors import ExecutorRegistry, load_plugins
 from core_monitor.queue.worker import WakeUp, Worker
 from core_monitor.services.commands import CommandService
+from core_monitor.services.convergence import Convergence
 from core_monitor.settings import Settings
 from core_monitor.store.db import Database
 from core_monitor.store.migrate import upgrade
@@ -19,15 +20,20 @@ class Runtime:
     wakeup: WakeUp
     registry: ExecutorRegistry
     commands: CommandService
+    convergence: Convergence
     worker: Worker | None = field(default=None)
 
     @classmethod
     def build(cls, settings: Settings, registry: ExecutorRegistry | None = None) -> Runtime:
         db = Database(settings.resolved_database_url)
         upgrade(db)
-        registry = registry or default_registry(settings)
+        convergence = Convergence(db, settings)
+        if registry is None:
+            registry = ExecutorRegistry()
+            convergence.register(registry)
+            load_plugins(registry, settings.executor_module_list)
         wakeup = WakeUp()
-        return cls(settings, db, wakeup, registry, CommandService(db, wakeup))
+        return cls(settings, db, wakeup, registry, CommandService(db, wakeup), convergence)
 
     def start_worker(self) -> None:
         self.worker = Worker(self.db, self.settings, self.registry, self.wakeup)
@@ -36,10 +42,5 @@ class Runtime:
     def close(self) -> None:
         if self.worker is not None:
             self.worker.stop()
+        self.convergence.gateway.close()
         self.db.dispose()
-
-
-def default_registry(settings: Settings) -> ExecutorRegistry:
-    registry = ExecutorRegistry()
-    load_plugins(registry, settings.executor_module_list)
-    return registry

@@ -53,10 +53,10 @@ def diff_versions(
         to_version=b_number,
         unified=unified,
         services=_services(a_definition.get("services", {}), b_definition.get("services", {})),
-        networks=_changes(
+        networks=field_changes(
             "networks", a_definition.get("networks", {}), b_definition.get("networks", {})
         ),
-        volumes=_changes(
+        volumes=field_changes(
             "volumes", a_definition.get("volumes", {}), b_definition.get("volumes", {})
         ),
     )
@@ -70,24 +70,24 @@ def _services(a: dict[str, Any], b: dict[str, Any]) -> list[ServiceDiff]:
         elif name not in b:
             result.append(ServiceDiff(service=name, change="removed", fields=[]))
         else:
-            fields = _changes("", a[name], b[name])
+            fields = field_changes("", a[name], b[name])
             if fields:
                 result.append(ServiceDiff(service=name, change="changed", fields=fields))
     return result
 
 
-def _changes(prefix: str, before: Any, after: Any) -> list[FieldChange]:
+def field_changes(prefix: str, before: Any, after: Any) -> list[FieldChange]:
     """Leaf-level changes, paths dotted like validation errors (``ports[0].published``)."""
     if isinstance(before, dict) and isinstance(after, dict):
         out: list[FieldChange] = []
         for key in sorted(set(before) | set(after), key=str):
             path = f"{prefix}.{key}" if prefix else str(key)
-            out.extend(_changes(path, before.get(key), after.get(key)))
+            out.extend(field_changes(path, before.get(key), after.get(key)))
         return out
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
         out = []
         for i, (x, y) in enumerate(zip(before, after, strict=True)):
-            out.extend(_changes(f"{prefix}[{i}]", x, y))
+            out.extend(field_changes(f"{prefix}[{i}]", x, y))
         return out
     if before == after:
         return []

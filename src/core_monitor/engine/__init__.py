@@ -1,0 +1,1 @@
+"""Docker convergence: observe → plan (pure) → execute. Only gateway.py imports docker."""

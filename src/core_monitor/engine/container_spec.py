@@ -1,0 +1,209 @@
+"""A normalized service → the Engine API's create-container parameters. Pure data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core_monitor.domain.compose import ComposeProject, MountSpec, ServiceSpec
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    network: str  # engine name of the network
+    aliases: list[str]
+    ipv4_address: str | None = None
+    ipv6_address: str | None = None
+
+
+@dataclass(frozen=True)
+class ContainerConfig:
+    create: dict[str, Any]  # create_container keyword arguments (without host_config)
+    host: dict[str, Any]  # create_host_config keyword arguments
+    endpoints: list[Endpoint] = field(default_factory=list)  # first one at create time
+
+
+def container_name(project: str, service: str, spec: ServiceSpec, number: int) -> str:
+    return spec.container_name or f"{project}-{service}-{number}"
+
+
+def build(
+    project: ComposeProject,
+    service: str,
+    labels: dict[str, str],
+    *,
+    network_mode_container: str | None = None,
+    engine_api: tuple[int, int] = (1, 41),
+) -> ContainerConfig:
+    """``network_mode_container`` is the container id a `service:x` network mode points to."""
+    spec = project.services[service]
+    create: dict[str, Any] = {
+        "image": spec.image,
+        "command": spec.command,
+        "entrypoint": spec.entrypoint,
+        "environment": [f"{k}={v}" for k, v in spec.environment.items() if v is not None],
+        "labels": {**spec.labels, **labels},
+        "user": spec.user,
+        "working_dir": spec.working_dir,
+        "hostname": spec.hostname,
+        "domainname": spec.domainname,
+        "stop_signal": spec.stop_signal,
+        "tty": spec.tty,
+        "stdin_open": spec.stdin_open,
+        "ports": _exposed(spec),
+        "healthcheck": _healthcheck(spec, engine_api),
+    }
+    if spec.stop_grace_period is not None:
+        create["stop_timeout"] = spec.stop_grace_period // 1_000_000_000
+    create = {k: v for k, v in create.items() if v is not None}
+    endpoints = _endpoints(project, service, spec)
+    host: dict[str, Any] = {
+        "port_bindings": _port_bindings(spec),
+        "restart_policy": _restart(spec.restart),
+        "init": spec.init,
+        "cap_add": spec.cap_add or None,
+        "cap_drop": spec.cap_drop or None,
+        "privileged": spec.privileged,
+        "read_only": spec.read_only,
+        "pid_mode": spec.pid,
+        "ipc_mode": spec.ipc,
+        "userns_mode": spec.userns_mode,
+        "devices": spec.devices or None,
+        "security_opt": spec.security_opt or None,
+        "shm_size": spec.shm_size,
+        "mem_limit": spec.limits.memory or spec.mem_limit,
+        "nano_cpus": _nano_cpus(spec),
+        "pids_limit": spec.limits.pids if spec.limits.pids is not None else spec.pids_limit,
+        "ulimits": [
+            {"Name": k, "Soft": u.soft, "Hard": u.hard} for k, u in sorted(spec.ulimits.items())
+        ]
+        or None,
+        "sysctls": spec.sysctls or None,
+        "extra_hosts": [h.replace("=", ":", 1) for h in spec.extra_hosts] or None,
+        "dns": spec.dns or None,
+        "log_config": {"Type": spec.logging.driver or "", "Config": spec.logging.options}
+        if spec.logging
+        else None,
+        "tmpfs": _tmpfs(spec.tmpfs) or None,
+        "binds": [_bind(m) for m in spec.volumes if _is_legacy_bind(m)] or None,
+        "mounts": [_mount(project, m) for m in spec.volumes if not _is_legacy_bind(m)] or None,
+        "network_mode": _network_mode(spec, endpoints, network_mode_container),
+    }
+    return ContainerConfig(create, {k: v for k, v in host.items() if v is not None}, endpoints)
+
+
+def _exposed(spec: ServiceSpec) -> list[tuple[int, str]] | None:
+    exposed = {(p.target, p.protocol) for p in spec.ports}
+    for item in spec.expose:
+        port, _, protocol = item.partition("/")
+        low, _, high = port.partition("-")
+        for number in range(int(low), int(high or low) + 1):
+            exposed.add((number, protocol or "tcp"))
+    return sorted(exposed) or None
+
+
+def _port_bindings(spec: ServiceSpec) -> dict[str, list[tuple[str, str]]] | None:
+    bindings: dict[str, list[tuple[str, str]]] = {}
+    for port in spec.ports:
+        key = f"{port.target}/{port.protocol}"
+        bindings.setdefault(key, []).append((port.host_ip or "", port.published or ""))
+    return bindings or None
+
+
+def _restart(policy: str) -> dict[str, Any]:
+    name, _, retries = policy.partition(":")
+    return {"Name": name, "MaximumRetryCount": int(retries or 0)}
+
+
+def _nano_cpus(spec: ServiceSpec) -> int | None:
+    cpus = spec.limits.cpus if spec.limits.cpus is not None else spec.cpus
+    return int(cpus * 1_000_000_000) if cpus else None
+
+
+def _healthcheck(spec: ServiceSpec, engine_api: tuple[int, int]) -> dict[str, Any] | None:
+    check = spec.healthcheck
+    if check is None:
+        return None
+    if check.disable:
+        return {"test": ["NONE"]}
+    result: dict[str, Any] = {
+        "test": check.test,
+        "interval": check.interval,
+        "timeout": check.timeout,
+        "retries": check.retries,
+        "start_period": check.start_period,
+    }
+    if check.start_interval is not None and engine_api >= (1, 44):
+        result["start_interval"] = check.start_interval
+    return {k: v for k, v in result.items() if v is not None}
+
+
+def _tmpfs(entries: list[str]) -> dict[str, str]:
+    result = {}
+    for entry in entries:
+        path, _, options = entry.partition(":")
+        result[path] = options
+    return result
+
+
+def _is_legacy_bind(mount: MountSpec) -> bool:
+    # Short-syntax binds create a missing host path; only the legacy Binds field does that.
+    return (
+        mount.type == "bind" and bool(mount.bind_create_host_path) and not (mount.bind_propagation)
+    )
+
+
+def _bind(mount: MountSpec) -> str:
+    return f"{mount.source}:{mount.target}:{'ro' if mount.read_only else 'rw'}"
+
+
+def _mount(project: ComposeProject, mount: MountSpec) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "Target": mount.target,
+        "Type": mount.type,
+        "ReadOnly": mount.read_only,
+    }
+    if mount.type == "volume":
+        if mount.source:
+            result["Source"] = project.volumes[mount.source].name
+        if mount.volume_nocopy:
+            result["VolumeOptions"] = {"NoCopy": True}
+    elif mount.type == "bind":
+        result["Source"] = mount.source
+        if mount.bind_propagation:
+            result["BindOptions"] = {"Propagation": mount.bind_propagation}
+    else:
+        options: dict[str, int] = {}
+        if mount.tmpfs_size is not None:
+            options["SizeBytes"] = mount.tmpfs_size
+        if mount.tmpfs_mode is not None:
+            options["Mode"] = mount.tmpfs_mode
+        if options:
+            result["TmpfsOptions"] = options
+    return result
+
+
+def _endpoints(project: ComposeProject, service: str, spec: ServiceSpec) -> list[Endpoint]:
+    if spec.network_mode:
+        return []
+    ordered = sorted(spec.networks.items(), key=lambda kv: (-(kv[1].priority or 0), kv[0]))
+    return [
+        Endpoint(
+            network=project.networks[key].name,
+            aliases=[service, *[a for a in attachment.aliases if a != service]],
+            ipv4_address=attachment.ipv4_address,
+            ipv6_address=attachment.ipv6_address,
+        )
+        for key, attachment in ordered
+    ]
+
+
+def _network_mode(
+    spec: ServiceSpec, endpoints: list[Endpoint], service_container: str | None
+) -> str | None:
+    mode = spec.network_mode
+    if mode and mode.startswith("service:"):
+        return f"container:{service_container}" if service_container else None
+    if mode:
+        return mode
+    return endpoints[0].network if endpoints else None

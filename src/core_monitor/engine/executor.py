@@ -1,0 +1,345 @@
+"""Runs a Plan through the gateway. No decisions here: the planner made them all.
+
+Order: pulls → networks and volumes → removals → per dependency layer: create/recreate
+(parallel, bounded pool), start (parallel across services, serial within one service: the
+engine races on published port ranges), then wait for the conditions later layers need.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from core_monitor.domain.compose import ComposeProject
+from core_monitor.domain.plan import Plan, Step, StepKind
+from core_monitor.engine import container_spec
+from core_monitor.engine import labels as lbl
+from core_monitor.engine.gateway import DockerGateway, DockerMutations
+from core_monitor.engine.state import DesiredState
+from core_monitor.errors import TerminalError
+
+POOL_SIZE = 8
+POLL_SECONDS = 0.1
+
+
+class Reporter(Protocol):
+    def log(self, message: str, level: str = "info", **fields: object) -> None: ...
+
+    def checkpoint(self) -> None: ...
+
+
+@dataclass
+class ExecutionOptions:
+    command_id: str
+    wait_timeout: float = 300.0
+    pool_size: int = POOL_SIZE
+
+
+class PlanExecutor:
+    def __init__(
+        self,
+        gateway: DockerGateway,
+        project: ComposeProject,
+        desired: DesiredState,
+        reporter: Reporter,
+        options: ExecutionOptions,
+    ) -> None:
+        self.gw = gateway
+        self.mut = DockerMutations(gateway)
+        self.project = project
+        self.desired = desired
+        self.reporter = reporter
+        self.options = options
+        self.container_ids: dict[str, str] = {}  # name → id of what we created/started
+        self.api_version = _api_version(gateway)
+
+    # -- entry point ------------------------------------------------------------------
+    def execute(self, plan: Plan) -> None:
+        kinds = _group(plan)
+        self._parallel(kinds.get(StepKind.PULL_IMAGE, []), self._pull)
+        for step in kinds.get(StepKind.CREATE_NETWORK, []):
+            self._create_network(step)
+        for step in kinds.get(StepKind.CREATE_VOLUME, []):
+            self._create_volume(step)
+        self._parallel(kinds.get(StepKind.REMOVE_CONTAINER, []), self._remove)
+        by_layer: dict[int, list[Step]] = {}
+        for step in plan.steps:
+            if step.kind in (
+                StepKind.CREATE_CONTAINER,
+                StepKind.RECREATE_CONTAINER,
+                StepKind.START_CONTAINER,
+            ):
+                by_layer.setdefault(step.layer, []).append(step)
+        for layer in sorted(by_layer):
+            self._layer(by_layer[layer])
+
+    # -- steps ------------------------------------------------------------------------
+    def _pull(self, step: Step) -> None:
+        self.reporter.checkpoint()
+        self.reporter.log(f"pull {step.target}: {step.reason}", step=step.kind)
+        self.gw.pull(step.target)
+
+    def _create_network(self, step: Step) -> None:
+        self.reporter.checkpoint()
+        key, spec = next((k, n) for k, n in self.project.networks.items() if n.name == step.target)
+        options: dict[str, Any] = {
+            "driver": spec.driver,
+            "options": spec.driver_opts or None,
+            "internal": spec.internal,
+            "attachable": spec.attachable,
+            "enable_ipv6": spec.enable_ipv6,
+            "labels": {
+                **spec.labels,
+                **lbl.resource_labels(self.desired.project, key, "network", self.desired.stack_id),
+            },
+            "check_duplicate": True,
+        }
+        if spec.ipam.config or spec.ipam.driver:
+            options["ipam"] = {
+                "Driver": spec.ipam.driver or "default",
+                "Config": [
+                    {
+                        k: v
+                        for k, v in (
+                            ("Subnet", c.subnet),
+                            ("Gateway", c.gateway),
+                            ("IPRange", c.ip_range),
+                        )
+                        if v
+                    }
+                    for c in spec.ipam.config
+                ],
+                "Options": spec.ipam.options or None,
+            }
+        self.reporter.log(f"create network {step.target}", step=step.kind, reason=step.reason)
+        self.mut.create_network(step.target, {k: v for k, v in options.items() if v is not None})
+
+    def _create_volume(self, step: Step) -> None:
+        self.reporter.checkpoint()
+        key, spec = next((k, v) for k, v in self.project.volumes.items() if v.name == step.target)
+        self.reporter.log(f"create volume {step.target}", step=step.kind, reason=step.reason)
+        self.mut.create_volume(
+            step.target,
+            {
+                "driver": spec.driver or "local",
+                "driver_opts": spec.driver_opts or None,
+                "labels": {
+                    **spec.labels,
+                    **lbl.resource_labels(
+                        self.desired.project, key, "volume", self.desired.stack_id
+                    ),
+                },
+            },
+        )
+
+    def _remove(self, step: Step) -> None:
+        self.reporter.checkpoint()
+        self.reporter.log(
+            f"remove {step.target}: {step.reason}", step=step.kind, service=step.service
+        )
+        self.mut.stop(step.target, timeout=self._stop_timeout(step.service))
+        self.mut.remove_container(step.target)
+
+    def _layer(self, steps: list[Step]) -> None:
+        creates = [s for s in steps if s.kind != StepKind.START_CONTAINER]
+        starts = [s for s in steps if s.kind == StepKind.START_CONTAINER]
+        # network_mode "service:x" needs x's container first: those go after the others
+        first = [s for s in creates if not self._needs_peer(s)]
+        self._parallel(first, self._create_or_recreate)
+        self._parallel([s for s in creates if s not in first], self._create_or_recreate)
+        per_service: dict[str, list[Step]] = {}
+        for step in starts:
+            per_service.setdefault(step.service or "", []).append(step)
+        self._parallel(list(per_service.values()), self._start_serially)
+        self._wait_for_dependents({s.service for s in steps if s.service})
+
+    def _needs_peer(self, step: Step) -> bool:
+        mode = self.project.services[step.service or ""].network_mode or ""
+        return mode.startswith("service:")
+
+    def _create_or_recreate(self, step: Step) -> None:
+        self.reporter.checkpoint()
+        service = step.service or ""
+        number = step.number or 1
+        config = self._config(service, number)
+        if step.kind == StepKind.CREATE_CONTAINER:
+            self.reporter.log(f"create {step.target}", step=step.kind, service=service)
+            self.container_ids[step.target] = self._create(step.target, config)
+            return
+        # recreate: new one under a temporary name, old one out, then rename
+        self.reporter.log(f"recreate {step.target}: {step.reason}", step=step.kind, service=service)
+        temporary = f"{uuid.uuid4().hex[:12]}_{step.target}"
+        new_id = self._create(temporary, config)
+        self.reporter.checkpoint()
+        self.mut.stop(step.target, timeout=self._stop_timeout(service))
+        self.mut.remove_container(step.target)
+        self.mut.rename(new_id, step.target)
+        self.container_ids[step.target] = new_id
+
+    def _create(self, name: str, config: container_spec.ContainerConfig) -> str:
+        host = self.gw.client.api.create_host_config(**config.host)
+        networking = None
+        if config.endpoints:
+            first = config.endpoints[0]
+            networking = self.gw.client.api.create_networking_config(
+                {
+                    first.network: self.gw.client.api.create_endpoint_config(
+                        aliases=first.aliases,
+                        ipv4_address=first.ipv4_address,
+                        ipv6_address=first.ipv6_address,
+                    )
+                }
+            )
+        container_id = self.mut.create_container(
+            name, {**config.create, "host_config": host, "networking_config": networking}
+        )
+        for endpoint in config.endpoints[1:]:
+            self.mut.connect(
+                container_id,
+                endpoint.network,
+                endpoint.aliases,
+                endpoint.ipv4_address,
+                endpoint.ipv6_address,
+            )
+        return container_id
+
+    def _config(self, service: str, number: int) -> container_spec.ContainerConfig:
+        desired = self.desired.services[service]
+        spec = self.project.services[service]
+        image_id = self.gw.image_id(spec.image) or ""
+        labels = lbl.container_labels(
+            project=self.desired.project,
+            service=service,
+            number=number,
+            config_hash=desired.config_hash,
+            image_id=image_id,
+            stack_id=self.desired.stack_id,
+            version=self.desired.version,
+            command_id=self.options.command_id,
+            depends_on=",".join(f"{d}:{c}:false" for d, c in sorted(desired.depends_on.items())),
+        )
+        peer = None
+        mode = spec.network_mode or ""
+        if mode.startswith("service:"):
+            peer = self._first_container_of(mode[8:])
+        return container_spec.build(
+            self.project, service, labels, network_mode_container=peer, engine_api=self.api_version
+        )
+
+    def _first_container_of(self, service: str) -> str:
+        for container in self.gw.containers(self.desired.project):
+            if container.service == service:
+                return container.id
+        raise TerminalError(f"network_mode service:{service}: no container of {service}")
+
+    def _start_serially(self, steps: list[Step]) -> None:
+        for step in sorted(steps, key=lambda s: s.number or 0):
+            self.reporter.checkpoint()
+            self.reporter.log(
+                f"start {step.target}", step=step.kind, service=step.service, reason=step.reason
+            )
+            self.mut.start(self.container_ids.get(step.target, step.target))
+
+    # -- depends_on conditions --------------------------------------------------------
+    def _wait_for_dependents(self, started: set[str]) -> None:
+        """Wait on this layer's services for the conditions later services declared."""
+        conditions: dict[str, set[str]] = {}
+        for service in self.desired.services.values():
+            for dep, condition in service.depends_on.items():
+                if dep in started and condition != "service_started":
+                    conditions.setdefault(dep, set()).add(condition)
+        for dep, wanted in sorted(conditions.items()):
+            for condition in sorted(wanted):
+                self._wait(dep, condition)
+
+    def _wait(self, service: str, condition: str) -> None:
+        deadline = time.monotonic() + self.options.wait_timeout
+        announced = False
+        while True:
+            self.reporter.checkpoint()
+            state = self._condition_state(service, condition)
+            if state is True:
+                if announced:
+                    self.reporter.log(f"{service} is {_CONDITION_WORD[condition]}", service=service)
+                return
+            if isinstance(state, str):
+                raise TerminalError(f"dependency {service} failed {condition}: {state}")
+            if not announced:
+                self.reporter.log(
+                    f"waiting for {service} to be {_CONDITION_WORD[condition]}", service=service
+                )
+                announced = True
+            if time.monotonic() > deadline:
+                raise TerminalError(
+                    f"timed out after {self.options.wait_timeout:g} s waiting "
+                    f"for {service} to be {_CONDITION_WORD[condition]}"
+                )
+            time.sleep(POLL_SECONDS)
+
+    def _condition_state(self, service: str, condition: str) -> bool | str:
+        """True when met, False when not yet, a reason string when it can no longer be met."""
+        containers = [c for c in self.gw.containers(self.desired.project) if c.service == service]
+        if not containers:
+            return "no container"
+        if condition == "service_completed_successfully":
+            codes = [c.exit_code for c in containers if c.state in ("exited", "dead")]
+            if any(code == 0 for code in codes):
+                return True
+            bad = [code for code in codes if code not in (0, None)]
+            return f"exited with code {bad[0]}" if bad else False
+        for container in containers:
+            if container.state in ("exited", "dead"):
+                return f"{container.name} exited (code {container.exit_code})"
+            if container.health is None:
+                inspected = self.gw.inspect_container(container.id) or {}
+                if not (inspected.get("State") or {}).get("Health"):
+                    return f"{container.name} has no healthcheck"
+                return False
+            if container.health == "unhealthy":
+                return f"{container.name} is unhealthy"
+            if container.health != "healthy":
+                return False
+        return True
+
+    # -- helpers ----------------------------------------------------------------------
+    def _stop_timeout(self, service: str | None) -> int | None:
+        spec = self.project.services.get(service or "")
+        if spec is None or spec.stop_grace_period is None:
+            return None
+        return spec.stop_grace_period // 1_000_000_000
+
+    def _parallel(self, items: list[Any], fn: Callable[[Any], None]) -> None:
+        if not items:
+            return
+        if len(items) == 1:
+            fn(items[0])
+            return
+        with ThreadPoolExecutor(max_workers=min(self.options.pool_size, len(items))) as pool:
+            futures = [pool.submit(fn, item) for item in items]
+            errors = [f.exception() for f in futures]
+        first = next((e for e in errors if e is not None), None)
+        if first is not None:
+            raise first
+
+
+_CONDITION_WORD = {
+    "service_healthy": "healthy",
+    "service_completed_successfully": "completed successfully",
+}
+
+
+def _group(plan: Plan) -> dict[StepKind, list[Step]]:
+    grouped: dict[StepKind, list[Step]] = {}
+    for step in plan.steps:
+        grouped.setdefault(step.kind, []).append(step)
+    return grouped
+
+
+def _api_version(gateway: DockerGateway) -> tuple[int, int]:
+    version = str(gateway.client.api.api_version)
+    major, _, minor = version.partition(".")
+    return (int(major), int(minor or 0)) if major.isdigit() and minor.isdigit() else (1, 41)

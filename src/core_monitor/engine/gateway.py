@@ -1,0 +1,292 @@
+"""The only module that imports docker-py: typed calls and error mapping.
+
+Engine errors become our typed errors: an engine that does not answer is
+``EngineUnreachable`` ("Docker engine unreachable at …"), never a stack trace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from core_monitor.engine import labels as lbl
+from core_monitor.errors import RetryableError, TerminalError
+
+DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+
+
+class EngineUnreachable(RetryableError):
+    pass
+
+
+class ImageUnavailable(TerminalError):
+    pass
+
+
+@dataclass(frozen=True)
+class ObservedContainer:
+    id: str
+    name: str
+    service: str
+    number: int
+    state: str  # created | running | exited | paused | restarting | dead
+    health: str | None  # healthy | unhealthy | starting | None
+    exit_code: int | None
+    image_id: str
+    config_hash: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ObservedResource:
+    id: str
+    name: str
+    key: str  # the compose key (networks: default, back …)
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def engine_address(configured: str | None) -> str:
+    return configured or os.environ.get("DOCKER_HOST") or DEFAULT_SOCKET
+
+
+class DockerGateway:
+    """Thin, typed wrapper over the Docker Engine API."""
+
+    def __init__(self, address: str | None = None, timeout: float = 60.0) -> None:
+        self.address = engine_address(address)
+        self._timeout = timeout
+        self._client: docker.DockerClient | None = None
+
+    # -- connection -----------------------------------------------------------------
+    @property
+    def client(self) -> docker.DockerClient:
+        if self._client is None:
+            try:
+                self._client = docker.DockerClient(
+                    base_url=self.address,
+                    timeout=self._timeout,
+                    use_ssh_client=self.address.startswith("ssh"),
+                )
+            except docker.errors.DockerException as exc:
+                raise EngineUnreachable(self._unreachable(exc)) from None
+        return self._client
+
+    def _unreachable(self, exc: BaseException) -> str:
+        return f"Docker engine unreachable at {self.address}: {str(exc).splitlines()[0][:300]}"
+
+    def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run one engine call, mapping transport failures to EngineUnreachable."""
+        try:
+            return fn(*args, **kwargs)
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise EngineUnreachable(self._unreachable(exc)) from None
+        except docker.errors.DockerException as exc:
+            if "Error while fetching server API version" in str(exc):
+                raise EngineUnreachable(self._unreachable(exc)) from None
+            raise
+
+    def ping(self) -> dict[str, Any]:
+        version: dict[str, Any] = self.call(self.client.version)
+        return version
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # -- observation ----------------------------------------------------------------
+    def containers(self, project: str) -> list[ObservedContainer]:
+        rows = self.call(
+            self.client.api.containers,
+            all=True,
+            filters={"label": f"{lbl.COMPOSE_PROJECT}={project}"},
+        )
+        return [_observed_container(row) for row in rows]
+
+    def networks(self, project: str) -> list[ObservedResource]:
+        rows = self.call(
+            self.client.api.networks, filters={"label": f"{lbl.COMPOSE_PROJECT}={project}"}
+        )
+        return [
+            ObservedResource(
+                r["Id"],
+                r["Name"],
+                (r.get("Labels") or {}).get(lbl.COMPOSE_NETWORK, ""),
+                r.get("Labels") or {},
+            )
+            for r in rows
+        ]
+
+    def volumes(self, project: str) -> list[ObservedResource]:
+        found = self.call(
+            self.client.api.volumes, filters={"label": f"{lbl.COMPOSE_PROJECT}={project}"}
+        )
+        return [
+            ObservedResource(
+                v["Name"],
+                v["Name"],
+                (v.get("Labels") or {}).get(lbl.COMPOSE_VOLUME, ""),
+                v.get("Labels") or {},
+            )
+            for v in found.get("Volumes") or []
+        ]
+
+    def image_id(self, reference: str) -> str | None:
+        try:
+            image = self.call(self.client.api.inspect_image, reference)
+        except docker.errors.ImageNotFound:
+            return None
+        return str(image["Id"])
+
+    def network_exists(self, name: str) -> bool:
+        try:
+            self.call(self.client.api.inspect_network, name)
+        except docker.errors.NotFound:
+            return False
+        return True
+
+    def volume_exists(self, name: str) -> bool:
+        try:
+            self.call(self.client.api.inspect_volume, name)
+        except docker.errors.NotFound:
+            return False
+        return True
+
+    def inspect_container(self, ref: str) -> dict[str, Any] | None:
+        try:
+            found: dict[str, Any] = self.call(self.client.api.inspect_container, ref)
+        except docker.errors.NotFound:
+            return None
+        return found
+
+    # -- images ---------------------------------------------------------------------
+    def pull(self, reference: str) -> str:
+        repository, tag = _split_reference(reference)
+        try:
+            self.call(self.client.api.pull, repository, tag=tag)
+        except docker.errors.APIError as exc:
+            raise ImageUnavailable(
+                f"cannot pull image {reference}: {exc.explanation or exc}"
+            ) from None
+        image = self.image_id(reference)
+        if image is None:
+            raise ImageUnavailable(f"image {reference} is still missing after a pull")
+        return image
+
+
+def _split_reference(reference: str) -> tuple[str, str | None]:
+    if "@" in reference:
+        return reference, None
+    name, _, tag = reference.rpartition(":")
+    if name and "/" not in tag:
+        return name, tag
+    return reference, "latest"
+
+
+def _observed_container(row: dict[str, Any]) -> ObservedContainer:
+    labels = row.get("Labels") or {}
+    status = row.get("Status") or ""
+    health = None
+    for word in ("healthy", "unhealthy", "health: starting"):
+        if f"({word})" in status:
+            health = "starting" if word == "health: starting" else word
+    name = (row.get("Names") or ["/?"])[0].lstrip("/")
+    exited = re.match(r"Exited \((-?\d+)\)", status)
+    return ObservedContainer(
+        id=row["Id"],
+        name=name,
+        service=labels.get(lbl.COMPOSE_SERVICE, ""),
+        number=int(labels.get(lbl.COMPOSE_NUMBER, "0") or 0),
+        state=row.get("State") or "unknown",
+        health=health,
+        exit_code=int(exited.group(1)) if exited else None,
+        image_id=row.get("ImageID") or "",
+        config_hash=labels.get(lbl.COMPOSE_CONFIG_HASH, ""),
+        labels=labels,
+    )
+
+
+class DockerMutations:
+    """Engine writes, kept apart from reads so planning code never sees them."""
+
+    def __init__(self, gateway: DockerGateway) -> None:
+        self.gw = gateway
+
+    @property
+    def api(self) -> Any:
+        return self.gw.client.api
+
+    def create_network(self, name: str, spec: dict[str, Any]) -> str:
+        try:
+            created = self.gw.call(self.api.create_network, name, **spec)
+        except docker.errors.APIError as exc:
+            if exc.status_code == 409:  # created meanwhile: converge, don't fail
+                return name
+            raise TerminalError(f"cannot create network {name}: {exc.explanation}") from None
+        return str(created["Id"])
+
+    def create_volume(self, name: str, spec: dict[str, Any]) -> str:
+        try:
+            self.gw.call(self.api.create_volume, name, **spec)
+        except docker.errors.APIError as exc:
+            raise TerminalError(f"cannot create volume {name}: {exc.explanation}") from None
+        return name
+
+    def create_container(self, name: str, config: dict[str, Any]) -> str:
+        try:
+            created = self.gw.call(self.api.create_container, name=name, **config)
+        except docker.errors.ImageNotFound as exc:
+            raise ImageUnavailable(f"image not found: {exc.explanation}") from None
+        except docker.errors.APIError as exc:
+            raise TerminalError(f"cannot create container {name}: {exc.explanation}") from None
+        return str(created["Id"])
+
+    def connect(
+        self, container: str, network: str, aliases: list[str], ipv4: str | None, ipv6: str | None
+    ) -> None:
+        self.gw.call(
+            self.api.connect_container_to_network,
+            container,
+            network,
+            aliases=aliases or None,
+            ipv4_address=ipv4,
+            ipv6_address=ipv6,
+        )
+
+    def start(self, container: str) -> None:
+        try:
+            self.gw.call(self.api.start, container)
+        except docker.errors.APIError as exc:
+            raise TerminalError(f"cannot start {container}: {exc.explanation}") from None
+
+    def stop(self, container: str, timeout: int | None) -> None:
+        with contextlib.suppress(docker.errors.NotFound):
+            self.gw.call(self.api.stop, container, timeout=timeout)
+
+    def restart(self, container: str, timeout: int | None) -> None:
+        # stop + start: the engine's restart needs an explicit timeout, while a plain stop
+        # honours the container's own stop_grace_period
+        self.stop(container, timeout)
+        self.start(container)
+
+    def remove_container(self, container: str) -> None:
+        with contextlib.suppress(docker.errors.NotFound):
+            self.gw.call(self.api.remove_container, container, force=True, v=False)
+
+    def rename(self, container: str, name: str) -> None:
+        self.gw.call(self.api.rename, container, name)
+
+    def remove_network(self, name: str) -> None:
+        with contextlib.suppress(docker.errors.NotFound):
+            self.gw.call(self.api.remove_network, name)
+
+    def remove_volume(self, name: str) -> None:
+        with contextlib.suppress(docker.errors.NotFound):
+            self.gw.call(self.api.remove_volume, name, force=True)

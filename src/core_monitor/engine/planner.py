@@ -1,0 +1,251 @@
+"""The planner: a pure function (desired, observed) → Plan. No Docker calls in here.
+
+Rules (Docker Compose v2's, see docs/engineering notes):
+- networks and volumes first; external ones must exist, ours are created when missing;
+- orphans (containers of services absent from the version) are removed;
+- a container is recreated only when its config hash or its image ID changed;
+- scale down removes the highest numbers; scale up adds the next numbers;
+- containers that should run but do not are started (a one-shot that exited 0 with
+  restart "no" has completed and is left alone);
+- starts follow depends_on layers; steps of one layer may run in parallel.
+"""
+
+from __future__ import annotations
+
+from core_monitor.domain.diff import FieldChange, field_changes
+from core_monitor.domain.graph import layers
+from core_monitor.domain.plan import Plan, Step, StepKind
+from core_monitor.engine.gateway import ObservedContainer
+from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
+from core_monitor.errors import FieldError, ValidationFailed
+
+HASH_EXCLUDED = ("replicas", "depends_on", "profiles", "pull_policy")
+
+
+def plan(desired: DesiredState, observed: ObservedState) -> Plan:
+    steps: list[Step] = []
+    steps += _resources(desired, observed)
+    steps += _images(desired, observed)
+    by_service: dict[str, list[ObservedContainer]] = {}
+    for container in observed.containers:
+        by_service.setdefault(container.service, []).append(container)
+    for service, containers in sorted(by_service.items()):
+        if service not in desired.services:
+            steps += [
+                Step(
+                    kind=StepKind.REMOVE_CONTAINER,
+                    target=c.name,
+                    service=service,
+                    number=c.number,
+                    reason=f"orphan: service {service!r} is not in v{desired.version}",
+                )
+                for c in _by_number(containers)
+            ]
+    layer_of = {name: i for i, names in enumerate(_layers(desired)) for name in names}
+    for name, wanted in sorted(desired.services.items()):
+        steps += _service(desired, observed, wanted, by_service.get(name, []), layer_of[name])
+    return Plan(stack=desired.project, version=desired.version, steps=steps)
+
+
+def _layers(desired: DesiredState) -> list[list[str]]:
+    return layers({name: set(s.depends_on) for name, s in desired.services.items()})
+
+
+def _resources(desired: DesiredState, observed: ObservedState) -> list[Step]:
+    steps = []
+    missing_external = []
+    for kind, wanted, present in (
+        ("network", desired.networks, observed.present_networks),
+        ("volume", desired.volumes, observed.present_volumes),
+    ):
+        for key, (name, external) in sorted(wanted.items()):
+            if name in present:
+                continue
+            if external:
+                missing_external.append(
+                    FieldError(f"{kind}s.{key}", f"external {kind} {name!r} does not exist")
+                )
+                continue
+            steps.append(
+                Step(
+                    kind=StepKind.CREATE_NETWORK if kind == "network" else StepKind.CREATE_VOLUME,
+                    target=name,
+                    reason=f"{kind} {key!r} missing",
+                )
+            )
+    if missing_external:
+        raise ValidationFailed(missing_external)
+    return steps
+
+
+def _images(desired: DesiredState, observed: ObservedState) -> list[Step]:
+    steps = []
+    policies: dict[str, set[str]] = {}
+    for service in desired.services.values():
+        policies.setdefault(service.image, set()).add(service.pull_policy)
+    for reference, wanted in sorted(policies.items()):
+        if "always" in wanted:
+            steps.append(
+                Step(kind=StepKind.PULL_IMAGE, target=reference, reason="pull_policy: always")
+            )
+        elif observed.images.get(reference) is None:
+            if "missing" not in wanted:
+                raise ValidationFailed(
+                    [
+                        FieldError(
+                            "pull_policy",
+                            f"image {reference} is not present and pull_policy is never",
+                        )
+                    ]
+                )
+            steps.append(
+                Step(kind=StepKind.PULL_IMAGE, target=reference, reason="image not present locally")
+            )
+    return steps
+
+
+def _by_number(containers: list[ObservedContainer]) -> list[ObservedContainer]:
+    return sorted(containers, key=lambda c: (c.number, c.name))
+
+
+def _service(
+    desired: DesiredState,
+    observed: ObservedState,
+    service: DesiredService,
+    containers: list[ObservedContainer],
+    layer: int,
+) -> list[Step]:
+    steps: list[Step] = []
+    image_id = observed.images.get(service.image)
+    canonical = {
+        c.name: c.name == (service.container_name or f"{desired.project}-{service.name}-{c.number}")
+        for c in containers
+    }
+    # a crashed recreate can leave "<tmp>_<name>" beside the real one: keep the real one
+    current = sorted(containers, key=lambda c: (c.number, not canonical[c.name], c.name))
+    keep: list[ObservedContainer] = []
+    seen_numbers: set[int] = set()
+    for container in current:
+        if container.number in seen_numbers or container.number < 1:  # duplicates: converge
+            steps.append(_remove(container, service.name, "duplicate container number"))
+            continue
+        seen_numbers.add(container.number)
+        keep.append(container)
+    # scale down: outdated first, then the highest numbers
+    excess = len(keep) - service.replicas
+    if excess > 0:
+        outdated = [c for c in keep if _outdated(c, service, image_id)]
+        victims = (outdated + [c for c in reversed(keep) if c not in outdated])[:excess]
+        for container in sorted(victims, key=lambda c: -c.number):
+            steps.append(_remove(container, service.name, f"scale down to {service.replicas}"))
+        keep = [c for c in keep if c not in victims]
+    for container in keep:
+        reason = _recreate_reason(container, service, image_id, observed)
+        if reason:
+            steps.append(
+                Step(
+                    kind=StepKind.RECREATE_CONTAINER,
+                    target=container.name,
+                    service=service.name,
+                    number=container.number,
+                    reason=reason,
+                    layer=layer,
+                )
+            )
+            steps.append(_start(container.name, service.name, container.number, layer, "recreated"))
+        elif desired.run and _should_start(container, service):
+            steps.append(
+                _start(
+                    container.name,
+                    service.name,
+                    container.number,
+                    layer,
+                    f"not running ({container.state})",
+                )
+            )
+    numbers = sorted(c.number for c in keep)
+    next_number = max(numbers, default=0) + 1
+    for _ in range(service.replicas - len(keep)):
+        free = next((n for n in range(1, next_number) if n not in numbers), next_number)
+        numbers.append(free)
+        next_number = max(next_number, free + 1)
+        name = service.container_name or f"{desired.project}-{service.name}-{free}"
+        steps.append(
+            Step(
+                kind=StepKind.CREATE_CONTAINER,
+                target=name,
+                service=service.name,
+                number=free,
+                reason="missing",
+                layer=layer,
+            )
+        )
+        if desired.run:
+            steps.append(_start(name, service.name, free, layer, "created"))
+    return steps
+
+
+def _remove(container: ObservedContainer, service: str, reason: str) -> Step:
+    return Step(
+        kind=StepKind.REMOVE_CONTAINER,
+        target=container.name,
+        service=service,
+        number=container.number,
+        reason=reason,
+    )
+
+
+def _start(name: str, service: str, number: int, layer: int, reason: str) -> Step:
+    return Step(
+        kind=StepKind.START_CONTAINER,
+        target=name,
+        service=service,
+        number=number,
+        reason=reason,
+        layer=layer,
+    )
+
+
+def _outdated(container: ObservedContainer, service: DesiredService, image_id: str | None) -> bool:
+    return container.config_hash != service.config_hash or (
+        image_id is not None and container.image_id != image_id
+    )
+
+
+def _should_start(container: ObservedContainer, service: DesiredService) -> bool:
+    if container.state in ("running", "restarting"):
+        return False
+    completed = container.state == "exited" and container.exit_code == 0
+    return not (completed and service.restart_policy == "no")
+
+
+def _recreate_reason(
+    container: ObservedContainer,
+    service: DesiredService,
+    image_id: str | None,
+    observed: ObservedState,
+) -> str | None:
+    if container.config_hash != service.config_hash:
+        return "config changed: " + _changed_fields(container, service, observed)
+    if image_id is not None and container.image_id != image_id:
+        return "image changed"
+    if service.container_name and container.name != service.container_name:
+        return "container name changed"
+    return None
+
+
+def _changed_fields(
+    container: ObservedContainer, service: DesiredService, observed: ObservedState
+) -> str:
+    version = container.labels.get("io.coremon.version", "")
+    before = observed.previous_configs.get(
+        (int(version), service.name) if version.isdigit() else (0, "")
+    )
+    if before is None:
+        return "configuration hash differs (changed outside this version history)"
+    changes: list[FieldChange] = field_changes(
+        "",
+        {k: v for k, v in before.items() if k not in HASH_EXCLUDED},
+        {k: v for k, v in service.config.items() if k not in HASH_EXCLUDED},
+    )
+    return ", ".join(c.path for c in changes[:8]) or "configuration hash differs"

@@ -1,0 +1,83 @@
+"""Desired and observed state: the planner's two inputs, plain frozen data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from core_monitor.compose import service_config_hash
+from core_monitor.domain.compose import ComposeProject
+from core_monitor.engine.gateway import ObservedContainer, ObservedResource
+
+
+@dataclass(frozen=True)
+class DesiredService:
+    name: str
+    replicas: int
+    config_hash: str
+    image: str
+    container_name: str | None
+    depends_on: dict[str, str]  # dependency → condition
+    restart_policy: str
+    pull_policy: str
+    config: dict[str, Any]  # normalized service config, for reasons ("config changed: …")
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    project: str
+    stack_id: str
+    version: int
+    services: dict[str, DesiredService]
+    networks: dict[str, tuple[str, bool]]  # key → (engine name, external)
+    volumes: dict[str, tuple[str, bool]]
+    run: bool = True  # containers should be running
+
+
+@dataclass(frozen=True)
+class ObservedState:
+    containers: list[ObservedContainer]
+    networks: list[ObservedResource]
+    volumes: list[ObservedResource]
+    present_networks: frozenset[str]  # engine names that exist (ours or external)
+    present_volumes: frozenset[str]
+    images: dict[str, str | None]  # reference → local image id (None: not present)
+    previous_configs: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
+
+
+def desired_state(
+    project: ComposeProject, stack_id: str, version: int, profiles: frozenset[str] = frozenset()
+) -> DesiredState:
+    """Services switched off by profiles are left out (and so are not orphans either)."""
+    services = {}
+    for name, spec in project.services.items():
+        if spec.profiles and not profiles.intersection(spec.profiles):
+            continue
+        services[name] = DesiredService(
+            name=name,
+            replicas=spec.replicas,
+            config_hash=service_config_hash(project, name),
+            image=spec.image,
+            container_name=spec.container_name,
+            depends_on={dep: d.condition for dep, d in spec.depends_on.items()},
+            restart_policy=spec.restart,
+            pull_policy=spec.pull_policy,
+            config=spec.model_dump(mode="json"),
+        )
+    used_networks = {n for s in services for n in project.services[s].networks}
+    used_volumes = {
+        m.source
+        for s in services
+        for m in project.services[s].volumes
+        if m.type == "volume" and m.source
+    }
+    return DesiredState(
+        project=project.name,
+        stack_id=stack_id,
+        version=version,
+        services=services,
+        networks={
+            k: (n.name, n.external) for k, n in project.networks.items() if k in used_networks
+        },
+        volumes={k: (v.name, v.external) for k, v in project.volumes.items() if k in used_volumes},
+    )

@@ -1,0 +1,212 @@
+"""The engine's executors for queue commands: APPLY, ROLLBACK, DELETE, START, STOP, RESTART.
+
+Level-triggered: every run re-observes the engine and re-plans, so a re-run after a crash
+or a cancel converges instead of repeating steps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core_monitor.domain.compose import ComposeProject
+from core_monitor.domain.graph import layers
+from core_monitor.domain.plan import Plan
+from core_monitor.domain.stack import StackStatus
+from core_monitor.engine import planner
+from core_monitor.engine.executor import ExecutionOptions, PlanExecutor
+from core_monitor.engine.gateway import DockerGateway, DockerMutations, ObservedContainer
+from core_monitor.engine.observe import observe
+from core_monitor.engine.state import DesiredState, desired_state
+from core_monitor.errors import TerminalError
+from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
+from core_monitor.settings import Settings
+from core_monitor.store import stacks as stack_store
+from core_monitor.store.db import Database
+
+
+class Convergence:
+    def __init__(
+        self, db: Database, settings: Settings, gateway: DockerGateway | None = None
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.gateway = gateway or DockerGateway(settings.docker_host)
+
+    def register(self, registry: ExecutorRegistry) -> None:
+        registry.register("APPLY", self.apply)
+        registry.register("ROLLBACK", self.rollback)
+        registry.register("DELETE", self.delete)
+        registry.register("START", self.start)
+        registry.register("STOP", self.stop)
+        registry.register("RESTART", self.restart)
+
+    # -- planning (also the dry run) ----------------------------------------------------
+    def desired(self, stack_ref: str, version: int) -> tuple[ComposeProject, DesiredState]:
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_ref)
+            stored = stack_store.get_version(session, stack.stack_id, version)
+        project = ComposeProject.model_validate(stored.definition)
+        return project, desired_state(project, stack.stack_id, version)
+
+    def plan(self, stack_ref: str, version: int) -> Plan:
+        _, desired = self.desired(stack_ref, version)
+        return planner.plan(desired, observe(self.gateway, desired, self._previous(desired)))
+
+    def _previous(self, desired: DesiredState) -> Any:
+        def load(versions: set[int]) -> dict[tuple[int, str], dict[str, Any]]:
+            configs: dict[tuple[int, str], dict[str, Any]] = {}
+            with self.db.read() as session:
+                for number in versions:
+                    try:
+                        stored = stack_store.get_version(session, desired.stack_id, number)
+                    except Exception:  # noqa: S112 - a label pointing nowhere: no reasons
+                        continue
+                    for name, config in stored.definition.get("services", {}).items():
+                        configs[(number, name)] = config
+            return configs
+
+        return load
+
+    # -- executors ----------------------------------------------------------------------
+    def apply(self, ctx: ExecutionContext) -> None:
+        self._converge(ctx, int(ctx.command.payload["version"]), "apply")
+
+    def rollback(self, ctx: ExecutionContext) -> None:
+        self._converge(ctx, int(ctx.command.payload["version"]), "rollback")
+
+    def _converge(self, ctx: ExecutionContext, version: int, verb: str) -> None:
+        stack_id = ctx.command.stack_id or ""
+        project, desired = self.desired(stack_id, version)
+        with self.db.write() as session:
+            stack_store.set_desired_version(session, stack_id, version)
+            stack_store.set_status(session, stack_id, StackStatus.DEPLOYING)
+        try:
+            observed = observe(self.gateway, desired, self._previous(desired))
+            plan = planner.plan(desired, observed)
+            ctx.log(
+                f"{verb} v{version}: {len(plan.steps)} step(s)",
+                plan=plan.summary(),
+                steps=[f"{s.kind} {s.target}: {s.reason}" for s in plan.steps],
+            )
+            options = ExecutionOptions(
+                command_id=ctx.command.command_id, wait_timeout=self.settings.wait_timeout_seconds
+            )
+            PlanExecutor(self.gateway, project, desired, ctx, options).execute(plan)
+            ctx.checkpoint()
+            self._record(ctx, desired, version)
+        except Exception:
+            with self.db.write() as session:
+                stack_store.set_status(session, stack_id, StackStatus.FAILED)
+            raise
+
+    def _record(self, ctx: ExecutionContext, desired: DesiredState, version: int) -> None:
+        containers = self.gateway.containers(desired.project)
+        mapping = {
+            "containers": {
+                c.name: {"id": c.id, "service": c.service, "number": c.number} for c in containers
+            },
+            "networks": {n.name: n.id for n in self.gateway.networks(desired.project)},
+            "volumes": sorted(v.name for v in self.gateway.volumes(desired.project)),
+        }
+        status = _status(desired, containers)
+        with self.db.write() as session:
+            stack_store.record_runtime(session, desired.stack_id, version, status, mapping)
+            stack_store.set_status(session, desired.stack_id, status, current_version=version)
+        ctx.log(f"stack is {status} at v{version}", containers=len(containers))
+
+    def delete(self, ctx: ExecutionContext) -> None:
+        stack_id = ctx.command.stack_id or ""
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_id)
+        mutations = DockerMutations(self.gateway)
+        for container in self._ordered(stack.name, None, reverse=True):
+            ctx.checkpoint()
+            ctx.log(f"remove {container.name}", service=container.service)
+            mutations.stop(container.id, timeout=None)
+            mutations.remove_container(container.id)
+        for network in self.gateway.networks(stack.name):
+            ctx.checkpoint()
+            ctx.log(f"remove network {network.name}")
+            mutations.remove_network(network.id)
+        if ctx.command.payload.get("remove_volumes"):
+            for volume in self.gateway.volumes(stack.name):
+                ctx.checkpoint()
+                ctx.log(f"remove volume {volume.name}")
+                mutations.remove_volume(volume.name)
+        else:
+            ctx.log("named volumes kept (remove_volumes: false)")
+        with self.db.write() as session:
+            stack_store.soft_delete(session, stack_id)
+
+    def start(self, ctx: ExecutionContext) -> None:
+        self._runtime_action(ctx, "start")
+
+    def stop(self, ctx: ExecutionContext) -> None:
+        self._runtime_action(ctx, "stop")
+
+    def restart(self, ctx: ExecutionContext) -> None:
+        self._runtime_action(ctx, "restart")
+
+    def _runtime_action(self, ctx: ExecutionContext, action: str) -> None:
+        stack_id = ctx.command.stack_id or ""
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_id)
+        service = ctx.command.payload.get("service")
+        containers = self._ordered(stack.name, service, reverse=action == "stop")
+        if not containers:
+            raise TerminalError(f"no containers for {service or stack.name}: apply a version first")
+        mutations = DockerMutations(self.gateway)
+        for container in containers:
+            ctx.checkpoint()
+            ctx.log(f"{action} {container.name}", service=container.service)
+            if action == "start":
+                mutations.start(container.id)
+            elif action == "stop":
+                mutations.stop(container.id, timeout=None)
+            else:
+                mutations.restart(container.id, timeout=None)
+        remaining = self.gateway.containers(stack.name)
+        running = sum(c.state == "running" for c in remaining)
+        status = (
+            StackStatus.STOPPED
+            if running == 0
+            else StackStatus.RUNNING
+            if running == len(remaining)
+            else StackStatus.DEGRADED
+        )
+        with self.db.write() as session:
+            stack_store.set_status(session, stack_id, status)
+        ctx.log(f"stack is {status}")
+
+    def _ordered(self, project: str, service: str | None, reverse: bool) -> list[ObservedContainer]:
+        """Containers in depends_on order (read from Compose's label on each container)."""
+        containers = [
+            c for c in self.gateway.containers(project) if service is None or c.service == service
+        ]
+        graph: dict[str, set[str]] = {}
+        for c in containers:
+            deps = c.labels.get("com.docker.compose.depends_on", "")
+            graph.setdefault(c.service, set()).update(d.split(":")[0] for d in deps.split(",") if d)
+        order = {name: i for i, names in enumerate(layers(graph)) for name in names}
+        ranked = sorted(containers, key=lambda c: (order.get(c.service, 0), c.service, c.number))
+        return list(reversed(ranked)) if reverse else ranked
+
+
+def _status(desired: DesiredState, containers: list[ObservedContainer]) -> StackStatus:
+    expected = sum(s.replicas for s in desired.services.values())
+    healthy = [
+        c
+        for c in containers
+        if c.service in desired.services
+        and (
+            (c.state == "running" and c.health != "unhealthy")
+            or (c.state == "exited" and c.exit_code == 0)
+        )
+    ]
+    return StackStatus.RUNNING if len(healthy) >= expected else StackStatus.DEGRADED
+
+
+def register(registry: ExecutorRegistry, db: Database, settings: Settings) -> Convergence:
+    convergence = Convergence(db, settings)
+    convergence.register(registry)
+    return convergence

@@ -1,0 +1,244 @@
+"""Convergence on a real Docker engine, driven through the REST API of a real server."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.api_client import Api
+from tests.support.docker_probe import containers, docker, remove_project, require_docker
+from tests.support.server import ServerProcess
+
+IMAGE = "coremon-test/busybox:latest"
+
+TWO = f"""
+services:
+  db:
+    image: {IMAGE}
+    volumes: [data:/data]
+    healthcheck: {{test: ["CMD", "true"], interval: 1s}}
+  web:
+    image: {IMAGE}
+    environment: {{MODE: blue}}
+    depends_on: {{db: {{condition: service_healthy}}}}
+volumes:
+  data: {{}}
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    require_docker()
+    tmp = tmp_path_factory.mktemp("engine")
+    process = ServerProcess(
+        f"sqlite:///{tmp / 'coremon.db'}", tmp / "server.log", COREMON_QUEUE_ON_FAILURE="continue"
+    ).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def api(server: ServerProcess) -> Iterator[Api]:
+    client = Api(server.url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def stack() -> Iterator[str]:
+    name = f"scn-{uuid.uuid4().hex[:8]}"
+    yield name
+    remove_project(name)
+
+
+def ids(project: str) -> dict[str, str]:
+    return {name: c["Id"] for name, c in containers(project).items()}
+
+
+def test_update_one_service_recreates_only_it(api: Api, stack: str) -> None:
+    api.create_stack(stack, TWO)
+    api.apply(stack, 1)
+    before = ids(stack)
+    assert sorted(before) == [f"{stack}-db-1", f"{stack}-web-1"]
+    v2 = api.new_version(stack, TWO.replace("MODE: blue", "MODE: green"))
+    steps = api.plan(stack, v2)
+    assert [(s["kind"], s["target"]) for s in steps] == [
+        ("recreate_container", f"{stack}-web-1"),
+        ("start_container", f"{stack}-web-1"),
+    ]
+    assert steps[0]["reason"] == "config changed: environment.MODE"
+    api.apply(stack, v2)
+    after = ids(stack)
+    assert after[f"{stack}-db-1"] == before[f"{stack}-db-1"]
+    assert after[f"{stack}-web-1"] != before[f"{stack}-web-1"]
+    web = containers(stack)[f"{stack}-web-1"]
+    assert "MODE=green" in web["Config"]["Env"]
+    assert web["State"]["Running"]
+
+
+def test_same_version_twice_plans_nothing_and_changes_nothing(api: Api, stack: str) -> None:
+    api.create_stack(stack, TWO)
+    api.apply(stack, 1)
+    before = {n: (c["Id"], c["State"]["StartedAt"]) for n, c in containers(stack).items()}
+    assert api.plan(stack, 1) == []
+    api.apply(stack, 1)
+    after = {n: (c["Id"], c["State"]["StartedAt"]) for n, c in containers(stack).items()}
+    assert after == before
+
+
+def test_removed_service_goes_and_the_version_is_the_source_of_truth(api: Api, stack: str) -> None:
+    api.create_stack(stack, TWO)
+    api.apply(stack, 1)
+    only_db = TWO.split("  web:")[0] + "volumes:\n  data: {}\n"
+    v2 = api.new_version(stack, only_db)
+    steps = api.plan(stack, v2)
+    assert steps[0]["kind"] == "remove_container"
+    assert steps[0]["reason"].startswith("orphan: service 'web'")
+    api.apply(stack, v2)
+    assert sorted(containers(stack)) == [f"{stack}-db-1"]
+
+
+def test_rollback_restores_config_and_volume_data_survives(api: Api, stack: str) -> None:
+    api.create_stack(stack, TWO)
+    api.apply(stack, 1)
+    docker("exec", f"{stack}-db-1", "sh", "-c", "echo precious > /data/file")
+    v2 = api.new_version(
+        stack, TWO.replace("MODE: blue", "MODE: green").replace("interval: 1s", "interval: 2s")
+    )
+    api.apply(stack, v2)
+    assert docker("exec", f"{stack}-db-1", "cat", "/data/file").strip() == "precious"
+    api.run(f"/stacks/{stack}/rollback/1")
+    web = containers(stack)[f"{stack}-web-1"]
+    assert "MODE=blue" in web["Config"]["Env"]
+    assert docker("exec", f"{stack}-db-1", "cat", "/data/file").strip() == "precious"
+    stack_state = api.http.get(f"/stacks/{stack}").json()
+    assert (stack_state["current_version"], stack_state["status"]) == (1, "RUNNING")
+    assert api.plan(stack, 1) == []
+
+
+def test_scale_up_and_down(api: Api, stack: str) -> None:
+    api.create_stack(stack, TWO)
+    api.apply(stack, 1)
+    first = ids(stack)
+    v2 = api.new_version(
+        stack, TWO.replace("environment: {MODE: blue}", "environment: {MODE: blue}\n    scale: 3")
+    )
+    api.apply(stack, v2)
+    scaled = ids(stack)
+    assert sorted(n for n in scaled if "-web-" in n) == [f"{stack}-web-{i}" for i in (1, 2, 3)]
+    assert scaled[f"{stack}-web-1"] == first[f"{stack}-web-1"]  # scaling recreates nothing
+    api.apply(stack, 1)
+    assert sorted(ids(stack)) == [f"{stack}-db-1", f"{stack}-web-1"]
+
+
+def test_runtime_actions_on_a_service_and_the_stack(api: Api, stack: str) -> None:
+    api.create_stack(stack, TWO)
+    api.apply(stack, 1)
+    api.run(f"/stacks/{stack}/services/web/stop")
+    assert containers(stack)[f"{stack}-web-1"]["State"]["Status"] == "exited"
+    assert api.http.get(f"/stacks/{stack}").json()["status"] == "DEGRADED"
+    api.run(f"/stacks/{stack}/services/web/start")
+    assert containers(stack)[f"{stack}-web-1"]["State"]["Running"]
+    started = containers(stack)[f"{stack}-db-1"]["State"]["StartedAt"]
+    api.run(f"/stacks/{stack}/restart")
+    assert containers(stack)[f"{stack}-db-1"]["State"]["StartedAt"] != started
+    api.run(f"/stacks/{stack}/stop")
+    assert {c["State"]["Status"] for c in containers(stack).values()} == {"exited"}
+    assert api.http.get(f"/stacks/{stack}").json()["status"] == "STOPPED"
+
+
+def test_delete_keeps_named_volumes_unless_asked(api: Api, stack: str) -> None:
+    api.create_stack(stack, TWO)
+    api.apply(stack, 1)
+    api.run(f"/stacks/{stack}/delete")
+    assert containers(stack) == {}
+    assert docker("network", "ls", "-q", "--filter", f"name={stack}_default").strip() == ""
+    assert docker("volume", "ls", "-q", "--filter", f"name={stack}_data").strip() != ""
+    assert api.http.get(f"/stacks/{stack}").status_code == 404  # soft-deleted
+    history = api.http.get("/commands", params={"stack_id": stack}).json()
+    assert history["total"] == 2  # history kept
+    again = api.create_stack(stack, TWO)  # the name is free again
+    api.apply(stack, again["version"])
+    api.run(f"/stacks/{stack}/delete", {"remove_volumes": True})
+    assert docker("volume", "ls", "-q", "--filter", f"name={stack}_data").strip() == ""
+
+
+def test_missing_image_fails_with_the_registry_message(api: Api, stack: str) -> None:
+    api.create_stack(stack, TWO.replace(IMAGE, "coremon-test/absent:1", 1))
+    result = api.apply(stack, 1, expect="FAILED")
+    assert "cannot pull image coremon-test/absent:1" in result["error"]
+    assert api.http.get(f"/stacks/{stack}").json()["status"] == "FAILED"
+
+
+def test_unreachable_engine_fails_clearly_and_reads_still_work(tmp_path: Path) -> None:
+    sock = tmp_path / "nothing.sock"
+    server = ServerProcess(
+        f"sqlite:///{tmp_path / 'c.db'}",
+        tmp_path / "s.log",
+        COREMON_DOCKER_HOST=f"unix://{sock}",
+        COREMON_MAX_ATTEMPTS="1",
+    ).start()
+    api = Api(server.url)
+    try:
+        api.create_stack("lonely", TWO)
+        host = api.http.get("/host").json()
+        assert host["reachable"] is False
+        assert f"Docker engine unreachable at unix://{sock}" in host["error"]
+        result = api.apply("lonely", 1, expect="FAILED")
+        assert result["error"].startswith(f"Docker engine unreachable at unix://{sock}")
+        plan = api.http.get("/stacks/lonely/plan/1")
+        assert plan.status_code == 503
+        assert "Docker engine unreachable" in plan.json()["detail"]
+        assert api.http.get("/stacks/lonely/versions").status_code == 200
+    finally:
+        api.close()
+        server.stop()
+
+
+SLOW = f"""
+services:
+  slow:
+    image: {IMAGE}
+    command:
+      - sh
+      - -c
+      - "trap 'exit 0' TERM; sleep 4; touch /tmp/ready; while :; do sleep 1 & wait $$!; done"
+    healthcheck: {{test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s}}
+  after:
+    image: {IMAGE}
+    depends_on: {{slow: {{condition: service_healthy}}}}
+    scale: 2
+"""
+
+
+def test_kill9_mid_apply_then_restart_converges_without_duplicates(
+    tmp_path: Path, stack: str
+) -> None:
+    require_docker()
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    first = ServerProcess(url, tmp_path / "s1.log", COREMON_LEASE_SECONDS="2").start()
+    api = Api(first.url)
+    api.create_stack(stack, SLOW)
+    command_id = api.enqueue(f"/stacks/{stack}/apply/1")
+    deadline = time.monotonic() + 30
+    while not containers(stack) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # mid-apply: slow is starting, `after` not created yet
+    first.kill9()
+    api.close()
+    second = ServerProcess(url, tmp_path / "s2.log", COREMON_LEASE_SECONDS="2").start()
+    api = Api(second.url)
+    try:
+        result = api.wait(command_id, timeout=90)
+        assert result["status"] == "DONE", result
+        assert result["attempts"] == 2
+        names = sorted(containers(stack))
+        assert names == [f"{stack}-after-1", f"{stack}-after-2", f"{stack}-slow-1"]
+        assert api.plan(stack, 1) == []
+    finally:
+        api.close()
+        second.stop()
