@@ -214,4 +214,32 @@ def test_image_serves_migrates_and_runs_as_non_root(running: Running) -> None:
     )
     assert reach.returncode == 0, f"cannot use the Docker socket as coremon: {reach.stderr}"
 
+    # From inside the container, APPLY drives the host's engine.
+    project = f"imgtest-{uuid.uuid4().hex[:6]}"
+    try:
+        with httpx.Client(base_url=running.base_url, timeout=10.0) as client:
+            client.post(
+                "/api/v1/stacks",
+                json={
+                    "name": project,
+                    "compose": "services:\n  web:\n    image: coremon-test/busybox:latest\n",
+                },
+            ).raise_for_status()
+            command_id = client.post(f"/api/v1/stacks/{project}/apply/1").json()["command_id"]
+            deadline = time.monotonic() + 60
+            status = "PENDING"
+            while time.monotonic() < deadline and status in ("PENDING", "RUNNING"):
+                status = client.get(f"/api/v1/commands/{command_id}").json()["status"]
+                time.sleep(0.1)
+            assert status == "DONE", client.get(f"/api/v1/commands/{command_id}/logs").text
+        state = docker("inspect", "-f", "{{.State.Running}}", f"{project}-web-1")
+        assert state.stdout.strip() == "true"
+    finally:
+        leftovers = docker(
+            "ps", "-aq", "--filter", f"label=com.docker.compose.project={project}", check=False
+        ).stdout.split()
+        if leftovers:
+            docker("rm", "-f", *leftovers, check=False)
+        docker("network", "rm", f"{project}_default", check=False)
+
     wait_health_status(running, "healthy", HEALTH_WAIT)
