@@ -242,3 +242,25 @@ def test_kill9_mid_apply_then_restart_converges_without_duplicates(
     finally:
         api.close()
         second.stop()
+
+
+def test_cancel_mid_apply_stops_between_steps_and_a_rerun_converges(api: Api, stack: str) -> None:
+    api.create_stack(stack, SLOW)
+    command_id = api.enqueue(f"/stacks/{stack}/apply/1")
+    deadline = time.monotonic() + 30
+    while not containers(stack) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    cancel = api.http.post(f"/commands/{command_id}/cancel")
+    assert cancel.status_code == 200, cancel.text
+    result = api.wait(command_id, timeout=60)
+    assert result["status"] == "CANCELLED"
+    assert sorted(containers(stack)) == [f"{stack}-slow-1"]  # `after` was never created
+    api.apply(stack, 1)
+    names = sorted(containers(stack))
+    assert names == [f"{stack}-after-1", f"{stack}-after-2", f"{stack}-slow-1"]
+    version = api.http.get(f"/stacks/{stack}/versions/1").json()
+    recorded = version["runtime"]["containers"]
+    assert {name: c["id"] for name, c in recorded.items()} == {
+        name: c["Id"] for name, c in containers(stack).items()
+    }
+    assert version["status"]["actual"] == "RUNNING"
