@@ -264,3 +264,17 @@ def test_cancel_mid_apply_stops_between_steps_and_a_rerun_converges(api: Api, st
         name: c["Id"] for name, c in containers(stack).items()
     }
     assert version["status"]["actual"] == "RUNNING"
+
+
+def test_dependents_with_restart_true_restart_when_the_dependency_is_recreated(
+    api: Api, stack: str
+) -> None:
+    text = TWO.replace("condition: service_healthy}", "condition: service_healthy, restart: true}")
+    api.create_stack(stack, text)
+    api.apply(stack, 1)
+    web = containers(stack)[f"{stack}-web-1"]
+    v2 = api.new_version(stack, text.replace("interval: 1s", "interval: 2s"))
+    api.apply(stack, v2)
+    after = containers(stack)[f"{stack}-web-1"]
+    assert after["Id"] == web["Id"]  # not recreated...
+    assert after["State"]["StartedAt"] != web["State"]["StartedAt"]  # ...but restarted

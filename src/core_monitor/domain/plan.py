@@ -15,6 +15,7 @@ class StepKind(StrEnum):
     CREATE_CONTAINER = "create_container"
     RECREATE_CONTAINER = "recreate_container"
     START_CONTAINER = "start_container"
+    RESTART_CONTAINER = "restart_container"
     STOP_CONTAINER = "stop_container"
     REMOVE_NETWORK = "remove_network"
     REMOVE_VOLUME = "remove_volume"

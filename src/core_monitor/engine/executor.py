@@ -72,6 +72,7 @@ class PlanExecutor:
                 StepKind.CREATE_CONTAINER,
                 StepKind.RECREATE_CONTAINER,
                 StepKind.START_CONTAINER,
+                StepKind.RESTART_CONTAINER,
             ):
                 by_layer.setdefault(step.layer, []).append(step)
         for layer in sorted(by_layer):
@@ -145,8 +146,12 @@ class PlanExecutor:
         self.mut.remove_container(step.target)
 
     def _layer(self, steps: list[Step]) -> None:
-        creates = [s for s in steps if s.kind != StepKind.START_CONTAINER]
-        starts = [s for s in steps if s.kind == StepKind.START_CONTAINER]
+        creates = [
+            s for s in steps if s.kind in (StepKind.CREATE_CONTAINER, StepKind.RECREATE_CONTAINER)
+        ]
+        starts = [
+            s for s in steps if s.kind in (StepKind.START_CONTAINER, StepKind.RESTART_CONTAINER)
+        ]
         # network_mode "service:x" needs x's container first: those go after the others
         first = [s for s in creates if not self._needs_peer(s)]
         self._parallel(first, self._create_or_recreate)
@@ -239,10 +244,18 @@ class PlanExecutor:
     def _start_serially(self, steps: list[Step]) -> None:
         for step in sorted(steps, key=lambda s: s.number or 0):
             self.reporter.checkpoint()
+            restart = step.kind == StepKind.RESTART_CONTAINER
             self.reporter.log(
-                f"start {step.target}", step=step.kind, service=step.service, reason=step.reason
+                f"{'restart' if restart else 'start'} {step.target}",
+                step=step.kind,
+                service=step.service,
+                reason=step.reason,
             )
-            self.mut.start(self.container_ids.get(step.target, step.target))
+            target = self.container_ids.get(step.target, step.target)
+            if restart:
+                self.mut.restart(target, timeout=self._stop_timeout(step.service))
+            else:
+                self.mut.start(target)
 
     # -- depends_on conditions --------------------------------------------------------
     def _wait_for_dependents(self, started: set[str]) -> None:

@@ -44,7 +44,36 @@ def plan(desired: DesiredState, observed: ObservedState) -> Plan:
     layer_of = {name: i for i, names in enumerate(_layers(desired)) for name in names}
     for name, wanted in sorted(desired.services.items()):
         steps += _service(desired, observed, wanted, by_service.get(name, []), layer_of[name])
+    steps += _restarts_for_recreated_dependencies(desired, steps, layer_of)
     return Plan(stack=desired.project, version=desired.version, steps=steps)
+
+
+def _restarts_for_recreated_dependencies(
+    desired: DesiredState, steps: list[Step], layer_of: dict[str, int]
+) -> list[Step]:
+    """`depends_on: {x: {restart: true}}`: when x is recreated, restart the dependent's
+    containers that are otherwise left as they are (Compose does the same)."""
+    recreated = {s.service for s in steps if s.kind == StepKind.RECREATE_CONTAINER}
+    touched = {s.target for s in steps}
+    restarts = []
+    for name, service in sorted(desired.services.items()):
+        causes = sorted(service.restart_with & recreated)
+        if not causes:
+            continue
+        for number in range(1, service.replicas + 1):
+            target = service.container_name or f"{desired.project}-{name}-{number}"
+            if target not in touched:
+                restarts.append(
+                    Step(
+                        kind=StepKind.RESTART_CONTAINER,
+                        target=target,
+                        service=name,
+                        number=number,
+                        layer=layer_of[name],
+                        reason=f"dependency {causes[0]} recreated (restart: true)",
+                    )
+                )
+    return restarts
 
 
 def _layers(desired: DesiredState) -> list[list[str]]:

@@ -18,6 +18,7 @@ class DesiredService:
     image: str
     container_name: str | None
     depends_on: dict[str, str]  # dependency → condition
+    restart_with: frozenset[str]  # dependencies whose recreation restarts this service
     restart_policy: str
     pull_policy: str
     config: dict[str, Any]  # normalized service config, for reasons ("config changed: …")
@@ -60,6 +61,7 @@ def desired_state(
             image=spec.image,
             container_name=spec.container_name,
             depends_on={dep: d.condition for dep, d in spec.depends_on.items()},
+            restart_with=frozenset(dep for dep, d in spec.depends_on.items() if d.restart),
             restart_policy=spec.restart,
             pull_policy=spec.pull_policy,
             config=spec.model_dump(mode="json"),

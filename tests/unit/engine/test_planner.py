@@ -225,3 +225,36 @@ def test_applying_a_plan_then_planning_again_gives_an_empty_plan(
                 labels={},
             )
     assert plan(state, observed(state, list(simulated.values()))).empty
+
+
+def test_recreated_dependency_restarts_dependents_that_ask_for_it() -> None:
+    text = BASE.replace("condition: service_healthy}", "condition: service_healthy, restart: true}")
+    before = desired(text)
+    after = desired(
+        text.replace(
+            'healthcheck: {test: ["CMD", "true"]}',
+            'healthcheck: {test: ["CMD", "true"], retries: 5}',
+        ),
+        2,
+    )
+    result = plan(after, observed(after, running(before), previous=before))
+    assert kinds(result) == [
+        ("recreate_container", "shop-db-1"),
+        ("start_container", "shop-db-1"),
+        ("restart_container", "shop-web-1"),
+        ("restart_container", "shop-web-2"),
+    ]
+    assert result.steps[-1].reason == "dependency db recreated (restart: true)"
+    # without restart: true, dependents are left alone
+    plain_before, plain_after = (
+        desired(),
+        desired(
+            BASE.replace(
+                'healthcheck: {test: ["CMD", "true"]}',
+                'healthcheck: {test: ["CMD", "true"], retries: 5}',
+            ),
+            2,
+        ),
+    )
+    result = plan(plain_after, observed(plain_after, running(plain_before), previous=plain_before))
+    assert [k for k, _ in kinds(result)] == ["recreate_container", "start_container"]
