@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pydantic import ValidationError
-
-from core_monitor.compose.fields import Reader
 from core_monitor.compose.hashing import content_hash, service_config_hash
 from core_monitor.compose.interpolate import interpolate
 from core_monitor.compose.loader import MAX_COMPOSE_BYTES, parse
-from core_monitor.compose.project import read_project
+from core_monitor.compose.normalize import normalize
 from core_monitor.compose.validate import check, validate_project_name
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.errors import FieldError, ValidationFailed
@@ -30,6 +27,12 @@ def load_compose(
 ) -> ComposeProject:
     """Parse, interpolate, normalize and check. Raises ValidationFailed, never anything else."""
     validate_project_name(project_name)
+    if not isinstance(text, str):
+        raise ValidationFailed([FieldError("", "the compose file must be text")])
+    if variables is not None and not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in variables.items()
+    ):
+        raise ValidationFailed([FieldError("variables", "names and values must be text")])
     try:
         return _load(text, variables or {}, project_name)
     except ValidationFailed:
@@ -44,16 +47,7 @@ def _load(text: str, variables: Mapping[str, str], project_name: str) -> Compose
     data = interpolate(data, variables, "", errors)
     if errors:
         raise ValidationFailed(errors)
-    reader = Reader()
-    normalized = read_project(reader, data, project_name)
-    if reader.errors:
-        raise ValidationFailed(reader.errors)
-    try:
-        project = ComposeProject.model_validate(normalized)
-    except ValidationError as exc:
-        raise ValidationFailed(
-            [FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-        ) from None
+    project = normalize(data, project_name)
     problems = check(project)
     if problems:
         raise ValidationFailed(problems)

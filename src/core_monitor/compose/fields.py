@@ -36,7 +36,7 @@ class Reader:
         if isinstance(value, bool) or value is None:
             raise self.fail(path, "must be a string")
         if isinstance(value, str | int | float):
-            return str(value)
+            return _scalar_text(value)
         raise self.fail(path, "must be a string")
 
     def boolean(self, value: Any, path: str) -> bool:
@@ -51,11 +51,13 @@ class Reader:
     ) -> int:
         if isinstance(value, bool):
             raise self.fail(path, "must be an integer")
-        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        if isinstance(value, str) and re.fullmatch(r"-?\d{1,19}", value.strip()):
             value = int(value)
         if not isinstance(value, int):
             raise self.fail(path, "must be an integer")
-        if (low is not None and value < low) or (high is not None and value > high):
+        low = -(2**63) if low is None else low
+        high = 2**63 - 1 if high is None else high
+        if value < low or value > high:
             raise self.fail(path, f"must be between {low} and {high}")
         return value
 
@@ -127,11 +129,20 @@ class Reader:
 
     def only_keys(self, value: dict[str, Any], allowed: set[str], path: str) -> None:
         for key in value:
-            if key not in allowed and not key.startswith("x-"):
+            if key not in allowed and not str(key).startswith("x-"):
                 self.fail(f"{path}.{key}" if path else key, "unsupported key")
 
 
 def _scalar_text(item: Any) -> str:
+    """A scalar as Compose writes it (Go formatting): true, 1000 (for 1e3), 0.5, +Inf."""
     if isinstance(item, bool):
         return "true" if item else "false"
+    if isinstance(item, float):
+        if item != item:
+            return "NaN"
+        if item in (float("inf"), float("-inf")):
+            return "+Inf" if item > 0 else "-Inf"
+        if item.is_integer() and abs(item) < 1e21:
+            return str(int(item))
+        return repr(item)
     return str(item)

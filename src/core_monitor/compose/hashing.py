@@ -1,8 +1,10 @@
 """Content hashes: the version's, and each service's configuration hash.
 
-The service hash leaves out what Compose leaves out of its own (replicas, depends_on,
-profiles, pull_policy), so scaling or reordering does not recreate containers. The image
-is hashed by reference; the engine also compares the image ID separately.
+The service hash leaves out what Compose leaves out of its own (build, pull_policy,
+scale/deploy.replicas, depends_on, profiles, x-* extensions), so scaling or reordering does
+not recreate containers. build and x-* never reach the normalized model, so only the other
+four are removed here. The image is hashed by reference; the engine also compares the
+image ID separately.
 """
 
 from __future__ import annotations

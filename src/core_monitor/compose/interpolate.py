@@ -39,8 +39,10 @@ def interpolate_value(text: str, variables: Mapping[str, str]) -> str:
             i = end + 1
         else:
             match = _NAME.match(text, i + 1)
-            if match is None:
-                raise InterpolationError(f"invalid interpolation format for {text!r}")
+            if match is None:  # "5$", "$ b", "$1": a lone $ is kept, as Compose keeps it
+                out.append("$")
+                i += 1
+                continue
             out.append(variables.get(match.group(), ""))
             i = match.end()
     return "".join(out)

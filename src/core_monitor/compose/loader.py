@@ -6,6 +6,7 @@ Limits: the text size, the nesting depth, and the number of nodes once aliases a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -14,7 +15,7 @@ from yaml.nodes import MappingNode
 from core_monitor.errors import FieldError, ValidationFailed
 
 MAX_COMPOSE_BYTES = 1024 * 1024
-MAX_NODES = 200_000
+MAX_NODES = 100_000
 MAX_DEPTH = 50
 
 
@@ -42,19 +43,66 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-# Timestamps and other implicit types would turn "2024-01-01" into a date; Compose keeps text.
-_StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+# Scalars resolve like YAML 1.2's core schema (what Compose's Go YAML parser does), not
+# PyYAML's YAML 1.1: `yes`/`on` stay text, `1:30` is not sexagesimal, `2024-01-01` is not a
+# date, `0o17`/`0x1F`/`1e3` are numbers.
+_StrictLoader.yaml_implicit_resolvers = {}
+for _tag, _regexp, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    (
+        "int",
+        r"^(?:[-+]?[0-9][0-9_]*|0o[0-7][0-7_]*|0x[0-9a-fA-F][0-9a-fA-F_]*|0b[01][01_]*)$",
+        "-+0123456789",
+    ),
+    (
+        "float",
+        r"^(?:[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+    ("merge", r"^(?:<<)$", "<"),
+):
+    _StrictLoader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_tag}", re.compile(_regexp), list(_first)
+    )
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    """Go's strconv.ParseInt(s, 0, 64) rules: 0x, 0o, 0b, a leading 0 means octal, `_` allowed."""
+    text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    if digits[:2] in ("0x", "0o", "0b"):
+        value = int(digits[2:], {"x": 16, "o": 8, "b": 2}[digits[1]])
+    elif len(digits) > 1 and digits.startswith("0"):
+        try:
+            value = int(digits, 8)
+        except ValueError:  # 089: not octal; Go would read it as a string
+            return int(digits)
+    else:
+        value = int(digits)
+    return sign * value
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.Node) -> float:
+    text = str(loader.construct_scalar(node)).replace("_", "").lower()  # type: ignore[arg-type]
+    if text.endswith((".inf", ".nan")):
+        return float(text.replace(".", ""))
+    return float(text)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 def parse(text: str) -> dict[str, Any]:
-    if len(text.encode("utf-8", errors="replace")) > MAX_COMPOSE_BYTES:
+    if len(text) > MAX_COMPOSE_BYTES or len(text.encode("utf-8", "replace")) > MAX_COMPOSE_BYTES:
         raise ValidationFailed([FieldError("", f"file larger than {MAX_COMPOSE_BYTES} bytes")])
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
         raise ValidationFailed([FieldError("", f"not valid YAML: {_yaml_message(exc)}")]) from None
     except RecursionError:
         raise ValidationFailed([FieldError("", "nesting too deep")]) from None
@@ -64,17 +112,20 @@ def parse(text: str) -> dict[str, Any]:
     return data
 
 
-def _yaml_message(exc: yaml.YAMLError) -> str:
+def _yaml_message(exc: Exception) -> str:
     text = str(exc).replace("\n", " ")
     return " ".join(text.split())[:300]
 
 
 def _check_bounds(data: Any) -> None:
-    """Walk the data as if aliases were copied; stop at MAX_NODES or MAX_DEPTH."""
+    """Walk the data as if aliases were copied; stop at MAX_NODES or MAX_DEPTH.
+
+    Also refuses non-text mapping keys (`1: x`, `null: y`, `true: z`): every key of a
+    Compose file is a name."""
     budget = MAX_NODES
-    stack: list[tuple[Any, int]] = [(data, 0)]
+    stack: list[tuple[Any, int, tuple[Any, ...]]] = [(data, 0, ())]
     while stack:
-        value, depth = stack.pop()
+        value, depth, where = stack.pop()
         budget -= 1
         if budget < 0:
             raise ValidationFailed(
@@ -83,7 +134,18 @@ def _check_bounds(data: Any) -> None:
         if depth > MAX_DEPTH:
             raise ValidationFailed([FieldError("", f"nesting deeper than {MAX_DEPTH} levels")])
         if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-            stack.extend((k, depth + 1) for k in value if not isinstance(k, str))
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise ValidationFailed(
+                        [FieldError(_dotted(where), f"keys must be text, got {key!r}")]
+                    )
+                stack.append((item, depth + 1, (*where, key)))
         elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
+            stack.extend((v, depth + 1, (*where, i)) for i, v in enumerate(value))
+
+
+def _dotted(where: tuple[Any, ...]) -> str:
+    out = ""
+    for part in where:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

@@ -36,6 +36,12 @@ def _short(reader: Reader, text: str, path: str) -> dict[str, Any]:
     if len(parts) > 3 or not parts[0] or not parts[1]:
         raise reader.fail(path, f"invalid volume {text!r}")
     source, target = parts[0], parts[1]
+    if len(source) == 1 and source.isalpha():
+        raise reader.fail(
+            path,
+            f"{text!r} reads as a Windows drive path to Compose: "
+            "use a volume name longer than one letter, or the long syntax",
+        )
     modes = parts[2].split(",") if len(parts) == 3 else []
     for mode in modes:
         if mode not in SHORT_MODES:

@@ -7,7 +7,7 @@ from typing import Any
 
 from core_monitor.compose.fields import Invalid, Reader
 
-_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
+_RANGE = re.compile(r"^(\d{1,10})(?:-(\d{1,10}))?$")
 LONG_KEYS = {"target", "published", "host_ip", "protocol", "mode", "name", "app_protocol"}
 
 

@@ -42,7 +42,46 @@ def read_project(reader: Reader, data: dict[str, Any], project: str) -> dict[str
             service["networks"] = {"default": {}}
     if uses_default and "default" not in networks:
         networks["default"] = {"name": f"{project}_default"}
-    return {"name": project, "services": services, "networks": networks, "volumes": volumes}
+    for service in services.values():
+        _implicit_dependencies(service)
+    return {
+        "name": project,
+        "services": services,
+        "networks": _used(networks, _used_networks(services)),
+        "volumes": _used(volumes, _used_volumes(services)),
+    }
+
+
+def _implicit_dependencies(service: dict[str, Any]) -> None:
+    """`network_mode`/`ipc`/`pid: service:X` make X a dependency (restarted with it), as
+    Compose does; an explicit depends_on entry wins."""
+    for key in ("network_mode", "ipc", "pid"):
+        value = service.get(key)
+        if isinstance(value, str) and value.startswith("service:"):
+            deps = service.setdefault("depends_on", {})
+            deps.setdefault(
+                value[len("service:") :],
+                {"condition": "service_started", "required": True, "restart": True},
+            )
+
+
+def _used_networks(services: dict[str, dict[str, Any]]) -> set[str]:
+    return {name for s in services.values() for name in s.get("networks") or {}}
+
+
+def _used_volumes(services: dict[str, dict[str, Any]]) -> set[str]:
+    return {
+        m["source"]
+        for s in services.values()
+        for m in s.get("volumes") or []
+        if m.get("type") == "volume" and m.get("source")
+    }
+
+
+def _used(resources: dict[str, dict[str, Any]], used: set[str]) -> dict[str, dict[str, Any]]:
+    """Compose drops declared networks and volumes that no service uses: so do we (they are
+    still validated)."""
+    return {key: spec for key, spec in resources.items() if key in used}
 
 
 def _services(reader: Reader, raw: Any) -> dict[str, dict[str, Any]]:

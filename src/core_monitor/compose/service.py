@@ -71,14 +71,23 @@ def _labels(reader: Reader, value: Any, path: str) -> dict[str, str]:
 
 
 def _extra_hosts(reader: Reader, value: Any, path: str) -> list[str]:
+    """ "host:ip", "host=ip" or {host: ip | [ip, ...]} → ["host=ip", ...]; "[::1]" → "::1"."""
+    pairs: list[tuple[str, str, str]] = []
     if isinstance(value, dict):
-        hosts = reader.dict_or_list(value, path, null_for_bare=False)
-        return [f"{host}={ip}" for host, ip in hosts.items()]
+        for host, ips in reader.mapping(value, path).items():
+            item_path = f"{path}.{host}"
+            for ip in reader.string_list(ips, item_path, single=True):
+                pairs.append((host, ip, item_path))
+    else:
+        for i, entry in enumerate(reader.string_list(value, path)):
+            host, _, ip = entry.partition("=") if "=" in entry else entry.partition(":")
+            pairs.append((host, ip, f"{path}[{i}]"))
     result = []
-    for i, entry in enumerate(reader.string_list(value, path)):
-        host, sep, ip = entry.partition("=") if "=" in entry else entry.partition(":")
-        if not sep or not host or not ip:
-            raise reader.fail(f"{path}[{i}]", f"invalid extra host {entry!r} (use host:ip)")
+    for host, ip, item_path in pairs:
+        if ip.startswith("[") and ip.endswith("]"):
+            ip = ip[1:-1]
+        if not host or not ip:
+            raise reader.fail(item_path, f"invalid extra host {host}={ip} (use host:ip)")
         result.append(f"{host}={ip}")
     return result
 
@@ -117,7 +126,11 @@ def _networks(reader: Reader, value: Any, path: str) -> dict[str, dict[str, Any]
 
 def _depends_on(reader: Reader, value: Any, path: str) -> dict[str, dict[str, Any]]:
     if isinstance(value, list):
-        return {name: {"condition": "service_started"} for name in reader.string_list(value, path)}
+        names = reader.string_list(value, path)
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise reader.fail(f"{path}[{i}]", f"{name!r} is listed twice")
+        return {name: {"condition": "service_started"} for name in names}
     result = {}
     for name, config in reader.mapping(value, path).items():
         item_path = f"{path}.{name}"
@@ -278,8 +291,8 @@ HANDLERS: dict[str, Handler] = {
     "devices": _put("devices", _strings),
     "security_opt": _put("security_opt", _strings),
     "shm_size": _put("shm_size", _size),
-    "mem_limit": _put("mem_limit", _size),
-    "cpus": _put("cpus", lambda r, v, p: r.number(v, p)),
+    "mem_limit": _put("mem_limit", lambda r, v, p: _size(r, v, p) or None),  # 0: unlimited
+    "cpus": _put("cpus", lambda r, v, p: r.number(v, p) or None),  # 0: unlimited
     "pids_limit": _put("pids_limit", _pids),
     "ulimits": _put("ulimits", _ulimits),
     "sysctls": _put("sysctls", _sysctls),

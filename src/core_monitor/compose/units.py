@@ -14,18 +14,14 @@ _NS = {
     "m": 60_000_000_000,
     "h": 3_600_000_000_000,
 }
+INT64_MAX = 2**63 - 1
 _BYTES = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgtp]?)(b|ib)?$", re.IGNORECASE)
 _MULT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4, "p": 1024**5}
 
 
 def parse_duration(value: object) -> int:
-    """Go duration syntax ('1m30s', '500ms', '10s'); a bare number means seconds."""
-    if isinstance(value, bool):
-        raise ValueError("must be a duration like 10s or 1m30s")
-    if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError("must not be negative")
-        return int(value * 1_000_000_000)
+    """Go duration syntax ('1m30s', '500ms', '10s') → nanoseconds. Like Compose, a bare
+    number is refused (the unit would be a guess); "0" is the one unitless duration."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must be a duration like 10s or 1m30s")
     text = value.strip()
@@ -39,6 +35,8 @@ def parse_duration(value: object) -> int:
         pos = match.end()
     if pos != len(text) or pos == 0:
         raise ValueError(f"invalid duration {value!r} (use e.g. 10s, 1m30s, 500ms)")
+    if total > INT64_MAX:
+        raise ValueError(f"duration {value!r} is too long")
     return int(total)
 
 
@@ -46,18 +44,20 @@ def parse_bytes(value: object) -> int:
     """'512m', '1g', '1.5gb', '100k', 1048576 → bytes (binary multiples, like Docker)."""
     if isinstance(value, bool):
         raise ValueError("must be a size like 512m or 1g")
-    if isinstance(value, int):
-        if value < 0:
-            raise ValueError("must not be negative")
-        return value
-    if isinstance(value, float):
-        return int(value)
-    if not isinstance(value, str):
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        match = _BYTES.match(value.strip())
+        if match is None:
+            raise ValueError(f"invalid size {value!r} (use e.g. 512m, 1g, 100k)")
+        number = float(match.group(1)) * _MULT[match.group(2).lower()]
+    else:
         raise ValueError("must be a size like 512m or 1g")
-    match = _BYTES.match(value.strip())
-    if match is None:
-        raise ValueError(f"invalid size {value!r} (use e.g. 512m, 1g, 100k)")
-    return int(float(match.group(1)) * _MULT[match.group(2).lower()])
+    if number != number or number < 0:
+        raise ValueError("must not be negative")
+    if number > INT64_MAX:
+        raise ValueError(f"size {value!r} is too large")
+    return value if isinstance(value, int) else int(number)
 
 
 def format_duration(ns: int) -> str:

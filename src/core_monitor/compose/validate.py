@@ -14,7 +14,8 @@ ALL_INTERFACES = {None, "", "0.0.0.0", "::"}
 
 
 def validate_project_name(name: str) -> None:
-    if not PROJECT_NAME.match(name) or len(name) > 63:
+    """Compose's project-name rule (plus a 63-character cap: names become DNS labels)."""
+    if not isinstance(name, str) or not PROJECT_NAME.match(name) or len(name) > 63:
         raise ValidationFailed(
             [
                 FieldError(
