@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,14 +35,23 @@ def build(
     *,
     network_mode_container: str | None = None,
     engine_api: tuple[int, int] = (1, 41),
+    number: int = 1,
+    peers: Mapping[str, str] | None = None,
 ) -> ContainerConfig:
-    """``network_mode_container`` is the container id a `service:x` network mode points to."""
+    """``peers``: service → the container id a `service:x` network/pid/ipc mode joins
+    (``network_mode_container``: the one for network_mode, kept for callers that only know
+    that); ``number`` the replica's container number."""
     spec = project.services[service]
+    peers = dict(peers or {})
+    mode = spec.network_mode or ""
+    if network_mode_container and mode.startswith("service:"):
+        peers.setdefault(mode[8:], network_mode_container)
     create: dict[str, Any] = {
         "image": spec.image,
         "command": spec.command,
         "entrypoint": spec.entrypoint,
-        "environment": [f"{k}={v}" for k, v in spec.environment.items() if v is not None],
+        # a variable without a value goes through bare, as Compose sends it
+        "environment": [k if v is None else f"{k}={v}" for k, v in spec.environment.items()],
         "labels": {**spec.labels, **labels},
         "user": spec.user,
         "working_dir": spec.working_dir,
@@ -56,17 +66,19 @@ def build(
     if spec.stop_grace_period is not None:
         create["stop_timeout"] = spec.stop_grace_period // 1_000_000_000
     create = {k: v for k, v in create.items() if v is not None}
-    endpoints = _endpoints(project, service, spec)
+    endpoints = _endpoints(
+        project, service, spec, container_name(project.name, service, spec, number)
+    )
     host: dict[str, Any] = {
         "port_bindings": _port_bindings(spec),
         "restart_policy": _restart(spec.restart),
         "init": spec.init,
-        "cap_add": spec.cap_add or None,
-        "cap_drop": spec.cap_drop or None,
+        "cap_add": _capabilities(spec.cap_add),
+        "cap_drop": _capabilities(spec.cap_drop),
         "privileged": spec.privileged,
         "read_only": spec.read_only,
-        "pid_mode": spec.pid,
-        "ipc_mode": spec.ipc,
+        "pid_mode": _join(spec.pid, peers),
+        "ipc_mode": _join(spec.ipc, peers),
         "userns_mode": spec.userns_mode,
         "devices": spec.devices or None,
         "security_opt": spec.security_opt or None,
@@ -87,7 +99,7 @@ def build(
         "tmpfs": _tmpfs(spec.tmpfs) or None,
         "binds": [_bind(m) for m in spec.volumes if _is_legacy_bind(m)] or None,
         "mounts": [_mount(project, m) for m in spec.volumes if not _is_legacy_bind(m)] or None,
-        "network_mode": _network_mode(spec, endpoints, network_mode_container),
+        "network_mode": _network_mode(spec, endpoints, peers),
     }
     return ContainerConfig(create, {k: v for k, v in host.items() if v is not None}, endpoints)
 
@@ -108,6 +120,15 @@ def _port_bindings(spec: ServiceSpec) -> dict[str, list[tuple[str, str]]] | None
         key = f"{port.target}/{port.protocol}"
         bindings.setdefault(key, []).append((port.host_ip or "", port.published or ""))
     return bindings or None
+
+
+def _capabilities(names: list[str]) -> list[str] | None:
+    """Compose sends canonical names: CAP_ prefixed and upper case, except ALL."""
+    result = []
+    for name in names:
+        upper = name.upper()
+        result.append(upper if upper == "ALL" or upper.startswith("CAP_") else f"CAP_{upper}")
+    return result or None
 
 
 def _restart(policy: str) -> dict[str, Any]:
@@ -183,14 +204,17 @@ def _mount(project: ComposeProject, mount: MountSpec) -> dict[str, Any]:
     return result
 
 
-def _endpoints(project: ComposeProject, service: str, spec: ServiceSpec) -> list[Endpoint]:
+def _endpoints(
+    project: ComposeProject, service: str, spec: ServiceSpec, name: str
+) -> list[Endpoint]:
     if spec.network_mode:
         return []
     ordered = sorted(spec.networks.items(), key=lambda kv: (-(kv[1].priority or 0), kv[0]))
     return [
         Endpoint(
             network=project.networks[key].name,
-            aliases=[service, *[a for a in attachment.aliases if a != service]],
+            # Compose's order: the container's name, the service, then the declared aliases
+            aliases=list(dict.fromkeys([name, service, *attachment.aliases])),
             ipv4_address=attachment.ipv4_address,
             ipv6_address=attachment.ipv6_address,
         )
@@ -198,12 +222,17 @@ def _endpoints(project: ComposeProject, service: str, spec: ServiceSpec) -> list
     ]
 
 
-def _network_mode(
-    spec: ServiceSpec, endpoints: list[Endpoint], service_container: str | None
-) -> str | None:
-    mode = spec.network_mode
+def _join(mode: str | None, peers: Mapping[str, str]) -> str | None:
+    """`service:x` → `container:<id of x's first container>`, as Compose does."""
     if mode and mode.startswith("service:"):
-        return f"container:{service_container}" if service_container else None
-    if mode:
-        return mode
+        peer = peers.get(mode[8:])
+        return f"container:{peer}" if peer else None
+    return mode
+
+
+def _network_mode(
+    spec: ServiceSpec, endpoints: list[Endpoint], peers: Mapping[str, str]
+) -> str | None:
+    if spec.network_mode:
+        return _join(spec.network_mode, peers)
     return endpoints[0].network if endpoints else None

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from core_monitor.domain.compose import ComposeProject
+from core_monitor.domain.compose import ComposeProject, ServiceSpec
 from core_monitor.domain.plan import Plan, Step, StepKind
 from core_monitor.engine import container_spec
 from core_monitor.engine import labels as lbl
@@ -163,8 +163,7 @@ class PlanExecutor:
         self._wait_for_dependents({s.service for s in steps if s.service})
 
     def _needs_peer(self, step: Step) -> bool:
-        mode = self.project.services[step.service or ""].network_mode or ""
-        return mode.startswith("service:")
+        return bool(_peer_services(self.project.services[step.service or ""]))
 
     def _create_or_recreate(self, step: Step) -> None:
         self.reporter.checkpoint()
@@ -227,19 +226,20 @@ class PlanExecutor:
             command_id=self.options.command_id,
             depends_on=",".join(f"{d}:{c}:false" for d, c in sorted(desired.depends_on.items())),
         )
-        peer = None
-        mode = spec.network_mode or ""
-        if mode.startswith("service:"):
-            peer = self._first_container_of(mode[8:])
+        peers = {peer: self._first_container_of(peer) for peer in _peer_services(spec)}
         return container_spec.build(
-            self.project, service, labels, network_mode_container=peer, engine_api=self.api_version
+            self.project, service, labels, engine_api=self.api_version, number=number, peers=peers
         )
 
     def _first_container_of(self, service: str) -> str:
-        for container in self.gw.containers(self.desired.project):
-            if container.service == service:
-                return container.id
-        raise TerminalError(f"network_mode service:{service}: no container of {service}")
+        found = sorted(
+            (c.number, c.id)
+            for c in self.gw.containers(self.desired.project)
+            if c.service == service
+        )
+        if found:
+            return found[0][1]
+        raise TerminalError(f"service:{service} (network_mode, pid or ipc): no container of it")
 
     def _start_serially(self, steps: list[Step]) -> None:
         for step in sorted(steps, key=lambda s: s.number or 0):
@@ -343,6 +343,12 @@ _CONDITION_WORD = {
     "service_healthy": "healthy",
     "service_completed_successfully": "completed successfully",
 }
+
+
+def _peer_services(spec: ServiceSpec) -> list[str]:
+    """The services whose container this one joins (`network_mode`/`pid`/`ipc: service:x`)."""
+    modes = (spec.network_mode, spec.pid, spec.ipc)
+    return sorted({m[8:] for m in modes if m and m.startswith("service:")})
 
 
 def _group(plan: Plan) -> dict[StepKind, list[Step]]:

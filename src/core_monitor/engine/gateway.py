@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,6 +182,110 @@ class DockerGateway:
             raise ImageUnavailable(f"image {reference} is still missing after a pull")
         return image
 
+    # -- monitoring (read-only) -----------------------------------------------------
+    def list_all_containers(self) -> list[dict[str, Any]]:
+        """Every container carrying a Compose project label: ONE list call for all stacks."""
+        rows: list[dict[str, Any]] = self.call(
+            self.client.api.containers, all=True, filters={"label": lbl.COMPOSE_PROJECT}
+        )
+        return rows
+
+    def observed(self, row: dict[str, Any]) -> ObservedContainer:
+        """A raw list row as the planner sees it (the same parsing as ``containers``)."""
+        return _observed_container(row)
+
+    def container_stats(self, ref: str) -> dict[str, Any] | None:
+        """One stats sample (the engine takes two readings, so CPU % can be computed)."""
+        try:
+            found: dict[str, Any] = self.call(self.client.api.stats, ref, stream=False)
+        except docker.errors.NotFound:
+            return None
+        return found
+
+    def container_logs(
+        self,
+        ref: str,
+        *,
+        tail: int,
+        since: int | None,
+        timestamps: bool,
+        follow: bool,
+        tty: bool,
+    ) -> tuple[Any, Iterator[tuple[bytes | None, bytes | None]]]:
+        """(response, frames): frames are (stdout, stderr) byte pairs, one side None.
+        Close the response to end a follow stream from another thread."""
+        api = self.client.api
+        params = {
+            "stdout": 1,
+            "stderr": 1,
+            "timestamps": int(timestamps),
+            "follow": int(follow),
+            "tail": str(tail),
+            "since": since or 0,
+        }
+        url = api._url("/containers/{0}/logs", ref)
+        response = self.call(api._get, url, params=params, stream=True, timeout=None)
+        try:
+            api._raise_for_status(response)
+        except docker.errors.NotFound:
+            response.close()
+            raise
+        api._disable_socket_timeout(api._get_raw_response_socket(response))
+        return response, (_raw_frames(response) if tty else _multiplexed_frames(response))
+
+    def events(self, since: int | None = None) -> Any:
+        """The engine's event stream (a CancellableStream of decoded dicts; ``close()`` it)."""
+        return self.call(
+            self.client.api.events,
+            since=since,
+            decode=True,
+            filters={"type": ["container", "image", "network", "volume"]},
+        )
+
+    def info(self) -> dict[str, Any]:
+        found: dict[str, Any] = self.call(self.client.api.info)
+        return found
+
+    def df(self) -> dict[str, Any]:
+        found: dict[str, Any] = self.call(self.client.api.df)
+        return found
+
+    def list_images(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.call(self.client.api.images)
+        return rows
+
+    def list_networks(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = self.call(
+            self.client.api.networks, filters={"label": lbl.COMPOSE_PROJECT}
+        )
+        return rows
+
+    def list_volumes(self) -> list[dict[str, Any]]:
+        found = self.call(self.client.api.volumes, filters={"label": lbl.COMPOSE_PROJECT})
+        return list(found.get("Volumes") or [])
+
+
+def _multiplexed_frames(response: Any) -> Iterator[tuple[bytes | None, bytes | None]]:
+    """The engine's multiplexed log stream (8-byte header: stream id, size) as
+    (stdout, stderr) pairs."""
+    while True:
+        header = response.raw.read(8)
+        if len(header) < 8:
+            return
+        stream, length = struct.unpack(">BxxxL", header)
+        if not length:
+            continue
+        data = response.raw.read(length)
+        if not data:
+            return
+        yield (None, data) if stream == 2 else (data, None)
+
+
+def _raw_frames(response: Any) -> Iterator[tuple[bytes | None, bytes | None]]:
+    """A TTY container's log stream: one stream, all stdout."""
+    for chunk in response.iter_content(chunk_size=None):
+        yield chunk, None
+
 
 def _split_reference(reference: str) -> tuple[str, str | None]:
     if "@" in reference:
@@ -276,9 +382,10 @@ class DockerMutations:
         self.stop(container, timeout)
         self.start(container)
 
-    def remove_container(self, container: str) -> None:
+    def remove_container(self, container: str, *, anonymous_volumes: bool = False) -> None:
+        """``anonymous_volumes``: also remove the container's anonymous volumes (`down -v`)."""
         with contextlib.suppress(docker.errors.NotFound):
-            self.gw.call(self.api.remove_container, container, force=True, v=False)
+            self.gw.call(self.api.remove_container, container, force=True, v=anonymous_volumes)
 
     def rename(self, container: str, name: str) -> None:
         self.gw.call(self.api.rename, container, name)

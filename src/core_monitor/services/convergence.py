@@ -119,16 +119,18 @@ class Convergence:
         with self.db.read() as session:
             stack = stack_store.get_stack(session, stack_id)
         mutations = DockerMutations(self.gateway)
+        remove_volumes = bool(ctx.command.payload.get("remove_volumes"))
         for container in self._ordered(stack.name, None, reverse=True):
             ctx.checkpoint()
             ctx.log(f"remove {container.name}", service=container.service)
             mutations.stop(container.id, timeout=None)
-            mutations.remove_container(container.id)
+            # like `docker compose down -v`: anonymous volumes go with their container
+            mutations.remove_container(container.id, anonymous_volumes=remove_volumes)
         for network in self.gateway.networks(stack.name):
             ctx.checkpoint()
             ctx.log(f"remove network {network.name}")
             mutations.remove_network(network.id)
-        if ctx.command.payload.get("remove_volumes"):
+        if remove_volumes:
             for volume in self.gateway.volumes(stack.name):
                 ctx.checkpoint()
                 ctx.log(f"remove volume {volume.name}")
