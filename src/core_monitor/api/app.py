@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from core_monitor import __version__
 from core_monitor.api import problems
 from core_monitor.api.limits import BodySizeLimit
-from core_monitor.api.routers import actions, commands, engine, health, stacks
+from core_monitor.api.routers import actions, commands, engine, health, monitor, stacks
 from core_monitor.api.runtime import Runtime
 
 API_PREFIX = "/api/v1"
@@ -21,6 +21,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runtime.monitor.start()
         if start_worker:
             runtime.start_worker()
         try:
@@ -37,7 +38,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
-    for router in (stacks.router, actions.router, commands.router, engine.router):
+    for router in (stacks.router, actions.router, commands.router, engine.router, monitor.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core_monitor.monitor.service import MonitorService
 from core_monitor.queue.executors import ExecutorRegistry, load_plugins
 from core_monitor.queue.worker import WakeUp, Worker
 from core_monitor.services.commands import CommandService
@@ -22,6 +23,11 @@ class Runtime:
     commands: CommandService
     convergence: Convergence
     worker: Worker | None = field(default=None)
+    monitor: MonitorService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.monitor = MonitorService(self.db, self.settings, self.convergence.gateway)
+        self.commands.listeners.append(self.monitor.on_command)
 
     @classmethod
     def build(cls, settings: Settings, registry: ExecutorRegistry | None = None) -> Runtime:
@@ -37,9 +43,11 @@ class Runtime:
 
     def start_worker(self) -> None:
         self.worker = Worker(self.db, self.settings, self.registry, self.wakeup)
+        self.worker.listeners.append(self.monitor.on_command)
         self.worker.start()
 
     def close(self) -> None:
+        self.monitor.stop()
         if self.worker is not None:
             self.worker.stop()
         self.convergence.gateway.close()

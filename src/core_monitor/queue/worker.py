@@ -12,6 +12,8 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import structlog
 
@@ -30,6 +32,18 @@ from core_monitor.store import queue as queue_store
 from core_monitor.store.db import Database
 
 log = get_logger("core_monitor.worker")
+
+CommandListener = Callable[[str, Command, dict[str, Any]], None]
+"""Told of command events: (event, command, fields); events: queued, started, requeued,
+finished (fields: status, error), cancel, retry, dismiss."""
+
+
+def notify(listeners: list[CommandListener], event: str, command: Command, **fields: Any) -> None:
+    for listener in listeners:
+        try:
+            listener(event, command, fields)
+        except Exception:
+            log.exception("command listener failed", command_event=event)
 
 
 class WakeUp:
@@ -110,6 +124,7 @@ class Worker:
         self.lease_lost = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.listeners: list[CommandListener] = []
 
     # -- life cycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -196,13 +211,16 @@ class Worker:
         structlog.contextvars.bind_contextvars(
             command_id=command.command_id, stack_id=command.stack_id
         )
+        notify(self.listeners, "started", command)
         try:
             status, error = self._outcome(command, lease)
             if status is None:
+                notify(self.listeners, "requeued", command)
                 return
             with self.db.write() as session:
                 queue_store.finish(session, lease, command.command_id, status, error)
             log.info("command finished", type=command.type, status=str(status), error=error)
+            notify(self.listeners, "finished", command, status=str(status), error=error)
         except LeaseLost:
             log.warning("lease lost while running; leaving the command to the next holder")
             self._drop_lease()

@@ -6,7 +6,7 @@ from typing import Any
 
 from core_monitor.domain.commands import Command, CommandType
 from core_monitor.errors import FieldError, ValidationFailed
-from core_monitor.queue.worker import WakeUp
+from core_monitor.queue.worker import CommandListener, WakeUp, notify
 from core_monitor.services.stacks import Actor
 from core_monitor.store import audit
 from core_monitor.store import commands as command_store
@@ -18,6 +18,7 @@ class CommandService:
     def __init__(self, db: Database, wakeup: WakeUp) -> None:
         self.db = db
         self.wakeup = wakeup
+        self.listeners: list[CommandListener] = []
 
     def enqueue(
         self,
@@ -52,6 +53,8 @@ class CommandService:
                     details={"command_id": command.command_id, "payload": payload},
                 )
         self.wakeup.notify()
+        if created:
+            notify(self.listeners, "queued", command)
         return command, created
 
     def cancel(self, actor: Actor, command_id: str) -> Command:
@@ -83,7 +86,8 @@ class CommandService:
                 target=f"command:{command_id}",
                 details={"reason": reason} if reason else {},
             )
-            return command
+        notify(self.listeners, verb, command)
+        return command
 
 
 def _check_service(session: Any, stack_id: str, version: int, service: str) -> None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from core_monitor.api.deps import RuntimeDep
 from core_monitor.domain.plan import Plan
+from core_monitor.monitor.host import DiskUsage
 
 router = APIRouter(tags=["engine"])
 
@@ -33,6 +34,12 @@ class HostOut(BaseModel):
     os: str | None = None
     arch: str | None = None
     kernel: str | None = None
+    operating_system: str | None = None
+    cpus: int | None = None
+    memory_bytes: int | None = None
+    containers: dict[str, int] | None = None  # total, running, paused, stopped
+    images: int | None = None
+    disk: DiskUsage | None = None  # bytes used by images, volumes, containers, build cache
 
 
 @router.get("/host", response_model=HostOut, summary="The Docker engine Core Monitor drives")
@@ -42,7 +49,21 @@ async def host(runtime: RuntimeDep) -> HostOut:
         info: dict[str, Any] = await run_in_threadpool(gateway.ping)
     except Exception as exc:  # EngineUnreachable and friends: said plainly, never a 500
         return HostOut(reachable=False, address=gateway.address, error=str(exc))
+    try:
+        facts = await run_in_threadpool(runtime.monitor.host)
+    except Exception as exc:  # the identity answered; the details are best effort
+        facts = None
+        error: str | None = str(exc)[:300]
+    else:
+        error = None
     return HostOut(
+        error=error,
+        operating_system=facts.operating_system if facts else None,
+        cpus=facts.cpus if facts else None,
+        memory_bytes=facts.memory_bytes if facts else None,
+        containers=facts.containers if facts else None,
+        images=facts.images if facts else None,
+        disk=facts.disk if facts else None,
         reachable=True,
         address=gateway.address,
         version=info.get("Version"),

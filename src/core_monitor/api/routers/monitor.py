@@ -1,0 +1,130 @@
+"""Monitoring READ queries: live status and drift, containers, stats, logs, events (SSE)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from core_monitor.api.deps import RuntimeDep
+from core_monitor.monitor.containers import ContainerDetail
+from core_monitor.monitor.logs import MAX_TAIL, LogLine
+from core_monitor.monitor.stats import ContainerStats
+from core_monitor.monitor.status import ContainerStatus, StackStatusOut, StackSummary
+
+router = APIRouter(tags=["monitor"])
+ENGINE: dict[int | str, dict[str, Any]] = {503: {"description": "Docker engine unreachable"}}
+CONTAINER: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such container in a managed stack"},
+    **ENGINE,
+}
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+@router.get(
+    "/status",
+    response_model=list[StackSummary],
+    summary="Every stack's overall status (one engine list call for all)",
+    responses=ENGINE,
+)
+async def all_status(runtime: RuntimeDep) -> list[StackSummary]:
+    return await run_in_threadpool(runtime.monitor.all_status)
+
+
+@router.get(
+    "/stacks/{stack_id}/status",
+    response_model=StackStatusOut,
+    summary="Desired vs actual: services, containers, health, drift",
+    responses={404: {"description": "No such stack"}, **ENGINE},
+)
+async def stack_status(stack_id: str, runtime: RuntimeDep) -> StackStatusOut:
+    return await run_in_threadpool(runtime.monitor.stack_status, stack_id)
+
+
+@router.get(
+    "/stacks/{stack_id}/containers",
+    response_model=list[ContainerStatus],
+    summary="A stack's containers",
+    responses={404: {"description": "No such stack"}, **ENGINE},
+)
+async def stack_containers(stack_id: str, runtime: RuntimeDep) -> list[ContainerStatus]:
+    return await run_in_threadpool(runtime.monitor.stack_containers, stack_id)
+
+
+@router.get(
+    "/containers/{container_id}",
+    response_model=ContainerDetail,
+    summary="Inspect summary of a managed stack's container",
+    responses=CONTAINER,
+)
+async def container(container_id: str, runtime: RuntimeDep) -> ContainerDetail:
+    return await run_in_threadpool(runtime.monitor.container, container_id)
+
+
+@router.get(
+    "/containers/{container_id}/stats",
+    response_model=ContainerStats,
+    summary="CPU, memory, network and block I/O, pids (one sample)",
+    responses=CONTAINER,
+)
+async def container_stats(container_id: str, runtime: RuntimeDep) -> ContainerStats:
+    return await run_in_threadpool(runtime.monitor.stats, container_id)
+
+
+@router.get(
+    "/containers/{container_id}/logs",
+    response_model=list[LogLine],
+    summary="Container logs; ?follow=1 streams them as server-sent events",
+    responses=CONTAINER,
+)
+async def container_logs(
+    container_id: str,
+    runtime: RuntimeDep,
+    tail: Annotated[int, Query(ge=0, le=MAX_TAIL)] = 100,
+    since: Annotated[int | None, Query(ge=0, description="Unix time, seconds")] = None,
+    timestamps: bool = False,
+    follow: bool = False,
+) -> list[LogLine] | StreamingResponse:
+    if not follow:
+        return await run_in_threadpool(
+            runtime.monitor.logs, container_id, tail=tail, since=since, timestamps=timestamps
+        )
+    response, frames = await run_in_threadpool(
+        runtime.monitor.open_logs,
+        container_id,
+        tail=tail,
+        since=since,
+        timestamps=timestamps,
+        follow=True,
+    )
+    return StreamingResponse(
+        runtime.monitor.follow_logs(response, frames, timestamps),
+        media_type="text/event-stream",
+        headers=SSE_HEADERS,
+    )
+
+
+@router.get(
+    "/events",
+    summary="Engine events of managed stacks and command events",
+    description="With `Accept: text/event-stream`: a server-sent event stream that resumes "
+    "after `Last-Event-ID`. Otherwise: the buffered events after `Last-Event-ID` (or "
+    "`after`) as a JSON list, for polling.",
+    response_model=list[dict[str, Any]],
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def events(
+    runtime: RuntimeDep,
+    stack: Annotated[str | None, Query(max_length=100, description="Stack name or id")] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    accept: Annotated[str | None, Header(max_length=500)] = None,
+    last_event_id: Annotated[str | None, Header(max_length=20)] = None,
+) -> list[dict[str, Any]] | StreamingResponse:
+    last = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+    if accept and "text/event-stream" in accept:
+        return StreamingResponse(
+            runtime.monitor.events(last, stack), media_type="text/event-stream", headers=SSE_HEADERS
+        )
+    return runtime.monitor.buffered_events(last, stack)

@@ -1,0 +1,1 @@
+"""Monitoring: live status, drift, events, stats, logs, host facts and Prometheus metrics."""

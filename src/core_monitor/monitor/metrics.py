@@ -1,0 +1,90 @@
+"""Prometheus metrics on a registry of our own: gauges read at scrape time from the monitor,
+histograms and counters fed by command and engine events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+DURATION_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
+
+
+@dataclass
+class Snapshot:
+    stacks: dict[str, int] = field(default_factory=dict)  # overall status → count
+    containers: dict[tuple[str, str], int] = field(default_factory=dict)  # (state, health)
+    queue_depth: int = 0
+    queue_halted: bool = False
+    engine_reachable: bool = False
+    event_stream_connected: bool = False
+
+
+class _SnapshotCollector:
+    def __init__(self, snapshot: Callable[[], Snapshot]) -> None:
+        self.snapshot = snapshot
+
+    def collect(self) -> Iterable[Metric]:
+        snap = self.snapshot()
+        stacks = GaugeMetricFamily("coremon_stacks", "Stacks by overall status", labels=["status"])
+        for status, count in sorted(snap.stacks.items()):
+            stacks.add_metric([status], count)
+        yield stacks
+        containers = GaugeMetricFamily(
+            "coremon_containers",
+            "Containers of managed stacks by state and health",
+            labels=["state", "health"],
+        )
+        for (state, health), count in sorted(snap.containers.items()):
+            containers.add_metric([state, health], count)
+        yield containers
+        yield GaugeMetricFamily(
+            "coremon_queue_depth", "Commands waiting or running", value=snap.queue_depth
+        )
+        yield GaugeMetricFamily(
+            "coremon_queue_halted",
+            "1 when a FAILED command halts the queue",
+            value=int(snap.queue_halted),
+        )
+        yield GaugeMetricFamily(
+            "coremon_engine_reachable",
+            "1 when the Docker engine answers",
+            value=int(snap.engine_reachable),
+        )
+        yield GaugeMetricFamily(
+            "coremon_engine_event_stream_connected",
+            "1 while the Docker event stream is connected",
+            value=int(snap.event_stream_connected),
+        )
+
+
+class MonitorMetrics:
+    def __init__(self, snapshot: Callable[[], Snapshot]) -> None:
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.command_duration = Histogram(
+            "coremon_command_duration_seconds",
+            "Command run time by type and outcome",
+            ["type", "outcome"],
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
+        self.apply_steps = Counter(
+            "coremon_apply_steps",
+            "Plan steps executed by APPLY and ROLLBACK, by kind",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.engine_events = Counter(
+            "coremon_engine_events",
+            "Docker events about managed stacks, by action",
+            ["action"],
+            registry=self.registry,
+        )
+        self.registry.register(_SnapshotCollector(snapshot))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

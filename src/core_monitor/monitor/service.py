@@ -1,0 +1,435 @@
+"""The monitor service: glues the store, the engine cache, drift, events and metrics.
+
+Status reads ONE cached container list for all stacks (grouped by Compose project) and
+cached inspect data; the event listener keeps both fresh.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from core_monitor.domain.commands import Command
+from core_monitor.domain.compose import ComposeProject
+from core_monitor.domain.stack import Stack, StackStatus
+from core_monitor.engine import labels as lbl
+from core_monitor.engine.gateway import DockerGateway
+from core_monitor.engine.state import DesiredState, desired_state
+from core_monitor.errors import NotFound
+from core_monitor.log import get_logger
+from core_monitor.monitor import drift as drift_rules
+from core_monitor.monitor import host as host_facts
+from core_monitor.monitor import logs as log_lines
+from core_monitor.monitor import stats as stats_math
+from core_monitor.monitor.cache import EngineCache
+from core_monitor.monitor.containers import ContainerDetail, detail
+from core_monitor.monitor.events import EngineEventListener, EventHub, HubEvent
+from core_monitor.monitor.metrics import MonitorMetrics, Snapshot
+from core_monitor.monitor.status import (
+    ContainerStatus,
+    StackStatusOut,
+    StackSummary,
+    aggregate,
+    container_status,
+)
+from core_monitor.settings import Settings
+from core_monitor.store import commands as command_store
+from core_monitor.store import queue as queue_store
+from core_monitor.store import stacks as stack_store
+from core_monitor.store.db import Database
+
+log = get_logger("core_monitor.monitor")
+_IGNORED_ACTIONS = ("exec_", "top", "attach", "resize", "archive-path", "extract-to-dir")
+_ALL = 100_000
+_DF_SECONDS = 30.0
+
+
+class MonitorService:
+    def __init__(self, db: Database, settings: Settings, gateway: DockerGateway) -> None:
+        self.db = db
+        self.settings = settings
+        self.gateway = gateway
+        self.cache = EngineCache(gateway)
+        self.hub = EventHub()
+        self.metrics = MonitorMetrics(self.snapshot)
+        self.listener: EngineEventListener | None = None
+        self._lock = threading.Lock()
+        self._desired: dict[tuple[str, int], tuple[DesiredState, dict[str, Any]]] = {}
+        self._stacks: dict[str, tuple[str, str]] = {}  # name → (stack_id, name); id → same
+        self._stacks_at = 0.0
+        self._stopped_by_hand: set[str] = set()
+        self._running: dict[str, str] = {}  # stack_id → command_id
+        self._started: dict[str, float] = {}  # command_id → monotonic start
+        self._df: tuple[float, dict[str, Any]] | None = None
+
+    # -- life cycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        if self.listener is None:
+            self.listener = EngineEventListener(
+                DockerGateway(self.settings.docker_host, timeout=10.0),
+                self.on_engine_event,
+                self.on_engine_state,
+            )
+            self.listener.start()
+
+    def stop(self) -> None:
+        if self.listener is not None:
+            self.listener.stop()
+            self.listener = None
+
+    @property
+    def event_stream_connected(self) -> bool:
+        return self.listener is not None and self.listener.connected
+
+    # -- status --------------------------------------------------------------------------
+    def stack_status(self, ref: str) -> StackStatusOut:
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, ref)
+        return self._status(stack, self.cache.by_project().get(stack.name, []))
+
+    def all_status(self) -> list[StackSummary]:
+        with self.db.read() as session:
+            stacks, _ = stack_store.list_stacks(session, q=None, status=None, limit=_ALL, offset=0)
+        grouped = self.cache.by_project()
+        summaries = []
+        for stack in stacks:
+            status = self._status(stack, grouped.get(stack.name, []))
+            containers = [c for s in status.services for c in s.containers if c.id]
+            summaries.append(
+                StackSummary(
+                    stack_id=stack.stack_id,
+                    name=stack.name,
+                    status=status.status,
+                    containers=len(containers),
+                    running=sum(c.state == "running" for c in containers),
+                    drift=sum(d.drifted for d in status.drift),
+                )
+            )
+        return summaries
+
+    def stack_containers(self, ref: str) -> list[ContainerStatus]:
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, ref)
+        now = datetime.now(UTC)
+        rows = self.cache.by_project().get(stack.name, [])
+        return sorted(
+            (container_status(r, self.cache.inspect(r["Id"]), now) for r in rows),
+            key=lambda c: (c.service, c.number, c.name),
+        )
+
+    def _status(self, stack: Stack, rows: list[dict[str, Any]]) -> StackStatusOut:
+        now = datetime.now(UTC)
+        containers = [container_status(r, self.cache.inspect(r["Id"]), now) for r in rows]
+        desired = None
+        drift = []
+        if stack.current_version is not None:
+            desired, _ = self._desired_for(stack.stack_id, stack.current_version)
+            observed = drift_rules.observed_state(
+                [self.gateway.observed(r) for r in rows],
+                self._present("network", desired.networks),
+                self._present("volume", desired.volumes),
+                {s.image: self.cache.image_id(s.image) for s in desired.services.values()},
+                self._previous(stack.stack_id, rows),
+            )
+            with self._lock:
+                by_hand = set(self._stopped_by_hand)
+            stopped = stack.status == StackStatus.STOPPED
+            drift = drift_rules.detect(desired, observed, stopped=stopped, stopped_by_hand=by_hand)
+        return aggregate(
+            stack_id=stack.stack_id,
+            name=stack.name,
+            recorded=stack.status,
+            desired_version=stack.desired_version,
+            current_version=stack.current_version,
+            desired=desired,
+            containers=containers,
+            drift=drift,
+            now=now,
+        )
+
+    def _present(self, kind: str, wanted: dict[str, tuple[str, bool]]) -> set[str]:
+        if not wanted:
+            return set()
+        ours = self.cache.networks() if kind == "network" else self.cache.volumes()
+        present = {name for name, _ in wanted.values() if name in ours}
+        present |= {
+            name
+            for name, external in wanted.values()
+            if external and self.cache.external_exists(kind, name)
+        }
+        return present
+
+    def _desired_for(self, stack_id: str, version: int) -> tuple[DesiredState, dict[str, Any]]:
+        """Versions are immutable: their desired state is computed once."""
+        key = (stack_id, version)
+        with self._lock:
+            found = self._desired.get(key)
+        if found is not None:
+            return found
+        with self.db.read() as session:
+            stored = stack_store.get_version(session, stack_id, version)
+        project = ComposeProject.model_validate(stored.definition)
+        found = (
+            desired_state(project, stack_id, version),
+            dict(stored.definition.get("services", {})),
+        )
+        with self._lock:
+            if len(self._desired) > 4096:
+                self._desired.clear()
+            self._desired[key] = found
+        return found
+
+    def _previous(
+        self, stack_id: str, rows: list[dict[str, Any]]
+    ) -> dict[tuple[int, str], dict[str, Any]]:
+        configs: dict[tuple[int, str], dict[str, Any]] = {}
+        versions = {(r.get("Labels") or {}).get(lbl.STACK_VERSION, "") for r in rows}
+        for version in sorted(int(v) for v in versions if v.isdigit() and int(v) > 0):
+            try:
+                _, services = self._desired_for(stack_id, version)
+            except Exception:  # noqa: S112 - a label pointing nowhere: no reasons
+                continue
+            for name, config in services.items():
+                configs[(version, name)] = config
+        return configs
+
+    # -- containers ----------------------------------------------------------------------
+    def _managed_row(self, ref: str) -> dict[str, Any]:
+        """The list row of a container of a managed stack (by id, id prefix or name)."""
+        managed = self._managed_names(refresh=True)
+        for row in self.cache.containers():
+            project = (row.get("Labels") or {}).get(lbl.COMPOSE_PROJECT, "")
+            names = [n.lstrip("/") for n in row.get("Names") or []]
+            matches = (
+                row["Id"] == ref or ref in names or (len(ref) >= 6 and row["Id"].startswith(ref))
+            )
+            if matches and project in managed:
+                return row
+        raise NotFound(f"no container {ref!r} in a managed stack")
+
+    def container(self, ref: str) -> ContainerDetail:
+        row = self._managed_row(ref)
+        inspect = self.cache.inspect(row["Id"])
+        if inspect is None:
+            raise NotFound(f"container {ref!r} is gone")
+        return detail(row, inspect, datetime.now(UTC))
+
+    def stats(self, ref: str) -> stats_math.ContainerStats:
+        row = self._managed_row(ref)
+        raw = self.gateway.container_stats(row["Id"])
+        if raw is None:
+            raise NotFound(f"container {ref!r} is gone")
+        return stats_math.compute(raw)
+
+    def open_logs(
+        self, ref: str, *, tail: int, since: int | None, timestamps: bool, follow: bool
+    ) -> tuple[Any, Any]:
+        row = self._managed_row(ref)
+        inspect = self.cache.inspect(row["Id"]) or {}
+        tty = bool((inspect.get("Config") or {}).get("Tty"))
+        try:
+            return self.gateway.container_logs(
+                row["Id"], tail=tail, since=since, timestamps=timestamps, follow=follow, tty=tty
+            )
+        except Exception as exc:
+            if "404" in str(exc) or type(exc).__name__ == "NotFound":
+                raise NotFound(f"container {ref!r} is gone") from None
+            raise
+
+    def logs(
+        self, ref: str, *, tail: int, since: int | None, timestamps: bool
+    ) -> list[log_lines.LogLine]:
+        response, frames = self.open_logs(
+            ref, tail=tail, since=since, timestamps=timestamps, follow=False
+        )
+        try:
+            return list(log_lines.lines(frames, timestamps))
+        finally:
+            response.close()
+
+    def follow_logs(self, response: Any, frames: Any, timestamps: bool) -> AsyncIterator[str]:
+        return log_lines.sse(response, frames, timestamps, self.settings.max_stream_seconds)
+
+    # -- host ----------------------------------------------------------------------------
+    def host(self) -> host_facts.HostFacts:
+        info = self.gateway.info()
+        df = None
+        with self._lock:
+            if self._df is not None and time.monotonic() - self._df[0] < _DF_SECONDS:
+                df = self._df[1]
+        if df is None:
+            try:
+                df = self.gateway.df()
+            except Exception as exc:  # disk usage is best effort: the engine may be busy
+                log.warning("docker df failed", error=str(exc)[:200])
+            else:
+                with self._lock:
+                    self._df = (time.monotonic(), df)
+        return host_facts.facts(info, df)
+
+    # -- events --------------------------------------------------------------------------
+    def events(self, last_id: int | None, stack: str | None = None) -> AsyncIterator[str]:
+        def accept(event: HubEvent) -> bool:
+            return stack is None or stack in (event.stack, event.stack_id) or event.kind == "engine"
+
+        return self.hub.stream(last_id, self.settings.max_stream_seconds, accept)
+
+    def buffered_events(self, last_id: int | None, stack: str | None) -> list[dict[str, Any]]:
+        events, _ = self.hub.since(last_id if last_id is not None else 0)
+        return [
+            e.as_dict()
+            for e in events
+            if stack is None or stack in (e.stack, e.stack_id) or e.kind == "engine"
+        ]
+
+    def _managed_names(self, refresh: bool = False) -> dict[str, tuple[str, str]]:
+        """name → (stack_id, name) and stack_id → (stack_id, name), refreshed every 2 s."""
+        with self._lock:
+            stale = time.monotonic() - self._stacks_at > (0.25 if refresh else 2.0)
+            if not stale:
+                return self._stacks
+        with self.db.read() as session:
+            stacks, _ = stack_store.list_stacks(session, q=None, status=None, limit=_ALL, offset=0)
+        found = {s.name: (s.stack_id, s.name) for s in stacks}
+        found.update({s.stack_id: (s.stack_id, s.name) for s in stacks})
+        with self._lock:
+            self._stacks, self._stacks_at = found, time.monotonic()
+        return found
+
+    def _stack_of(self, ref: str | None) -> tuple[str, str] | None:
+        if not ref:
+            return None
+        found = self._managed_names().get(ref)
+        if found is None:
+            found = self._managed_names(refresh=True).get(ref)
+        return found
+
+    def on_engine_state(self, connected: bool, reason: str | None) -> None:
+        self.cache.set_live(connected)
+        self.hub.publish(
+            "engine", "connected" if connected else "disconnected", data={"reason": reason}
+        )
+
+    def on_engine_event(self, event: dict[str, Any]) -> None:
+        self.cache.on_event(event)
+        if event.get("Type") != "container":
+            return
+        action = str(event.get("Action") or "")
+        if action.startswith(_IGNORED_ACTIONS):
+            return
+        attrs = (event.get("Actor") or {}).get("Attributes") or {}
+        stack = self._stack_of(attrs.get(lbl.COMPOSE_PROJECT))
+        if stack is None:
+            return
+        name = attrs.get("name", "")
+        verb, _, health = action.partition(": ")
+        with self._lock:
+            if verb == "stop" and stack[0] not in self._running:
+                self._stopped_by_hand.add(name)
+            elif verb in ("start", "destroy", "restart", "create"):
+                self._stopped_by_hand.discard(name)
+        data: dict[str, Any] = {
+            "container_id": (event.get("Actor") or {}).get("ID"),
+            "container": name,
+            "service": attrs.get(lbl.COMPOSE_SERVICE),
+        }
+        if health:
+            data["health"] = health
+        if "exitCode" in attrs:
+            data["exit_code"] = int(attrs["exitCode"]) if attrs["exitCode"].isdigit() else None
+        if "signal" in attrs:
+            data["signal"] = attrs["signal"]
+        nanos = event.get("timeNano")
+        self.hub.publish(
+            "container",
+            verb,
+            stack=stack[1],
+            stack_id=stack[0],
+            data=data,
+            at=nanos / 1e9 if isinstance(nanos, int) else None,
+        )
+        self.metrics.engine_events.labels(verb).inc()
+
+    def on_command(self, event: str, command: Command, extra: dict[str, Any]) -> None:
+        """Hook for the worker and the command service: queued, started, finished…"""
+        stack = self._stack_of(command.stack_id)
+        data: dict[str, Any] = {
+            "command_id": command.command_id,
+            "seq": command.seq,
+            "type": command.type,
+            "status": str(extra.get("status") or command.status),
+            **{k: v for k, v in extra.items() if k != "status"},
+        }
+        with self._lock:
+            if event == "started":
+                if command.stack_id:
+                    self._running[command.stack_id] = command.command_id
+                self._started[command.command_id] = time.monotonic()
+                started = None
+            else:
+                if command.stack_id and self._running.get(command.stack_id) == command.command_id:
+                    del self._running[command.stack_id]
+                started = self._started.pop(command.command_id, None)
+        if event == "finished" and started is not None:
+            duration = time.monotonic() - started
+            data["duration_seconds"] = round(duration, 3)
+            self.metrics.command_duration.labels(command.type, data["status"]).observe(duration)
+            if command.type in ("APPLY", "ROLLBACK"):
+                self._count_steps(command.command_id)
+        self.hub.publish(
+            "command",
+            event,
+            stack=stack[1] if stack else None,
+            stack_id=command.stack_id,
+            data=data,
+        )
+
+    def _count_steps(self, command_id: str) -> None:
+        try:
+            with self.db.read() as session:
+                lines = command_store.logs_after(session, command_id, 0)
+        except Exception:
+            log.exception("cannot read command logs for step counts")
+            return
+        for line in lines:
+            plan = line.fields.get("plan")
+            if isinstance(plan, dict):
+                for kind, count in plan.items():
+                    if isinstance(count, int):
+                        self.metrics.apply_steps.labels(str(kind)).inc(count)
+
+    # -- metrics -------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        snap = Snapshot(event_stream_connected=self.event_stream_connected)
+        with self.db.read() as session:
+            queue = queue_store.state(
+                session, halt_on_failure=self.settings.queue_on_failure == "halt"
+            )
+            stacks, _ = stack_store.list_stacks(session, q=None, status=None, limit=_ALL, offset=0)
+        snap.queue_depth, snap.queue_halted = queue.depth, queue.halted
+        try:
+            grouped = self.cache.by_project()
+            snap.engine_reachable = True
+        except Exception:
+            grouped = None
+        for stack in stacks:
+            if grouped is None:
+                status = str(stack.status)
+            else:
+                try:
+                    status = str(self._status(stack, grouped.get(stack.name, [])).status)
+                except Exception:
+                    status = str(stack.status)
+            snap.stacks[status] = snap.stacks.get(status, 0) + 1
+        names = {s.name for s in stacks}
+        for project, rows in (grouped or {}).items():
+            if project not in names:
+                continue
+            for row in rows:
+                observed = self.gateway.observed(row)
+                key = (observed.state, observed.health or "none")
+                snap.containers[key] = snap.containers.get(key, 0) + 1
+        return snap
