@@ -16,6 +16,7 @@ from typing import Any
 
 import docker
 import docker.errors
+import docker.utils
 import requests.exceptions
 
 from core_monitor.engine import labels as lbl
@@ -54,6 +55,16 @@ class ObservedResource:
     labels: dict[str, str] = field(default_factory=dict)
 
 
+def client_arguments(address: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """docker-py client arguments for an address: unix socket, tcp (TLS from
+    DOCKER_TLS_VERIFY / DOCKER_CERT_PATH, as the docker CLI reads them) or ssh."""
+    env = dict(os.environ if environ is None else environ)
+    env["DOCKER_HOST"] = address
+    arguments: dict[str, Any] = docker.utils.kwargs_from_env(environment=env)
+    arguments["use_ssh_client"] = address.startswith("ssh://")
+    return arguments
+
+
 def engine_address(configured: str | None) -> str:
     return configured or os.environ.get("DOCKER_HOST") or DEFAULT_SOCKET
 
@@ -72,9 +83,7 @@ class DockerGateway:
         if self._client is None:
             try:
                 self._client = docker.DockerClient(
-                    base_url=self.address,
-                    timeout=self._timeout,
-                    use_ssh_client=self.address.startswith("ssh"),
+                    **client_arguments(self.address), timeout=self._timeout
                 )
             except docker.errors.DockerException as exc:
                 raise EngineUnreachable(self._unreachable(exc)) from None
