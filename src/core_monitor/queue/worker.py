@@ -115,7 +115,10 @@ class Worker:
         registry: ExecutorRegistry,
         wakeup: WakeUp | None = None,
     ) -> None:
-        self.db = db
+        # Own connection pools: request traffic must never starve the worker, and above all
+        # never delay a lease renewal past the lease's expiry (that would re-run a command).
+        self.db = Database(db.url, pool_size=4)
+        self._lease_db = Database(db.url, pool_size=1)
         self.settings = settings
         self.registry = registry
         self.wakeup = wakeup or WakeUp()
@@ -142,6 +145,8 @@ class Worker:
             with self.db.write() as session:
                 queue_store.release(session, self.lease)
             self.lease = None
+        self.db.dispose()
+        self._lease_db.dispose()
 
     # -- loop -------------------------------------------------------------------------
     def _run_loop(self) -> None:
@@ -198,7 +203,7 @@ class Worker:
             if lease is None:
                 continue
             try:
-                with self.db.write() as session:
+                with self._lease_db.write() as session:
                     renewed = queue_store.renew(session, lease, self.settings.lease_seconds)
             except Exception:
                 log.exception("lease renewal failed")

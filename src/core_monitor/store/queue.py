@@ -33,7 +33,11 @@ def try_acquire(session: Session, holder: str, ttl: float) -> Lease | None:
     result = session.execute(
         update(QueueLeaseRow)
         .where(QueueLeaseRow.id == LEASE_ROW)
-        .where((QueueLeaseRow.holder.is_(None)) | (QueueLeaseRow.expires_at < now))
+        .where(
+            (QueueLeaseRow.holder.is_(None))
+            | (QueueLeaseRow.expires_at < now)
+            | (QueueLeaseRow.holder == holder)
+        )
         .values(holder=holder, generation=QueueLeaseRow.generation + 1, expires_at=now + ttl)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -51,7 +55,6 @@ def renew(session: Session, lease: Lease, ttl: float) -> bool:
             QueueLeaseRow.id == LEASE_ROW,
             QueueLeaseRow.holder == lease.holder,
             QueueLeaseRow.generation == lease.generation,
-            QueueLeaseRow.expires_at >= time.time(),
         )
         .values(expires_at=time.time() + ttl)
     )
@@ -71,14 +74,12 @@ def release(session: Session, lease: Lease) -> None:
 
 
 def check_fence(session: Session, lease: Lease) -> None:
-    """Raise LeaseLost unless ``lease`` is still the live one."""
+    """Raise LeaseLost unless ``lease`` is still the live one.
+
+    The generation is the fence: a takeover always bumps it. A lease past its expiry that
+    nobody took over is still ours (no one else can have acted), so it is not lost."""
     row = session.get(QueueLeaseRow, LEASE_ROW, with_for_update=True)
-    if (
-        row is None
-        or row.holder != lease.holder
-        or row.generation != lease.generation
-        or row.expires_at < time.time()
-    ):
+    if row is None or row.holder != lease.holder or row.generation != lease.generation:
         raise LeaseLost(f"queue lease generation {lease.generation} is no longer held")
 
 
