@@ -55,6 +55,7 @@ class PlanExecutor:
         self.reporter = reporter
         self.options = options
         self.container_ids: dict[str, str] = {}  # name → id of what we created/started
+        self._image_ids: dict[str, str] = {}  # reference → ID, looked up once per execution
         self.api_version = _api_version(gateway)
 
     # -- entry point ------------------------------------------------------------------
@@ -214,7 +215,7 @@ class PlanExecutor:
     def _config(self, service: str, number: int) -> container_spec.ContainerConfig:
         desired = self.desired.services[service]
         spec = self.project.services[service]
-        image_id = self.gw.image_id(spec.image) or ""
+        image_id = self._image_id(spec.image)
         labels = lbl.container_labels(
             project=self.desired.project,
             service=service,
@@ -230,6 +231,16 @@ class PlanExecutor:
         return container_spec.build(
             self.project, service, labels, engine_api=self.api_version, number=number, peers=peers
         )
+
+    def _image_id(self, reference: str) -> str:
+        """Pulls all run before the first create, so an ID looked up here stays valid for
+        the whole execution: one inspect per image instead of one per container."""
+        found = self._image_ids.get(reference)
+        if found is None:
+            found = self.gw.image_id(reference) or ""
+            if found:
+                self._image_ids[reference] = found
+        return found
 
     def _first_container_of(self, service: str) -> str:
         found = sorted(

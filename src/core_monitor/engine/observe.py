@@ -25,7 +25,10 @@ def observe(
     for name, external in desired.volumes.values():
         if external and gateway.volume_exists(name):
             present_volumes.add(name)
-    images = {s.image: gateway.image_id(s.image) for s in desired.services.values()}
+    # one inspect per distinct image, not one per service (they often share one)
+    images = {
+        image: gateway.image_id(image) for image in {s.image for s in desired.services.values()}
+    }
     versions = {int(c.labels.get("io.coremon.version", "0") or 0) for c in containers}
     return ObservedState(
         containers=containers,
