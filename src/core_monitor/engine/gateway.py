@@ -209,6 +209,9 @@ class DockerGateway:
             found: dict[str, Any] = self.call(self.client.api.stats, ref, stream=False)
         except docker.errors.NotFound:
             return None
+        except ValueError:
+            # the container stopped or went during the sample: the engine sent an empty body
+            return None
         return found
 
     def container_logs(

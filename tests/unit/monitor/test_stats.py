@@ -68,3 +68,22 @@ def test_a_stopped_container_reports_zeros() -> None:
         "block_write_bytes": 0,
         "pids": 0,
     }
+
+
+def test_a_container_gone_during_the_sample_is_none_not_a_crash() -> None:
+    """The engine answers an empty body when the container stops mid-sample; docker-py
+    then fails to decode it (requests' JSONDecodeError, a ValueError)."""
+    import requests
+
+    from core_monitor.engine.gateway import DockerGateway
+
+    class EmptyBody:
+        def stats(self, ref: str, stream: bool) -> dict[str, object]:
+            raise requests.exceptions.JSONDecodeError("Expecting value", "", 0)
+
+    class Client:
+        api = EmptyBody()
+
+    gateway = DockerGateway("unix:///nowhere.sock")
+    gateway._client = Client()  # type: ignore[assignment]
+    assert gateway.container_stats("gone") is None
