@@ -12,6 +12,7 @@ from core_monitor.api import problems
 from core_monitor.api.limits import BodySizeLimit
 from core_monitor.api.routers import actions, commands, engine, health, monitor, stacks
 from core_monitor.api.runtime import Runtime
+from core_monitor.api.spa import SpaRoute
 
 API_PREFIX = "/api/v1"
 
@@ -41,4 +42,5 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     for router in (stacks.router, actions.router, commands.router, engine.router, monitor.router):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.router.routes.append(SpaRoute())  # the web console; last, so the API wins
     return app

@@ -106,5 +106,26 @@ def migrate() -> None:
     typer.echo("database is up to date")
 
 
+@app.command()
+def openapi() -> None:
+    """Print the REST API's OpenAPI schema as JSON (the web console's client is made from it)."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from core_monitor.api.app import create_app
+    from core_monitor.api.runtime import Runtime
+
+    # The schema depends on the code only: a throw-away database, and nothing is started.
+    with tempfile.TemporaryDirectory(prefix="coremon-openapi-") as tmp:
+        settings = _settings(database_url=f"sqlite:///{Path(tmp) / 'schema.db'}")
+        runtime = Runtime.build(settings)
+        try:
+            schema = create_app(runtime, run_worker=False).openapi()
+        finally:
+            runtime.close()
+    typer.echo(json.dumps(schema, indent=2, sort_keys=True))
+
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())

@@ -1,0 +1,149 @@
+// One EventSource on /api/v1/events for the whole app. Each event invalidates the queries it
+// affects (batched, so a burst of engine events costs one refetch), command completions
+// become toasts, and pages may subscribe to see raw events. The browser resumes with
+// Last-Event-ID by itself when the stream drops; a `gap` means events were lost: refetch all.
+import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { notifications } from '@mantine/notifications';
+import { keys } from './queries';
+
+export interface HubEvent {
+  id: number;
+  kind: 'container' | 'command' | 'engine';
+  action: string;
+  time: number;
+  stack: string | null;
+  stack_id: string | null;
+  [field: string]: unknown;
+}
+
+type Listener = (event: HubEvent) => void;
+export type StreamState = 'connecting' | 'open' | 'closed';
+
+interface EventsContextValue {
+  state: StreamState;
+  subscribe: (listener: Listener) => () => void;
+}
+
+const EventsContext = createContext<EventsContextValue>({
+  state: 'closed',
+  subscribe: () => () => undefined,
+});
+
+/** Query keys an event makes stale. Pure, so it is unit-tested. */
+export function keysFor(event: HubEvent): (readonly unknown[])[] {
+  const out: (readonly unknown[])[] = [keys.allStatus];
+  const stackKey = event.stack ? keys.stack(event.stack) : ['stack'];
+  if (event.kind === 'container') {
+    out.push([...stackKey, 'status']);
+  } else if (event.kind === 'command') {
+    out.push(keys.queue, ['commands'], keys.stacks, stackKey);
+    if (typeof event.command_id === 'string') out.push(keys.command(event.command_id));
+  } else {
+    out.push(keys.host, ['stack']);
+  }
+  return out;
+}
+
+function toast(event: HubEvent) {
+  if (event.kind === 'command' && event.action === 'finished') {
+    const status = String(event.status ?? '');
+    const ok = status === 'DONE';
+    notifications.show({
+      title: `${String(event.type)} ${status === 'DONE' ? 'done' : status.toLowerCase()}`,
+      message: `${event.stack ?? 'command'} — command #${String(event.seq)} ${status}`,
+      color: ok ? 'green' : status === 'CANCELLED' ? 'gray' : 'red',
+      autoClose: ok ? 4000 : 8000,
+    });
+  } else if (event.kind === 'engine' && event.action === 'disconnected') {
+    notifications.show({
+      id: 'engine',
+      title: 'Docker engine unreachable',
+      message: String(event.reason ?? 'the event stream was lost; reconnecting'),
+      color: 'red',
+    });
+  }
+}
+
+class Batcher {
+  private pending = new Map<string, readonly unknown[]>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  constructor(private readonly client: QueryClient, private readonly delay = 250) {}
+
+  add(queryKeys: (readonly unknown[])[]) {
+    for (const key of queryKeys) this.pending.set(JSON.stringify(key), key);
+    if (!this.timer) this.timer = setTimeout(() => this.flush(), this.delay);
+  }
+
+  flush() {
+    this.timer = null;
+    const batch = [...this.pending.values()];
+    this.pending.clear();
+    for (const queryKey of batch) void this.client.invalidateQueries({ queryKey });
+  }
+
+  cancel() {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}
+
+export function EventStreamProvider({ children }: { children: ReactNode }) {
+  const client = useQueryClient();
+  const [state, setState] = useState<StreamState>('connecting');
+  const listeners = useRef(new Set<Listener>());
+
+  useEffect(() => {
+    const batcher = new Batcher(client);
+    const source = new EventSource('/api/v1/events', { withCredentials: true });
+    let wasOpen = false;
+    const handle = (message: MessageEvent<string>) => {
+      let event: HubEvent;
+      try {
+        event = JSON.parse(message.data) as HubEvent;
+      } catch {
+        return;
+      }
+      batcher.add(keysFor(event));
+      toast(event);
+      listeners.current.forEach((listener) => listener(event));
+    };
+    source.onopen = () => {
+      setState('open');
+      // After a reconnect the browser resumed from Last-Event-ID; a first open needs nothing.
+      if (wasOpen) batcher.add([keys.allStatus, keys.queue, ['stack']]);
+      wasOpen = true;
+    };
+    source.onerror = () => setState(source.readyState === EventSource.CLOSED ? 'closed' : 'connecting');
+    for (const kind of ['container', 'command', 'engine']) {
+      source.addEventListener(kind, handle as EventListener);
+    }
+    source.addEventListener('gap', () => void client.invalidateQueries());
+    return () => {
+      batcher.cancel();
+      source.close();
+    };
+  }, [client]);
+
+  const value = useRef<EventsContextValue>({
+    state: 'connecting',
+    subscribe: (listener) => {
+      listeners.current.add(listener);
+      return () => listeners.current.delete(listener);
+    },
+  });
+  return (
+    <EventsContext.Provider value={{ ...value.current, state }}>{children}</EventsContext.Provider>
+  );
+}
+
+export function useEventStream(): EventsContextValue {
+  return useContext(EventsContext);
+}
+
+/** Call `listener` for every event while the component is mounted. */
+export function useEvents(listener: Listener) {
+  const { subscribe } = useEventStream();
+  const latest = useRef(listener);
+  latest.current = listener;
+  useEffect(() => subscribe((event) => latest.current(event)), [subscribe]);
+}
