@@ -32,7 +32,14 @@ const STATUS_COLORS: Record<string, string> = {
 export function StatusBadge({ status, testId }: { status: string | null | undefined; testId?: string }) {
   const value = status ?? 'UNKNOWN';
   return (
-    <Badge color={STATUS_COLORS[value] ?? 'gray'} variant="light" data-testid={testId} data-status={value}>
+    <Badge
+      color={STATUS_COLORS[value] ?? 'gray'}
+      variant="light"
+      data-testid={testId}
+      data-status={value}
+      style={{ flexShrink: 0, overflow: 'visible' }}
+      styles={{ label: { overflow: 'visible' } }}
+    >
       {value}
     </Badge>
   );

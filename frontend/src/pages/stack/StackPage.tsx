@@ -18,7 +18,7 @@ const LogsTab = lazy(() => import('./LogsTab'));
 const StackCommandsTab = lazy(() => import('./StackCommandsTab'));
 
 const TABS = [
-  { value: '', label: 'Services' },
+  { value: 'services', label: 'Services' },
   { value: 'versions', label: 'Versions' },
   { value: 'logs', label: 'Logs' },
   { value: 'commands', label: 'Commands' },
@@ -50,7 +50,7 @@ export default function StackPage() {
   const s = stack.data;
   const base = `/stacks/${name}`;
   const rest = location.pathname.slice(base.length).replace(/^\//, '');
-  const tab = TABS.find((t) => t.value && rest.startsWith(t.value))?.value ?? '';
+  const tab = TABS.find((t) => t.value !== 'services' && rest.startsWith(t.value))?.value ?? 'services';
   const canAct = s.current_version !== null;
 
   return (
@@ -101,10 +101,10 @@ export default function StackPage() {
           </RoleButton>
         </Group>
       </Group>
-      <Tabs value={tab} onChange={(value) => navigate(value ? `${base}/${value}` : base)} keepMounted={false}>
+      <Tabs value={tab} onChange={(value) => navigate(value && value !== 'services' ? `${base}/${value}` : base)} keepMounted={false}>
         <Tabs.List>
           {TABS.map((t) => (
-            <Tabs.Tab key={t.value} value={t.value} data-testid={`tab-${t.value || 'services'}`}>
+            <Tabs.Tab key={t.value} value={t.value} data-testid={`tab-${t.value}`}>
               {t.label}
             </Tabs.Tab>
           ))}

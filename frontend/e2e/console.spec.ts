@@ -1,0 +1,221 @@
+// The whole console against a real server and a real Docker engine, as a person would use it.
+import { expect, test, type Page } from '@playwright/test';
+import { ADMIN, docker, freePort, login, removeStack, screen, setEditorText, uniqueName, watchConsole } from './support';
+
+const IMAGE = 'coremon-test/busybox:latest';
+
+function composeV1(port: number, published: string = `127.0.0.1:${port}:8080`): string {
+  return `services:
+  web:
+    image: ${IMAGE}
+    init: true
+    command: ["sh", "-c", "echo ok > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"]
+    ports:
+      - "${published}"
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/index.html"]
+      interval: 1s
+      timeout: 2s
+      retries: 3
+  ticker:
+    image: ${IMAGE}
+    init: true
+    command: ["sh", "-c", "i=0; while true; do echo tick $$i; i=$$((i+1)); sleep 1; done"]
+`;
+}
+
+async function waitCommandDone(page: Page) {
+  await expect(page).toHaveURL(/\/commands\/[0-9a-f-]+$/);
+  await expect(page.getByTestId('command-status')).toHaveAttribute('data-status', 'DONE', { timeout: 90_000 });
+}
+
+const stack = uniqueName('e2e');
+const viewer = { username: uniqueName('viewer'), password: 'viewer-Passw0rd!' };
+
+test.afterAll(() => removeStack(stack));
+
+test('an operator runs a stack from the browser, live', async ({ page }, info) => {
+  const consoleErrors = watchConsole(page);
+  const port = await freePort();
+
+  await test.step('log in', async () => {
+    if (process.env.DEVNOAUTH) { await page.goto('/'); return; } // DEVNOAUTH
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/login$/);
+    await screen(page, info, '01-login');
+    await login(page, ADMIN.username, ADMIN.password);
+    await expect(page.getByTestId('current-role')).toHaveText('admin');
+  });
+
+  await test.step('create a stack by pasting YAML; see the validation error at its line; fix it', async () => {
+    await page.getByRole('link', { name: 'New stack' }).first().click();
+    await page.getByTestId('stack-name').fill(stack);
+    const bad = composeV1(port, '127.0.0.1:99999:8080');
+    await setEditorText(page, bad);
+    await page.getByTestId('compose-submit').click();
+    const error = page.getByTestId('validation-error').first();
+    await expect(error).toContainText('services.web.ports[0]');
+    const badLine = bad.split('\n').findIndex((l) => l.includes('99999')) + 1;
+    await expect(error).toHaveAttribute('data-line', String(badLine));
+    // The editor marks that very line.
+    const marked = page.locator('[data-testid="yaml-editor"] .cm-line:has(.cm-lintRange-error)');
+    await expect(marked).toHaveCount(1);
+    await expect(marked).toContainText('99999');
+    await screen(page, info, '02-validation-error');
+    await setEditorText(page, composeV1(port));
+    await page.getByTestId('version-comment').fill('first cut');
+    await page.getByTestId('compose-submit').click();
+    await expect(page).toHaveURL(new RegExp(`/stacks/${stack}/versions$`));
+    await expect(page.getByTestId('version-1')).toBeVisible();
+  });
+
+  await test.step('plan, then apply v1', async () => {
+    await page.getByTestId('apply-1').click();
+    const steps = page.getByTestId('plan-step');
+    await expect(steps.first()).toBeVisible();
+    await expect(page.getByTestId('plan-steps')).toContainText('create container');
+    await expect(page.getByTestId('plan-steps')).toContainText(`${stack}-web-1`);
+    await screen(page, info, '03-plan');
+    await page.getByTestId('confirm-plan').click();
+    await waitCommandDone(page);
+    await expect(page.getByTestId('command-log-line').first()).toBeVisible();
+    await screen(page, info, '04-command');
+  });
+
+  await test.step('watch services turn healthy live', async () => {
+    await page.getByRole('link', { name: stack }).click();
+    await expect(page.getByTestId(`container-state-${stack}-web-1`)).toHaveAttribute('data-status', 'running');
+    await expect(page.getByTestId(`container-health-${stack}-web-1`)).toHaveAttribute('data-status', 'healthy');
+    await expect(page.getByTestId('stack-status')).toHaveAttribute('data-status', 'RUNNING');
+    // The published port answers: the app really runs.
+    const answer = await page.request.get(`http://127.0.0.1:${port}/index.html`);
+    expect(await answer.text()).toContain('ok');
+    await screen(page, info, '05-stack');
+  });
+
+  await test.step('edit as v2', async () => {
+    await page.getByTestId('tab-versions').click();
+    await page.getByTestId('edit-1').click();
+    await expect(page.locator('[data-testid="yaml-editor"] .cm-content')).toContainText('httpd');
+    const v2 = composeV1(port).replace('    init: true\n', '    init: true\n    environment:\n      MODE: blue\n');
+    await setEditorText(page, v2);
+    await page.getByTestId('version-comment').fill('blue mode');
+    await page.getByTestId('compose-submit').click();
+    await expect(page.getByTestId('version-2')).toBeVisible();
+    await screen(page, info, '06-versions');
+  });
+
+  await test.step('compare v1 and v2 side by side', async () => {
+    await page.getByTestId('compare-a-1').check();
+    await page.getByTestId('compare-b-2').check();
+    await page.getByTestId('compare').click();
+    const merge = page.getByTestId('yaml-merge');
+    await expect(merge.locator('.cm-merge-a')).toContainText('httpd');
+    await expect(merge.locator('.cm-merge-b')).toContainText('MODE: blue');
+    await expect(merge.locator('.cm-merge-a')).not.toContainText('MODE: blue');
+    await expect(merge.locator('.cm-merge-b .cm-changedLine').first()).toBeVisible();
+    await expect(page.getByTestId('structured-diff')).toContainText('environment.MODE');
+    await screen(page, info, '07-compare');
+  });
+
+  await test.step('apply v2 after its plan', async () => {
+    await page.getByTestId('tab-versions').click();
+    await page.getByTestId('apply-2').click();
+    await expect(page.getByTestId('plan-steps')).toContainText('recreate container');
+    await page.getByTestId('confirm-plan').click();
+    await waitCommandDone(page);
+    await page.goto(`/stacks/${stack}/versions`);
+    await expect(page.getByTestId('version-2')).toHaveAttribute('data-current', 'true');
+  });
+
+  await test.step('roll back to v1', async () => {
+    await page.getByTestId('rollback-1').click();
+    await expect(page.getByTestId('plan-step').first()).toBeVisible();
+    await page.getByTestId('confirm-plan').click();
+    await waitCommandDone(page);
+    await page.getByRole('link', { name: stack }).click();
+    await expect(page.getByTestId('stack-versions')).toContainText('current v1');
+    await expect(page.getByTestId(`container-health-${stack}-web-1`)).toHaveAttribute('data-status', 'healthy');
+  });
+
+  await test.step("follow a container's logs and see a new line appear", async () => {
+    await page.getByTestId('tab-logs').click();
+    await page.getByTestId('log-container').selectOption(`${stack}-ticker-1`);
+    await expect(page.getByTestId('log-state')).toHaveAttribute('data-state', 'live');
+    const lines = page.getByTestId('log-line');
+    await expect(lines.first()).toContainText('tick');
+    const last = async () => Number(((await lines.last().textContent()) ?? '').match(/tick (\d+)/)?.[1] ?? -1);
+    const before = await last();
+    await expect.poll(last, { timeout: 15_000 }).toBeGreaterThan(before);
+    await page.getByTestId('log-filter').fill(`tick ${before}`);
+    await expect(lines).toHaveCount(1);
+    await page.getByTestId('log-filter').fill('');
+    await screen(page, info, '08-logs');
+  });
+
+  await test.step('stop and start a service', async () => {
+    await page.getByTestId('tab-services').click();
+    const ticker = page.getByTestId(`container-state-${stack}-ticker-1`);
+    await expect(ticker).toHaveAttribute('data-status', 'running');
+    await page.getByTestId('service-stop-ticker').click();
+    await expect(ticker).toHaveAttribute('data-status', 'exited', { timeout: 60_000 });
+    await expect(page.getByTestId('stack-status')).toHaveAttribute('data-status', 'DEGRADED');
+    await page.getByTestId('service-start-ticker').click();
+    await expect(ticker).toHaveAttribute('data-status', 'running', { timeout: 60_000 });
+    await expect(page.getByTestId('stack-status')).toHaveAttribute('data-status', 'RUNNING');
+  });
+
+  await test.step('the commands list shows what happened', async () => {
+    await page.getByRole('link', { name: 'Commands' }).first().click();
+    await expect(page.getByTestId('command-row')).toHaveCount(5);
+    await screen(page, info, '09-commands');
+  });
+
+  await test.step('kill a container outside the console: the dashboard turns DEGRADED without a reload', async () => {
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    const badge = page.getByTestId(`stack-status-${stack}`);
+    await expect(badge).toHaveAttribute('data-status', 'RUNNING');
+    await page.evaluate(() => {
+      (window as unknown as { __noReload: boolean }).__noReload = true;
+    });
+    docker('kill', `${stack}-web-1`);
+    await expect(badge).toHaveAttribute('data-status', 'DEGRADED');
+    // Same document: nothing reloaded the page.
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    await screen(page, info, '10-dashboard-degraded');
+  });
+
+  await test.step('an admin creates a viewer', async () => {
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await expect(page.getByTestId('users-table')).toContainText('admin');
+    await page.getByRole('button', { name: 'New user' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Username').fill(viewer.username);
+    await dialog.getByLabel('Password').fill(viewer.password);
+    await dialog.getByLabel('Role').selectOption('viewer');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await expect(page.getByTestId('users-table')).toContainText(viewer.username);
+    await screen(page, info, '11-admin');
+  });
+
+  consoleErrors.expectNone();
+});
+
+test('a viewer cannot see the apply button', async ({ page }, info) => {
+  const consoleErrors = watchConsole(page);
+  await login(page, viewer.username, viewer.password);
+  await expect(page.getByTestId('current-role')).toHaveText('viewer');
+  await expect(page.getByTestId('new-stack')).toHaveCount(0);
+  await page.goto(`/stacks/${stack}/versions`);
+  await expect(page.getByTestId('version-1')).toBeVisible();
+  await expect(page.getByRole('button', { name: /apply/i })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /roll back/i })).toHaveCount(0);
+  await expect(page.getByTestId('edit-2')).toHaveCount(0);
+  await page.getByTestId('tab-services').click();
+  await expect(page.getByTestId('service-stop-web')).toHaveCount(0);
+  await expect(page.getByTestId('stack-delete')).toHaveCount(0);
+  await screen(page, info, '12-viewer');
+  await page.getByTestId('logout').click();
+  await expect(page).toHaveURL(/\/login$/);
+  consoleErrors.expectNone();
+});
