@@ -21,7 +21,7 @@ export interface AuthState {
   can: (needed: Role, stackId?: string | null) => boolean;
 }
 
-const AuthContext = createContext<AuthState | null>(null);
+export const AuthContext = createContext<AuthState | null>(null);
 const OPEN_USER: Me = { username: 'anonymous', role: 'admin', stack_roles: {}, auth: 'none' };
 
 export const authKeys = { me: ['auth', 'me'] as const, config: ['auth', 'config'] as const };

@@ -74,6 +74,8 @@ const authMiddleware: Middleware = {
 export const api = createClient<paths>({
   baseUrl: typeof window === 'undefined' ? 'http://localhost' : window.location.origin,
   credentials: 'same-origin',
+  // Looked up at call time (not captured once), so tests can stand in for the network.
+  fetch: (input: Request) => globalThis.fetch(input),
 });
 api.use(csrfMiddleware, authMiddleware);
 

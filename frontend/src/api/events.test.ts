@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { keysFor, type HubEvent } from './events';
+
+const event = (over: Partial<HubEvent>): HubEvent => ({
+  id: 1,
+  kind: 'container',
+  action: 'die',
+  time: 0,
+  stack: 'shop',
+  stack_id: 's1',
+  ...over,
+});
+
+describe('keysFor', () => {
+  it('refreshes the stack status on a container event', () => {
+    expect(keysFor(event({}))).toEqual([['status'], ['stack', 'shop', 'status']]);
+  });
+
+  it('refreshes queue, commands, the stack and the command on a command event', () => {
+    const keys = keysFor(event({ kind: 'command', action: 'finished', command_id: 'c9' }));
+    expect(keys).toContainEqual(['queue']);
+    expect(keys).toContainEqual(['commands']);
+    expect(keys).toContainEqual(['stack', 'shop']);
+    expect(keys).toContainEqual(['command', 'c9']);
+  });
+
+  it('refreshes every stack when the engine comes and goes', () => {
+    expect(keysFor(event({ kind: 'engine', action: 'connected', stack: null }))).toContainEqual(['stack']);
+  });
+});
