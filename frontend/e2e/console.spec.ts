@@ -165,10 +165,25 @@ test('an operator runs a stack from the browser, live', async ({ page }, info) =
     await expect(page.getByTestId('stack-status')).toHaveAttribute('data-status', 'RUNNING');
   });
 
+  await test.step('a container stopped by hand shows as drift; one click re-applies', async () => {
+    docker('stop', '-t', '1', `${stack}-ticker-1`);
+    await expect(page.getByTestId('stack-status')).toHaveAttribute('data-status', 'DRIFTED');
+    await expect(page.getByTestId('drift-items')).toContainText(`${stack}-ticker-1`);
+    await screen(page, info, '09-drift');
+    await page.getByTestId('reapply').click();
+    await expect(page.getByTestId('stack-status')).toHaveAttribute('data-status', 'RUNNING', { timeout: 60_000 });
+    await expect(page.getByTestId('drift-panel')).toHaveCount(0);
+    await expect(page.getByTestId(`container-state-${stack}-ticker-1`)).toHaveAttribute('data-status', 'running');
+  });
+
   await test.step('the commands list shows what happened', async () => {
     await page.getByRole('link', { name: 'Commands' }).first().click();
-    await expect(page.getByTestId('command-row')).toHaveCount(5);
-    await screen(page, info, '09-commands');
+    // apply v1, apply v2, rollback, stop, start, re-apply
+    await expect(page.getByTestId('command-row')).toHaveCount(6);
+    await page.getByTestId('filter-type').selectOption('STOP');
+    await expect(page.getByTestId('command-row')).toHaveCount(1);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await screen(page, info, '10-commands');
   });
 
   await test.step('kill a container outside the console: the dashboard turns DEGRADED without a reload', async () => {
@@ -182,7 +197,7 @@ test('an operator runs a stack from the browser, live', async ({ page }, info) =
     await expect(badge).toHaveAttribute('data-status', 'DEGRADED');
     // Same document: nothing reloaded the page.
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
-    await screen(page, info, '10-dashboard-degraded');
+    await screen(page, info, '11-dashboard-degraded');
   });
 
   await test.step('an admin creates a viewer', async () => {
@@ -195,7 +210,7 @@ test('an operator runs a stack from the browser, live', async ({ page }, info) =
     await dialog.getByLabel('Role').selectOption('viewer');
     await dialog.getByRole('button', { name: 'Create' }).click();
     await expect(page.getByTestId('users-table')).toContainText(viewer.username);
-    await screen(page, info, '11-admin');
+    await screen(page, info, '12-admin');
   });
 
   consoleErrors.expectNone();
@@ -214,7 +229,7 @@ test('a viewer cannot see the apply button', async ({ page }, info) => {
   await page.getByTestId('tab-services').click();
   await expect(page.getByTestId('service-stop-web')).toHaveCount(0);
   await expect(page.getByTestId('stack-delete')).toHaveCount(0);
-  await screen(page, info, '12-viewer');
+  await screen(page, info, '13-viewer');
   await page.getByTestId('logout').click();
   await expect(page).toHaveURL(/\/login$/);
   consoleErrors.expectNone();

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Alert, Anchor, Badge, Button, Card, Group, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
 import { Link } from 'react-router-dom';
-import { runtimeAction, useEnqueue, type RuntimeVerb } from '../../api/actions';
+import { applyVersion, runtimeAction, useEnqueue, type RuntimeVerb } from '../../api/actions';
 import {
   useContainerStats,
   useStackStatus,
@@ -56,7 +56,12 @@ function StatsCell({ container, visible }: { container: ContainerStatus; visible
   );
 }
 
-function DriftPanel({ status, onReapply, stackId }: { status: StackStatus; onReapply: () => void; stackId: string }) {
+function DriftPanel({ status, stackName, stackId }: { status: StackStatus; stackName: string; stackId: string }) {
+  // The drift list is the plan a re-apply runs, so one click enqueues it.
+  const reapply = useEnqueue(
+    (version: number) => applyVersion(stackName, version, false),
+    (version) => `Re-apply ${stackName} v${version}`,
+  );
   const drifted = status.drift.filter((d) => d.drifted);
   if (status.status !== 'DRIFTED' && drifted.length === 0) return null;
   return (
@@ -92,7 +97,15 @@ function DriftPanel({ status, onReapply, stackId }: { status: StackStatus; onRea
           </Table.Tbody>
         </Table>
         <Group>
-          <RoleButton need="operator" stackId={stackId} onClick={onReapply} color="grape" data-testid="reapply">
+          <RoleButton
+            need="operator"
+            stackId={stackId}
+            onClick={() => status.current_version && reapply.mutate(status.current_version)}
+            loading={reapply.isPending}
+            disabled={!status.current_version}
+            color="grape"
+            data-testid="reapply"
+          >
             Re-apply v{status.current_version}
           </RoleButton>
         </Group>
@@ -143,11 +156,7 @@ export function OverviewTab({ stack }: { stack: StackT }) {
 
   return (
     <Stack>
-      <DriftPanel
-        status={s}
-        stackId={stack.stack_id}
-        onReapply={() => setPlan({ stack: stack.name, version: s.current_version ?? stack.latest_version, rollback: false })}
-      />
+      <DriftPanel status={s} stackId={stack.stack_id} stackName={stack.name} />
       {s.services.map((svc) => (
         <Card withBorder key={svc.name} data-testid={`service-${svc.name}`}>
           <Group justify="space-between" mb="xs">
@@ -193,7 +202,7 @@ export function OverviewTab({ stack }: { stack: StackT }) {
                 {svc.containers.map((c) => (
                   <Table.Tr key={c.name} data-testid={`container-${c.name}`}>
                     <Table.Td>
-                      <Text size="sm" ff="monospace">
+                      <Text size="sm" ff="monospace" style={{ whiteSpace: 'nowrap' }}>
                         {c.name}
                       </Text>
                       {c.version !== null && c.version !== undefined && (
