@@ -35,7 +35,7 @@ const viewer = { username: uniqueName('viewer'), password: 'viewer-Passw0rd!' };
 test.afterAll(() => removeStack(stack));
 
 test('an operator runs a stack from the browser, live', async ({ page }, info) => {
-  const consoleErrors = watchConsole(page);
+  const consoleErrors = watchConsole(page, [/status of 422 \(Unprocessable (Entity|Content)\)/]);
   const port = await freePort();
 
   await test.step('log in', async () => {

@@ -48,11 +48,15 @@ export async function screen(page: Page, info: TestInfo, name: string): Promise<
   await page.screenshot({ path: join(info.project.outputDir, 'screens', `${name}.png`), fullPage: true });
 }
 
-/** Collects console errors and uncaught exceptions; `expectNone` fails the test on any. */
-export function watchConsole(page: Page) {
+/** Collects console errors and uncaught exceptions; `expectNone` fails the test on any.
+ * `expected` lists the browser's own reports of refusals the test provokes on purpose (the
+ * 422 of an invalid compose file): Chromium logs every 4xx answer to fetch() as an error. */
+export function watchConsole(page: Page, expected: RegExp[] = []) {
   const errors: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`);
+    if (message.type() !== 'error') return;
+    if (expected.some((re) => re.test(message.text()))) return;
+    errors.push(`${page.url()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
   return {

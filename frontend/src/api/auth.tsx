@@ -2,7 +2,7 @@
 // role checks every action button uses. Written against the auth contract.
 import { createContext, useCallback, useContext, useEffect, useMemo, type ReactNode } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, onUnauthorized, request } from './client';
+import { ApiError, onUnauthorized, readCookie, request } from './client';
 import { hasRole, type Me, type Role } from '../lib/roles';
 
 export interface AuthConfig {
@@ -24,41 +24,51 @@ export interface AuthState {
 export const AuthContext = createContext<AuthState | null>(null);
 const OPEN_USER: Me = { username: 'anonymous', role: 'admin', stack_roles: {}, auth: 'none' };
 
-export const authKeys = { me: ['auth', 'me'] as const, config: ['auth', 'config'] as const };
+export const authKeys = { session: ['auth', 'session'] as const };
 
-async function fetchMe(): Promise<{ me: Me | null; open: boolean }> {
+const NO_CONFIG: AuthConfig = { password: true, oidc: { enabled: false, name: null, login_url: '' } };
+
+interface Session {
+  me: Me | null;
+  config: AuthConfig;
+  open: boolean;
+}
+
+/** Who is logged in. Without the readable CSRF cookie there is no session to ask about, so
+ * a first visit goes straight to the login page (and the browser logs no failed request). */
+async function fetchSession(): Promise<Session> {
+  let config: AuthConfig;
   try {
-    return { me: await request<Me>('GET', '/api/v1/auth/me'), open: false };
+    config = await request<AuthConfig>('GET', '/api/v1/auth/config');
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return { me: null, open: false };
     // A server without the auth endpoints: everyone is let in (said in the header).
-    if (error instanceof ApiError && error.status === 404) return { me: OPEN_USER, open: true };
+    if (error instanceof ApiError && error.status === 404) return { me: OPEN_USER, config: NO_CONFIG, open: true };
+    throw error;
+  }
+  if (!readCookie('coremon_csrf')) return { me: null, config, open: false };
+  try {
+    return { me: await request<Me>('GET', '/api/v1/auth/me'), config, open: false };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return { me: null, config, open: false };
     throw error;
   }
 }
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient();
-  const meQuery = useQuery({ queryKey: authKeys.me, queryFn: fetchMe, staleTime: 60_000, retry: 1 });
-  const configQuery = useQuery({
-    queryKey: authKeys.config,
-    staleTime: Infinity,
-    retry: false,
-    queryFn: async (): Promise<AuthConfig> => {
-      try {
-        return await request<AuthConfig>('GET', '/api/v1/auth/config');
-      } catch {
-        return { password: true, oidc: { enabled: false, name: null, login_url: '' } };
-      }
-    },
-  });
+  const session = useQuery({ queryKey: authKeys.session, queryFn: fetchSession, staleTime: 60_000, retry: 1 });
+  const setMe = useCallback(
+    (me: Me | null) =>
+      client.setQueryData<Session>(authKeys.session, (old) => ({ config: old?.config ?? NO_CONFIG, open: false, me })),
+    [client],
+  );
 
   useEffect(
     () =>
       onUnauthorized(() => {
-        client.setQueryData(authKeys.me, { me: null, open: false });
+        setMe(null);
       }),
-    [client],
+    [setMe],
   );
 
   const login = useCallback(
@@ -68,33 +78,34 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         password,
       });
       client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'auth' });
-      client.setQueryData(authKeys.me, { me: answer.user, open: false });
+      setMe(answer.user);
       return answer.user;
     },
-    [client],
+    [client, setMe],
   );
 
   const logout = useCallback(async () => {
     try {
       await request('POST', '/api/v1/auth/logout');
     } finally {
+      const config = client.getQueryData<Session>(authKeys.session)?.config ?? NO_CONFIG;
       client.clear();
-      client.setQueryData(authKeys.me, { me: null, open: false });
+      client.setQueryData<Session>(authKeys.session, { me: null, config, open: false });
     }
   }, [client]);
 
-  const me = meQuery.data?.me ?? null;
+  const me = session.data?.me ?? null;
   const value = useMemo<AuthState>(
     () => ({
       me,
-      config: configQuery.data ?? null,
-      loading: meQuery.isPending,
-      open: meQuery.data?.open ?? false,
+      config: session.data?.config ?? null,
+      loading: session.isPending,
+      open: session.data?.open ?? false,
       login,
       logout,
       can: (needed, stackId) => hasRole(me, needed, stackId),
     }),
-    [me, configQuery.data, meQuery.isPending, meQuery.data?.open, login, logout],
+    [me, session.data, session.isPending, login, logout],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
