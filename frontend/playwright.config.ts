@@ -30,6 +30,7 @@ const baseURL = `http://127.0.0.1:${port}`;
 
 export default defineConfig({
   testDir: 'e2e',
+  globalTeardown: './e2e/teardown.ts',
   outputDir: 'test-results',
   timeout: 240_000,
   expect: { timeout: 30_000 },

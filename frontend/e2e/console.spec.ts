@@ -32,6 +32,8 @@ async function waitCommandDone(page: Page) {
 const stack = uniqueName('e2e');
 const viewer = { username: uniqueName('viewer'), password: 'viewer-Passw0rd!' };
 
+// The viewer test looks at the stack the first test made.
+test.describe.configure({ mode: 'serial' });
 test.afterAll(() => removeStack(stack));
 
 test('an operator runs a stack from the browser, live', async ({ page }, info) => {
