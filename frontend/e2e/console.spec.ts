@@ -236,3 +236,18 @@ test('a viewer cannot see the apply button', async ({ page }, info) => {
   await expect(page).toHaveURL(/\/login$/);
   consoleErrors.expectNone();
 });
+
+test('the console is served at / without shadowing the API', async ({ request }) => {
+  const deep = await request.get('/stacks/anything/versions');
+  expect(deep.status()).toBe(200);
+  expect(await deep.text()).toContain('<div id="root">');
+  const api = await request.get('/api/v1/no-such-route');
+  // The API's own answer (a problem+json 404, or 401 before it when anonymous), never the page.
+  expect([401, 404]).toContain(api.status());
+  expect(api.headers()['content-type']).toContain('json');
+  const schema = await request.get('/openapi.json');
+  expect((await schema.json()).info.title).toBe('Core Monitor');
+  expect((await request.get('/healthz')).status()).toBe(200);
+  expect((await request.get('/assets/no-such-chunk.js')).status()).toBe(404);
+  expect((await request.post('/stacks/anything')).status()).toBe(404);
+});
