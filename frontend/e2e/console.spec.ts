@@ -200,6 +200,12 @@ test('an operator runs a stack from the browser, live', async ({ page }, info) =
     // Same document: nothing reloaded the page.
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
     await screen(page, info, '11-dashboard-degraded');
+    // Dark mode is one click away, and stays readable.
+    await page.getByTestId('color-scheme-toggle').click();
+    await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
+    await screen(page, info, '11-dashboard-dark');
+    await page.getByTestId('color-scheme-toggle').click();
+    await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'light');
   });
 
   await test.step('an admin creates a viewer', async () => {
@@ -232,8 +238,33 @@ test('a viewer cannot see the apply button', async ({ page }, info) => {
   await expect(page.getByTestId('service-stop-web')).toHaveCount(0);
   await expect(page.getByTestId('stack-delete')).toHaveCount(0);
   await screen(page, info, '13-viewer');
+  // On a tablet the navigation folds behind a button.
+  await page.setViewportSize({ width: 820, height: 1180 });
+  await page.getByRole('button', { name: 'Toggle navigation' }).click();
+  await expect(page.getByRole('link', { name: 'Commands' })).toBeVisible();
+  await page.getByRole('button', { name: 'Toggle navigation' }).click();
+  await screen(page, info, '14-tablet');
   await page.getByTestId('logout').click();
   await expect(page).toHaveURL(/\/login$/);
+  consoleErrors.expectNone();
+});
+
+test('an admin deletes the stack after typing its name', async ({ page }) => {
+  const consoleErrors = watchConsole(page);
+  await login(page, ADMIN.username, ADMIN.password);
+  await page.goto(`/stacks/${stack}`);
+  await page.getByTestId('stack-delete').click();
+  await expect(page.getByTestId('delete-submit')).toBeDisabled();
+  await page.getByTestId('delete-confirm-name').fill(`${stack}-typo`);
+  await expect(page.getByTestId('delete-submit')).toBeDisabled();
+  await page.getByTestId('delete-confirm-name').fill(stack);
+  await page.getByTestId('delete-volumes').check();
+  await page.getByTestId('delete-submit').click();
+  await expect(page).toHaveURL(/\/commands\/[0-9a-f-]+$/);
+  await expect(page.getByTestId('command-status')).toHaveAttribute('data-status', 'DONE', { timeout: 90_000 });
+  expect(docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${stack}`)).toBe('');
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page.getByTestId(`stack-row-${stack}`)).toHaveCount(0);
   consoleErrors.expectNone();
 });
 

@@ -13,7 +13,7 @@ const event = (over: Partial<HubEvent>): HubEvent => ({
 
 describe('keysFor', () => {
   it('refreshes the stack status on a container event', () => {
-    expect(keysFor(event({}))).toEqual([['status'], ['stack', 'shop', 'status']]);
+    expect(keysFor(event({}))).toEqual([['status'], ['stack', 'shop', 'status'], ['host']]);
   });
 
   it('refreshes queue, commands, the stack and the command on a command event', () => {

@@ -35,7 +35,7 @@ export function keysFor(event: HubEvent): (readonly unknown[])[] {
   const out: (readonly unknown[])[] = [keys.allStatus];
   const stackKey = event.stack ? keys.stack(event.stack) : ['stack'];
   if (event.kind === 'container') {
-    out.push([...stackKey, 'status']);
+    out.push([...stackKey, 'status'], keys.host);
   } else if (event.kind === 'command') {
     out.push(keys.queue, ['commands'], keys.stacks, stackKey);
     if (typeof event.command_id === 'string') out.push(keys.command(event.command_id));

@@ -65,7 +65,7 @@ export function DashboardPage() {
                     <Table.Tr>
                       <Table.Th>Stack</Table.Th>
                       <Table.Th>Status</Table.Th>
-                      <Table.Th>Version (current / desired)</Table.Th>
+                      <Table.Th title="current / desired version">Current / desired</Table.Th>
                       <Table.Th>Containers</Table.Th>
                       <Table.Th>Last command</Table.Th>
                     </Table.Tr>
