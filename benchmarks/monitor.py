@@ -126,7 +126,11 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def bench_status(rounds: int = 20) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'coremon.db'}", worker=False)
+        settings = Settings(
+            database_url=f"sqlite:///{Path(tmp) / 'coremon.db'}",
+            worker=False,
+            admin_password="bench-admin-password",  # type: ignore[arg-type]  # noqa: S106
+        )
         runtime = Runtime.build(settings)
         engine = StandInEngine()
         runtime.monitor = MonitorService(runtime.db, settings, engine)
@@ -144,6 +148,11 @@ def bench_status(rounds: int = 20) -> None:
             engine.add(name, stack.stack_id)
             names.append(name)
         client = TestClient(create_app(runtime, run_worker=False))  # no lifespan: no listener
+        token = client.post(
+            "/api/v1/auth/token",
+            data={"username": "admin", "password": "bench-admin-password"},
+        ).json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"  # every request authenticates
         monitor = runtime.monitor
         monitor.cache.set_live(True)  # as if the event stream were connected
         for name in names:  # warm up: desired states, inspect cache

@@ -1,11 +1,16 @@
 """`make bench`: measured figures, printed as a table (not a timed test).
 
+    python -m benchmarks.run [--only queue|engine] [--quick]
+
 queue: a real `coremon serve` on SQLite; 500 enqueues over HTTP (latency p50/p95), then the
 time the worker takes to run them all with an executor that does nothing (throughput).
+engine: APPLY against `docker compose up -d` on generated stacks (see benchmarks/engine.py).
+--quick: fewer enqueues, one engine round.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import tempfile
 import time
@@ -13,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.engine import bench_engine
 from core_monitor.store import commands as command_store
 from core_monitor.store.db import Database
 from tests.support.server import ServerProcess
@@ -27,7 +33,7 @@ def bench_queue(n: int = 500) -> None:
             url, Path(tmp) / "server.log", COREMON_QUEUE_ON_FAILURE="continue"
         ).start()
         try:
-            with httpx.Client(base_url=server.url, timeout=30) as client:
+            with httpx.Client(base_url=server.url, timeout=30, headers=server.headers) as client:
                 client.post("/api/v1/stacks", json={"name": "bench", "compose": COMPOSE})
                 db = Database(url)
                 with db.write() as s:  # hold the queue behind one command while we enqueue
@@ -72,8 +78,15 @@ def bench_queue(n: int = 500) -> None:
     print(f"  worker throughput  {2 * n / elapsed:6.0f} commands/s   ({2 * n} commands)")
 
 
-def main() -> None:
-    bench_queue()
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
+    parser.add_argument("--only", choices=("queue", "engine"), help="run one benchmark")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    args = parser.parse_args(argv)
+    if args.only in (None, "queue"):
+        bench_queue(100 if args.quick else 500)
+    if args.only in (None, "engine"):
+        bench_engine(rounds=1 if args.quick else 3)
 
 
 if __name__ == "__main__":

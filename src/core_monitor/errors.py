@@ -5,7 +5,10 @@ CoreMonitorError
 │   ├── ValidationFailed    422: a list of {path, message}
 │   ├── NotFound            404
 │   ├── Conflict            409 (stale parent_version, duplicate name, illegal transition)
-│   └── PayloadTooLarge     413
+│   ├── PayloadTooLarge     413
+│   ├── Unauthenticated     401 (no identity, or a wrong one)
+│   ├── Forbidden           403 (an identity whose role is too low)
+│   └── TooManyRequests     429 (login throttling)
 ├── ConfigurationError      bad settings: the process refuses to start
 └── ExecutionError          raised by executors inside the worker
     ├── RetryableError      transient (engine busy, timeout): the attempt may be retried
@@ -61,6 +64,29 @@ class Conflict(InvalidInput):
 class PayloadTooLarge(InvalidInput):
     status_code = 413
     title = "Payload too large"
+
+
+class Unauthenticated(InvalidInput):
+    status_code = 401
+    title = "Unauthenticated"
+
+
+class LoginFailed(Unauthenticated):
+    title = "Login failed"
+
+
+class Forbidden(InvalidInput):
+    status_code = 403
+    title = "Forbidden"
+
+
+class TooManyRequests(InvalidInput):
+    status_code = 429
+    title = "Too many requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class ConfigurationError(CoreMonitorError):

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import structlog
 
 from core_monitor.settings import Settings
+from core_monitor.vault import REDACTOR
 
 
 def configure_logging(settings: Settings) -> None:
     level = getattr(logging, settings.log_level.upper())
-    renderer: structlog.typing.Processor
+    render: structlog.typing.Processor
     if settings.log_format == "json":
-        renderer = structlog.processors.JSONRenderer()
+        render = structlog.processors.JSONRenderer()
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=False)
+        render = structlog.dev.ConsoleRenderer(colors=False)
+
+    def renderer(logger: Any, name: str, event: structlog.typing.EventDict) -> Any:
+        # the last step: whatever a line carries, a known secret value leaves as ***
+        line = render(logger, name, event)
+        return REDACTOR.mask(line) if isinstance(line, str) else line
+
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core_monitor.errors import ConfigurationError
@@ -54,12 +54,89 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest request body.")
 
+    # -- security ------------------------------------------------------------------------
+    admin_password: SecretStr | None = Field(
+        None,
+        description="Password of the `admin` user created on first start; without it a "
+        "one-time password is generated and printed once in the log.",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Key that encrypts secret stack variables at rest (at least 16 "
+        "characters). Required as soon as a secret variable exists.",
+    )
+    access_token_seconds: int = Field(
+        900, ge=30, le=86400, description="Lifetime of a bearer access token."
+    )
+    refresh_token_seconds: int = Field(
+        7 * 86400, ge=60, le=90 * 86400, description="Lifetime of a refresh token."
+    )
+    session_seconds: int = Field(
+        12 * 3600, ge=60, le=30 * 86400, description="Lifetime of a browser session cookie."
+    )
+    cookie_secure: bool | None = Field(
+        None,
+        description="Secure flag on cookies; default: set when the request came over https.",
+    )
+    login_max_failures: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        description="Failed logins (per user name or per address) before "
+        "further attempts are refused for COREMON_LOGIN_LOCKOUT_SECONDS.",
+    )
+    login_lockout_seconds: int = Field(
+        300, ge=1, le=86400, description="How long logins stay refused after too many failures."
+    )
+    cors_origins: str = Field(
+        "",
+        description="Comma-separated origins allowed to call the API from a browser "
+        "(default: none, same origin only).",
+    )
+    oidc_issuer: str | None = Field(
+        None, description="OpenID Connect issuer URL; enables single sign-on when set."
+    )
+    oidc_client_id: str | None = Field(None, description="OIDC client id.")
+    oidc_client_secret: SecretStr | None = Field(None, description="OIDC client secret.")
+    oidc_scopes: str = Field("openid profile email", description="OIDC scopes asked for.")
+    oidc_name: str = Field("Single sign-on", description="Label of the login button.")
+    oidc_username_claim: str = Field(
+        "preferred_username", description="Claim that names the user (falls back to sub)."
+    )
+    oidc_role_claim: str = Field(
+        "groups", description="Claim (a string or a list) whose values map to roles."
+    )
+    oidc_role_map: str = Field(
+        "",
+        description="Comma-separated claim-value=role pairs, e.g. "
+        "'coremon-admins=admin,ops=operator,*=viewer' (* matches any authenticated user).",
+    )
+    oidc_redirect_url: str | None = Field(
+        None,
+        description="Public URL of /api/v1/auth/oidc/callback; default: derived from the request.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
         return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def executor_module_list(self) -> list[str]:

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from tests.support.helpers import missing
+from tests.support.server import login_headers
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -140,6 +141,23 @@ def running(image: str) -> Iterator[Running]:
         docker("volume", "rm", "-f", volume, check=False)
 
 
+def one_time_password(app: Running) -> str:
+    """The image logs JSON lines; the first start prints the admin's password once."""
+    logs = docker("logs", app.container_id, check=False)
+    text = logs.stdout + logs.stderr
+    found = []
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if "one-time password" in str(entry.get("event", "")):
+            found.append(str(entry["password"]))
+    assert found, f"no one-time admin password in the log:\n{text[-2000:]}"
+    assert len(found) == 1 and text.count(found[0]) == 1, "printed more than once"
+    return found[0]
+
+
 def wait_healthz(app: Running, timeout: float) -> httpx.Response:
     deadline = time.monotonic() + timeout
     last: str = "no answer"
@@ -189,8 +207,11 @@ def test_image_serves_migrates_and_runs_as_non_root(running: Running) -> None:
     uid = docker("exec", running.container_id, "python3", "-c", "import os; print(os.getuid())")
     assert uid.stdout.strip() == "10001"
 
+    # First start: an `admin` with a one-time password, printed once in the log.
+    headers = login_headers(running.base_url, password=one_time_password(running))
+
     # The schema was migrated on start: the API stores and lists a stack.
-    with httpx.Client(base_url=running.base_url, timeout=10.0) as client:
+    with httpx.Client(base_url=running.base_url, timeout=10.0, headers=headers) as client:
         created = client.post(
             "/api/v1/stacks",
             json={
@@ -217,7 +238,7 @@ def test_image_serves_migrates_and_runs_as_non_root(running: Running) -> None:
     # From inside the container, APPLY drives the host's engine.
     project = f"imgtest-{uuid.uuid4().hex[:6]}"
     try:
-        with httpx.Client(base_url=running.base_url, timeout=10.0) as client:
+        with httpx.Client(base_url=running.base_url, timeout=10.0, headers=headers) as client:
             client.post(
                 "/api/v1/stacks",
                 json={

@@ -58,7 +58,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 @pytest.fixture
 def api(server: ServerProcess) -> Iterator[Api]:
-    client = Api(server.url)
+    client = Api(server.url, server.headers)
     yield client
     client.close()
 
@@ -198,7 +198,7 @@ def test_killed_container_is_seen_within_two_seconds_and_degrades(
     server: ServerProcess, api: Api, stack: str
 ) -> None:
     deployed(api, stack)
-    sse = Sse(events_url(server, stack))
+    sse = Sse(events_url(server, stack), server.headers)
     try:
         started = time.monotonic()
         docker("kill", f"{stack}-side-1")
@@ -218,7 +218,7 @@ def test_killed_container_is_seen_within_two_seconds_and_degrades(
 
 def test_unhealthy_shows_in_status_and_events(server: ServerProcess, api: Api, stack: str) -> None:
     deployed(api, stack)
-    sse = Sse(events_url(server, stack))
+    sse = Sse(events_url(server, stack), server.headers)
     try:
         docker("exec", f"{stack}-app-1", "touch", "/tmp/sick")
         event = sse.wait_for(
@@ -297,7 +297,7 @@ def test_logs_tail_and_follow(server: ServerProcess, api: Api, stack: str) -> No
     assert all(line["time"].startswith("20") for line in stamped)
     assert api.http.get(f"/containers/{app}/logs", params={"tail": 10001}).status_code == 422
     last = max(int(line["line"].split()[1]) for line in lines)
-    sse = Sse(f"{server.url}/api/v1/containers/{app}/logs?follow=1&tail=0")
+    sse = Sse(f"{server.url}/api/v1/containers/{app}/logs?follow=1&tail=0", server.headers)
     try:
         event = sse.wait_for(
             lambda e: e["event"] == "stdout" and int(e["data"]["line"].split()[1]) > last + 3,
@@ -343,7 +343,7 @@ def test_host_health_readiness_and_metrics(server: ServerProcess, api: Api, stac
     ready = httpx.get(f"{server.url}/readyz")
     assert ready.status_code == 200, ready.text
     assert ready.json()["engine"] == "ok"
-    metrics = httpx.get(f"{server.url}/metrics").text
+    metrics = httpx.get(f"{server.url}/metrics", headers=server.headers).text
     assert 'coremon_stacks{status="RUNNING"}' in metrics
     assert 'coremon_containers{health="healthy",state="running"}' in metrics
     assert "coremon_queue_depth 0.0" in metrics
@@ -355,7 +355,7 @@ def test_host_health_readiness_and_metrics(server: ServerProcess, api: Api, stac
 
 def test_command_events_resume_and_json_logs(server: ServerProcess, api: Api, stack: str) -> None:
     api.create_stack(stack, STACK)
-    sse = Sse(events_url(server, stack))
+    sse = Sse(events_url(server, stack), server.headers)
     try:
         command_id = api.enqueue(f"/stacks/{stack}/apply/1")
         api.wait(command_id)
@@ -370,7 +370,8 @@ def test_command_events_resume_and_json_logs(server: ServerProcess, api: Api, st
         queued = sse.wait_for(lambda e: e["data"]["action"] == "queued", timeout=1)
     finally:
         sse.close()
-    replay = Sse(events_url(server, stack), headers={"Last-Event-ID": str(queued["id"])})
+    resume = {**server.headers, "Last-Event-ID": str(queued["id"])}
+    replay = Sse(events_url(server, stack), headers=resume)
     try:
         again = replay.wait_for(lambda e: e["data"].get("action") == "finished", timeout=5)
         assert again["id"] == finished["id"]
@@ -409,7 +410,7 @@ def test_event_stream_survives_a_dockerd_restart(
     policy; this stack's containers restart by themselves (restart: always)."""
     compose = STACK.replace("  side:\n", "    restart: always\n  side:\n") + "    restart: always\n"
     deployed(api, stack, compose)
-    sse = Sse(events_url(server, stack))
+    sse = Sse(events_url(server, stack), server.headers)
     try:
         _restart_dockerd()
         sse.wait_for(lambda e: e["event"] == "engine" and e["data"]["action"] == "disconnected", 30)

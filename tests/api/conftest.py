@@ -9,7 +9,7 @@ from core_monitor.api.app import create_app
 from core_monitor.api.runtime import Runtime
 from core_monitor.queue.executors import ExecutorRegistry
 from tests.support.executors import register
-from tests.support.helpers import make_settings
+from tests.support.helpers import login, make_settings
 
 
 @pytest.fixture
@@ -24,12 +24,15 @@ def runtime(database_url: str) -> Runtime:
 
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:
+    """The test admin's client (a server without a worker)."""
     with TestClient(create_app(runtime, run_worker=False)) as test_client:
+        login(test_client)
         yield test_client
 
 
 @pytest.fixture
 def working_client(runtime: Runtime) -> Iterator[TestClient]:
-    """A client whose server runs the queue worker."""
+    """The test admin's client, on a server that runs the queue worker."""
     with TestClient(create_app(runtime, run_worker=True)) as test_client:
+        login(test_client)
         yield test_client

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from core_monitor.api.runtime import Runtime
 from core_monitor.store import audit  # noqa: F401  (audit rows are checked through SQL)
+from tests.support.helpers import login
 
 WEB = "services:\n  web:\n    image: busybox:1\n    environment:\n      GREETING: ${GREETING:-hi}\n"
 WEB2 = "services:\n  web:\n    image: busybox:2\n    environment:\n      GREETING: hello\n"
@@ -27,7 +28,7 @@ def test_create_stack_returns_id_and_version_one(client: TestClient) -> None:
     version = client.get(f"/api/v1/stacks/{body['stack_id']}/versions/1").json()
     assert version["compose"] == WEB
     assert version["comment"] == "first"
-    assert version["author"] == "anonymous"
+    assert version["author"] == "admin"
     assert version["definition"]["services"]["web"]["environment"]["GREETING"] == "bonjour"
     assert version["variables"] == {"GREETING": {"value": "bonjour", "secret": False}}
 
@@ -36,9 +37,8 @@ def test_secret_variables_are_accepted_and_never_echoed(client: TestClient) -> N
     body = create(client, variables={"GREETING": {"value": "s3cr3t-value", "secret": True}})
     response = client.get(f"/api/v1/stacks/{body['stack_id']}/versions/1")
     assert response.json()["variables"]["GREETING"] == {"value": "***", "secret": True}
-    assert "s3cr3t-value" not in response.text.replace(
-        response.json()["definition"]["services"]["web"]["environment"]["GREETING"], ""
-    )
+    assert response.json()["definition"]["services"]["web"]["environment"]["GREETING"] == "***"
+    assert "s3cr3t-value" not in response.text
 
 
 def test_invalid_compose_is_422_problem_with_paths_and_writes_nothing(client: TestClient) -> None:
@@ -123,14 +123,21 @@ def test_unknown_things_are_404(client: TestClient) -> None:
 def test_stack_creation_is_audited_with_its_author(client: TestClient, runtime: Runtime) -> None:
     from sqlalchemy import select
 
-    from core_monitor.store.tables import AuditRow
+    from core_monitor.store.tables import AuditRow, StackVersionRow
 
     client.post(
-        "/api/v1/stacks", json={"name": "shop", "compose": WEB}, headers={"X-Coremon-User": "alice"}
+        "/api/v1/users",
+        json={"username": "alice", "password": "alice-password", "role": "operator"},
     )
+    login(client, "alice", "alice-password")
+    client.post("/api/v1/stacks", json={"name": "shop", "compose": WEB})
     with runtime.db.read() as s:
-        rows = s.scalars(select(AuditRow)).all()
-    assert [(r.actor, r.action) for r in rows] == [("alice", "stack.create")]
+        rows = s.scalars(select(AuditRow).where(AuditRow.action == "stack.create")).all()
+        version = s.scalars(select(StackVersionRow)).one()
+    assert [(r.actor, r.action, r.source) for r in rows] == [
+        ("alice", "stack.create", "testclient")
+    ]
+    assert version.author == "alice"
 
 
 def test_oversized_body_is_413(client: TestClient) -> None:

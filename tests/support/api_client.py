@@ -11,8 +11,13 @@ FINISHED = {"DONE", "FAILED", "CANCELLED"}
 
 
 class Api:
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=f"{base_url}/api/v1", timeout=30)
+    def __init__(self, base_url: str, headers: dict[str, str] | None = None) -> None:
+        """Logged in as the test admin unless ``headers`` say otherwise."""
+        if headers is None:
+            from tests.support.server import login_headers
+
+            headers = login_headers(base_url)
+        self.http = httpx.Client(base_url=f"{base_url}/api/v1", timeout=30, headers=headers)
 
     def create_stack(self, name: str, compose: str, **extra: Any) -> dict[str, Any]:
         response = self.http.post("/stacks", json={"name": name, "compose": compose, **extra})

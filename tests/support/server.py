@@ -13,6 +13,20 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
+TEST_ADMIN_PASSWORD = "test-admin-password"
+
+
+def login_headers(
+    base_url: str, username: str = "admin", password: str = TEST_ADMIN_PASSWORD
+) -> dict[str, str]:
+    """An Authorization header for ``username``, from the OAuth2 password grant."""
+    response = httpx.post(
+        f"{base_url}/api/v1/auth/token",
+        data={"username": username, "password": password},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def free_port() -> int:
@@ -36,9 +50,20 @@ class ServerProcess:
             "COREMON_HOST": "127.0.0.1",
             "COREMON_LOG_FORMAT": "json",
             "COREMON_EXECUTOR_MODULES": "tests.support.executors",
+            "COREMON_ADMIN_PASSWORD": TEST_ADMIN_PASSWORD,
+            "COREMON_SECRET_KEY": "test-secret-key-not-for-production",
+            "COREMON_ACCESS_TOKEN_SECONDS": "86400",  # outlives any test module
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None
+        self._headers: dict[str, str] | None = None
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The admin's Authorization header (logged in once per server)."""
+        if self._headers is None:
+            self._headers = login_headers(self.url)
+        return self._headers
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
         log = self.log_path.open("ab")

@@ -6,12 +6,25 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from core_monitor import __version__
 from core_monitor.api import problems
+from core_monitor.api.hardening import JsonBodiesOnly, MaskSecrets, SecurityHeaders
 from core_monitor.api.limits import BodySizeLimit
-from core_monitor.api.routers import actions, commands, engine, health, monitor, stacks
+from core_monitor.api.routers import (
+    actions,
+    admin,
+    auth,
+    commands,
+    engine,
+    health,
+    monitor,
+    policy,
+    stacks,
+)
 from core_monitor.api.runtime import Runtime
+from core_monitor.api.security import Authentication, declare_guards
 from core_monitor.api.spa import SpaRoute
 
 API_PREFIX = "/api/v1"
@@ -38,9 +51,34 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     problems.install(app)
+    # outermost last: headers on every answer, then CORS (answers preflights itself), the
+    # body cap, JSON-only bodies, and authentication right before the routes
+    app.add_middleware(MaskSecrets)
+    app.add_middleware(Authentication, auth=runtime.auth)
+    app.add_middleware(JsonBodiesOnly)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
-    for router in (stacks.router, actions.router, commands.router, engine.router, monitor.router):
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=runtime.settings.cors_origin_list,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "Idempotency-Key"],
+    )
+    app.add_middleware(SecurityHeaders)
+    routers = (
+        auth.router,
+        stacks.router,
+        actions.router,
+        commands.router,
+        engine.router,
+        monitor.router,
+        admin.router,
+        policy.router,
+    )
+    for router in routers:
+        declare_guards(router, API_PREFIX)
         app.include_router(router, prefix=API_PREFIX)
+    declare_guards(health.router, "")
     app.include_router(health.router)
     app.router.routes.append(SpaRoute())  # the web console; last, so the API wins
     return app

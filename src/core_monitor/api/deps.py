@@ -7,21 +7,14 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 
 from core_monitor.api.runtime import Runtime
-from core_monitor.services.stacks import Actor
+from core_monitor.api.security import ActorDep, IdentityDep
+
+__all__ = ["ActorDep", "IdempotencyKey", "IdentityDep", "PagingDep", "RuntimeDep"]
 
 
 def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
-
-
-def get_actor(
-    request: Request,
-    x_coremon_user: Annotated[str | None, Header(max_length=200)] = None,
-) -> Actor:
-    # Until authentication lands (security issue) callers name themselves; default anonymous.
-    source = request.client.host if request.client else None
-    return Actor(name=x_coremon_user or "anonymous", source=source)
 
 
 class Paging:
@@ -35,6 +28,5 @@ class Paging:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-ActorDep = Annotated[Actor, Depends(get_actor)]
 PagingDep = Annotated[Paging, Depends(Paging)]
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]

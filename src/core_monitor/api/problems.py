@@ -15,6 +15,8 @@ from core_monitor.errors import (
     InvalidInput,
     RetryableError,
     TerminalError,
+    TooManyRequests,
+    Unauthenticated,
     ValidationFailed,
 )
 from core_monitor.log import get_logger
@@ -63,7 +65,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidInput)
     async def _invalid(request: Request, exc: InvalidInput) -> JSONResponse:
-        return problem(exc.status_code, exc.title, str(exc), request.url.path)
+        response = problem(exc.status_code, exc.title, str(exc), request.url.path)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        elif isinstance(exc, Unauthenticated):
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     @app.exception_handler(RetryableError)
     async def _unavailable(request: Request, exc: RetryableError) -> JSONResponse:

@@ -7,11 +7,15 @@ from dataclasses import dataclass, field
 from core_monitor.monitor.service import MonitorService
 from core_monitor.queue.executors import ExecutorRegistry, load_plugins
 from core_monitor.queue.worker import WakeUp, Worker
+from core_monitor.services.auth import AuthService
 from core_monitor.services.commands import CommandService
 from core_monitor.services.convergence import Convergence
+from core_monitor.services.definitions import load_all_secrets
+from core_monitor.services.users import UserService
 from core_monitor.settings import Settings
 from core_monitor.store.db import Database
 from core_monitor.store.migrate import upgrade
+from core_monitor.vault import SecretBox
 
 
 @dataclass
@@ -24,22 +28,29 @@ class Runtime:
     convergence: Convergence
     worker: Worker | None = field(default=None)
     monitor: MonitorService = field(init=False)
+    auth: AuthService = field(init=False)
+    users: UserService = field(init=False)
 
     def __post_init__(self) -> None:
         self.monitor = MonitorService(self.db, self.settings, self.convergence.gateway)
+        self.auth = AuthService(self.db, self.settings)
+        self.users = UserService(self.db)
         self.commands.listeners.append(self.monitor.on_command)
 
     @classmethod
     def build(cls, settings: Settings, registry: ExecutorRegistry | None = None) -> Runtime:
         db = Database(settings.resolved_database_url)
         upgrade(db)
+        load_all_secrets(db, SecretBox.of(settings))  # wrong or missing key: refuse to start
         convergence = Convergence(db, settings)
         if registry is None:
             registry = ExecutorRegistry()
             convergence.register(registry)
             load_plugins(registry, settings.executor_module_list)
         wakeup = WakeUp()
-        return cls(settings, db, wakeup, registry, CommandService(db, wakeup), convergence)
+        runtime = cls(settings, db, wakeup, registry, CommandService(db, wakeup), convergence)
+        runtime.auth.bootstrap_admin()
+        return runtime
 
     def start_worker(self) -> None:
         self.worker = Worker(self.db, self.settings, self.registry, self.wakeup)

@@ -8,18 +8,28 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from core_monitor.compose import MAX_COMPOSE_BYTES
+from core_monitor.domain.auth import ApiToken, AuthKind, Identity, Role, User
 from core_monitor.domain.commands import Command, CommandStatus
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
 
 T = TypeVar("T")
 
 EXAMPLE_COMPOSE = "services:\n  web:\n    image: nginx:1.27\n    ports: ['127.0.0.1:8081:80']\n"
-VariableIn = str | Variable
 VARIABLE_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class StrictInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class VariableInput(StrictInput):
+    value: str = Field(max_length=65536)
+    secret: bool = Field(
+        False, description="Encrypted at rest, never returned, masked in logs and diffs."
+    )
+
+
+VariableIn = str | VariableInput
 
 
 class CreateStackRequest(StrictInput):
@@ -211,4 +221,103 @@ def to_variables(raw: dict[str, VariableIn]) -> dict[str, Variable]:
     bad = [k for k in raw if not re.match(VARIABLE_NAME, k)]
     if bad:
         raise ValidationFailed([FieldError(f"variables.{k}", "invalid variable name") for k in bad])
-    return {k: v if isinstance(v, Variable) else Variable(value=v) for k, v in raw.items()}
+    return {
+        k: Variable(value=v.value, secret=v.secret)
+        if isinstance(v, VariableInput)
+        else Variable(value=v)
+        for k, v in raw.items()
+    }
+
+
+# -- identities, users, tokens, audit -------------------------------------------------------
+
+
+class MeOut(BaseModel):
+    username: str
+    role: Role | None = Field(description="Global role; null when only per-stack roles.")
+    stack_roles: dict[str, Role] = Field(description="stack_id → role")
+    auth: AuthKind
+
+    @classmethod
+    def of(cls, identity: Identity) -> MeOut:
+        return cls(
+            username=identity.username,
+            role=identity.global_role() if identity.token_stacks is None else None,
+            stack_roles={
+                s: r
+                for s in set(identity.stack_roles) | set(identity.token_stacks or ())
+                if (r := identity.role_on(s)) is not None
+            },
+            auth=identity.kind,
+        )
+
+
+class UserOut(BaseModel):
+    username: str
+    role: Role | None
+    stack_roles: dict[str, Role]
+    enabled: bool
+    source: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls.model_validate(user.model_dump())
+
+
+class CreateUserRequest(StrictInput):
+    username: str = Field(min_length=1, max_length=64, examples=["alice"])
+    password: str = Field(min_length=1, max_length=1024)
+    role: Role | None = Field(Role.VIEWER, description="Global role; null for none.")
+    stack_roles: dict[str, Role] = Field(
+        default_factory=dict, max_length=1000, description="Stack name or id → role."
+    )
+
+
+class UpdateUserRequest(StrictInput):
+    role: Role | None = None
+    enabled: bool | None = None
+    password: str | None = Field(None, min_length=1, max_length=1024)
+    stack_roles: dict[str, Role] | None = Field(None, max_length=1000)
+
+
+class ApiTokenOut(BaseModel):
+    token_id: str
+    name: str
+    owner: str
+    role: Role
+    stacks: list[str] | None
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked: bool
+
+    @classmethod
+    def of(cls, token: ApiToken) -> ApiTokenOut:
+        return cls.model_validate(token.model_dump())
+
+
+class ApiTokenCreated(ApiTokenOut):
+    token: str = Field(description="The secret. Shown this once; only its digest is kept.")
+
+
+class CreateTokenRequest(StrictInput):
+    name: str = Field(min_length=1, max_length=100, examples=["ci deploys"])
+    owner: str | None = Field(None, max_length=64, description="Default: you.")
+    role: Role = Role.VIEWER
+    stacks: list[str] | None = Field(
+        None, max_length=1000, description="Stack names or ids; null: every stack."
+    )
+    expires_in_days: int | None = Field(90, ge=1, le=3650, description="null: never expires.")
+
+
+class AuditOut(BaseModel):
+    id: int
+    time: datetime
+    actor: str
+    source: str | None
+    action: str
+    target: str
+    outcome: str
+    details: dict[str, Any]

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from core_monitor.domain.auth import Role
 from core_monitor.errors import ConfigurationError
 from core_monitor.settings import Settings, load_settings
 
@@ -104,6 +105,94 @@ def migrate() -> None:
     settings = _settings()
     upgrade(Database(settings.resolved_database_url))
     typer.echo("database is up to date")
+
+
+users = typer.Typer(help="Local users (run on the Core Monitor host).", no_args_is_help=True)
+app.add_typer(users, name="user")
+
+
+def _user_service() -> tuple[Any, Any]:
+    import getpass
+
+    from core_monitor.services.stacks import Actor
+    from core_monitor.services.users import UserService
+    from core_monitor.store.db import Database
+    from core_monitor.store.migrate import upgrade
+
+    db = Database(_settings().resolved_database_url)
+    upgrade(db)
+    return UserService(db), Actor(name=f"cli:{getpass.getuser()}", source="cli")
+
+
+def _password(from_stdin: bool, prompt: str) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
+def _run(action: Any) -> None:
+    from core_monitor.errors import InvalidInput
+
+    try:
+        action()
+    except InvalidInput as exc:
+        typer.echo(f"coremon: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@users.command("add")
+def user_add(
+    username: str,
+    role: Annotated[Role, typer.Option(help="Global role.")] = Role.VIEWER,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a local user."""
+    service, actor = _user_service()
+    password = _password(password_stdin, "Password")
+    _run(lambda: service.create(actor, username, password, role, {}))
+    typer.echo(f"user {username} created ({role.value})")
+
+
+@users.command("passwd")
+def user_passwd(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a user's password (their open sessions end)."""
+    service, actor = _user_service()
+    password = _password(password_stdin, "New password")
+    _run(lambda: service.update(actor, username, password=password))
+    typer.echo(f"password of {username} changed")
+
+
+@users.command("disable")
+def user_disable(username: str) -> None:
+    """Disable a user: every session and token of theirs stops working at once."""
+    service, actor = _user_service()
+    _run(lambda: service.update(actor, username, enabled=False))
+    typer.echo(f"user {username} disabled")
+
+
+@users.command("enable")
+def user_enable(username: str) -> None:
+    """Enable a disabled user again."""
+    service, actor = _user_service()
+    _run(lambda: service.update(actor, username, enabled=True))
+    typer.echo(f"user {username} enabled")
+
+
+@users.command("list")
+def user_list() -> None:
+    """Users, their global role and whether they are enabled."""
+    service, _ = _user_service()
+    found, _ = service.list_users(1000, 0)
+    for user in found:
+        state = "enabled" if user.enabled else "disabled"
+        typer.echo(f"{user.username}\t{user.role or '-'}\t{state}\t{user.source}")
 
 
 @app.command()

@@ -20,11 +20,13 @@ class StackStatus(StrEnum):
 
 
 class Variable(BaseModel):
-    """A stack variable; secrets are stored but never echoed (the security issue encrypts them)."""
+    """A stack variable. A secret one is stored encrypted (``ciphertext``, ``value`` empty)
+    and never echoed."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     value: str
     secret: bool = False
+    ciphertext: str | None = None
 
 
 class Stack(BaseModel):

@@ -37,6 +37,9 @@ class ExecutionOptions:
     command_id: str
     wait_timeout: float = 300.0
     pool_size: int = POOL_SIZE
+    # raises (TerminalError) when the service may not be created: the policy, checked again
+    # right before each create
+    guard: Callable[[str], None] | None = None
 
 
 class PlanExecutor:
@@ -170,6 +173,8 @@ class PlanExecutor:
         self.reporter.checkpoint()
         service = step.service or ""
         number = step.number or 1
+        if self.options.guard is not None:
+            self.options.guard(service)
         config = self._config(service, number)
         if step.kind == StepKind.CREATE_CONTAINER:
             self.reporter.log(f"create {step.target}", step=step.kind, service=service)

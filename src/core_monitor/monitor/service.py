@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from core_monitor.domain.commands import Command
-from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.gateway import DockerGateway
@@ -35,11 +34,13 @@ from core_monitor.monitor.status import (
     aggregate,
     container_status,
 )
+from core_monitor.services.definitions import project_of
 from core_monitor.settings import Settings
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
+from core_monitor.vault import SecretBox
 
 log = get_logger("core_monitor.monitor")
 _IGNORED_ACTIONS = ("exec_", "top", "attach", "resize", "archive-path", "extract-to-dir")
@@ -52,6 +53,7 @@ class MonitorService:
         self.db = db
         self.settings = settings
         self.gateway = gateway
+        self.box = SecretBox.of(settings)
         self.cache = EngineCache(gateway)
         self.hub = EventHub()
         self.metrics = MonitorMetrics(self.snapshot)
@@ -171,7 +173,7 @@ class MonitorService:
             return found
         with self.db.read() as session:
             stored = stack_store.get_version(session, stack_id, version)
-        project = ComposeProject.model_validate(stored.definition)
+        project = project_of(stored, self.box)
         found = (
             desired_state(project, stack_id, version),
             dict(stored.definition.get("services", {})),
@@ -271,19 +273,29 @@ class MonitorService:
         return host_facts.facts(info, df)
 
     # -- events --------------------------------------------------------------------------
-    def events(self, last_id: int | None, stack: str | None = None) -> AsyncIterator[str]:
-        def accept(event: HubEvent) -> bool:
-            return stack is None or stack in (event.stack, event.stack_id) or event.kind == "engine"
+    def events(
+        self,
+        last_id: int | None,
+        stack: str | None = None,
+        visible: frozenset[str] | None = None,
+    ) -> AsyncIterator[str]:
+        """``visible``: the stack ids the caller may see (None: all)."""
+        return self.hub.stream(
+            last_id, self.settings.max_stream_seconds, _event_filter(stack, visible)
+        )
 
-        return self.hub.stream(last_id, self.settings.max_stream_seconds, accept)
-
-    def buffered_events(self, last_id: int | None, stack: str | None) -> list[dict[str, Any]]:
+    def buffered_events(
+        self, last_id: int | None, stack: str | None, visible: frozenset[str] | None = None
+    ) -> list[dict[str, Any]]:
         events, _ = self.hub.since(last_id if last_id is not None else 0)
-        return [
-            e.as_dict()
-            for e in events
-            if stack is None or stack in (e.stack, e.stack_id) or e.kind == "engine"
-        ]
+        accept = _event_filter(stack, visible)
+        return [e.as_dict() for e in events if accept(e)]
+
+    def container_stack_id(self, ref: str) -> str | None:
+        """The id of the managed stack a container belongs to (NotFound otherwise)."""
+        project = (self._managed_row(ref).get("Labels") or {}).get(lbl.COMPOSE_PROJECT, "")
+        found = self._stack_of(project)
+        return found[0] if found else None
 
     def _managed_names(self, refresh: bool = False) -> dict[str, tuple[str, str]]:
         """name → (stack_id, name) and stack_id → (stack_id, name), refreshed every 2 s."""
@@ -433,3 +445,14 @@ class MonitorService:
                 key = (observed.state, observed.health or "none")
                 snap.containers[key] = snap.containers.get(key, 0) + 1
         return snap
+
+
+def _event_filter(stack: str | None, visible: frozenset[str] | None) -> Callable[[HubEvent], bool]:
+    def accept(event: HubEvent) -> bool:
+        if event.kind == "engine":
+            return True
+        if visible is not None and event.stack_id not in visible:
+            return False
+        return stack is None or stack in (event.stack, event.stack_id)
+
+    return accept

@@ -6,11 +6,13 @@ or a cancel converges instead of repeating steps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.graph import layers
 from core_monitor.domain.plan import Plan
+from core_monitor.domain.policy import Violation, service_breaks, violations
 from core_monitor.domain.stack import StackStatus
 from core_monitor.engine import planner
 from core_monitor.engine.executor import ExecutionOptions, PlanExecutor
@@ -19,9 +21,12 @@ from core_monitor.engine.observe import observe
 from core_monitor.engine.state import DesiredState, desired_state
 from core_monitor.errors import TerminalError
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
+from core_monitor.services.definitions import project_of
 from core_monitor.settings import Settings
+from core_monitor.store import policy as policy_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
+from core_monitor.vault import SecretBox
 
 
 class Convergence:
@@ -31,6 +36,7 @@ class Convergence:
         self.db = db
         self.settings = settings
         self.gateway = gateway or DockerGateway(settings.docker_host)
+        self.box = SecretBox.of(settings)
 
     def register(self, registry: ExecutorRegistry) -> None:
         registry.register("APPLY", self.apply)
@@ -45,8 +51,26 @@ class Convergence:
         with self.db.read() as session:
             stack = stack_store.get_stack(session, stack_ref)
             stored = stack_store.get_version(session, stack.stack_id, version)
-        project = ComposeProject.model_validate(stored.definition)
+        project = project_of(stored, self.box)
         return project, desired_state(project, stack.stack_id, version)
+
+    def _guard(self, project: ComposeProject) -> Callable[[str], None]:
+        """The policy as it stands now (it may have changed since the version was made):
+        checked on the whole project before anything happens, then per service right
+        before each container create."""
+        with self.db.read() as session:
+            policy = policy_store.get_policy(session)
+            allowed = policy_store.allowed_rules(session, project.name)
+        found = violations(project, policy, allowed)
+        if found:
+            raise TerminalError(_refusal(found))
+
+        def guard(service: str) -> None:
+            broken = service_breaks(service, project.services[service], policy, allowed)
+            if broken:
+                raise TerminalError(_refusal(broken))
+
+        return guard
 
     def plan(self, stack_ref: str, version: int) -> Plan:
         _, desired = self.desired(stack_ref, version)
@@ -81,6 +105,7 @@ class Convergence:
             stack_store.set_desired_version(session, stack_id, version)
             stack_store.set_status(session, stack_id, StackStatus.DEPLOYING)
         try:
+            guard = self._guard(project)
             observed = observe(self.gateway, desired, self._previous(desired))
             plan = planner.plan(desired, observed)
             ctx.log(
@@ -89,7 +114,9 @@ class Convergence:
                 steps=[f"{s.kind} {s.target}: {s.reason}" for s in plan.steps],
             )
             options = ExecutionOptions(
-                command_id=ctx.command.command_id, wait_timeout=self.settings.wait_timeout_seconds
+                command_id=ctx.command.command_id,
+                wait_timeout=self.settings.wait_timeout_seconds,
+                guard=guard,
             )
             PlanExecutor(self.gateway, project, desired, ctx, options).execute(plan)
             ctx.checkpoint()
@@ -192,6 +219,12 @@ class Convergence:
         order = {name: i for i, names in enumerate(layers(graph)) for name in names}
         ranked = sorted(containers, key=lambda c: (order.get(c.service, 0), c.service, c.number))
         return list(reversed(ranked)) if reverse else ranked
+
+
+def _refusal(found: list[Violation]) -> str:
+    return "refused by the stack policy: " + "; ".join(
+        f"{v.path}: {v.rule}: {v.message}" for v in found
+    )
 
 
 def _status(desired: DesiredState, containers: list[ObservedContainer]) -> StackStatus:

@@ -1,14 +1,19 @@
-"""Creating stacks and versions: synchronous, validated, transactional, audited."""
+"""Creating stacks and versions: synchronous, validated, policy-checked, transactional,
+audited."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core_monitor.compose import content_hash, load_compose, validate_project_name
+from core_monitor.compose import validate_project_name
 from core_monitor.domain.stack import Stack, StackVersion, Variable
+from core_monitor.services import definitions
 from core_monitor.store import audit
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
+from core_monitor.vault import SecretBox
+
+NO_SECRETS = SecretBox(None)
 
 
 @dataclass(frozen=True)
@@ -20,15 +25,24 @@ class Actor:
 
 
 def _prepare(
-    name: str, compose: str, variables: dict[str, Variable], author: str, comment: str
+    db: Database,
+    box: SecretBox,
+    name: str,
+    compose: str,
+    variables: dict[str, Variable],
+    author: str,
+    comment: str,
 ) -> stack_store.NewVersion:
     # validation happens entirely before the transaction: a bad file writes nothing
-    project = load_compose(compose, {k: v.value for k, v in variables.items()}, project_name=name)
+    definitions.check_secrets(variables)
+    project, _ = definitions.load_masked(name, compose, variables)
+    definitions.check_policy(db, name, project)
+    definition, stored_variables, digest = definitions.stored_form(project, variables, box)
     return stack_store.NewVersion(
         compose_text=compose,
-        definition=project.model_dump(mode="json"),
-        variables=variables,
-        content_hash=content_hash(project),
+        definition=definition,
+        variables=stored_variables,
+        content_hash=digest,
         author=author,
         comment=comment,
     )
@@ -42,9 +56,10 @@ def create_stack(
     compose: str,
     variables: dict[str, Variable],
     comment: str,
+    box: SecretBox = NO_SECRETS,
 ) -> tuple[Stack, StackVersion]:
     validate_project_name(name)
-    first = _prepare(name, compose, variables, actor.name, comment)
+    first = _prepare(db, box, name, compose, variables, actor.name, comment)
     with db.write() as session:
         stack, version = stack_store.create_stack(session, name, first)
         audit.record(
@@ -67,10 +82,11 @@ def create_version(
     variables: dict[str, Variable],
     comment: str,
     parent_version: int | None,
+    box: SecretBox = NO_SECRETS,
 ) -> StackVersion:
     with db.read() as session:
         stack = stack_store.get_stack(session, stack_ref)
-    new = _prepare(stack.name, compose, variables, actor.name, comment)
+    new = _prepare(db, box, stack.name, compose, variables, actor.name, comment)
     with db.write() as session:
         version = stack_store.add_version(session, stack.stack_id, new, parent_version)
         audit.record(

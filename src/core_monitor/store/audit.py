@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core_monitor.store.clock import utcnow
@@ -31,3 +34,38 @@ def record(
             details=details or {},
         )
     )
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str | None = None
+    action: str | None = None  # exact, or a prefix ending with '.' ("user.")
+    target: str | None = None
+    outcome: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def list_entries(
+    session: Session, where: AuditFilter, *, limit: int, offset: int
+) -> tuple[list[AuditRow], int]:
+    query = select(AuditRow)
+    if where.actor:
+        query = query.where(AuditRow.actor == where.actor)
+    if where.action:
+        query = query.where(
+            AuditRow.action.startswith(where.action, autoescape=True)
+            if where.action.endswith(".")
+            else AuditRow.action == where.action
+        )
+    if where.target:
+        query = query.where(AuditRow.target == where.target)
+    if where.outcome:
+        query = query.where(AuditRow.outcome == where.outcome)
+    if where.since:
+        query = query.where(AuditRow.time >= where.since)
+    if where.until:
+        query = query.where(AuditRow.time < where.until)
+    total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    rows = session.scalars(query.order_by(AuditRow.id.desc()).limit(limit).offset(offset))
+    return list(rows), total

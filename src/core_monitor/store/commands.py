@@ -12,6 +12,7 @@ from core_monitor.domain.commands import Command, CommandLogLine, CommandStatus,
 from core_monitor.errors import Conflict, NotFound
 from core_monitor.store.clock import aware, maybe_aware, utcnow
 from core_monitor.store.tables import CommandLogRow, CommandRow
+from core_monitor.vault import REDACTOR
 
 # PostgreSQL hands out sequence numbers before commit; concurrent enqueues could then commit
 # out of order and the worker would see seq 7 before seq 6 exists. Enqueues take this
@@ -72,8 +73,12 @@ def list_commands(
     type: str | None,
     limit: int,
     offset: int,
+    only: frozenset[str] | None = None,
 ) -> tuple[list[Command], int]:
+    """Newest first; ``only`` limits them to these stack ids (what a caller may see)."""
     query = select(CommandRow)
+    if only is not None:
+        query = query.where(CommandRow.stack_id.in_(only))
     if stack_id:
         query = query.where(CommandRow.stack_id == stack_id)
     if status:
@@ -130,16 +135,27 @@ def add_log(
     attempt: int,
     fields: dict[str, Any] | None = None,
 ) -> None:
+    """One command log line; a secret value never reaches the table (masked as ***)."""
     session.add(
         CommandLogRow(
             command_id=command_id,
             time=utcnow(),
             level=level,
-            message=message,
+            message=REDACTOR.mask(message),
             attempt=attempt,
-            fields=fields or {},
+            fields=_masked(fields or {}),
         )
     )
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return REDACTOR.mask(value)
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    return value
 
 
 def logs_after(
@@ -181,7 +197,7 @@ def _move(row: CommandRow, new: CommandStatus, *, error: str | None) -> None:
         raise Conflict(f"command {row.command_id} cannot go from {old} to {new}")
     now = utcnow()
     row.status = new
-    row.error = error
+    row.error = REDACTOR.mask(error) if error else error
     row.updated_at = now
     if new in (CommandStatus.DONE, CommandStatus.FAILED, CommandStatus.CANCELLED):
         row.finished_at = now

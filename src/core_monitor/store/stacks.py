@@ -100,9 +100,18 @@ def get_stack(session: Session, ref: str, *, include_deleted: bool = False) -> S
 
 
 def list_stacks(
-    session: Session, *, q: str | None, status: str | None, limit: int, offset: int
+    session: Session,
+    *,
+    q: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+    only: frozenset[str] | None = None,
 ) -> tuple[list[Stack], int]:
+    """Live stacks, by name; ``only`` limits them to these ids (what a caller may see)."""
     query = select(StackRow).where(StackRow.deleted.is_(False))
+    if only is not None:
+        query = query.where(StackRow.stack_id.in_(only))
     if q:
         query = query.where(StackRow.name.contains(q, autoescape=True))
     if status:
@@ -136,6 +145,16 @@ def list_versions(
         .offset(offset)
     ).all()
     return [_version(v, r) for v, r in rows], total
+
+
+def secret_ciphertexts(session: Session) -> list[str]:
+    """Every encrypted secret variable of every version (checked and learnt at start)."""
+    found = []
+    for variables in session.scalars(select(StackVersionRow.variables)):
+        for raw in variables.values():
+            if isinstance(raw, dict) and raw.get("secret") and raw.get("ciphertext"):
+                found.append(str(raw["ciphertext"]))
+    return found
 
 
 def get_version(session: Session, stack_id: str, version: int) -> StackVersion:

@@ -147,3 +147,86 @@ class AuditRow(Base):
     target: Mapped[str] = mapped_column(String(200))
     outcome: Mapped[str] = mapped_column(String(16))
     details: Mapped[dict[str, Any]]
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(Text)  # None: single sign-on only
+    role: Mapped[str | None] = mapped_column(String(16))  # global binding
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(16))  # local | oidc
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StackRoleRow(Base):
+    """A per-stack role binding (on top of the user's global one)."""
+
+    __tablename__ = "stack_roles"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id"), primary_key=True)
+    stack_id: Mapped[str] = mapped_column(ForeignKey("stacks.stack_id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class AuthTokenRow(Base):
+    """Every credential but passwords: browser sessions, access and refresh tokens, personal
+    API tokens. Only a SHA-256 digest of the secret is kept."""
+
+    __tablename__ = "auth_tokens"
+
+    token_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.user_id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # session | access | refresh | api
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in listings, not secret
+    name: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str | None] = mapped_column(String(16))  # api tokens: the cap
+    stacks: Mapped[list[str] | None] = mapped_column(JSON)  # api tokens: stack ids
+    csrf: Mapped[str | None] = mapped_column(String(64))  # sessions: the CSRF token
+    family: Mapped[str | None] = mapped_column(String(36), index=True)  # a refresh chain
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginFailureRow(Base):
+    """Failed logins per user name and per source address, for throttling."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+
+
+class PolicyRow(Base):
+    """One row: the stack policy document (see domain/policy.py)."""
+
+    __tablename__ = "policy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class PolicyExceptionRow(Base):
+    """An administrator's permission for one stack (by name) to break one policy rule."""
+
+    __tablename__ = "policy_exceptions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    stack: Mapped[str] = mapped_column(String(63))
+    rule: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("stack", "rule", name="uq_policy_exceptions_stack_rule"),)

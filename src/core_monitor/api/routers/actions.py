@@ -9,9 +9,12 @@ from fastapi.concurrency import run_in_threadpool
 
 from core_monitor.api.deps import ActorDep, IdempotencyKey, RuntimeDep
 from core_monitor.api.schemas import CommandAccepted, DeleteRequest, DeployRequest
+from core_monitor.api.security import allow
+from core_monitor.domain.auth import Permission
 from core_monitor.domain.commands import CommandType
 
 router = APIRouter(prefix="/stacks", tags=["commands"])
+OPERATE = [allow(Permission.OPERATE, "stack")]
 ACCEPTED: dict[int | str, dict[str, Any]] = {
     202: {"description": "Queued; follow the Location header"},
     404: {"description": "No such stack or version"},
@@ -43,6 +46,7 @@ async def _enqueue(
     response_model=CommandAccepted,
     responses=ACCEPTED,
     summary="Converge the host to a version",
+    dependencies=OPERATE,
 )
 async def apply(
     stack_id: str,
@@ -63,6 +67,7 @@ async def apply(
     response_model=CommandAccepted,
     responses=ACCEPTED,
     summary="Converge back to an earlier version",
+    dependencies=OPERATE,
 )
 async def rollback(
     stack_id: str,
@@ -89,6 +94,7 @@ async def rollback(
     response_model=CommandAccepted,
     responses=ACCEPTED,
     summary="Deploy an artifact into a middleware service",
+    dependencies=OPERATE,
 )
 async def deploy(
     stack_id: str,
@@ -115,6 +121,7 @@ async def deploy(
     response_model=CommandAccepted,
     responses=ACCEPTED,
     summary="Remove the stack's containers and networks",
+    dependencies=[allow(Permission.ADMIN, "stack")],
 )
 async def delete(
     stack_id: str,
@@ -163,6 +170,7 @@ def _runtime_action(action: CommandType) -> None:
         responses=ACCEPTED,
         summary=f"{verb.capitalize()} every service",
         name=f"{verb}_stack",
+        dependencies=OPERATE,
     )
     router.add_api_route(
         f"/{{stack_id}}/services/{{service}}/{verb}",
@@ -173,6 +181,7 @@ def _runtime_action(action: CommandType) -> None:
         responses=ACCEPTED,
         summary=f"{verb.capitalize()} one service",
         name=f"{verb}_service",
+        dependencies=OPERATE,
     )
 
 

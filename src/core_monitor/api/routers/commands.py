@@ -12,8 +12,10 @@ from fastapi import APIRouter, Header, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from core_monitor.api.deps import ActorDep, PagingDep, RuntimeDep
+from core_monitor.api.deps import ActorDep, IdentityDep, PagingDep, RuntimeDep
 from core_monitor.api.schemas import CommandOut, DismissRequest, LogLineOut, Page, QueueOut
+from core_monitor.api.security import allow
+from core_monitor.domain.auth import Permission
 from core_monitor.domain.commands import CommandLogLine, CommandStatus
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
@@ -22,11 +24,19 @@ from core_monitor.store import stacks as stack_store
 router = APIRouter(tags=["commands"])
 FINISHED = {CommandStatus.DONE, CommandStatus.CANCELLED, CommandStatus.FAILED}
 POLL_SECONDS = 0.2
+READ = [allow(Permission.READ, "command")]
+OPERATE = [allow(Permission.OPERATE, "command")]
 
 
-@router.get("/commands", response_model=Page[CommandOut], summary="Commands, newest first")
+@router.get(
+    "/commands",
+    response_model=Page[CommandOut],
+    summary="Commands, newest first (of the stacks you may see)",
+    dependencies=[allow(Permission.READ, "any")],
+)
 def list_commands(
     runtime: RuntimeDep,
+    identity: IdentityDep,
     paging: PagingDep,
     stack_id: Annotated[str | None, Query(max_length=63)] = None,
     status: CommandStatus | None = None,
@@ -42,6 +52,7 @@ def list_commands(
             type=type,
             limit=paging.limit,
             offset=paging.offset,
+            only=identity.visible_stacks(),
         )
     return Page(
         items=[CommandOut.of(c) for c in items],
@@ -51,7 +62,7 @@ def list_commands(
     )
 
 
-@router.get("/commands/{command_id}", response_model=CommandOut)
+@router.get("/commands/{command_id}", response_model=CommandOut, dependencies=READ)
 def get_command(command_id: str, runtime: RuntimeDep) -> CommandOut:
     with runtime.db.read() as session:
         return CommandOut.of(command_store.get(session, command_id))
@@ -62,6 +73,7 @@ def get_command(command_id: str, runtime: RuntimeDep) -> CommandOut:
     response_model=list[LogLineOut],
     summary="A command's log lines; ?follow=1 streams them (SSE) until it finishes",
     responses={200: {"content": {"text/event-stream": {}}}},
+    dependencies=READ,
 )
 async def command_logs(
     command_id: str,
@@ -111,6 +123,7 @@ async def _follow(reader: LogReader, after_id: int, max_seconds: float) -> Async
     "/commands/{command_id}/cancel",
     response_model=CommandOut,
     responses={409: {"description": "Not PENDING or RUNNING"}},
+    dependencies=OPERATE,
 )
 async def cancel(command_id: str, runtime: RuntimeDep, actor: ActorDep) -> CommandOut:
     return CommandOut.of(await run_in_threadpool(runtime.commands.cancel, actor, command_id))
@@ -120,6 +133,7 @@ async def cancel(command_id: str, runtime: RuntimeDep, actor: ActorDep) -> Comma
     "/commands/{command_id}/retry",
     response_model=CommandOut,
     responses={409: {"description": "Not FAILED"}},
+    dependencies=OPERATE,
 )
 async def retry(command_id: str, runtime: RuntimeDep, actor: ActorDep) -> CommandOut:
     return CommandOut.of(await run_in_threadpool(runtime.commands.retry, actor, command_id))
@@ -129,6 +143,7 @@ async def retry(command_id: str, runtime: RuntimeDep, actor: ActorDep) -> Comman
     "/commands/{command_id}/dismiss",
     response_model=CommandOut,
     responses={409: {"description": "Not FAILED"}},
+    dependencies=[allow(Permission.ADMIN, "command")],
 )
 async def dismiss(
     command_id: str, body: DismissRequest, runtime: RuntimeDep, actor: ActorDep
@@ -138,7 +153,12 @@ async def dismiss(
     )
 
 
-@router.get("/queue", response_model=QueueOut, summary="Head, depth, and why it is halted")
+@router.get(
+    "/queue",
+    response_model=QueueOut,
+    summary="Head, depth, and why it is halted",
+    dependencies=[allow(Permission.READ)],
+)
 def queue_state(runtime: RuntimeDep) -> QueueOut:
     with runtime.db.read() as session:
         state = queue_store.state(

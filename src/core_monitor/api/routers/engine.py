@@ -9,6 +9,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from core_monitor.api.deps import RuntimeDep
+from core_monitor.api.security import allow
+from core_monitor.domain.auth import Permission
 from core_monitor.domain.plan import Plan
 from core_monitor.monitor.host import DiskUsage
 
@@ -20,6 +22,7 @@ router = APIRouter(tags=["engine"])
     response_model=Plan,
     summary="What APPLY of this version would do now (changes nothing)",
     responses={503: {"description": "Docker engine unreachable"}},
+    dependencies=[allow(Permission.READ, "stack")],
 )
 async def plan(stack_id: str, version: int, runtime: RuntimeDep) -> Plan:
     return await run_in_threadpool(runtime.convergence.plan, stack_id, version)
@@ -42,7 +45,12 @@ class HostOut(BaseModel):
     disk: DiskUsage | None = None  # bytes used by images, volumes, containers, build cache
 
 
-@router.get("/host", response_model=HostOut, summary="The Docker engine Core Monitor drives")
+@router.get(
+    "/host",
+    response_model=HostOut,
+    summary="The Docker engine Core Monitor drives",
+    dependencies=[allow(Permission.READ)],
+)
 async def host(runtime: RuntimeDep) -> HostOut:
     gateway = runtime.convergence.gateway
     try:

@@ -1,4 +1,4 @@
-"""Liveness, readiness and metrics, unauthenticated."""
+"""Liveness and readiness (open, for probes) and metrics (a viewer's token)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from core_monitor.api.deps import RuntimeDep
+from core_monitor.api.security import allow
+from core_monitor.domain.auth import Permission
 from core_monitor.monitor.metrics import CONTENT_TYPE
 
 router = APIRouter(tags=["health"])
@@ -43,7 +45,8 @@ def readyz(runtime: RuntimeDep) -> dict[str, str] | JSONResponse:
 
 @router.get(
     "/metrics",
-    summary="Prometheus metrics",
+    summary="Prometheus metrics (scrape with a viewer API token)",
+    dependencies=[allow(Permission.READ)],
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE: {}}}},
 )

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Header, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from core_monitor.api.deps import RuntimeDep
+from core_monitor.api.deps import IdentityDep, RuntimeDep
+from core_monitor.api.security import allow
+from core_monitor.domain.auth import Permission
 from core_monitor.monitor.containers import ContainerDetail
 from core_monitor.monitor.logs import MAX_TAIL, LogLine
 from core_monitor.monitor.stats import ContainerStats
@@ -21,6 +23,9 @@ CONTAINER: dict[int | str, dict[str, Any]] = {
     **ENGINE,
 }
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+ANY = [allow(Permission.READ, "any")]
+STACK = [allow(Permission.READ, "stack")]
+CONTAINER_READ = [allow(Permission.READ, "container")]
 
 
 @router.get(
@@ -28,9 +33,12 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     response_model=list[StackSummary],
     summary="Every stack's overall status (one engine list call for all)",
     responses=ENGINE,
+    dependencies=ANY,
 )
-async def all_status(runtime: RuntimeDep) -> list[StackSummary]:
-    return await run_in_threadpool(runtime.monitor.all_status)
+async def all_status(runtime: RuntimeDep, identity: IdentityDep) -> list[StackSummary]:
+    summaries = await run_in_threadpool(runtime.monitor.all_status)
+    visible = identity.visible_stacks()
+    return [s for s in summaries if visible is None or s.stack_id in visible]
 
 
 @router.get(
@@ -38,6 +46,7 @@ async def all_status(runtime: RuntimeDep) -> list[StackSummary]:
     response_model=StackStatusOut,
     summary="Desired vs actual: services, containers, health, drift",
     responses={404: {"description": "No such stack"}, **ENGINE},
+    dependencies=STACK,
 )
 async def stack_status(stack_id: str, runtime: RuntimeDep) -> StackStatusOut:
     return await run_in_threadpool(runtime.monitor.stack_status, stack_id)
@@ -48,6 +57,7 @@ async def stack_status(stack_id: str, runtime: RuntimeDep) -> StackStatusOut:
     response_model=list[ContainerStatus],
     summary="A stack's containers",
     responses={404: {"description": "No such stack"}, **ENGINE},
+    dependencies=STACK,
 )
 async def stack_containers(stack_id: str, runtime: RuntimeDep) -> list[ContainerStatus]:
     return await run_in_threadpool(runtime.monitor.stack_containers, stack_id)
@@ -58,6 +68,7 @@ async def stack_containers(stack_id: str, runtime: RuntimeDep) -> list[Container
     response_model=ContainerDetail,
     summary="Inspect summary of a managed stack's container",
     responses=CONTAINER,
+    dependencies=CONTAINER_READ,
 )
 async def container(container_id: str, runtime: RuntimeDep) -> ContainerDetail:
     return await run_in_threadpool(runtime.monitor.container, container_id)
@@ -68,6 +79,7 @@ async def container(container_id: str, runtime: RuntimeDep) -> ContainerDetail:
     response_model=ContainerStats,
     summary="CPU, memory, network and block I/O, pids (one sample)",
     responses=CONTAINER,
+    dependencies=CONTAINER_READ,
 )
 async def container_stats(container_id: str, runtime: RuntimeDep) -> ContainerStats:
     return await run_in_threadpool(runtime.monitor.stats, container_id)
@@ -78,6 +90,7 @@ async def container_stats(container_id: str, runtime: RuntimeDep) -> ContainerSt
     response_model=list[LogLine],
     summary="Container logs; ?follow=1 streams them as server-sent events",
     responses=CONTAINER,
+    dependencies=CONTAINER_READ,
 )
 async def container_logs(
     container_id: str,
@@ -114,9 +127,11 @@ async def container_logs(
     "`after`) as a JSON list, for polling.",
     response_model=list[dict[str, Any]],
     responses={200: {"content": {"text/event-stream": {}}}},
+    dependencies=ANY,
 )
 async def events(
     runtime: RuntimeDep,
+    identity: IdentityDep,
     stack: Annotated[str | None, Query(max_length=100, description="Stack name or id")] = None,
     after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
     accept: Annotated[str | None, Header(max_length=500)] = None,
@@ -125,6 +140,8 @@ async def events(
     last = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
     if accept and "text/event-stream" in accept:
         return StreamingResponse(
-            runtime.monitor.events(last, stack), media_type="text/event-stream", headers=SSE_HEADERS
+            runtime.monitor.events(last, stack, identity.visible_stacks()),
+            media_type="text/event-stream",
+            headers=SSE_HEADERS,
         )
-    return runtime.monitor.buffered_events(last, stack)
+    return runtime.monitor.buffered_events(last, stack, identity.visible_stacks())

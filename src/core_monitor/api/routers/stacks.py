@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from core_monitor.api.deps import ActorDep, PagingDep, RuntimeDep
+from core_monitor.api.deps import ActorDep, IdentityDep, PagingDep, RuntimeDep
 from core_monitor.api.schemas import (
     CreateStackRequest,
     CreateVersionRequest,
@@ -18,24 +18,39 @@ from core_monitor.api.schemas import (
     VersionSummary,
     to_variables,
 )
+from core_monitor.api.security import allow
+from core_monitor.domain.auth import Permission
 from core_monitor.domain.diff import VersionDiff, diff_versions
 from core_monitor.domain.stack import StackStatus
 from core_monitor.services import stacks as stack_service
 from core_monitor.store import stacks as stack_store
 
 router = APIRouter(prefix="/stacks", tags=["stacks"])
+READ = [allow(Permission.READ, "stack")]
+OPERATE = [allow(Permission.OPERATE, "stack")]
 
 
-@router.get("", response_model=Page[StackOut], summary="List stacks")
+@router.get(
+    "",
+    response_model=Page[StackOut],
+    summary="List stacks (those you may see)",
+    dependencies=[allow(Permission.READ, "any")],
+)
 def list_stacks(
     runtime: RuntimeDep,
+    identity: IdentityDep,
     paging: PagingDep,
     q: Annotated[str | None, Query(max_length=63, description="Name contains")] = None,
     status: StackStatus | None = None,
 ) -> Page[StackOut]:
     with runtime.db.read() as session:
         items, total = stack_store.list_stacks(
-            session, q=q, status=status, limit=paging.limit, offset=paging.offset
+            session,
+            q=q,
+            status=status,
+            limit=paging.limit,
+            offset=paging.offset,
+            only=identity.visible_stacks(),
         )
     return Page(
         items=[StackOut.of(s) for s in items], total=total, limit=paging.limit, offset=paging.offset
@@ -48,6 +63,7 @@ def list_stacks(
     response_model=StackCreated,
     summary="Create a stack (v1)",
     responses={409: {"description": "Name taken"}, 422: {"description": "Invalid"}},
+    dependencies=[allow(Permission.OPERATE)],
 )
 async def create_stack(
     body: CreateStackRequest, runtime: RuntimeDep, actor: ActorDep
@@ -60,11 +76,17 @@ async def create_stack(
         compose=body.compose,
         variables=to_variables(body.variables),
         comment=body.comment,
+        box=runtime.convergence.box,
     )
     return StackCreated(**StackOut.of(stack).model_dump(), version=version.version)
 
 
-@router.get("/{stack_id}", response_model=StackOut, summary="One stack (by id or name)")
+@router.get(
+    "/{stack_id}",
+    response_model=StackOut,
+    summary="One stack (by id or name)",
+    dependencies=READ,
+)
 def get_stack(stack_id: str, runtime: RuntimeDep) -> StackOut:
     with runtime.db.read() as session:
         return StackOut.of(stack_store.get_stack(session, stack_id))
@@ -74,6 +96,7 @@ def get_stack(stack_id: str, runtime: RuntimeDep) -> StackOut:
     "/{stack_id}/versions",
     response_model=Page[VersionSummary],
     summary="A stack's versions, newest first",
+    dependencies=READ,
 )
 def list_versions(stack_id: str, runtime: RuntimeDep, paging: PagingDep) -> Page[VersionSummary]:
     with runtime.db.read() as session:
@@ -95,6 +118,7 @@ def list_versions(stack_id: str, runtime: RuntimeDep, paging: PagingDep) -> Page
     response_model=VersionOut,
     summary="Create a new immutable version",
     responses={409: {"description": "Stale parent_version"}},
+    dependencies=OPERATE,
 )
 async def create_version(
     stack_id: str, body: CreateVersionRequest, runtime: RuntimeDep, actor: ActorDep
@@ -108,6 +132,7 @@ async def create_version(
         variables=to_variables(body.variables),
         comment=body.comment,
         parent_version=body.parent_version,
+        box=runtime.convergence.box,
     )
     return VersionOut.of(version)
 
@@ -116,6 +141,7 @@ async def create_version(
     "/{stack_id}/versions/{version}",
     response_model=VersionOut,
     summary="One version: YAML, normalized definition, runtime",
+    dependencies=READ,
 )
 def get_version(stack_id: str, version: int, runtime: RuntimeDep) -> VersionOut:
     with runtime.db.read() as session:
@@ -127,6 +153,7 @@ def get_version(stack_id: str, version: int, runtime: RuntimeDep) -> VersionOut:
     "/{stack_id}/versions/{a}/diff/{b}",
     response_model=VersionDiff,
     summary="Unified YAML diff and per-service structured diff",
+    dependencies=READ,
 )
 def diff(stack_id: str, a: int, b: int, runtime: RuntimeDep) -> VersionDiff:
     with runtime.db.read() as session:

@@ -1,0 +1,134 @@
+"""Response headers every answer carries, and JSON-only request bodies on the API."""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core_monitor.api.problems import problem
+from core_monitor.vault import REDACTOR
+
+# The UI is served from this same origin and loads nothing from elsewhere.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; font-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI (/docs) loads its assets from a CDN; it gets its own, looser policy.
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline' https:; "
+    "script-src 'self' 'unsafe-inline' https:; frame-ancestors 'none'"
+)
+HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
+FORM_PATHS = {"/api/v1/auth/token"}  # OAuth2's password grant is form-encoded by the standard
+BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    headers.setdefault(name, value)
+                headers.setdefault(
+                    "content-security-policy", DOCS_CSP if path.startswith("/docs") else CSP
+                )
+                if path.startswith("/api/"):
+                    headers.setdefault("cache-control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class JsonBodiesOnly:
+    """A body sent to the API must be JSON (415 otherwise): a cross-site form cannot post
+    JSON without a CORS preflight, which we do not grant."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._refused(scope):
+            response = problem(
+                415,
+                "Unsupported media type",
+                "send the body as application/json",
+                scope.get("path", ""),
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _refused(scope: Scope) -> bool:
+        path: str = scope.get("path", "")
+        if scope.get("method") not in BODY_METHODS or not path.startswith("/api/"):
+            return False
+        headers = Headers(scope=scope)
+        has_body = headers.get("content-length", "0") not in ("", "0") or (
+            "transfer-encoding" in headers
+        )
+        if not has_body:
+            return False
+        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        if path in FORM_PATHS:
+            return media not in ("application/x-www-form-urlencoded", "multipart/form-data")
+        return media != "application/json" and not media.endswith("+json")
+
+
+class MaskSecrets:
+    """Replaces every known secret value with *** in text answers (JSON, SSE, plain text).
+    Secrets are never stored or returned in clear in the first place; this catches what
+    comes from elsewhere — a container that echoes its secret in its logs or command line."""
+
+    TEXTUAL = ("application/json", "application/problem+json", "text/")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not REDACTOR.active:
+            await self.app(scope, receive, send)
+            return
+        masking = False  # a textual answer has started: mask every later chunk too
+        start: Message | None = None  # a textual answer's start, held until its first chunk
+
+        async def masking_send(message: Message) -> None:
+            nonlocal start, masking
+            if message["type"] == "http.response.start":
+                media = Headers(raw=message.get("headers", [])).get("content-type", "")
+                if media.startswith(self.TEXTUAL):
+                    start = message
+                    return
+            elif message["type"] == "http.response.body" and start is not None:
+                body = REDACTOR.mask_bytes(message.get("body", b""))
+                message = {**message, "body": body}
+                headers = MutableHeaders(scope=start)
+                if message.get("more_body"):
+                    del headers["content-length"]  # a stream: masked chunk by chunk
+                else:
+                    headers["content-length"] = str(len(body))
+                await send(start)
+                start = None
+                masking = True
+            elif message["type"] == "http.response.body" and masking:
+                message = {**message, "body": REDACTOR.mask_bytes(message.get("body", b""))}
+            await send(message)
+
+        await self.app(scope, receive, masking_send)

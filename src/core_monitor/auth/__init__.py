@@ -1,0 +1,1 @@
+"""Authentication primitives: password hashing and opaque credentials."""

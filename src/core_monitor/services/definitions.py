@@ -1,0 +1,120 @@
+"""From what the user sent to what is stored, and back: policy, secrets, the real project.
+
+A version with secret variables is stored with its secrets encrypted and masked out of the
+normalized definition (which the API shows); the engine rebuilds the real project from the
+original text and the decrypted variables when it needs it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core_monitor.compose import content_hash, load_compose
+from core_monitor.compose.hashing import canonical_json
+from core_monitor.domain.compose import ComposeProject
+from core_monitor.domain.policy import violations
+from core_monitor.domain.stack import StackVersion, Variable
+from core_monitor.errors import FieldError, ValidationFailed
+from core_monitor.store import policy as policy_store
+from core_monitor.store import stacks as stack_store
+from core_monitor.store.db import Database
+from core_monitor.vault import MASK, MIN_SECRET_LENGTH, REDACTOR, Redactor, SecretBox
+
+
+def check_secrets(variables: dict[str, Variable]) -> None:
+    short = [
+        FieldError(f"variables.{k}", f"a secret must be at least {MIN_SECRET_LENGTH} characters")
+        for k, v in variables.items()
+        if v.secret and len(v.value) < MIN_SECRET_LENGTH
+    ]
+    if short:
+        raise ValidationFailed(short)
+
+
+def load_masked(
+    name: str, compose: str, variables: dict[str, Variable]
+) -> tuple[ComposeProject, list[str]]:
+    """Load the project with the real values; an error message never quotes a secret."""
+    secrets = [v.value for v in variables.values() if v.secret]
+    try:
+        project = load_compose(
+            compose, {k: v.value for k, v in variables.items()}, project_name=name
+        )
+    except ValidationFailed as exc:
+        if not secrets:
+            raise
+        local = _redactor(secrets)
+        raise ValidationFailed(
+            [FieldError(e.path, local.mask(e.message)) for e in exc.errors]
+        ) from None
+    return project, secrets
+
+
+def check_policy(db: Database, stack_name: str, project: ComposeProject) -> None:
+    """422 naming each offending path, unless an admin excepted that rule for this stack."""
+    with db.read() as session:
+        policy = policy_store.get_policy(session)
+        allowed = policy_store.allowed_rules(session, stack_name)
+    found = violations(project, policy, allowed)
+    if found:
+        raise ValidationFailed([FieldError(v.path, f"policy {v.rule}: {v.message}") for v in found])
+
+
+def stored_form(
+    project: ComposeProject, variables: dict[str, Variable], box: SecretBox
+) -> tuple[dict[str, Any], dict[str, Variable], str]:
+    """(definition, variables, content hash) as stored: secrets encrypted and masked."""
+    definition = project.model_dump(mode="json")
+    secrets = [v.value for v in variables.values() if v.secret]
+    if not secrets:
+        return definition, variables, content_hash(project)
+    stored = {
+        k: Variable(value="", secret=True, ciphertext=box.encrypt(v.value)) if v.secret else v
+        for k, v in variables.items()
+    }
+    REDACTOR.learn(secrets)
+    local = _redactor(secrets)
+    # keyed: a plain hash of a definition that holds a secret would let anyone who reads
+    # the (masked) rest of it try candidate secrets offline
+    return _mask_tree(definition, local), stored, box.keyed_hash(canonical_json(definition))
+
+
+def project_of(version: StackVersion, box: SecretBox) -> ComposeProject:
+    """The real project of a stored version (secrets decrypted), for the engine only."""
+    if not any(v.secret for v in version.variables.values()):
+        return ComposeProject.model_validate(version.definition)
+    values = {
+        k: box.decrypt(v.ciphertext or "") if v.secret else v.value
+        for k, v in version.variables.items()
+    }
+    REDACTOR.learn([values[k] for k, v in version.variables.items() if v.secret])
+    return load_compose(version.compose_text, values, project_name=version.definition["name"])
+
+
+def load_all_secrets(db: Database, box: SecretBox) -> int:
+    """At start: every stored secret must decrypt with the configured key (else the process
+    refuses to start), and the redactor learns them all before anything is logged."""
+    with db.read() as session:
+        ciphertexts = stack_store.secret_ciphertexts(session)
+    values = [box.decrypt(c) for c in ciphertexts]
+    REDACTOR.learn(values)
+    return len(values)
+
+
+def _redactor(secrets: list[str]) -> Redactor:
+    local = Redactor()
+    local.learn(secrets)
+    return local
+
+
+def _mask_tree(value: Any, redactor: Redactor) -> Any:
+    if isinstance(value, str):
+        return redactor.mask(value)
+    if isinstance(value, list):
+        return [_mask_tree(v, redactor) for v in value]
+    if isinstance(value, dict):
+        return {k: _mask_tree(v, redactor) for k, v in value.items()}
+    return value
+
+
+__all__ = ["MASK", "check_policy", "check_secrets", "load_masked", "project_of", "stored_form"]

@@ -1,0 +1,64 @@
+"""The stack policy document (one row; the built-in default until an admin saves one) and
+its per-stack exceptions."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core_monitor.domain.policy import Policy
+from core_monitor.errors import Conflict, NotFound
+from core_monitor.store.clock import utcnow
+from core_monitor.store.tables import PolicyExceptionRow, PolicyRow
+
+POLICY_ROW = 1
+
+
+def get_policy(session: Session) -> Policy:
+    row = session.get(PolicyRow, POLICY_ROW)
+    return Policy() if row is None else Policy.model_validate(row.document)
+
+
+def save_policy(session: Session, policy: Policy, by: str) -> None:
+    row = session.get(PolicyRow, POLICY_ROW, with_for_update=True)
+    document = policy.model_dump(mode="json")
+    if row is None:
+        session.add(PolicyRow(id=POLICY_ROW, document=document, updated_at=utcnow(), updated_by=by))
+    else:
+        row.document, row.updated_at, row.updated_by = document, utcnow(), by
+    session.flush()
+
+
+def exceptions(session: Session, stack: str | None = None) -> list[PolicyExceptionRow]:
+    query = select(PolicyExceptionRow).order_by(PolicyExceptionRow.stack, PolicyExceptionRow.rule)
+    if stack is not None:
+        query = query.where(PolicyExceptionRow.stack == stack)
+    return list(session.scalars(query))
+
+
+def allowed_rules(session: Session, stack: str) -> set[str]:
+    return {row.rule for row in exceptions(session, stack)}
+
+
+def add_exception(
+    session: Session, *, stack: str, rule: str, reason: str, by: str
+) -> PolicyExceptionRow:
+    row = PolicyExceptionRow(
+        stack=stack, rule=rule, reason=reason, granted_by=by, created_at=utcnow()
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"stack {stack!r} already has an exception for rule {rule!r}") from None
+    return row
+
+
+def remove_exception(session: Session, exception_id: int) -> PolicyExceptionRow:
+    row = session.get(PolicyExceptionRow, exception_id)
+    if row is None:
+        raise NotFound(f"no policy exception {exception_id}")
+    session.execute(delete(PolicyExceptionRow).where(PolicyExceptionRow.id == exception_id))
+    return row

@@ -1,0 +1,112 @@
+"""Secret stack variables: encrypted at rest, and masked wherever text leaves the process.
+
+``SecretBox`` encrypts with a key derived from COREMON_SECRET_KEY (Fernet: AES-128-CBC with
+HMAC-SHA256). ``REDACTOR`` knows every secret value this process has seen (loaded at start,
+added as versions are created) and replaces them with ``***`` in log lines, command logs and
+API responses — a second line of defence behind never storing them in clear.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import threading
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from core_monitor.errors import ConfigurationError, FieldError, ValidationFailed
+from core_monitor.settings import Settings
+
+MASK = "***"
+MIN_SECRET_LENGTH = 6  # shorter values would mask unrelated text everywhere
+
+
+class SecretBox:
+    def __init__(self, key: str | None) -> None:
+        self._fernet = Fernet(_derive(key, "fernet")) if key else None
+        self._mac_key = _derive(key, "hash") if key else None
+
+    @classmethod
+    def of(cls, settings: Settings) -> SecretBox:
+        key = settings.secret_key
+        return cls(key.get_secret_value() if key else None)
+
+    @property
+    def ready(self) -> bool:
+        return self._fernet is not None
+
+    def encrypt(self, value: str) -> str:
+        if self._fernet is None:
+            raise ValidationFailed(
+                [FieldError("variables", "secret variables need COREMON_SECRET_KEY on the server")]
+            )
+        return self._fernet.encrypt(value.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        if self._fernet is None:
+            raise ConfigurationError(
+                "secret variables exist but COREMON_SECRET_KEY is not set: set it to the key "
+                "they were encrypted with"
+            )
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise ConfigurationError(
+                "COREMON_SECRET_KEY does not decrypt the stored secret variables"
+            ) from None
+
+    def keyed_hash(self, text: str) -> str:
+        """A digest nobody can brute-force without the key (for content that holds secrets)."""
+        assert self._mac_key is not None
+        return hmac.new(self._mac_key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def _derive(key: str, purpose: str) -> bytes:
+    raw = hashlib.sha256(f"coremon/{purpose}/v1:{key}".encode()).digest()
+    return base64.urlsafe_b64encode(raw) if purpose == "fernet" else raw
+
+
+class Redactor:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+
+    def learn(self, values: list[str] | set[str]) -> None:
+        fresh = {v for v in values if len(v) >= MIN_SECRET_LENGTH} - self._values
+        if not fresh:
+            return
+        with self._lock:
+            self._values |= fresh
+            # longest first, so a secret that contains another is masked whole
+            ordered = sorted(self._values, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
+
+    def mask(self, text: str) -> str:
+        pattern = self._pattern
+        if pattern is None:
+            return text
+        return pattern.sub(MASK, text)
+
+    def mask_bytes(self, data: bytes) -> bytes:
+        if self._pattern is None:
+            return data
+        try:
+            return self.mask(data.decode()).encode()
+        except UnicodeDecodeError:
+            return data
+
+    @property
+    def active(self) -> bool:
+        return self._pattern is not None
+
+    def forget_all(self) -> None:
+        """Tests start from a clean slate."""
+        with self._lock:
+            self._values.clear()
+            self._pattern = None
+
+
+REDACTOR = Redactor()
