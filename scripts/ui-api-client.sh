@@ -9,7 +9,12 @@ cd "$(dirname "$0")/.."
 mode=${1:-check}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-.venv/bin/coremon openapi >"$tmp/openapi.json"
+# (its throw-away start-up logs are shown only when it fails)
+if ! .venv/bin/coremon openapi >"$tmp/openapi.json" 2>"$tmp/log"; then
+  cat "$tmp/log" >&2
+  echo "ui-api-client: coremon openapi failed" >&2
+  exit 1
+fi
 (cd frontend && npx openapi-typescript "$tmp/openapi.json" -o "$tmp/schema.d.ts" --silent >/dev/null)
 
 case "$mode" in

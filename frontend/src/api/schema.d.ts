@@ -4,6 +4,125 @@
  */
 
 export interface paths {
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail, newest first */
+        get: operations["audit_trail_api_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How one may log in */
+        get: operations["config_api_v1_auth_config_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Browser login */
+        post: operations["login_api_v1_auth_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the browser session (or token family) */
+        post: operations["logout_api_v1_auth_logout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who you are, and your roles */
+        get: operations["me_api_v1_auth_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your own password */
+        post: operations["change_password_api_v1_auth_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OAuth2 token endpoint: password and refresh_token grants */
+        post: operations["token_api_v1_auth_token_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/commands": {
         parameters: {
             query?: never;
@@ -11,7 +130,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Commands, newest first */
+        /** Commands, newest first (of the stacks you may see) */
         get: operations["list_commands_api_v1_commands_get"];
         put?: never;
         post?: never;
@@ -194,6 +313,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The stack policy */
+        get: operations["get_policy_api_v1_policy_get"];
+        /** Replace the stack policy (rules left out stay enabled) */
+        put: operations["put_policy_api_v1_policy_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rules that named stacks may break */
+        get: operations["list_exceptions_api_v1_policy_exceptions_get"];
+        put?: never;
+        /** Let one stack break one rule */
+        post: operations["grant_api_v1_policy_exceptions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy/exceptions/{exception_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw an exception (the next APPLY is checked without it) */
+        delete: operations["withdraw_api_v1_policy_exceptions__exception_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/queue": {
         parameters: {
             query?: never;
@@ -218,7 +390,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List stacks */
+        /** List stacks (those you may see) */
         get: operations["list_stacks_api_v1_stacks_get"];
         put?: never;
         /** Create a stack (v1) */
@@ -536,6 +708,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Personal API tokens */
+        get: operations["list_tokens_api_v1_tokens_get"];
+        put?: never;
+        /** Create a personal API token (its secret is shown this once) */
+        post: operations["create_token_api_v1_tokens_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a token (refused from the next request on) */
+        delete: operations["revoke_token_api_v1_tokens__token_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users */
+        get: operations["list_users_api_v1_users_get"];
+        put?: never;
+        /** Create a local user */
+        post: operations["create_user_api_v1_users_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a user's roles, password, or disable them (sessions end at once) */
+        patch: operations["update_user_api_v1_users__username__patch"];
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -560,7 +802,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /** Prometheus metrics (scrape with a viewer API token) */
         get: operations["metrics_metrics_get"];
         put?: never;
         post?: never;
@@ -591,6 +833,123 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ApiTokenCreated */
+        ApiTokenCreated: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: string;
+            /** Prefix */
+            prefix: string;
+            /** Revoked */
+            revoked: boolean;
+            role: components["schemas"]["Role"];
+            /** Stacks */
+            stacks: string[] | null;
+            /**
+             * Token
+             * @description The secret. Shown this once; only its digest is kept.
+             */
+            token: string;
+            /** Token Id */
+            token_id: string;
+        };
+        /** ApiTokenOut */
+        ApiTokenOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /** Owner */
+            owner: string;
+            /** Prefix */
+            prefix: string;
+            /** Revoked */
+            revoked: boolean;
+            role: components["schemas"]["Role"];
+            /** Stacks */
+            stacks: string[] | null;
+            /** Token Id */
+            token_id: string;
+        };
+        /** AuditOut */
+        AuditOut: {
+            /** Action */
+            action: string;
+            /** Actor */
+            actor: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Outcome */
+            outcome: string;
+            /** Source */
+            source: string | null;
+            /** Target */
+            target: string;
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+        };
+        /** AuthConfig */
+        AuthConfig: {
+            oidc: components["schemas"]["OidcConfig"];
+            /**
+             * Password
+             * @default true
+             */
+            password: boolean;
+        };
+        /**
+         * AuthKind
+         * @enum {string}
+         */
+        AuthKind: "session" | "bearer" | "token";
+        /** Body_token_api_v1_auth_token_post */
+        Body_token_api_v1_auth_token_post: {
+            /**
+             * Grant Type
+             * @default password
+             * @enum {string}
+             */
+            grant_type: "password" | "refresh_token";
+            /**
+             * Password
+             * @default
+             */
+            password: string;
+            /**
+             * Refresh Token
+             * @default
+             */
+            refresh_token: string;
+            /**
+             * Username
+             * @default
+             */
+            username: string;
+        };
         /** CommandAccepted */
         CommandAccepted: {
             /** Command Id */
@@ -814,8 +1173,56 @@ export interface components {
              *     }
              */
             variables?: {
-                [key: string]: string | components["schemas"]["Variable"];
+                [key: string]: string | components["schemas"]["VariableInput"];
             };
+        };
+        /** CreateTokenRequest */
+        CreateTokenRequest: {
+            /**
+             * Expires In Days
+             * @description null: never expires.
+             * @default 90
+             */
+            expires_in_days: number | null;
+            /**
+             * Name
+             * @example ci deploys
+             */
+            name: string;
+            /**
+             * Owner
+             * @description Default: you.
+             */
+            owner?: string | null;
+            /** @default viewer */
+            role: components["schemas"]["Role"];
+            /**
+             * Stacks
+             * @description Stack names or ids; null: every stack.
+             */
+            stacks?: string[] | null;
+        };
+        /** CreateUserRequest */
+        CreateUserRequest: {
+            /** Password */
+            password: string;
+            /**
+             * @description Global role; null for none.
+             * @default viewer
+             */
+            role: components["schemas"]["Role"] | null;
+            /**
+             * Stack Roles
+             * @description Stack name or id → role.
+             */
+            stack_roles?: {
+                [key: string]: components["schemas"]["Role"];
+            };
+            /**
+             * Username
+             * @example alice
+             */
+            username: string;
         };
         /** CreateVersionRequest */
         CreateVersionRequest: {
@@ -839,7 +1246,7 @@ export interface components {
             parent_version?: number | null;
             /** Variables */
             variables?: {
-                [key: string]: string | components["schemas"]["Variable"];
+                [key: string]: string | components["schemas"]["VariableInput"];
             };
         };
         /** DeleteRequest */
@@ -899,6 +1306,49 @@ export interface components {
             service?: string | null;
             /** Target */
             target: string;
+        };
+        /** ExceptionOut */
+        ExceptionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Granted By */
+            granted_by: string;
+            /** Id */
+            id: number;
+            /** Reason */
+            reason: string;
+            /** Rule */
+            rule: string;
+            /** Stack */
+            stack: string;
+        };
+        /** ExceptionRequest */
+        ExceptionRequest: {
+            /**
+             * Reason
+             * @example monitoring agent needs /proc
+             */
+            reason: string;
+            /**
+             * Rule
+             * @example bind_outside_roots
+             * @example dangerous_capabilities
+             * @example devices
+             * @example docker_socket
+             * @example host_namespaces
+             * @example privileged
+             * @example sensitive_paths
+             * @example unconfined
+             */
+            rule: string;
+            /**
+             * Stack
+             * @description Stack name (it may not exist yet).
+             */
+            stack: string;
         };
         /** FieldChange */
         FieldChange: {
@@ -975,6 +1425,34 @@ export interface components {
              */
             time: string;
         };
+        /** LoginOut */
+        LoginOut: {
+            /** Csrf Token */
+            csrf_token: string;
+            user: components["schemas"]["MeOut"];
+        };
+        /** LoginRequest */
+        LoginRequest: {
+            /** Password */
+            password: string;
+            /** Username */
+            username: string;
+        };
+        /** MeOut */
+        MeOut: {
+            auth: components["schemas"]["AuthKind"];
+            /** @description Global role; null when only per-stack roles. */
+            role: components["schemas"]["Role"] | null;
+            /**
+             * Stack Roles
+             * @description stack_id → role
+             */
+            stack_roles: {
+                [key: string]: components["schemas"]["Role"];
+            };
+            /** Username */
+            username: string;
+        };
         /** MountOut */
         MountOut: {
             /** Destination */
@@ -986,11 +1464,42 @@ export interface components {
             /** Type */
             type: string | null;
         };
+        /** OidcConfig */
+        OidcConfig: {
+            /** Enabled */
+            enabled: boolean;
+            /** Login Url */
+            login_url: string;
+            /** Name */
+            name: string | null;
+        };
         /**
          * OverallStatus
          * @enum {string}
          */
         OverallStatus: "RUNNING" | "DEGRADED" | "STOPPED" | "FAILED" | "DRIFTED";
+        /** Page[ApiTokenOut] */
+        Page_ApiTokenOut_: {
+            /** Items */
+            items: components["schemas"]["ApiTokenOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[AuditOut] */
+        Page_AuditOut_: {
+            /** Items */
+            items: components["schemas"]["AuditOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[CommandOut] */
         Page_CommandOut_: {
             /** Items */
@@ -1013,6 +1522,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[UserOut] */
+        Page_UserOut_: {
+            /** Items */
+            items: components["schemas"]["UserOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[VersionSummary] */
         Page_VersionSummary_: {
             /** Items */
@@ -1024,6 +1544,13 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** PasswordChange */
+        PasswordChange: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
         /** Plan */
         Plan: {
             /** Stack */
@@ -1032,6 +1559,28 @@ export interface components {
             steps: components["schemas"]["Step"][];
             /** Version */
             version: number | null;
+        };
+        /**
+         * Policy
+         * @description The document admins edit (GET/PUT /policy).
+         */
+        Policy: {
+            /**
+             * Allowed Bind Roots
+             * @description Host directories bind mounts may come from (absolute paths).
+             */
+            allowed_bind_roots?: string[];
+            /** Dangerous Capabilities */
+            dangerous_capabilities?: string[];
+            /** Rules */
+            rules?: {
+                [key: string]: components["schemas"]["RuleSetting"];
+            };
+            /**
+             * Sensitive Paths
+             * @description Host paths that may be bound by no stack, nor anything below them (except '/', which only forbids binding the root itself).
+             */
+            sensitive_paths?: string[];
         };
         /** PortOut */
         PortOut: {
@@ -1059,6 +1608,24 @@ export interface components {
             /** On Failure */
             on_failure: string;
             running: components["schemas"]["CommandOut"] | null;
+        };
+        /**
+         * Role
+         * @enum {string}
+         */
+        Role: "viewer" | "operator" | "admin";
+        /** RuleSetting */
+        RuleSetting: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
         };
         /** ServiceDiff */
         ServiceDiff: {
@@ -1196,6 +1763,55 @@ export interface components {
          * @enum {string}
          */
         StepKind: "create_network" | "create_volume" | "pull_image" | "remove_container" | "create_container" | "recreate_container" | "start_container" | "restart_container" | "stop_container" | "remove_network" | "remove_volume";
+        /** TokenOut */
+        TokenOut: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Expires In
+             * @description Seconds the access token lives.
+             */
+            expires_in: number;
+            /** Refresh Token */
+            refresh_token: string;
+            /**
+             * Token Type
+             * @default bearer
+             * @constant
+             */
+            token_type: "bearer";
+        };
+        /** UpdateUserRequest */
+        UpdateUserRequest: {
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Password */
+            password?: string | null;
+            role?: components["schemas"]["Role"] | null;
+            /** Stack Roles */
+            stack_roles?: {
+                [key: string]: components["schemas"]["Role"];
+            } | null;
+        };
+        /** UserOut */
+        UserOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Enabled */
+            enabled: boolean;
+            role: components["schemas"]["Role"] | null;
+            /** Source */
+            source: string;
+            /** Stack Roles */
+            stack_roles: {
+                [key: string]: components["schemas"]["Role"];
+            };
+            /** Username */
+            username: string;
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -1209,13 +1825,11 @@ export interface components {
             /** Error Type */
             type: string;
         };
-        /**
-         * Variable
-         * @description A stack variable; secrets are stored but never echoed (the security issue encrypts them).
-         */
-        Variable: {
+        /** VariableInput */
+        VariableInput: {
             /**
              * Secret
+             * @description Encrypted at rest, never returned, masked in logs and diffs.
              * @default false
              */
             secret: boolean;
@@ -1319,6 +1933,228 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    audit_trail_api_v1_audit_get: {
+        parameters: {
+            query?: {
+                actor?: string | null;
+                /** @description Exact, or a prefix ending in '.' */
+                action?: string | null;
+                target?: string | null;
+                outcome?: string | null;
+                since?: string | null;
+                until?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    config_api_v1_auth_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthConfig"];
+                };
+            };
+        };
+    };
+    login_api_v1_auth_login_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginOut"];
+                };
+            };
+            /** @description Wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    logout_api_v1_auth_logout_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    me_api_v1_auth_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+        };
+    };
+    change_password_api_v1_auth_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    token_api_v1_auth_token_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["Body_token_api_v1_auth_token_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"];
+                };
+            };
+            /** @description Wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Throttled */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     list_commands_api_v1_commands_get: {
         parameters: {
             query?: {
@@ -1388,9 +2224,7 @@ export interface operations {
     cancel_api_v1_commands__command_id__cancel_post: {
         parameters: {
             query?: never;
-            header?: {
-                "x-coremon-user"?: string | null;
-            };
+            header?: never;
             path: {
                 command_id: string;
             };
@@ -1428,9 +2262,7 @@ export interface operations {
     dismiss_api_v1_commands__command_id__dismiss_post: {
         parameters: {
             query?: never;
-            header?: {
-                "x-coremon-user"?: string | null;
-            };
+            header?: never;
             path: {
                 command_id: string;
             };
@@ -1509,9 +2341,7 @@ export interface operations {
     retry_api_v1_commands__command_id__retry_post: {
         parameters: {
             query?: never;
-            header?: {
-                "x-coremon-user"?: string | null;
-            };
+            header?: never;
             path: {
                 command_id: string;
             };
@@ -1746,6 +2576,146 @@ export interface operations {
             };
         };
     };
+    get_policy_api_v1_policy_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+        };
+    };
+    put_policy_api_v1_policy_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Policy"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_exceptions_api_v1_policy_exceptions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExceptionOut"][];
+                };
+            };
+        };
+    };
+    grant_api_v1_policy_exceptions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExceptionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExceptionOut"];
+                };
+            };
+            /** @description Already granted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    withdraw_api_v1_policy_exceptions__exception_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                exception_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     queue_state_api_v1_queue_get: {
         parameters: {
             query?: never;
@@ -1804,9 +2774,7 @@ export interface operations {
     create_stack_api_v1_stacks_post: {
         parameters: {
             query?: never;
-            header?: {
-                "x-coremon-user"?: string | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -1877,7 +2845,6 @@ export interface operations {
             query?: never;
             header?: {
                 "idempotency-key"?: string | null;
-                "x-coremon-user"?: string | null;
             };
             path: {
                 stack_id: string;
@@ -1964,7 +2931,6 @@ export interface operations {
             query?: never;
             header?: {
                 "idempotency-key"?: string | null;
-                "x-coremon-user"?: string | null;
             };
             path: {
                 stack_id: string;
@@ -2009,7 +2975,6 @@ export interface operations {
             query?: never;
             header?: {
                 "idempotency-key"?: string | null;
-                "x-coremon-user"?: string | null;
             };
             path: {
                 stack_id: string;
@@ -2093,7 +3058,6 @@ export interface operations {
             query?: never;
             header?: {
                 "idempotency-key"?: string | null;
-                "x-coremon-user"?: string | null;
             };
             path: {
                 stack_id: string;
@@ -2134,7 +3098,6 @@ export interface operations {
             query?: never;
             header?: {
                 "idempotency-key"?: string | null;
-                "x-coremon-user"?: string | null;
             };
             path: {
                 stack_id: string;
@@ -2176,7 +3139,6 @@ export interface operations {
             query?: never;
             header?: {
                 "idempotency-key"?: string | null;
-                "x-coremon-user"?: string | null;
             };
             path: {
                 stack_id: string;
@@ -2218,7 +3180,6 @@ export interface operations {
             query?: never;
             header?: {
                 "idempotency-key"?: string | null;
-                "x-coremon-user"?: string | null;
             };
             path: {
                 stack_id: string;
@@ -2260,7 +3221,6 @@ export interface operations {
             query?: never;
             header?: {
                 "idempotency-key"?: string | null;
-                "x-coremon-user"?: string | null;
             };
             path: {
                 stack_id: string;
@@ -2302,7 +3262,6 @@ export interface operations {
             query?: never;
             header?: {
                 "idempotency-key"?: string | null;
-                "x-coremon-user"?: string | null;
             };
             path: {
                 stack_id: string;
@@ -2388,7 +3347,6 @@ export interface operations {
             query?: never;
             header?: {
                 "idempotency-key"?: string | null;
-                "x-coremon-user"?: string | null;
             };
             path: {
                 stack_id: string;
@@ -2461,9 +3419,7 @@ export interface operations {
     create_version_api_v1_stacks__stack_id__versions_post: {
         parameters: {
             query?: never;
-            header?: {
-                "x-coremon-user"?: string | null;
-            };
+            header?: never;
             path: {
                 stack_id: string;
             };
@@ -2591,6 +3547,207 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    list_tokens_api_v1_tokens_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ApiTokenOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_token_api_v1_tokens_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiTokenCreated"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_token_api_v1_tokens__token_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_users_api_v1_users_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_UserOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_user_api_v1_users_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateUserRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Name taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_user_api_v1_users__username__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateUserRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };

@@ -198,6 +198,7 @@ def user_list() -> None:
 @app.command()
 def openapi() -> None:
     """Print the REST API's OpenAPI schema as JSON (the web console's client is made from it)."""
+    import contextlib
     import json
     import tempfile
     from pathlib import Path
@@ -206,7 +207,12 @@ def openapi() -> None:
     from core_monitor.api.runtime import Runtime
 
     # The schema depends on the code only: a throw-away database, and nothing is started.
-    with tempfile.TemporaryDirectory(prefix="coremon-openapi-") as tmp:
+    # Whatever the start-up logs (e.g. the first admin's password) goes to stderr, so that
+    # stdout is the schema alone.
+    with (
+        tempfile.TemporaryDirectory(prefix="coremon-openapi-") as tmp,
+        contextlib.redirect_stdout(sys.stderr),
+    ):
         settings = _settings(database_url=f"sqlite:///{Path(tmp) / 'schema.db'}")
         runtime = Runtime.build(settings)
         try:
