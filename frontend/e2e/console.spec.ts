@@ -41,7 +41,6 @@ test('an operator runs a stack from the browser, live', async ({ page }, info) =
   const port = await freePort();
 
   await test.step('log in', async () => {
-    if (process.env.DEVNOAUTH) { await page.goto('/'); return; } // DEVNOAUTH
     await page.goto('/');
     await expect(page).toHaveURL(/\/login$/);
     await screen(page, info, '01-login');

@@ -59,9 +59,14 @@ export function watchConsole(page: Page, expected: RegExp[] = []) {
     errors.push(`${page.url()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+  // Which requests failed, to tell what a "Failed to load resource" was about.
+  const failed: string[] = [];
+  page.on('response', (response) => {
+    if (response.status() >= 400) failed.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+  });
   return {
     errors,
-    expectNone: () => expect(errors, 'console errors').toEqual([]),
+    expectNone: () => expect(errors, `console errors (failed requests: ${failed.join(', ') || 'none'})`).toEqual([]),
   };
 }
 

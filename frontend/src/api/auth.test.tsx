@@ -66,3 +66,38 @@ describe('AuthProvider', () => {
     expect(await screen.findByTestId('who')).toHaveTextContent('anonymous:admin:open');
   });
 });
+
+function LogoutButton() {
+  const { me, logout } = useAuth();
+  return (
+    <>
+      <p data-testid="user">{me?.username ?? 'nobody'}</p>
+      <button onClick={() => void logout()}>out</button>
+    </>
+  );
+}
+
+describe('logout', () => {
+  it('forgets the user at once', async () => {
+    document.cookie = 'coremon_csrf=abc';
+    const { fetchStub, calls } = stubFetch({
+      'GET /api/v1/auth/config': CONFIG,
+      'GET /api/v1/auth/me': { username: 'ann', role: 'viewer', stack_roles: {}, auth: 'session' },
+      'POST /api/v1/auth/logout': () => new Response(null, { status: 204 }),
+    });
+    vi.stubGlobal('fetch', fetchStub);
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    render(
+      <QueryClientProvider client={client}>
+        <AuthProvider>
+          <LogoutButton />
+        </AuthProvider>
+      </QueryClientProvider>,
+    );
+    expect(await screen.findByText('ann')).toBeInTheDocument();
+    screen.getByRole('button', { name: 'out' }).click();
+    expect(await screen.findByText('nobody')).toBeInTheDocument();
+    const post = calls.find((c) => c.method === 'POST')!;
+    expect(post.headers.get('X-CSRF-Token')).toBe('abc');
+  });
+});

@@ -88,11 +88,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     try {
       await request('POST', '/api/v1/auth/logout');
     } finally {
-      const config = client.getQueryData<Session>(authKeys.session)?.config ?? NO_CONFIG;
-      client.clear();
-      client.setQueryData<Session>(authKeys.session, { me: null, config, open: false });
+      // Forget everything the user saw, but keep the session query itself: the provider
+      // observes that very query (removing it would leave the old user on screen).
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== 'auth' });
+      setMe(null);
     }
-  }, [client]);
+  }, [client, setMe]);
 
   const me = session.data?.me ?? null;
   const value = useMemo<AuthState>(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keysFor, type HubEvent } from './events';
+import { deletedStack, keysFor, type HubEvent } from './events';
 
 const event = (over: Partial<HubEvent>): HubEvent => ({
   id: 1,
@@ -26,5 +26,20 @@ describe('keysFor', () => {
 
   it('refreshes every stack when the engine comes and goes', () => {
     expect(keysFor(event({ kind: 'engine', action: 'connected', stack: null }))).toContainEqual(['stack']);
+  });
+});
+
+describe('a deleted stack', () => {
+  it('is not asked about again once its DELETE is done', () => {
+    const done = event({ kind: 'command', action: 'finished', type: 'DELETE', status: 'DONE', command_id: 'c1' });
+    expect(deletedStack(done)).toBe('shop');
+    expect(keysFor(done)).not.toContainEqual(['stack', 'shop']);
+    expect(keysFor(done)).toContainEqual(['stacks']);
+  });
+
+  it('is still there when the DELETE failed', () => {
+    const failed = event({ kind: 'command', action: 'finished', type: 'DELETE', status: 'FAILED' });
+    expect(deletedStack(failed)).toBeNull();
+    expect(keysFor(failed)).toContainEqual(['stack', 'shop']);
   });
 });

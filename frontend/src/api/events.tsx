@@ -30,6 +30,12 @@ const EventsContext = createContext<EventsContextValue>({
   subscribe: () => () => undefined,
 });
 
+/** A DELETE that went through: the stack is gone, asking about it again would only 404. */
+export function deletedStack(event: HubEvent): string | null {
+  const done = event.kind === 'command' && event.action === 'finished' && event.status === 'DONE';
+  return done && event.type === 'DELETE' && event.stack ? event.stack : null;
+}
+
 /** Query keys an event makes stale. Pure, so it is unit-tested. */
 export function keysFor(event: HubEvent): (readonly unknown[])[] {
   const out: (readonly unknown[])[] = [keys.allStatus];
@@ -37,7 +43,8 @@ export function keysFor(event: HubEvent): (readonly unknown[])[] {
   if (event.kind === 'container') {
     out.push([...stackKey, 'status'], keys.host);
   } else if (event.kind === 'command') {
-    out.push(keys.queue, ['commands'], keys.stacks, stackKey);
+    out.push(keys.queue, ['commands'], keys.stacks);
+    if (!deletedStack(event)) out.push(stackKey);
     if (typeof event.command_id === 'string') out.push(keys.command(event.command_id));
   } else {
     out.push(keys.host, ['stack']);
@@ -62,6 +69,18 @@ function toast(event: HubEvent) {
       message: String(event.reason ?? 'the event stream was lost; reconnecting'),
       color: 'red',
     });
+  }
+}
+
+const GOING = new Set(['kill', 'die', 'stop', 'destroy', 'pause', 'oom']);
+
+/** A container about to stop or go (or a command about to change the stack) makes a stats
+ * sample in flight pointless, and a 404 once the container is removed: abort it now. */
+function stopSampling(client: QueryClient, event: HubEvent) {
+  if (event.kind === 'command' && event.action === 'started') {
+    void client.cancelQueries({ queryKey: ['stats'] });
+  } else if (event.kind === 'container' && GOING.has(event.action) && typeof event.container_id === 'string') {
+    void client.cancelQueries({ queryKey: keys.stats(event.container_id) });
   }
 }
 
@@ -103,7 +122,13 @@ export function EventStreamProvider({ children }: { children: ReactNode }) {
       } catch {
         return;
       }
+      const gone = deletedStack(event);
+      if (gone) {
+        void client.cancelQueries({ queryKey: keys.stack(gone) });
+        client.removeQueries({ queryKey: keys.stack(gone) });
+      }
       batcher.add(keysFor(event));
+      stopSampling(client, event);
       toast(event);
       listeners.current.forEach((listener) => listener(event));
     };

@@ -176,10 +176,13 @@ export function useContainerStats(id: string | null | undefined, enabled: boolea
     refetchInterval: 5_000,
     refetchIntervalInBackground: false,
     retry: false,
-    queryFn: () =>
+    // With the signal, a sample in flight is aborted when its container goes away (see
+    // events.tsx) or nobody looks any more.
+    queryFn: ({ signal }) =>
       unwrap(
         api.GET('/api/v1/containers/{container_id}/stats', {
           params: { path: { container_id: id ?? '' } },
+          signal,
         }),
       ),
   });

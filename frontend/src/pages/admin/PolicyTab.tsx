@@ -5,7 +5,7 @@ import { EmptyState, Loading, QueryError } from '../../components/common';
 import { formatTime } from '../../lib/format';
 import { adminKeys, useAdminWrite, useExceptions, usePolicy, type Policy } from './adminApi';
 
-const lines = (list: string[]) => list.join('\n');
+const lines = (list: string[] | undefined) => (list ?? []).join('\n');
 const unlines = (text: string) => text.split('\n').map((s) => s.trim()).filter(Boolean);
 
 function PolicyEditor({ policy }: { policy: Policy }) {
@@ -25,7 +25,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
     <Card withBorder>
       <Stack>
         <Title order={4}>Rules</Title>
-        {Object.entries(draft.rules).map(([id, rule]) => (
+        {Object.entries(draft.rules ?? {}).map(([id, rule]) => (
           <Switch
             key={id}
             label={id}

@@ -3,7 +3,7 @@ import { Alert, Badge, Button, Card, Code, CopyButton, Group, Modal, NativeSelec
 import { request } from '../../api/client';
 import { EmptyState, Loading, QueryError } from '../../components/common';
 import { formatTime } from '../../lib/format';
-import { adminKeys, useAdminWrite, useTokens, type ApiToken } from './adminApi';
+import { adminKeys, useAdminWrite, useTokens, type ApiTokenCreated } from './adminApi';
 
 function NewTokenDialog({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const [name, setName] = useState('');
@@ -13,7 +13,7 @@ function NewTokenDialog({ opened, onClose }: { opened: boolean; onClose: () => v
   const [secret, setSecret] = useState<string | null>(null);
   const create = useAdminWrite(
     () =>
-      request<ApiToken & { token: string }>('POST', '/api/v1/tokens', {
+      request<ApiTokenCreated>('POST', '/api/v1/tokens', {
         name,
         role,
         ...(stacks.trim() ? { stacks: stacks.split(',').map((s) => s.trim()).filter(Boolean) } : {}),

@@ -1,65 +1,16 @@
-// The admin API (auth contract). Hand-typed until the backend's schema describes it; the
-// shapes follow the contract exactly.
+// The admin API (auth contract): users, API tokens, audit trail, policy and exceptions.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { notifications } from '@mantine/notifications';
-import { errorMessage, request } from '../../api/client';
-import type { Role } from '../../lib/roles';
+import { errorMessage, request, type Schemas } from '../../api/client';
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-export interface User {
-  username: string;
-  role: Role | null;
-  stack_roles: Record<string, Role>;
-  enabled: boolean;
-  source: 'local' | 'oidc';
-  created_at: string;
-}
-
-export interface ApiToken {
-  token_id: string;
-  name: string;
-  owner: string;
-  role: Role;
-  stacks: string[] | null;
-  prefix: string;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked: boolean;
-}
-
-export interface AuditEntry {
-  id: number | string;
-  time: string;
-  actor: string;
-  source: string | null;
-  action: string;
-  target: string | null;
-  outcome: string;
-  details: Record<string, unknown> | null;
-}
-
-export interface Policy {
-  rules: Record<string, { enabled: boolean; description: string }>;
-  allowed_bind_roots: string[];
-  sensitive_paths: string[];
-  dangerous_capabilities: string[];
-}
-
-export interface PolicyException {
-  id: string | number;
-  stack: string;
-  rule: string;
-  reason: string;
-  granted_by: string;
-  created_at: string;
-}
+// The shapes come from the generated schema, so a change of the admin API breaks the build.
+export type Page<T> = { items: T[]; total: number; limit: number; offset: number };
+export type User = Schemas['UserOut'];
+export type ApiToken = Schemas['ApiTokenOut'];
+export type ApiTokenCreated = Schemas['ApiTokenCreated'];
+export type AuditEntry = Schemas['AuditOut'];
+export type Policy = Schemas['Policy'];
+export type PolicyException = Schemas['ExceptionOut'];
 
 export const adminKeys = {
   users: ['admin', 'users'] as const,

@@ -5,6 +5,7 @@ import { Link } from 'react-router-dom';
 import { applyVersion, runtimeAction, useEnqueue, type RuntimeVerb } from '../../api/actions';
 import {
   useContainerStats,
+  useQueue,
   useStackStatus,
   type ContainerStatus,
   type Stack as StackT,
@@ -116,7 +117,11 @@ function DriftPanel({ status, stackName, stackId }: { status: StackStatus; stack
 
 export function OverviewTab({ stack }: { stack: StackT }) {
   const status = useStackStatus(stack.name);
-  const visible = usePageVisible();
+  const queue = useQueue();
+  // No sampling while a command reshapes this stack: its containers come and go.
+  const busy = queue.data?.running?.stack_id === stack.stack_id;
+  // Cached status may name containers that are gone since: sample only once it is fresh.
+  const visible = usePageVisible() && !busy && status.isFetchedAfterMount;
   const [plan, setPlan] = useState<PlanTarget | null>(null);
   const action = useEnqueue(
     (a: { verb: RuntimeVerb; service: string }) => runtimeAction(stack.name, a.verb, a.service),
