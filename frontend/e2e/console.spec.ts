@@ -44,7 +44,14 @@ test('an operator runs a stack from the browser, live', async ({ page }, info) =
     await page.goto('/');
     await expect(page).toHaveURL(/\/login$/);
     await screen(page, info, '01-login');
-    await login(page, ADMIN.username, ADMIN.password);
+    // Keyboard only: the username field has the focus, Tab moves on, Enter submits.
+    await expect(page.getByLabel('Username')).toBeFocused();
+    await page.keyboard.type(ADMIN.username);
+    await page.keyboard.press('Tab');
+    await expect(page.getByLabel('Password')).toBeFocused();
+    await page.keyboard.type(ADMIN.password);
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('current-user')).toHaveText(ADMIN.username);
     await expect(page.getByTestId('current-role')).toHaveText('admin');
   });
 
@@ -218,6 +225,29 @@ test('an operator runs a stack from the browser, live', async ({ page }, info) =
     await dialog.getByRole('button', { name: 'Create' }).click();
     await expect(page.getByTestId('users-table')).toContainText(viewer.username);
     await screen(page, info, '12-admin');
+  });
+
+  await test.step('an admin creates an API token (shown once), reads the audit trail and the policy', async () => {
+    await page.getByTestId('admin-tab-tokens').click();
+    await page.getByRole('button', { name: 'New token' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('ci');
+    await dialog.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.getByTestId('token-secret').textContent())?.trim() ?? '';
+    expect(secret.length).toBeGreaterThan(20);
+    // The token works as a bearer credential on the API...
+    const me = await page.request.get('/api/v1/auth/me', { headers: { Authorization: `Bearer ${secret}` } });
+    expect(me.status()).toBe(200);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    // ...and is never shown again.
+    await expect(page.getByTestId('tokens-table')).toContainText('ci');
+    await expect(page.getByTestId('tokens-table')).not.toContainText(secret);
+    await page.getByTestId('admin-tab-audit').click();
+    await expect(page.getByTestId('audit-table')).toContainText('stack.create');
+    await screen(page, info, '12-audit');
+    await page.getByTestId('admin-tab-policy').click();
+    await expect(page.getByRole('heading', { name: 'Rules' })).toBeVisible();
+    await screen(page, info, '12-policy');
   });
 
   consoleErrors.expectNone();

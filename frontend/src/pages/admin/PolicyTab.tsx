@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, Card, Group, Stack, Switch, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Button, Card, Group, NativeSelect, Stack, Switch, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { request } from '../../api/client';
 import { EmptyState, Loading, QueryError } from '../../components/common';
 import { formatTime } from '../../lib/format';
@@ -8,37 +8,55 @@ import { adminKeys, useAdminWrite, useExceptions, usePolicy, type Policy } from 
 const lines = (list: string[] | undefined) => (list ?? []).join('\n');
 const unlines = (text: string) => text.split('\n').map((s) => s.trim()).filter(Boolean);
 
+type ListKey = 'allowed_bind_roots' | 'sensitive_paths' | 'dangerous_capabilities';
+const LISTS: [ListKey, string][] = [
+  ['allowed_bind_roots', 'Allowed bind-mount roots'],
+  ['sensitive_paths', 'Sensitive paths'],
+  ['dangerous_capabilities', 'Dangerous capabilities'],
+];
+
 function PolicyEditor({ policy }: { policy: Policy }) {
-  const [draft, setDraft] = useState(policy);
+  const [rules, setRules] = useState(policy.rules ?? {});
+  // The lists are edited as text (one item a line) and parsed on save, so that a new empty
+  // line can be typed.
+  const [texts, setTexts] = useState<Record<ListKey, string>>({
+    allowed_bind_roots: lines(policy.allowed_bind_roots),
+    sensitive_paths: lines(policy.sensitive_paths),
+    dangerous_capabilities: lines(policy.dangerous_capabilities),
+  });
   const save = useAdminWrite((p: Policy) => request<Policy>('PUT', '/api/v1/policy', p), adminKeys.policy, 'Policy saved');
-  const list = (key: 'allowed_bind_roots' | 'sensitive_paths' | 'dangerous_capabilities', label: string) => (
-    <Textarea
-      label={label}
-      description="One per line"
-      autosize
-      minRows={2}
-      value={lines(draft[key])}
-      onChange={(e) => setDraft({ ...draft, [key]: unlines(e.currentTarget.value) })}
-    />
-  );
+  const draft = (): Policy => ({
+    rules,
+    allowed_bind_roots: unlines(texts.allowed_bind_roots),
+    sensitive_paths: unlines(texts.sensitive_paths),
+    dangerous_capabilities: unlines(texts.dangerous_capabilities),
+  });
   return (
     <Card withBorder>
       <Stack>
         <Title order={4}>Rules</Title>
-        {Object.entries(draft.rules ?? {}).map(([id, rule]) => (
+        {Object.entries(rules).map(([id, rule]) => (
           <Switch
             key={id}
             label={id}
             description={rule.description}
             checked={rule.enabled}
-            onChange={(e) => setDraft({ ...draft, rules: { ...draft.rules, [id]: { ...rule, enabled: e.currentTarget.checked } } })}
+            onChange={(e) => setRules({ ...rules, [id]: { ...rule, enabled: e.currentTarget.checked } })}
           />
         ))}
-        {list('allowed_bind_roots', 'Allowed bind-mount roots')}
-        {list('sensitive_paths', 'Sensitive paths')}
-        {list('dangerous_capabilities', 'Dangerous capabilities')}
+        {LISTS.map(([key, label]) => (
+          <Textarea
+            key={key}
+            label={label}
+            description="One per line"
+            autosize
+            minRows={2}
+            value={texts[key]}
+            onChange={(e) => setTexts({ ...texts, [key]: e.currentTarget.value })}
+          />
+        ))}
         <Group justify="flex-end">
-          <Button onClick={() => save.mutate(draft)} loading={save.isPending}>
+          <Button onClick={() => save.mutate(draft())} loading={save.isPending}>
             Save policy
           </Button>
         </Group>
@@ -47,7 +65,7 @@ function PolicyEditor({ policy }: { policy: Policy }) {
   );
 }
 
-function Exceptions() {
+function Exceptions({ ruleIds }: { ruleIds: string[] }) {
   const exceptions = useExceptions();
   const [stack, setStack] = useState('');
   const [rule, setRule] = useState('');
@@ -103,7 +121,13 @@ function Exceptions() {
         >
           <Group align="flex-end">
             <TextInput label="Stack" required value={stack} onChange={(e) => setStack(e.currentTarget.value)} />
-            <TextInput label="Rule" required value={rule} onChange={(e) => setRule(e.currentTarget.value)} />
+            <NativeSelect
+              label="Rule"
+              required
+              data={[{ value: '', label: 'choose…' }, ...ruleIds.map((r) => ({ value: r, label: r }))]}
+              value={rule}
+              onChange={(e) => setRule(e.currentTarget.value)}
+            />
             <TextInput label="Reason" required value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
             <Button type="submit" loading={grant.isPending}>
               Grant exception
@@ -123,7 +147,7 @@ export function PolicyTab() {
   return (
     <Stack>
       <PolicyEditor policy={policy.data} />
-      <Exceptions />
+      <Exceptions ruleIds={Object.keys(policy.data.rules ?? {})} />
     </Stack>
   );
 }
