@@ -136,7 +136,7 @@ class Settings(BaseSettings):
 
     @property
     def oidc_enabled(self) -> bool:
-        return bool(self.oidc_issuer and self.oidc_client_id)
+        return bool(self.oidc_issuer or self.oidc_client_id)
 
     @property
     def executor_module_list(self) -> list[str]:

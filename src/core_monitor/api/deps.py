@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 
 from core_monitor.api.runtime import Runtime
 from core_monitor.api.security import ActorDep, IdentityDep
 
-__all__ = ["ActorDep", "IdempotencyKey", "IdentityDep", "PagingDep", "RuntimeDep"]
+__all__ = [
+    "ActorDep",
+    "IdempotencyKey",
+    "IdentityDep",
+    "PagingDep",
+    "RowId",
+    "RuntimeDep",
+    "VersionNumber",
+]
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -28,5 +36,7 @@ class Paging:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="Version number")]
+RowId = Annotated[int, Path(ge=1, le=2**62)]
 PagingDep = Annotated[Paging, Depends(Paging)]
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]

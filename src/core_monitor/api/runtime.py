@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core_monitor.auth.oidc import OidcClient
 from core_monitor.monitor.service import MonitorService
 from core_monitor.queue.executors import ExecutorRegistry, load_plugins
 from core_monitor.queue.worker import WakeUp, Worker
-from core_monitor.services.auth import AuthService
+from core_monitor.services.auth import AuthService, SingleSignOn
 from core_monitor.services.commands import CommandService
 from core_monitor.services.convergence import Convergence
 from core_monitor.services.definitions import load_all_secrets
@@ -30,11 +31,14 @@ class Runtime:
     monitor: MonitorService = field(init=False)
     auth: AuthService = field(init=False)
     users: UserService = field(init=False)
+    sso: SingleSignOn | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.monitor = MonitorService(self.db, self.settings, self.convergence.gateway)
         self.auth = AuthService(self.db, self.settings)
         self.users = UserService(self.db)
+        if self.settings.oidc_enabled:
+            self.sso = SingleSignOn(self.db, self.settings, OidcClient(self.settings))
         self.commands.listeners.append(self.monitor.on_command)
 
     @classmethod

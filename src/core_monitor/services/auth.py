@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core_monitor.auth import credentials
+from core_monitor.auth.oidc import OidcClient, OidcError, parse_role_map, role_from_claims
 from core_monitor.auth.passwords import hash_password, needs_rehash, verify_password
 from core_monitor.domain.auth import AuthKind, Identity, Role
 from core_monitor.errors import LoginFailed, TooManyRequests
@@ -258,3 +259,88 @@ def actor_of(identity: Identity, source: str | None) -> Actor:
 
 def expires_at(days: int | None) -> datetime | None:
     return None if days is None else utcnow() + timedelta(days=days)
+
+
+class SingleSignOn:
+    """OIDC logins: the flow's state lives in the database (one use, ten minutes), users
+    are matched by issuer and subject, and their role follows the provider's claim."""
+
+    def __init__(self, db: Database, settings: Settings, client: OidcClient) -> None:
+        self.db = db
+        self.settings = settings
+        self.client = client
+        self.role_map = parse_role_map(settings.oidc_role_map)
+
+    def start(self, redirect_uri: str) -> str:
+        flow = self.client.start(redirect_uri)
+        with self.db.write() as session:
+            user_store.save_oidc_login(
+                session,
+                credentials.digest(flow.state),
+                flow.code_verifier,
+                flow.nonce,
+                flow.redirect_uri,
+            )
+        return flow.url
+
+    def finish(self, state: str, code: str, source: str | None) -> UserRow:
+        with self.db.write() as session:
+            pending = user_store.take_oidc_login(session, credentials.digest(state))
+            found = (
+                None
+                if pending is None
+                else (pending.code_verifier, pending.nonce, pending.redirect_uri)
+            )
+        if found is None:
+            raise OidcError("unknown or expired login; start again")
+        claims = self.client.finish(code, *found)
+        subject = f"{self.client.issuer}|{claims['sub']}"
+        username = str(claims.get(self.settings.oidc_username_claim) or claims["sub"])[:64]
+        role = role_from_claims(claims, self.settings.oidc_role_claim, self.role_map)
+        try:
+            row = self._upsert(subject, username, role)
+        except OidcError:
+            self._audit(username, source, "denied")
+            raise
+        self._audit(row.username, source, "ok")
+        return row
+
+    def _upsert(self, subject: str, username: str, role: Role | None) -> UserRow:
+        if role is None:
+            raise OidcError(
+                f"{username} has no role in Core Monitor (claim {self.settings.oidc_role_claim!r})"
+            )
+        with self.db.write() as session:
+            row = user_store.find_by_subject(session, subject)
+            if row is None:
+                if user_store.find_user_row(session, username) is not None:
+                    raise OidcError(f"the name {username!r} belongs to another user")
+                user_store.create_user(
+                    session,
+                    username,
+                    password_hash=None,
+                    role=role,
+                    source="oidc",
+                    oidc_subject=subject,
+                )
+                row = user_store.user_row(session, username)
+            elif not row.enabled:
+                raise OidcError(f"{row.username} is disabled")
+            else:
+                row.role = role  # the provider is the source of truth for its users
+                row.updated_at = utcnow()
+            session.flush()
+            session.expunge(row)
+            return row
+
+    def _audit(self, username: str, source: str | None, outcome: str) -> None:
+        with self.db.write() as session:
+            audit.record(
+                session,
+                actor=username[:200],
+                source=source,
+                action="auth.login",
+                target=f"user:{username[:190]}",
+                outcome=outcome,
+                details={"via": "oidc"},
+            )

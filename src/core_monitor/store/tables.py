@@ -230,3 +230,15 @@ class PolicyExceptionRow(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("stack", "rule", name="uq_policy_exceptions_stack_rule"),)
+
+
+class OidcLoginRow(Base):
+    """A single sign-on in flight: what the callback needs to finish it (used once)."""
+
+    __tablename__ = "oidc_logins"
+
+    state_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    nonce: Mapped[str] = mapped_column(String(128))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)

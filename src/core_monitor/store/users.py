@@ -16,9 +16,12 @@ from core_monitor.store.clock import aware, maybe_aware, utcnow
 from core_monitor.store.tables import (
     AuthTokenRow,
     LoginFailureRow,
+    OidcLoginRow,
     StackRoleRow,
     UserRow,
 )
+
+OIDC_TTL = timedelta(minutes=10)  # the time a person has to log in at the provider
 
 # -- users ---------------------------------------------------------------------------------
 
@@ -309,3 +312,32 @@ def _count_failure(
 
 def clear_failures(session: Session, keys: list[str]) -> None:
     session.execute(delete(LoginFailureRow).where(LoginFailureRow.key.in_(keys)))
+
+
+# -- single sign-on in flight ------------------------------------------------------------
+
+
+def save_oidc_login(
+    session: Session, state_digest: str, verifier: str, nonce: str, redirect_uri: str
+) -> None:
+    session.execute(delete(OidcLoginRow).where(OidcLoginRow.created_at < utcnow() - OIDC_TTL))
+    session.add(
+        OidcLoginRow(
+            state_digest=state_digest,
+            code_verifier=verifier,
+            nonce=nonce,
+            redirect_uri=redirect_uri,
+            created_at=utcnow(),
+        )
+    )
+
+
+def take_oidc_login(session: Session, state_digest: str) -> OidcLoginRow | None:
+    """The login this state started, once: it is deleted as it is read."""
+    row = session.get(OidcLoginRow, state_digest, with_for_update=True)
+    if row is None:
+        return None
+    session.delete(row)
+    if aware(row.created_at) + OIDC_TTL < utcnow():
+        return None
+    return row

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
-from core_monitor.api.deps import ActorDep, IdempotencyKey, RuntimeDep
+from core_monitor.api.deps import ActorDep, IdempotencyKey, RuntimeDep, VersionNumber
 from core_monitor.api.schemas import CommandAccepted, DeleteRequest, DeployRequest
 from core_monitor.api.security import allow
 from core_monitor.domain.auth import Permission
@@ -50,7 +50,7 @@ async def _enqueue(
 )
 async def apply(
     stack_id: str,
-    version: int,
+    version: VersionNumber,
     runtime: RuntimeDep,
     actor: ActorDep,
     response: Response,
@@ -71,7 +71,7 @@ async def apply(
 )
 async def rollback(
     stack_id: str,
-    version: int,
+    version: VersionNumber,
     runtime: RuntimeDep,
     actor: ActorDep,
     response: Response,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from core_monitor.api.deps import RuntimeDep
+from core_monitor.api.runtime import Runtime
 from core_monitor.api.schemas import MeOut, StrictInput
 from core_monitor.api.security import (
     CSRF_COOKIE,
@@ -18,9 +21,10 @@ from core_monitor.api.security import (
     is_session,
     source_of,
 )
+from core_monitor.auth.oidc import OidcError
 from core_monitor.auth.passwords import MAX_LENGTH
-from core_monitor.errors import FieldError, Forbidden, LoginFailed, ValidationFailed
-from core_monitor.services.auth import SessionGrant, actor_of
+from core_monitor.errors import FieldError, Forbidden, LoginFailed, NotFound, ValidationFailed
+from core_monitor.services.auth import SessionGrant, SingleSignOn, actor_of
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
@@ -152,9 +156,63 @@ async def change_password(body: PasswordChange, request: Request, runtime: Runti
     return Response(status_code=204)
 
 
+@router.get(
+    "/oidc/login",
+    status_code=302,
+    response_class=RedirectResponse,
+    summary="Single sign-on: off to the identity provider",
+    responses={404: {"description": "Single sign-on is not configured"}},
+)
+async def oidc_login(request: Request, runtime: RuntimeDep) -> RedirectResponse:
+    sso = _sso(runtime)
+    url = await run_in_threadpool(sso.start, _callback_url(request, runtime))
+    return RedirectResponse(url, status_code=302)
+
+
+@router.get(
+    "/oidc/callback",
+    status_code=302,
+    response_class=RedirectResponse,
+    summary="Single sign-on: back from the identity provider, into a session",
+)
+async def oidc_callback(
+    request: Request,
+    runtime: RuntimeDep,
+    code: Annotated[str, Query(max_length=2000)] = "",
+    state: Annotated[str, Query(max_length=200)] = "",
+    error: Annotated[str | None, Query(max_length=200)] = None,
+) -> RedirectResponse:
+    sso = _sso(runtime)
+    if error or not code or not state:
+        return _login_page_with(error or "the identity provider sent no code")
+    try:
+        user = await run_in_threadpool(sso.finish, state, code, source_of(request))
+    except OidcError as exc:
+        return _login_page_with(str(exc))
+    grant = await run_in_threadpool(runtime.auth.open_session, user.user_id)
+    response = RedirectResponse("/", status_code=302)
+    set_session_cookies(request, response, runtime.settings.cookie_secure, grant)
+    return response
+
+
+def _sso(runtime: Runtime) -> SingleSignOn:
+    if runtime.sso is None:
+        raise NotFound("single sign-on is not configured (COREMON_OIDC_ISSUER)")
+    return runtime.sso
+
+
+def _callback_url(request: Request, runtime: Runtime) -> str:
+    return runtime.settings.oidc_redirect_url or str(request.url_for("oidc_callback"))
+
+
+def _login_page_with(message: str) -> RedirectResponse:
+    return RedirectResponse(f"/login?{urlencode({'error': message[:300]})}", status_code=302)
+
+
 def set_session_cookies(
     request: Request, response: Response, secure: bool | None, grant: SessionGrant
 ) -> None:
+    """The HttpOnly session cookie, and the CSRF token the UI echoes (double submit)."""
     https = request.url.scheme == "https" if secure is None else secure
     response.set_cookie(
         SESSION_COOKIE,

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from core_monitor.api.deps import RuntimeDep
+from core_monitor.api.deps import RuntimeDep, VersionNumber
 from core_monitor.api.security import allow
 from core_monitor.domain.auth import Permission
 from core_monitor.domain.plan import Plan
@@ -24,7 +24,7 @@ router = APIRouter(tags=["engine"])
     responses={503: {"description": "Docker engine unreachable"}},
     dependencies=[allow(Permission.READ, "stack")],
 )
-async def plan(stack_id: str, version: int, runtime: RuntimeDep) -> Plan:
+async def plan(stack_id: str, version: VersionNumber, runtime: RuntimeDep) -> Plan:
     return await run_in_threadpool(runtime.convergence.plan, stack_id, version)
 
 

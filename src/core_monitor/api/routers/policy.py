@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from core_monitor.api.deps import RuntimeDep
+from core_monitor.api.deps import RowId, RuntimeDep
 from core_monitor.api.schemas import StrictInput
 from core_monitor.api.security import ActorDep, allow
 from core_monitor.domain.auth import Permission
@@ -137,7 +137,7 @@ def _grant(db: Database, body: ExceptionRequest, actor: Actor) -> ExceptionOut:
     summary="Withdraw an exception (the next APPLY is checked without it)",
     dependencies=[allow(Permission.ADMIN)],
 )
-async def withdraw(exception_id: int, runtime: RuntimeDep, actor: ActorDep) -> Response:
+async def withdraw(exception_id: RowId, runtime: RuntimeDep, actor: ActorDep) -> Response:
     await run_in_threadpool(_withdraw, runtime.db, exception_id, actor)
     return Response(status_code=204)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from core_monitor.api.deps import ActorDep, IdentityDep, PagingDep, RuntimeDep
+from core_monitor.api.deps import ActorDep, IdentityDep, PagingDep, RuntimeDep, VersionNumber
 from core_monitor.api.schemas import (
     CreateStackRequest,
     CreateVersionRequest,
@@ -143,7 +143,7 @@ async def create_version(
     summary="One version: YAML, normalized definition, runtime",
     dependencies=READ,
 )
-def get_version(stack_id: str, version: int, runtime: RuntimeDep) -> VersionOut:
+def get_version(stack_id: str, version: VersionNumber, runtime: RuntimeDep) -> VersionOut:
     with runtime.db.read() as session:
         stack = stack_store.get_stack(session, stack_id)
         return VersionOut.of(stack_store.get_version(session, stack.stack_id, version))
@@ -155,7 +155,7 @@ def get_version(stack_id: str, version: int, runtime: RuntimeDep) -> VersionOut:
     summary="Unified YAML diff and per-service structured diff",
     dependencies=READ,
 )
-def diff(stack_id: str, a: int, b: int, runtime: RuntimeDep) -> VersionDiff:
+def diff(stack_id: str, a: VersionNumber, b: VersionNumber, runtime: RuntimeDep) -> VersionDiff:
     with runtime.db.read() as session:
         stack = stack_store.get_stack(session, stack_id)
         va = stack_store.get_version(session, stack.stack_id, a)

@@ -1,0 +1,107 @@
+"""Security on a real engine: a secret reaches its container and nothing else (no response,
+no log line); the policy is checked again when a version is applied."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.api_client import Api
+from tests.support.docker_probe import docker, remove_project, require_docker
+from tests.support.server import ServerProcess
+
+IMAGE = "coremon-test/busybox:latest"
+SECRET = f"pw-{uuid.uuid4().hex}"  # unique: any occurrence anywhere is a leak
+
+
+@pytest.fixture
+def stack() -> Iterator[str]:
+    name = f"sec-{uuid.uuid4().hex[:8]}"
+    yield name
+    remove_project(name)
+
+
+def test_a_secret_reaches_its_container_and_no_response_or_log_line(
+    tmp_path: Path, stack: str
+) -> None:
+    require_docker()
+    log_file = tmp_path / "server.log"
+    server = ServerProcess(f"sqlite:///{tmp_path / 'c.db'}", log_file).start()
+    api = Api(server.url, server.headers)
+    compose = f"""
+services:
+  app:
+    image: {IMAGE}
+    init: true
+    environment:
+      DB_PASSWORD: ${{PW}}
+    command: ["sh", "-c", "echo \\"password is $$DB_PASSWORD\\"; while :; do sleep 1; done"]
+"""
+    bodies: list[str] = []
+    try:
+        api.create_stack(stack, compose, variables={"PW": {"value": SECRET, "secret": True}})
+        applied = api.apply(stack, 1)
+        env = docker("inspect", "-f", "{{json .Config.Env}}", f"{stack}-app-1")
+        assert f"DB_PASSWORD={SECRET}" in env  # the engine got the real value
+        container = api.http.get(f"/stacks/{stack}/containers").json()[0]["id"]
+        logs = api.http.get(f"/containers/{container}/logs", params={"tail": 10}).json()
+        assert any(line["line"] == "password is ***" for line in logs), logs
+        for path in (
+            f"/stacks/{stack}",
+            f"/stacks/{stack}/versions/1",
+            f"/stacks/{stack}/status",
+            f"/stacks/{stack}/containers",
+            f"/stacks/{stack}/plan/1",
+            f"/containers/{container}",
+            f"/containers/{container}/logs?tail=100",
+            f"/commands/{applied['command_id']}",
+            f"/commands/{applied['command_id']}/logs",
+            "/events",
+            "/audit?limit=200",
+            "/commands",
+        ):
+            response = api.http.get(path)
+            assert response.status_code == 200, (path, response.text)
+            bodies.append(response.text)
+        with httpx.stream(
+            "GET",
+            f"{server.url}/api/v1/containers/{container}/logs?follow=1&tail=5",
+            headers=server.headers,
+            timeout=10,
+        ) as stream:
+            for chunk in stream.iter_text():
+                bodies.append(chunk)
+                if "password is" in "".join(bodies[-3:]):
+                    break
+    finally:
+        api.close()
+        server.stop()
+    assert all(SECRET not in body for body in bodies)
+    text = log_file.read_text()
+    assert "stack is RUNNING" in text or "command finished" in text  # the log did record
+    assert SECRET not in text
+
+
+def test_the_policy_is_checked_again_when_a_version_is_applied(tmp_path: Path, stack: str) -> None:
+    require_docker()
+    server = ServerProcess(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "s.log").start()
+    api = Api(server.url, server.headers)
+    try:
+        granted = api.http.post(
+            "/policy/exceptions", json={"stack": stack, "rule": "privileged", "reason": "test"}
+        ).json()
+        compose = f"services:\n  app:\n    image: {IMAGE}\n    init: true\n    privileged: true\n"
+        api.create_stack(stack, compose)
+        assert api.http.delete(f"/policy/exceptions/{granted['id']}").status_code == 204
+        failed = api.apply(stack, 1, expect="FAILED")
+        assert "refused by the stack policy" in failed["error"]
+        assert "services.app.privileged" in failed["error"]
+        running = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={stack}")
+        assert running.strip() == ""  # nothing was created
+    finally:
+        api.close()
+        server.stop()
