@@ -89,6 +89,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Single sign-on: back from the identity provider, into a session */
+        get: operations["oidc_callback_api_v1_auth_oidc_callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Single sign-on: off to the identity provider */
+        get: operations["oidc_login_api_v1_auth_oidc_login_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password": {
         parameters: {
             query?: never;
@@ -2077,6 +2111,62 @@ export interface operations {
             };
         };
     };
+    oidc_callback_api_v1_auth_oidc_callback_get: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+                error?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    oidc_login_api_v1_auth_oidc_login_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Single sign-on is not configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     change_password_api_v1_auth_password_post: {
         parameters: {
             query?: never;
@@ -2848,6 +2938,7 @@ export interface operations {
             };
             path: {
                 stack_id: string;
+                /** @description Version number */
                 version: number;
             };
             cookie?: never;
@@ -3020,6 +3111,7 @@ export interface operations {
             header?: never;
             path: {
                 stack_id: string;
+                /** @description Version number */
                 version: number;
             };
             cookie?: never;
@@ -3101,6 +3193,7 @@ export interface operations {
             };
             path: {
                 stack_id: string;
+                /** @description Version number */
                 version: number;
             };
             cookie?: never;
@@ -3464,7 +3557,9 @@ export interface operations {
             header?: never;
             path: {
                 stack_id: string;
+                /** @description Version number */
                 a: number;
+                /** @description Version number */
                 b: number;
             };
             cookie?: never;
@@ -3497,6 +3592,7 @@ export interface operations {
             header?: never;
             path: {
                 stack_id: string;
+                /** @description Version number */
                 version: number;
             };
             cookie?: never;

@@ -7,7 +7,7 @@ import { AuthContext, type AuthState } from '../api/auth';
 import { ApiError } from '../api/client';
 import { LoginPage } from './LoginPage';
 
-function renderLogin(over: Partial<AuthState>) {
+function renderLogin(over: Partial<AuthState>, route = '/login') {
   const auth: AuthState = {
     me: null,
     config: { password: true, oidc: { enabled: false, name: null, login_url: '/api/v1/auth/oidc/login' } },
@@ -21,7 +21,7 @@ function renderLogin(over: Partial<AuthState>) {
   render(
     <MantineProvider>
       <AuthContext.Provider value={auth}>
-        <MemoryRouter initialEntries={['/login']}>
+        <MemoryRouter initialEntries={[route]}>
           <LoginPage />
         </MemoryRouter>
       </AuthContext.Provider>
@@ -52,5 +52,10 @@ describe('LoginPage', () => {
     renderLogin({ config: { password: true, oidc: { enabled: true, name: 'Acme SSO', login_url: '/api/v1/auth/oidc/login' } } });
     expect(screen.getByTestId('oidc-login')).toHaveAttribute('href', '/api/v1/auth/oidc/login');
     expect(screen.getByTestId('oidc-login')).toHaveTextContent('Acme SSO');
+  });
+
+  it('shows why single sign-on failed', () => {
+    renderLogin({}, '/login?error=the%20provider%20said%20no');
+    expect(screen.getByTestId('login-error')).toHaveTextContent('Single sign-on failed: the provider said no');
   });
 });

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Alert, Button, Center, Divider, Paper, PasswordInput, Stack, TextInput, Title } from '@mantine/core';
-import { Navigate, useLocation, useNavigate } from 'react-router-dom';
+import { Navigate, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { useAuth } from '../api/auth';
 import { ApiError, errorMessage } from '../api/client';
 import { Loading } from '../components/common';
@@ -11,7 +11,12 @@ export function LoginPage() {
   const location = useLocation();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  // Single sign-on comes back here with ?error= when the provider or the callback refused.
+  const [params] = useSearchParams();
+  const [error, setError] = useState<string | null>(() => {
+    const sso = params.get('error');
+    return sso ? `Single sign-on failed: ${sso}` : null;
+  });
   const [busy, setBusy] = useState(false);
   const from = (location.state as { from?: string } | null)?.from ?? '/';
 
