@@ -6,6 +6,7 @@ import { createContext, useContext, useEffect, useRef, useState, type ReactNode 
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { notifications } from '@mantine/notifications';
 import { keys } from './queries';
+import { markGone, unmarkGone } from '../lib/goneStacks';
 
 export interface HubEvent {
   id: number;
@@ -72,6 +73,18 @@ function toast(event: HubEvent) {
   }
 }
 
+/** A DELETE starting makes the stack's queries idle (goneStacks); one that did not go through
+ * gives them back. */
+function followDeletes(client: QueryClient, event: HubEvent) {
+  if (event.kind !== 'command' || event.type !== 'DELETE' || !event.stack) return;
+  if (event.action === 'started') {
+    markGone(event.stack);
+    void client.cancelQueries({ queryKey: keys.stack(event.stack) });
+  } else if (event.action === 'finished' && event.status !== 'DONE') {
+    unmarkGone(event.stack);
+  }
+}
+
 const GOING = new Set(['kill', 'die', 'stop', 'destroy', 'pause', 'oom']);
 
 /** A container about to stop or go (or a command about to change the stack) makes a stats
@@ -122,11 +135,7 @@ export function EventStreamProvider({ children }: { children: ReactNode }) {
       } catch {
         return;
       }
-      const gone = deletedStack(event);
-      if (gone) {
-        void client.cancelQueries({ queryKey: keys.stack(gone) });
-        client.removeQueries({ queryKey: keys.stack(gone) });
-      }
+      followDeletes(client, event);
       batcher.add(keysFor(event));
       stopSampling(client, event);
       toast(event);

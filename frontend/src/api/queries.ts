@@ -3,6 +3,7 @@
 // ['queue'], ['commands'], ['command', id], ['host'].
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api, unwrap, type Schemas } from './client';
+import { useGone } from '../lib/goneStacks';
 
 export type Stack = Schemas['StackOut'];
 export type StackSummary = Schemas['StackSummary'];
@@ -54,16 +55,20 @@ export function useAllStatus() {
 }
 
 export function useStack(name: string) {
+  const gone = useGone(name);
   return useQuery({
     queryKey: keys.stack(name),
+    enabled: !gone,
     queryFn: () =>
       unwrap(api.GET('/api/v1/stacks/{stack_id}', { params: { path: { stack_id: name } } })),
   });
 }
 
 export function useStackStatus(name: string) {
+  const gone = useGone(name);
   return useQuery({
     queryKey: keys.stackStatus(name),
+    enabled: !gone,
     queryFn: () =>
       unwrap(
         api.GET('/api/v1/stacks/{stack_id}/status', { params: { path: { stack_id: name } } }),
@@ -72,8 +77,10 @@ export function useStackStatus(name: string) {
 }
 
 export function useVersions(name: string) {
+  const gone = useGone(name);
   return useQuery({
     queryKey: keys.versions(name),
+    enabled: !gone,
     queryFn: () =>
       unwrap(
         api.GET('/api/v1/stacks/{stack_id}/versions', {
@@ -84,9 +91,10 @@ export function useVersions(name: string) {
 }
 
 export function useVersion(name: string, version: number | null) {
+  const gone = useGone(name);
   return useQuery({
     queryKey: keys.version(name, version ?? 0),
-    enabled: version !== null && version > 0,
+    enabled: !gone && version !== null && version > 0,
     // versions are immutable
     staleTime: Infinity,
     queryFn: () =>
@@ -99,9 +107,10 @@ export function useVersion(name: string, version: number | null) {
 }
 
 export function useDiff(name: string, a: number, b: number) {
+  const gone = useGone(name);
   return useQuery({
     queryKey: keys.diff(name, a, b),
-    enabled: a > 0 && b > 0,
+    enabled: !gone && a > 0 && b > 0,
     staleTime: Infinity,
     queryFn: () =>
       unwrap(
@@ -113,9 +122,10 @@ export function useDiff(name: string, a: number, b: number) {
 }
 
 export function usePlan(name: string, version: number | null) {
+  const gone = useGone(name);
   return useQuery({
     queryKey: keys.plan(name, version ?? 0),
-    enabled: version !== null,
+    enabled: !gone && version !== null,
     // a plan is a snapshot of "now": always ask again when the dialog opens
     staleTime: 0,
     gcTime: 0,

@@ -7,6 +7,7 @@ import { api, unwrap } from '../api/client';
 import { useAuth } from '../api/auth';
 import { keys } from '../api/queries';
 import { ComposeForm } from '../components/ComposeForm';
+import { unmarkGone } from '../lib/goneStacks';
 import { EmptyState } from '../components/common';
 
 const STARTER = `services:
@@ -55,6 +56,8 @@ export default function NewStackPage() {
         }
         onSubmit={async ({ compose, comment, variables }) => {
           const created = await unwrap(api.POST('/api/v1/stacks', { body: { name, compose, comment, variables } }));
+          // A name used by a deleted stack may come back.
+          unmarkGone(created.name);
           void client.invalidateQueries({ queryKey: keys.stacks });
           void client.invalidateQueries({ queryKey: keys.allStatus });
           notifications.show({ color: 'green', title: 'Stack created', message: `${created.name} v${created.version}` });

@@ -4,6 +4,7 @@ import { Button, Checkbox, Group, Modal, Stack, Text, TextInput } from '@mantine
 import { useNavigate } from 'react-router-dom';
 import { deleteStack, useEnqueue } from '../../api/actions';
 import type { Stack as StackT } from '../../api/queries';
+import { markGone } from '../../lib/goneStacks';
 
 export function DeleteDialog({ stack, opened, onClose }: { stack: StackT; opened: boolean; onClose: () => void }) {
   const [typed, setTyped] = useState('');
@@ -22,6 +23,8 @@ export function DeleteDialog({ stack, opened, onClose }: { stack: StackT; opened
             { volumes: removeVolumes },
             {
               onSuccess: (accepted) => {
+                // Stop asking about the stack now: once deleted it answers 404.
+                markGone(stack.name);
                 onClose();
                 navigate(`/commands/${accepted.command_id}`);
               },

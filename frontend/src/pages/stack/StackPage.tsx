@@ -8,6 +8,7 @@ import { runtimeAction, useEnqueue, type RuntimeVerb } from '../../api/actions';
 import { useStack, useStackStatus } from '../../api/queries';
 import { EmptyState, Loading, QueryError, RoleButton, StatusBadge } from '../../components/common';
 import { DeleteDialog } from './DeleteDialog';
+import { useGone } from '../../lib/goneStacks';
 import { OverviewTab } from './OverviewTab';
 
 const VersionsTab = lazy(() => import('./VersionsTab'));
@@ -31,11 +32,19 @@ export default function StackPage() {
   const navigate = useNavigate();
   const location = useLocation();
   const [deleting, setDeleting] = useState(false);
+  const gone = useGone(name);
   const action = useEnqueue(
     (verb: RuntimeVerb) => runtimeAction(name, verb),
     (verb) => `${verb[0]!.toUpperCase()}${verb.slice(1)} ${name}`,
   );
 
+  if (gone && !stack.data) {
+    return (
+      <EmptyState title={`${name} is being deleted`} action={<Anchor component={Link} to="/">Back to the dashboard</Anchor>}>
+        Its containers and networks are being removed; its versions stay in the history.
+      </EmptyState>
+    );
+  }
   if (stack.isPending) return <Loading />;
   if (stack.isError) {
     if (stack.error instanceof ApiError && stack.error.status === 404) {
