@@ -59,6 +59,8 @@ export default defineConfig({
     stderr: 'pipe',
     env: {
       COREMON_DATA_DIR: process.env.E2E_DATA_DIR ?? '',
+      // Always SQLite in the fresh directory, whatever the calling environment says.
+      COREMON_DATABASE_URL: `sqlite:///${process.env.E2E_DATA_DIR}/coremon.db`,
       COREMON_ADMIN_PASSWORD: process.env.E2E_ADMIN_PASSWORD ?? '',
       COREMON_LOG_LEVEL: 'warning',
       COREMON_WAIT_TIMEOUT_SECONDS: '60',
