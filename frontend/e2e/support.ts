@@ -1,6 +1,7 @@
 // Helpers for the end-to-end tests: the engine (through the docker CLI, for what a person
 // would do by hand outside the console), screenshots, console-error capture, login.
 import { expect, type Page, type TestInfo } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -43,9 +44,16 @@ export function removeStack(name: string): void {
   }
 }
 
-/** Save a screenshot of a main screen under the test output folder (test-results/screens). */
+/** Save a screenshot of a main screen under the test output folder (test-results/screens),
+ * and check the screen for serious accessibility faults (axe-core: names, labels, roles,
+ * contrast, keyboard traps). */
 export async function screen(page: Page, info: TestInfo, name: string): Promise<void> {
   await page.screenshot({ path: join(info.project.outputDir, 'screens', `${name}.png`), fullPage: true });
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const found = serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')})`);
+  if (process.env.E2E_A11Y_REPORT) console.log(`a11y ${name}:`, found);
+  else expect(found, `accessibility of ${name}`).toEqual([]);
 }
 
 /** Collects console errors and uncaught exceptions; `expectNone` fails the test on any.

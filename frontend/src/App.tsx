@@ -2,7 +2,8 @@ import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
 import './app.css';
 import { lazy, Suspense } from 'react';
-import { MantineProvider, createTheme } from '@mantine/core';
+import { MantineProvider } from '@mantine/core';
+import { cssVariablesResolver, theme } from './theme';
 import { Notifications } from '@mantine/notifications';
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
@@ -23,8 +24,6 @@ const CommandPage = lazy(() => import('./pages/CommandPage'));
 const AdminPage = lazy(() => import('./pages/admin/AdminPage'));
 const ComingSoonPage = lazy(() => import('./pages/ComingSoonPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
-
-const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'sm' });
 
 export function makeQueryClient() {
   return new QueryClient({
@@ -79,7 +78,7 @@ const queryClient = makeQueryClient();
 
 export function App() {
   return (
-    <MantineProvider theme={theme} defaultColorScheme="auto">
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
       <Notifications position="top-right" limit={5} />
       <QueryClientProvider client={queryClient}>
         <AuthProvider>

@@ -70,7 +70,7 @@ export function CommandsTable({ stackId, stackNames }: { stackId?: string; stack
           </EmptyState>
         )}
         {commands.data && commands.data.items.length > 0 && (
-          <Table.ScrollContainer minWidth={700}>
+          <Table.ScrollContainer minWidth={700} type="native" tabIndex={0}>
             <Table highlightOnHover data-testid="commands-table">
               <Table.Thead>
                 <Table.Tr>

@@ -64,7 +64,7 @@ export function PlanDialog({ target, onClose }: { target: PlanTarget | null; onC
               <Text size="sm" c="dimmed">
                 {plan.data.steps.length} step(s), in order. Steps in the same layer run in parallel.
               </Text>
-              <Table.ScrollContainer minWidth={560}>
+              <Table.ScrollContainer minWidth={560} type="native" tabIndex={0}>
                 <Table striped withTableBorder data-testid="plan-steps">
                   <Table.Thead>
                     <Table.Tr>

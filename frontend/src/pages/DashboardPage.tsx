@@ -59,7 +59,7 @@ export function DashboardPage() {
               </EmptyState>
             )}
             {items.length > 0 && (
-              <Table.ScrollContainer minWidth={640}>
+              <Table.ScrollContainer minWidth={640} type="native" tabIndex={0}>
                 <Table highlightOnHover verticalSpacing="sm" data-testid="stacks-table">
                   <Table.Thead>
                     <Table.Tr>

@@ -49,7 +49,7 @@ export default function YamlEditor(props: YamlEditorProps) {
             EditorState.readOnly.of(Boolean(props.readOnly)),
             EditorView.editable.of(!props.readOnly),
           ]),
-          EditorView.contentAttributes.of({ 'aria-label': props.label }),
+          EditorView.contentAttributes.of({ 'aria-label': props.label, tabindex: '0' }),
           EditorView.theme({
             '&': { minHeight: props.minHeight ?? '320px', fontSize: '13px' },
             '.cm-scroller': { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace' },

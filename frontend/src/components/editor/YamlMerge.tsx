@@ -24,7 +24,8 @@ export default function YamlMerge({ left, right, leftLabel, rightLabel, dark }: 
       yaml(),
       EditorState.readOnly.of(true),
       EditorView.editable.of(false),
-      EditorView.contentAttributes.of({ 'aria-label': label }),
+      // read-only, but reachable with the keyboard (to scroll and read)
+      EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0' }),
       ...(dark ? [oneDark] : []),
     ];
     const merge = new MergeView({

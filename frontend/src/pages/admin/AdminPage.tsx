@@ -36,12 +36,19 @@ export default function AdminPage() {
       <Tabs value={tab} onChange={(v) => navigate(`/admin/${v ?? 'users'}`)}>
         <Tabs.List>
           {TABS.map((t) => (
-            <Tabs.Tab key={t.value} value={t.value} data-testid={`admin-tab-${t.value}`}>
+            <Tabs.Tab
+              key={t.value}
+              value={t.value}
+              id={`admin-tab-${t.value}`}
+              aria-controls="admin-tab-panel"
+              data-testid={`admin-tab-${t.value}`}
+            >
               {t.label}
             </Tabs.Tab>
           ))}
         </Tabs.List>
       </Tabs>
+      <div id="admin-tab-panel" role="tabpanel" aria-labelledby={`admin-tab-${tab}`}>
       <Routes>
         <Route index element={<UsersTab />} />
         <Route path="users" element={<UsersTab />} />
@@ -49,6 +56,7 @@ export default function AdminPage() {
         <Route path="audit" element={<AuditTab />} />
         <Route path="policy" element={<PolicyTab />} />
       </Routes>
+      </div>
     </Stack>
   );
 }

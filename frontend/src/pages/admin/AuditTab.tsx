@@ -36,7 +36,7 @@ export function AuditTab() {
         {audit.isError && <QueryError error={audit.error} />}
         {audit.data && audit.data.items.length === 0 && <EmptyState title="No entry">Nothing matches; clear the filters.</EmptyState>}
         {audit.data && audit.data.items.length > 0 && (
-          <Table.ScrollContainer minWidth={720}>
+          <Table.ScrollContainer minWidth={720} type="native" tabIndex={0}>
             <Table data-testid="audit-table">
               <Table.Thead>
                 <Table.Tr>

@@ -83,7 +83,7 @@ export function TokensTab() {
         {tokens.data.items.length === 0 ? (
           <EmptyState title="No API tokens">Create a token for scripts and CI: it acts with the role you give it.</EmptyState>
         ) : (
-          <Table.ScrollContainer minWidth={720}>
+          <Table.ScrollContainer minWidth={720} type="native" tabIndex={0}>
             <Table data-testid="tokens-table">
               <Table.Thead>
                 <Table.Tr>

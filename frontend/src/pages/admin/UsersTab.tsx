@@ -65,7 +65,7 @@ export function UsersTab() {
         {users.data.items.length === 0 ? (
           <EmptyState title="No users">Create one with “New user”.</EmptyState>
         ) : (
-          <Table.ScrollContainer minWidth={640}>
+          <Table.ScrollContainer minWidth={640} type="native" tabIndex={0}>
             <Table data-testid="users-table">
               <Table.Thead>
                 <Table.Tr>

@@ -189,7 +189,7 @@ export function OverviewTab({ stack }: { stack: StackT }) {
               ))}
             </Group>
           </Group>
-          <Table.ScrollContainer minWidth={760}>
+          <Table.ScrollContainer minWidth={760} type="native" tabIndex={0}>
             <Table verticalSpacing={6}>
               <Table.Thead>
                 <Table.Tr>

@@ -113,12 +113,20 @@ export default function StackPage() {
       <Tabs value={tab} onChange={(value) => navigate(value && value !== 'services' ? `${base}/${value}` : base)} keepMounted={false}>
         <Tabs.List>
           {TABS.map((t) => (
-            <Tabs.Tab key={t.value} value={t.value} data-testid={`tab-${t.value}`}>
+            <Tabs.Tab
+              key={t.value}
+              value={t.value}
+              id={`stack-tab-${t.value}`}
+              aria-controls="stack-tab-panel"
+              data-testid={`tab-${t.value}`}
+            >
               {t.label}
             </Tabs.Tab>
           ))}
         </Tabs.List>
       </Tabs>
+      {/* The tabs switch routes: one panel shows whichever is chosen. */}
+      <div id="stack-tab-panel" role="tabpanel" aria-labelledby={`stack-tab-${tab}`}>
       <Suspense fallback={<Loading />}>
         <Routes>
           <Route index element={<OverviewTab stack={s} />} />
@@ -131,6 +139,7 @@ export default function StackPage() {
           <Route path="commands" element={<StackCommandsTab stack={s} />} />
         </Routes>
       </Suspense>
+      </div>
       <DeleteDialog stack={s} opened={deleting} onClose={() => setDeleting(false)} />
     </Stack>
   );
