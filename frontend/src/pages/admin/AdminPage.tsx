@@ -49,13 +49,13 @@ export default function AdminPage() {
         </Tabs.List>
       </Tabs>
       <div id="admin-tab-panel" role="tabpanel" aria-labelledby={`admin-tab-${tab}`}>
-      <Routes>
-        <Route index element={<UsersTab />} />
-        <Route path="users" element={<UsersTab />} />
-        <Route path="tokens" element={<TokensTab />} />
-        <Route path="audit" element={<AuditTab />} />
-        <Route path="policy" element={<PolicyTab />} />
-      </Routes>
+        <Routes>
+          <Route index element={<UsersTab />} />
+          <Route path="users" element={<UsersTab />} />
+          <Route path="tokens" element={<TokensTab />} />
+          <Route path="audit" element={<AuditTab />} />
+          <Route path="policy" element={<PolicyTab />} />
+        </Routes>
       </div>
     </Stack>
   );

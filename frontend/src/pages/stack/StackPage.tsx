@@ -127,18 +127,18 @@ export default function StackPage() {
       </Tabs>
       {/* The tabs switch routes: one panel shows whichever is chosen. */}
       <div id="stack-tab-panel" role="tabpanel" aria-labelledby={`stack-tab-${tab}`}>
-      <Suspense fallback={<Loading />}>
-        <Routes>
-          <Route index element={<OverviewTab stack={s} />} />
-          <Route path="versions" element={<VersionsTab stack={s} />} />
-          <Route path="versions/:version" element={<VersionPage stack={s} />} />
-          <Route path="versions/:version/edit" element={<EditVersionPage stack={s} />} />
-          <Route path="compare" element={<ComparePage stack={s} />} />
-          <Route path="logs" element={<LogsTab stack={s} />} />
-          <Route path="logs/:container" element={<LogsTab stack={s} />} />
-          <Route path="commands" element={<StackCommandsTab stack={s} />} />
-        </Routes>
-      </Suspense>
+        <Suspense fallback={<Loading />}>
+          <Routes>
+            <Route index element={<OverviewTab stack={s} />} />
+            <Route path="versions" element={<VersionsTab stack={s} />} />
+            <Route path="versions/:version" element={<VersionPage stack={s} />} />
+            <Route path="versions/:version/edit" element={<EditVersionPage stack={s} />} />
+            <Route path="compare" element={<ComparePage stack={s} />} />
+            <Route path="logs" element={<LogsTab stack={s} />} />
+            <Route path="logs/:container" element={<LogsTab stack={s} />} />
+            <Route path="commands" element={<StackCommandsTab stack={s} />} />
+          </Routes>
+        </Suspense>
       </div>
       <DeleteDialog stack={s} opened={deleting} onClose={() => setDeleting(false)} />
     </Stack>
