@@ -1,9 +1,10 @@
 """`make bench`: measured figures, printed as a table (not a timed test).
 
-    python -m benchmarks.run [--only queue|engine] [--quick]
+    python -m benchmarks.run [--only queue|monitor|engine] [--quick]
 
 queue: a real `coremon serve` on SQLite; 500 enqueues over HTTP (latency p50/p95), then the
 time the worker takes to run them all with an executor that does nothing (throughput).
+monitor: status latency for 50 stacks x 10 containers (see benchmarks/monitor.py).
 engine: APPLY against `docker compose up -d` on generated stacks (see benchmarks/engine.py).
 --quick: fewer enqueues, one engine round.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.engine import bench_engine
+from benchmarks.monitor import bench_engine_list, bench_status
 from core_monitor.store import commands as command_store
 from core_monitor.store.db import Database
 from tests.support.server import ServerProcess
@@ -80,11 +82,14 @@ def bench_queue(n: int = 500) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
-    parser.add_argument("--only", choices=("queue", "engine"), help="run one benchmark")
+    parser.add_argument("--only", choices=("queue", "monitor", "engine"), help="run one benchmark")
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     args = parser.parse_args(argv)
     if args.only in (None, "queue"):
         bench_queue(100 if args.quick else 500)
+    if args.only in (None, "monitor"):
+        bench_status(rounds=5 if args.quick else 20)
+        bench_engine_list()
     if args.only in (None, "engine"):
         bench_engine(rounds=1 if args.quick else 3)
 

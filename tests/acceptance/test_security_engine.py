@@ -3,6 +3,7 @@ no log line); the policy is checked again when a version is applied."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,6 +103,38 @@ def test_the_policy_is_checked_again_when_a_version_is_applied(tmp_path: Path, s
         assert "services.app.privileged" in failed["error"]
         running = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={stack}")
         assert running.strip() == ""  # nothing was created
+    finally:
+        api.close()
+        server.stop()
+
+
+def test_an_open_event_stream_ends_when_its_token_is_revoked(tmp_path: Path) -> None:
+    server = ServerProcess(
+        f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "s.log", COREMON_QUEUE_ON_FAILURE="continue"
+    ).start()
+    api = Api(server.url, server.headers)
+    try:
+        api.create_stack("watched", f"services:\n  app:\n    image: {IMAGE}\n")
+        token = api.http.post("/tokens", json={"name": "dashboard", "role": "viewer"}).json()
+        received: list[str] = []
+        with httpx.stream(
+            "GET",
+            f"{server.url}/api/v1/events",
+            headers={"Authorization": f"Bearer {token['token']}", "Accept": "text/event-stream"},
+            timeout=httpx.Timeout(5, read=30),
+        ) as stream:
+            assert stream.status_code == 200
+            assert api.http.delete(f"/tokens/{token['token_id']}").status_code == 204
+            deadline = time.monotonic() + 25
+            api.http.post("/stacks/watched/stop")  # something must happen for it to speak
+            for line in stream.iter_lines():
+                received.append(line)
+                if "revoked" in line or time.monotonic() > deadline:
+                    break
+                if line.startswith("data:"):
+                    time.sleep(1)
+                    api.http.post("/stacks/watched/stop")
+        assert any("revoked" in line for line in received), received[-5:]
     finally:
         api.close()
         server.stop()

@@ -10,6 +10,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from core_monitor.auth import credentials
 from core_monitor.auth.oidc import OidcClient, OidcError, parse_role_map, role_from_claims
 from core_monitor.auth.passwords import hash_password, needs_rehash, verify_password
@@ -35,6 +37,21 @@ _KIND_OF_PREFIX = {
     credentials.PREFIXES["api"]: ("api",),
 }
 _AUTH_KIND = {"session": AuthKind.SESSION, "access": AuthKind.BEARER, "api": AuthKind.TOKEN}
+
+
+def record_login(
+    session: Session, username: str, source: str | None, outcome: str, via: str | None = None
+) -> None:
+    """A login attempt in the audit trail (the name as typed: it may exist or not)."""
+    audit.record(
+        session,
+        actor=username[:200],
+        source=source,
+        action="auth.login",
+        target=f"user:{username[:190]}",
+        outcome=outcome,
+        details={"via": via} if via else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -102,14 +119,7 @@ class AuthService:
                     window=FAILURE_WINDOW,
                     lockout=timedelta(seconds=self.settings.login_lockout_seconds),
                 )
-                audit.record(
-                    session,
-                    actor=username[:200],
-                    source=source,
-                    action="auth.login",
-                    target=f"user:{username[:190]}",
-                    outcome="denied",
-                )
+                record_login(session, username, source, "denied")
             raise LoginFailed("invalid username or password")
         with self.db.write() as session:
             user_store.clear_failures(session, keys)
@@ -120,64 +130,40 @@ class AuthService:
 
     def _audit_login(self, username: str, source: str | None, outcome: str) -> None:
         with self.db.write() as session:
-            audit.record(
-                session,
-                actor=username[:200],
-                source=source,
-                action="auth.login",
-                target=f"user:{username[:190]}",
-                outcome=outcome,
-            )
+            record_login(session, username, source, outcome)
 
     # -- issuing credentials --------------------------------------------------------------
     def open_session(self, user_id: str) -> SessionGrant:
-        secret = credentials.new_secret("session")
         csrf = secrets.token_urlsafe(24)
         ttl = self.settings.session_seconds
         with self.db.write() as session:
             user_store.purge_expired(session, utcnow() - timedelta(days=1))
-            user_store.add_credential(
-                session,
-                user_id,
-                user_store.NewCredential(
-                    kind="session",
-                    digest=credentials.digest(secret),
-                    prefix=credentials.display_prefix(secret),
-                    expires_at=utcnow() + timedelta(seconds=ttl),
-                    csrf=csrf,
-                ),
+            secret, _ = user_store.issue(
+                session, user_id, "session", expires_at=_after(ttl), csrf=csrf
             )
         return SessionGrant(secret, csrf, ttl)
 
     def issue_tokens(self, user_id: str, family: str | None = None) -> TokenGrant:
-        access = credentials.new_secret("access")
-        refresh = credentials.new_secret("refresh")
-        now = utcnow()
+        """An access token and the refresh token that renews it; both belong to the family
+        of the first refresh token of this login."""
+        settings = self.settings
         with self.db.write() as session:
-            refresh_row = user_store.add_credential(
+            refresh, row = user_store.issue(
                 session,
                 user_id,
-                user_store.NewCredential(
-                    kind="refresh",
-                    digest=credentials.digest(refresh),
-                    prefix=credentials.display_prefix(refresh),
-                    expires_at=now + timedelta(seconds=self.settings.refresh_token_seconds),
-                    family=family,
-                ),
+                "refresh",
+                expires_at=_after(settings.refresh_token_seconds),
+                family=family,
             )
-            refresh_row.family = family or refresh_row.token_id
-            user_store.add_credential(
+            row.family = family or row.token_id
+            access, _ = user_store.issue(
                 session,
                 user_id,
-                user_store.NewCredential(
-                    kind="access",
-                    digest=credentials.digest(access),
-                    prefix=credentials.display_prefix(access),
-                    expires_at=now + timedelta(seconds=self.settings.access_token_seconds),
-                    family=refresh_row.family,
-                ),
+                "access",
+                expires_at=_after(settings.access_token_seconds),
+                family=row.family,
             )
-        return TokenGrant(access, refresh, self.settings.access_token_seconds)
+        return TokenGrant(access, refresh, settings.access_token_seconds)
 
     def refresh(self, refresh_secret: str, source: str | None) -> TokenGrant:
         """Rotate: the old refresh token dies. Presenting a dead one again means it was
@@ -251,6 +237,10 @@ class AuthService:
             with self.db.write() as session:
                 user_store.touch(session, token_id, utcnow())
         return identity
+
+
+def _after(seconds: int) -> datetime:
+    return utcnow() + timedelta(seconds=seconds)
 
 
 def actor_of(identity: Identity, source: str | None) -> Actor:
@@ -335,12 +325,4 @@ class SingleSignOn:
 
     def _audit(self, username: str, source: str | None, outcome: str) -> None:
         with self.db.write() as session:
-            audit.record(
-                session,
-                actor=username[:200],
-                source=source,
-                action="auth.login",
-                target=f"user:{username[:190]}",
-                outcome=outcome,
-                details={"via": "oidc"},
-            )
+            record_login(session, username, source, outcome, via="oidc")

@@ -44,12 +44,11 @@ class CommandService:
                 idempotency_key=idempotency_key,
             )
             if created:
-                audit.record(
+                audit.record_by(
                     session,
-                    actor=actor.name,
-                    source=actor.source,
-                    action=f"command.{type.lower()}",
-                    target=f"stack:{stack.stack_id}",
+                    actor,
+                    f"command.{type.lower()}",
+                    f"stack:{stack.stack_id}",
                     details={"command_id": command.command_id, "payload": payload},
                 )
         self.wakeup.notify()
@@ -78,12 +77,11 @@ class CommandService:
                 command = command_store.retry(session, command_id, actor.name)
             else:
                 command = command_store.dismiss(session, command_id, actor.name, reason or "")
-            audit.record(
+            audit.record_by(
                 session,
-                actor=actor.name,
-                source=actor.source,
-                action=f"command.{verb}",
-                target=f"command:{command_id}",
+                actor,
+                f"command.{verb}",
+                f"command:{command_id}",
                 details={"reason": reason} if reason else {},
             )
         notify(self.listeners, verb, command)

@@ -17,8 +17,8 @@ from core_monitor.domain.stack import StackStatus
 from core_monitor.engine import planner
 from core_monitor.engine.executor import ExecutionOptions, PlanExecutor
 from core_monitor.engine.gateway import DockerGateway, DockerMutations, ObservedContainer
-from core_monitor.engine.observe import observe
-from core_monitor.engine.state import DesiredState, desired_state
+from core_monitor.engine.observe import observe, observe_resources
+from core_monitor.engine.state import DesiredState, ObservedState, desired_state
 from core_monitor.errors import TerminalError
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
 from core_monitor.services.definitions import project_of
@@ -103,7 +103,6 @@ class Convergence:
         project, desired = self.desired(stack_id, version)
         with self.db.write() as session:
             stack_store.set_desired_version(session, stack_id, version)
-            stack_store.set_status(session, stack_id, StackStatus.DEPLOYING)
         try:
             guard = self._guard(project)
             observed = observe(self.gateway, desired, self._previous(desired))
@@ -113,6 +112,11 @@ class Convergence:
                 plan=plan.summary(),
                 steps=[f"{s.kind} {s.target}: {s.reason}" for s in plan.steps],
             )
+            if not plan.steps:  # converged already: what was observed is what is there
+                self._record(ctx, desired, version, observed)
+                return
+            with self.db.write() as session:
+                stack_store.set_status(session, stack_id, StackStatus.DEPLOYING)
             options = ExecutionOptions(
                 command_id=ctx.command.command_id,
                 wait_timeout=self.settings.wait_timeout_seconds,
@@ -120,20 +124,22 @@ class Convergence:
             )
             PlanExecutor(self.gateway, project, desired, ctx, options).execute(plan)
             ctx.checkpoint()
-            self._record(ctx, desired, version)
+            self._record(ctx, desired, version, observe_resources(self.gateway, desired))
         except Exception:
             with self.db.write() as session:
                 stack_store.set_status(session, stack_id, StackStatus.FAILED)
             raise
 
-    def _record(self, ctx: ExecutionContext, desired: DesiredState, version: int) -> None:
-        containers = self.gateway.containers(desired.project)
+    def _record(
+        self, ctx: ExecutionContext, desired: DesiredState, version: int, now: ObservedState
+    ) -> None:
+        containers = now.containers
         mapping = {
             "containers": {
                 c.name: {"id": c.id, "service": c.service, "number": c.number} for c in containers
             },
-            "networks": {n.name: n.id for n in self.gateway.networks(desired.project)},
-            "volumes": sorted(v.name for v in self.gateway.volumes(desired.project)),
+            "networks": {n.name: n.id for n in now.networks},
+            "volumes": sorted(v.name for v in now.volumes),
         }
         status = _status(desired, containers)
         with self.db.write() as session:

@@ -62,12 +62,11 @@ def create_stack(
     first = _prepare(db, box, name, compose, variables, actor.name, comment)
     with db.write() as session:
         stack, version = stack_store.create_stack(session, name, first)
-        audit.record(
+        audit.record_by(
             session,
-            actor=actor.name,
-            source=actor.source,
-            action="stack.create",
-            target=f"stack:{stack.stack_id}",
+            actor,
+            "stack.create",
+            f"stack:{stack.stack_id}",
             details={"name": name, "version": version.version, "hash": version.content_hash},
         )
         return stack_store.get_stack(session, stack.stack_id), version
@@ -89,12 +88,11 @@ def create_version(
     new = _prepare(db, box, stack.name, compose, variables, actor.name, comment)
     with db.write() as session:
         version = stack_store.add_version(session, stack.stack_id, new, parent_version)
-        audit.record(
+        audit.record_by(
             session,
-            actor=actor.name,
-            source=actor.source,
-            action="version.create",
-            target=f"stack:{stack.stack_id}",
+            actor,
+            "version.create",
+            f"stack:{stack.stack_id}",
             details={"version": version.version, "parent_version": version.parent_version},
         )
         return version

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from core_monitor.auth import credentials
 from core_monitor.auth.passwords import hash_password, password_problem
 from core_monitor.domain.auth import ApiToken, Role, User
 from core_monitor.errors import Conflict, FieldError, ValidationFailed
@@ -74,12 +73,11 @@ class UserService:
             roles = _stack_ids(session, stack_roles, "stack_roles")
             user = user_store.create_user(session, username, password_hash=password_hash, role=role)
             user_store.set_stack_roles(session, user.user_id, roles)
-            audit.record(
+            audit.record_by(
                 session,
-                actor=actor.name,
-                source=actor.source,
-                action="user.create",
-                target=f"user:{username}",
+                actor,
+                "user.create",
+                f"user:{username}",
                 details={"role": role, "stack_roles": roles},
             )
             return user_store.get_user(session, username)
@@ -130,14 +128,7 @@ class UserService:
                 changes["password"] = "changed"  # noqa: S105 - never the value
             if stack_roles is not None:
                 changes["stack_roles"] = stack_roles
-            audit.record(
-                session,
-                actor=actor.name,
-                source=actor.source,
-                action="user.update",
-                target=f"user:{username}",
-                details=changes,
-            )
+            audit.record_by(session, actor, "user.update", f"user:{username}", details=changes)
             return user_store.get_user(session, username)
 
     def list_users(self, limit: int, offset: int) -> tuple[list[User], int]:
@@ -155,31 +146,25 @@ class UserService:
         stacks: list[str] | None,
         expires_in_days: int | None,
     ) -> CreatedToken:
-        secret = credentials.new_secret("api")
         with self.db.write() as session:
             user = user_store.get_user(session, owner)
             stack_ids = None
             if stacks is not None:
                 stack_ids = sorted(_stack_ids(session, dict.fromkeys(stacks, role), "stacks"))
-            row = user_store.add_credential(
+            secret, row = user_store.issue(
                 session,
                 user.user_id,
-                user_store.NewCredential(
-                    kind="api",
-                    digest=credentials.digest(secret),
-                    prefix=credentials.display_prefix(secret),
-                    expires_at=expires_at(expires_in_days),
-                    name=name,
-                    role=role,
-                    stacks=stack_ids,
-                ),
+                "api",
+                expires_at=expires_at(expires_in_days),
+                name=name,
+                role=role,
+                stacks=stack_ids,
             )
-            audit.record(
+            audit.record_by(
                 session,
-                actor=actor.name,
-                source=actor.source,
-                action="token.create",
-                target=f"token:{row.token_id}",
+                actor,
+                "token.create",
+                f"token:{row.token_id}",
                 details={"owner": owner, "name": name, "role": role, "stacks": stack_ids},
             )
             return CreatedToken(secret, user_store.to_api_token(row, owner))
@@ -192,10 +177,4 @@ class UserService:
         with self.db.write() as session:
             user_store.api_token(session, token_id)
             user_store.revoke(session, token_id)
-            audit.record(
-                session,
-                actor=actor.name,
-                source=actor.source,
-                action="token.revoke",
-                target=f"token:{token_id}",
-            )
+            audit.record_by(session, actor, "token.revoke", f"token:{token_id}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,6 +33,36 @@ def record(
             outcome=outcome,
             details=details or {},
         )
+    )
+
+
+class Who(Protocol):
+    """Whoever acts (services' Actor): a name and the address they came from."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def source(self) -> str | None: ...
+
+
+def record_by(
+    session: Session,
+    who: Who,
+    action: str,
+    target: str,
+    *,
+    outcome: str = "ok",
+    details: dict[str, Any] | None = None,
+) -> None:
+    record(
+        session,
+        actor=who.name,
+        source=who.source,
+        action=action,
+        target=target,
+        outcome=outcome,
+        details=details,
     )
 
 

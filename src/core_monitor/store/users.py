@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core_monitor.auth import credentials
 from core_monitor.domain.auth import ApiToken, Role, User
 from core_monitor.errors import Conflict, NotFound
 from core_monitor.store.clock import aware, maybe_aware, utcnow
@@ -144,37 +144,38 @@ def _user(session: Session, row: UserRow) -> User:
 # -- credentials -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NewCredential:
-    kind: str  # session | access | refresh | api
-    digest: str
-    prefix: str
-    expires_at: datetime | None
-    name: str | None = None
-    role: Role | None = None
-    stacks: list[str] | None = None
-    csrf: str | None = None
-    family: str | None = None
-
-
-def add_credential(session: Session, user_id: str, new: NewCredential) -> AuthTokenRow:
+def issue(
+    session: Session,
+    user_id: str,
+    kind: str,
+    *,
+    expires_at: datetime | None,
+    name: str | None = None,
+    role: Role | None = None,
+    stacks: list[str] | None = None,
+    csrf: str | None = None,
+    family: str | None = None,
+) -> tuple[str, AuthTokenRow]:
+    """A new credential of ``kind``: (its secret, shown to no one but the caller, and the
+    stored row, which keeps only a digest)."""
+    secret = credentials.new_secret(kind)
     row = AuthTokenRow(
         token_id=str(uuid.uuid4()),
         user_id=user_id,
-        kind=new.kind,
-        digest=new.digest,
-        prefix=new.prefix,
-        name=new.name,
-        role=new.role,
-        stacks=new.stacks,
-        csrf=new.csrf,
-        family=new.family,
+        kind=kind,
+        digest=credentials.digest(secret),
+        prefix=credentials.display_prefix(secret),
+        name=name,
+        role=role,
+        stacks=stacks,
+        csrf=csrf,
+        family=family,
         created_at=utcnow(),
-        expires_at=new.expires_at,
+        expires_at=expires_at,
     )
     session.add(row)
     session.flush()
-    return row
+    return secret, row
 
 
 def live_credential(session: Session, digest: str, kinds: tuple[str, ...]) -> AuthTokenRow | None:

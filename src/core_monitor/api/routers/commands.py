@@ -8,13 +8,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from core_monitor.api.deps import ActorDep, IdentityDep, PagingDep, RuntimeDep
 from core_monitor.api.schemas import CommandOut, DismissRequest, LogLineOut, Page, QueueOut
 from core_monitor.api.security import allow
+from core_monitor.api.streams import event_stream
 from core_monitor.domain.auth import Permission
 from core_monitor.domain.commands import CommandLogLine, CommandStatus
 from core_monitor.store import commands as command_store
@@ -77,6 +78,7 @@ def get_command(command_id: str, runtime: RuntimeDep) -> CommandOut:
 )
 async def command_logs(
     command_id: str,
+    request: Request,
     runtime: RuntimeDep,
     follow: bool = False,
     after: Annotated[int, Query(ge=0)] = 0,
@@ -91,11 +93,7 @@ async def command_logs(
     if not follow:
         return [LogLineOut.model_validate(line.model_dump()) for line in lines]
     start = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
-    return StreamingResponse(
-        _follow(read, start, runtime.settings.max_stream_seconds),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(request, _follow(read, start, runtime.settings.max_stream_seconds))
 
 
 LogReader = Callable[[int], tuple[list[CommandLogLine], CommandStatus]]

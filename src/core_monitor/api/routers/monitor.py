@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from core_monitor.api.deps import IdentityDep, RuntimeDep
 from core_monitor.api.security import allow
+from core_monitor.api.streams import event_stream
 from core_monitor.domain.auth import Permission
 from core_monitor.monitor.containers import ContainerDetail
 from core_monitor.monitor.logs import MAX_TAIL, LogLine
@@ -22,7 +23,6 @@ CONTAINER: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such container in a managed stack"},
     **ENGINE,
 }
-SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 ANY = [allow(Permission.READ, "any")]
 STACK = [allow(Permission.READ, "stack")]
 CONTAINER_READ = [allow(Permission.READ, "container")]
@@ -94,6 +94,7 @@ async def container_stats(container_id: str, runtime: RuntimeDep) -> ContainerSt
 )
 async def container_logs(
     container_id: str,
+    request: Request,
     runtime: RuntimeDep,
     tail: Annotated[int, Query(ge=0, le=MAX_TAIL)] = 100,
     since: Annotated[int | None, Query(ge=0, description="Unix time, seconds")] = None,
@@ -112,11 +113,7 @@ async def container_logs(
         timestamps=timestamps,
         follow=True,
     )
-    return StreamingResponse(
-        runtime.monitor.follow_logs(response, frames, timestamps),
-        media_type="text/event-stream",
-        headers=SSE_HEADERS,
-    )
+    return event_stream(request, runtime.monitor.follow_logs(response, frames, timestamps))
 
 
 @router.get(
@@ -130,6 +127,7 @@ async def container_logs(
     dependencies=ANY,
 )
 async def events(
+    request: Request,
     runtime: RuntimeDep,
     identity: IdentityDep,
     stack: Annotated[str | None, Query(max_length=100, description="Stack name or id")] = None,
@@ -139,9 +137,5 @@ async def events(
 ) -> list[dict[str, Any]] | StreamingResponse:
     last = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
     if accept and "text/event-stream" in accept:
-        return StreamingResponse(
-            runtime.monitor.events(last, stack, identity.visible_stacks()),
-            media_type="text/event-stream",
-            headers=SSE_HEADERS,
-        )
+        return event_stream(request, runtime.monitor.events(last, stack, identity.visible_stacks()))
     return runtime.monitor.buffered_events(last, stack, identity.visible_stacks())

@@ -74,12 +74,11 @@ def _save(db: Database, policy: Policy, actor: Actor) -> Policy:
     with db.write() as session:
         before = policy_store.get_policy(session)
         policy_store.save_policy(session, policy, actor.name)
-        audit.record(
+        audit.record_by(
             session,
-            actor=actor.name,
-            source=actor.source,
-            action="policy.update",
-            target="policy",
+            actor,
+            "policy.update",
+            "policy",
             details={
                 "before": before.model_dump(mode="json", exclude={"rules"})
                 | {"disabled": sorted(r for r in RULES if not before.enabled(r))},
@@ -120,12 +119,11 @@ def _grant(db: Database, body: ExceptionRequest, actor: Actor) -> ExceptionOut:
         row = policy_store.add_exception(
             session, stack=body.stack, rule=body.rule, reason=body.reason, by=actor.name
         )
-        audit.record(
+        audit.record_by(
             session,
-            actor=actor.name,
-            source=actor.source,
-            action="policy.exception.grant",
-            target=f"stack:{body.stack}",
+            actor,
+            "policy.exception.grant",
+            f"stack:{body.stack}",
             details={"rule": body.rule, "reason": body.reason},
         )
         return ExceptionOut.of(row)
@@ -145,11 +143,10 @@ async def withdraw(exception_id: RowId, runtime: RuntimeDep, actor: ActorDep) ->
 def _withdraw(db: Database, exception_id: int, actor: Actor) -> None:
     with db.write() as session:
         row = policy_store.remove_exception(session, exception_id)
-        audit.record(
+        audit.record_by(
             session,
-            actor=actor.name,
-            source=actor.source,
-            action="policy.exception.withdraw",
-            target=f"stack:{row.stack}",
+            actor,
+            "policy.exception.withdraw",
+            f"stack:{row.stack}",
             details={"rule": row.rule},
         )
