@@ -6,6 +6,7 @@ import { createContext, useContext, useEffect, useRef, useState, type ReactNode 
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { notifications } from '@mantine/notifications';
 import { keys } from './queries';
+import { authKeys } from './auth';
 import { markGone, unmarkGone } from '../lib/goneStacks';
 
 export interface HubEvent {
@@ -152,6 +153,13 @@ export function EventStreamProvider({ children }: { children: ReactNode }) {
       source.addEventListener(kind, handle as EventListener);
     }
     source.addEventListener('gap', () => void client.invalidateQueries());
+    // The server ends the stream when the session was revoked or expired: ask who we are,
+    // which sends the user to the login page if it is over.
+    source.addEventListener('end', () => {
+      source.close();
+      setState('closed');
+      void client.invalidateQueries({ queryKey: authKeys.session });
+    });
     return () => {
       batcher.cancel();
       source.close();
