@@ -33,9 +33,14 @@ async function waitCommandDone(page: Page) {
 const stack = uniqueName('e2e');
 const viewer = { username: uniqueName('viewer'), password: 'viewer-Passw0rd!' };
 
+const failing = uniqueName('e2e-fail');
+
 // The viewer test looks at the stack the first test made.
 test.describe.configure({ mode: 'serial' });
-test.afterAll(() => removeStack(stack));
+test.afterAll(() => {
+  removeStack(stack);
+  removeStack(failing);
+});
 
 test('an operator runs a stack from the browser, live', async ({ page }, info) => {
   const consoleErrors = watchConsole(page, [/status of 422 \(Unprocessable (Entity|Content)\)/]);
@@ -296,6 +301,32 @@ test('a viewer cannot see the apply button', async ({ page }, info) => {
   await screen(page, info, '14-tablet');
   await page.getByTestId('logout').click();
   await expect(page).toHaveURL(/\/login$/);
+  consoleErrors.expectNone();
+});
+
+test('a failed command halts the queue: retry, then dismiss, from the dashboard', async ({ page }, info) => {
+  const consoleErrors = watchConsole(page);
+  await login(page, ADMIN.username, ADMIN.password);
+  // A stack whose image is absent and may not be pulled: its APPLY fails at once.
+  const csrf = (await page.context().cookies()).find((c) => c.name === 'coremon_csrf')?.value ?? '';
+  const headers = { 'X-CSRF-Token': csrf };
+  const compose = `services:\n  app:\n    image: coremon-test/absent:latest\n    pull_policy: never\n`;
+  expect((await page.request.post('/api/v1/stacks', { data: { name: failing, compose }, headers })).status()).toBe(201);
+  expect((await page.request.post(`/api/v1/stacks/${failing}/apply/1`, { headers })).status()).toBe(202);
+  await page.goto('/');
+  const halted = page.getByTestId('queue-halted');
+  await expect(halted).toContainText('pull_policy');
+  await expect(page.getByTestId(`stack-status-${failing}`)).toHaveAttribute('data-status', 'FAILED');
+  await screen(page, info, '15-queue-halted');
+  await page.getByTestId('queue-retry').click();
+  // It fails again (nothing changed): the queue stays halted, now after a second attempt.
+  await expect(page.getByText(/APPLY failed/).first()).toBeVisible();
+  await expect(halted).toBeVisible();
+  await page.getByTestId('queue-dismiss').click();
+  await page.getByTestId('dismiss-reason').fill('the image is not built on this host');
+  await page.getByRole('dialog').getByRole('button', { name: 'Dismiss', exact: true }).click();
+  await expect(halted).toHaveCount(0);
+  await expect(page.getByTestId('queue-depth')).toHaveText('0');
   consoleErrors.expectNone();
 });
 
