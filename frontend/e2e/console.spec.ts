@@ -34,12 +34,14 @@ const stack = uniqueName('e2e');
 const viewer = { username: uniqueName('viewer'), password: 'viewer-Passw0rd!' };
 
 const failing = uniqueName('e2e-fail');
+const slow = uniqueName('e2e-slow');
 
 // The viewer test looks at the stack the first test made.
 test.describe.configure({ mode: 'serial' });
 test.afterAll(() => {
   removeStack(stack);
   removeStack(failing);
+  removeStack(slow);
 });
 
 test('an operator runs a stack from the browser, live', async ({ page }, info) => {
@@ -327,6 +329,37 @@ test('a failed command halts the queue: retry, then dismiss, from the dashboard'
   await page.getByRole('dialog').getByRole('button', { name: 'Dismiss', exact: true }).click();
   await expect(halted).toHaveCount(0);
   await expect(page.getByTestId('queue-depth')).toHaveText('0');
+  consoleErrors.expectNone();
+});
+
+test('a running command is cancelled from its page', async ({ page }) => {
+  const consoleErrors = watchConsole(page);
+  await login(page, ADMIN.username, ADMIN.password);
+  const csrf = (await page.context().cookies()).find((c) => c.name === 'coremon_csrf')?.value ?? '';
+  // b waits for a to be healthy, which never happens: the APPLY runs until cancelled.
+  const compose = [
+    'services:',
+    '  a:',
+    `    image: ${IMAGE}`,
+    '    init: true',
+    '    command: ["sleep", "600"]',
+    '    healthcheck: {test: ["CMD", "false"], interval: 1s, retries: 100}',
+    '  b:',
+    `    image: ${IMAGE}`,
+    '    init: true',
+    '    command: ["sleep", "600"]',
+    '    depends_on: {a: {condition: service_healthy}}',
+    '',
+  ].join('\n');
+  const created = await page.request.post('/api/v1/stacks', { data: { name: slow, compose }, headers: { 'X-CSRF-Token': csrf } });
+  expect(created.status()).toBe(201);
+  await page.goto(`/stacks/${slow}/versions`);
+  await page.getByTestId('apply-1').click();
+  await page.getByTestId('confirm-plan').click();
+  await expect(page.getByTestId('command-status')).toHaveAttribute('data-status', 'RUNNING');
+  await expect(page.getByTestId('command-log')).toContainText('start');
+  await page.getByTestId('command-cancel').click();
+  await expect(page.getByTestId('command-status')).toHaveAttribute('data-status', 'CANCELLED');
   consoleErrors.expectNone();
 });
 
