@@ -5,7 +5,7 @@ import { lazy, Suspense } from 'react';
 import { MantineProvider } from '@mantine/core';
 import { cssVariablesResolver, theme } from './theme';
 import { Notifications } from '@mantine/notifications';
-import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
 import { ApiError } from './api/client';
 import { AuthProvider, useAuth } from './api/auth';
@@ -27,7 +27,6 @@ const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
 export function makeQueryClient() {
   return new QueryClient({
-    queryCache: new QueryCache(),
     defaultOptions: {
       queries: {
         // The event stream says when data changes; no background polling.
