@@ -1,6 +1,6 @@
 # Core Monitor — production image.
 #
-#   docker build -t core-monitor .                      # python:3.12-slim, deps from PyPI
+#   make ui-build && docker build -t core-monitor .     # python:3.12-slim, deps from PyPI
 #   ./scripts/build-image.sh                            # offline: debootstrap base + wheelhouse
 #
 # BASE_IMAGE must provide python3 with the venv module (python:3.X-slim does; so does
@@ -48,6 +48,7 @@ RUN set -eu; \
     pip install $(cat /deps/pip-args) --no-deps --no-build-isolation /src; \
     pip check; \
     coremon --help >/dev/null; \
+    python3 -c 'import sys; from core_monitor.api.spa import DIST; (DIST / "index.html").is_file() or sys.exit("the web console is not built: run make ui-build (scripts/build-image.sh does) before docker build")'; \
     pip uninstall -y -q setuptools wheel; \
     python3 -m pip uninstall -y -q pip
 

@@ -43,6 +43,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$inputs" ] || ! ls "$WHEELHOUSE"/*.whl >/
   echo "$inputs" >"$stamp"
 fi
 
+# The web console: the image build has no node, so it is built here, into src/ (which the
+# build context copies). Unchanged frontend sources: a no-op.
+if ! make --no-print-directory ui-build >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "build-image: the web console did not build (make ui-build)" >&2
+  exit 1
+fi
+
 if [ "$BASE_IMAGE" = coremon-base:bookworm ]; then
   ./scripts/build-base-image.sh >/dev/null
 fi

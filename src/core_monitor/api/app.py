@@ -25,6 +25,7 @@ from core_monitor.api.routers import (
 )
 from core_monitor.api.runtime import Runtime
 from core_monitor.api.security import Authentication, declare_guards
+from core_monitor.api.spa import SpaRoute
 
 API_PREFIX = "/api/v1"
 
@@ -79,4 +80,5 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     declare_guards(health.router, "")
     app.include_router(health.router)
+    app.router.routes.append(SpaRoute())  # the web console; last, so the API wins
     return app

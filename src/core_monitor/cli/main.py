@@ -195,5 +195,32 @@ def user_list() -> None:
         typer.echo(f"{user.username}\t{user.role or '-'}\t{state}\t{user.source}")
 
 
+@app.command()
+def openapi() -> None:
+    """Print the REST API's OpenAPI schema as JSON (the web console's client is made from it)."""
+    import contextlib
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from core_monitor.api.app import create_app
+    from core_monitor.api.runtime import Runtime
+
+    # The schema depends on the code only: a throw-away database, and nothing is started.
+    # Whatever the start-up logs (e.g. the first admin's password) goes to stderr, so that
+    # stdout is the schema alone.
+    with (
+        tempfile.TemporaryDirectory(prefix="coremon-openapi-") as tmp,
+        contextlib.redirect_stdout(sys.stderr),
+    ):
+        settings = _settings(database_url=f"sqlite:///{Path(tmp) / 'schema.db'}")
+        runtime = Runtime.build(settings)
+        try:
+            schema = create_app(runtime, run_worker=False).openapi()
+        finally:
+            runtime.close()
+    typer.echo(json.dumps(schema, indent=2, sort_keys=True))
+
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())

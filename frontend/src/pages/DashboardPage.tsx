@@ -1,0 +1,137 @@
+// Every stack with its live status, versions, containers and last command; the queue; the host.
+import { useMemo } from 'react';
+import { Anchor, Button, Card, Grid, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Link } from 'react-router-dom';
+import { useAllStatus, useCommands, useStacks, type Command } from '../api/queries';
+import { useAuth } from '../api/auth';
+import { EmptyState, Loading, QueryError, StatusBadge } from '../components/common';
+import { HostPanel } from '../components/HostPanel';
+import { QueuePanel } from '../components/QueuePanel';
+import { timeAgo } from '../lib/format';
+
+export function DashboardPage() {
+  const stacks = useStacks();
+  const status = useAllStatus();
+  const commands = useCommands({ limit: 200 });
+  const { can } = useAuth();
+
+  const statusById = useMemo(
+    () => new Map((status.data ?? []).map((s) => [s.stack_id, s])),
+    [status.data],
+  );
+  const lastCommand = useMemo(() => {
+    const map = new Map<string, Command>();
+    for (const c of commands.data?.items ?? []) if (c.stack_id && !map.has(c.stack_id)) map.set(c.stack_id, c);
+    return map;
+  }, [commands.data]);
+
+  const items = stacks.data?.items ?? [];
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>Stacks</Title>
+        {can('operator') && (
+          <Button component={Link} to="/stacks/new" data-testid="new-stack">
+            New stack
+          </Button>
+        )}
+      </Group>
+      <Grid>
+        <Grid.Col span={{ base: 12, lg: 8 }}>
+          <Card withBorder p={0}>
+            {stacks.isPending && <Loading />}
+            {stacks.isError && <QueryError error={stacks.error} />}
+            {status.isError && <QueryError error={status.error} title="Live status unavailable" />}
+            {stacks.data && items.length === 0 && (
+              <EmptyState
+                title="No stacks yet"
+                action={
+                  can('operator') ? (
+                    <Button component={Link} to="/stacks/new">
+                      Create your first stack
+                    </Button>
+                  ) : undefined
+                }
+              >
+                A stack is a compose file kept as immutable versions. Create one by pasting YAML,
+                then apply it to run its containers.
+                {!can('operator') && ' Ask an operator to create one: your role can only look.'}
+              </EmptyState>
+            )}
+            {items.length > 0 && (
+              <Table.ScrollContainer minWidth={640} type="native" tabIndex={0}>
+                <Table highlightOnHover verticalSpacing="sm" data-testid="stacks-table">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Stack</Table.Th>
+                      <Table.Th>Status</Table.Th>
+                      <Table.Th title="current / desired version">Current / desired</Table.Th>
+                      <Table.Th>Containers</Table.Th>
+                      <Table.Th>Last command</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {items.map((s) => {
+                      const live = statusById.get(s.stack_id);
+                      const last = lastCommand.get(s.stack_id);
+                      return (
+                        <Table.Tr key={s.stack_id} data-testid={`stack-row-${s.name}`}>
+                          <Table.Td>
+                            <Anchor component={Link} to={`/stacks/${s.name}`} fw={500}>
+                              {s.name}
+                            </Anchor>
+                          </Table.Td>
+                          <Table.Td>
+                            <StatusBadge status={live?.status ?? s.status} testId={`stack-status-${s.name}`} />
+                          </Table.Td>
+                          <Table.Td>
+                            <Text size="sm">
+                              {s.current_version ? `v${s.current_version}` : 'none'} /{' '}
+                              {s.desired_version ? `v${s.desired_version}` : '—'}
+                              <Text span c="dimmed" size="xs">
+                                {' '}
+                                (latest v{s.latest_version})
+                              </Text>
+                            </Text>
+                          </Table.Td>
+                          <Table.Td>
+                            <Text size="sm" data-testid={`stack-containers-${s.name}`}>
+                              {live ? `${live.running}/${live.containers} running` : '—'}
+                            </Text>
+                          </Table.Td>
+                          <Table.Td>
+                            {last ? (
+                              <Group gap={6} wrap="nowrap">
+                                <Anchor component={Link} to={`/commands/${last.command_id}`} size="sm">
+                                  {last.type}
+                                </Anchor>
+                                <StatusBadge status={last.status} />
+                                <Text size="xs" c="dimmed">
+                                  {timeAgo(last.finished_at ?? last.created_at)}
+                                </Text>
+                              </Group>
+                            ) : (
+                              <Text size="sm" c="dimmed">
+                                none
+                              </Text>
+                            )}
+                          </Table.Td>
+                        </Table.Tr>
+                      );
+                    })}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            )}
+          </Card>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, lg: 4 }}>
+          <Stack>
+            <QueuePanel />
+            <HostPanel />
+          </Stack>
+        </Grid.Col>
+      </Grid>
+    </Stack>
+  );
+}

@@ -1,0 +1,69 @@
+import { useState } from 'react';
+import { Alert, Stack, TextInput, Title } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from 'react-router-dom';
+import { notifications } from '@mantine/notifications';
+import { api, unwrap } from '../api/client';
+import { useAuth } from '../api/auth';
+import { keys } from '../api/queries';
+import { ComposeForm } from '../components/ComposeForm';
+import { unmarkGone } from '../lib/goneStacks';
+import { EmptyState } from '../components/common';
+
+const STARTER = `services:
+  web:
+    image: coremon-test/busybox:latest
+    init: true
+    command: ["httpd", "-f", "-p", "8080"]
+    ports:
+      - "127.0.0.1:8081:8080"
+`;
+
+export default function NewStackPage() {
+  const { can } = useAuth();
+  const navigate = useNavigate();
+  const client = useQueryClient();
+  const [name, setName] = useState('');
+
+  if (!can('operator')) {
+    return (
+      <EmptyState title="Creating stacks needs the operator role">
+        Your role can look but not change. Ask an admin for the operator role.
+      </EmptyState>
+    );
+  }
+  return (
+    <Stack>
+      <Title order={2}>New stack</Title>
+      <ComposeForm
+        initialCompose={STARTER}
+        submitLabel="Create stack"
+        notice={
+          <Alert color="blue" variant="light">
+            Paste a compose file. It is validated and stored as version 1; nothing runs until you
+            apply it.
+          </Alert>
+        }
+        extraFields={
+          <TextInput
+            label="Stack name"
+            description="Lowercase letters, digits, - and _ (the Compose project name)."
+            required
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value.trim())}
+            data-testid="stack-name"
+          />
+        }
+        onSubmit={async ({ compose, comment, variables }) => {
+          const created = await unwrap(api.POST('/api/v1/stacks', { body: { name, compose, comment, variables } }));
+          // A name used by a deleted stack may come back.
+          unmarkGone(created.name);
+          void client.invalidateQueries({ queryKey: keys.stacks });
+          void client.invalidateQueries({ queryKey: keys.allStatus });
+          notifications.show({ color: 'green', title: 'Stack created', message: `${created.name} v${created.version}` });
+          navigate(`/stacks/${created.name}/versions`);
+        }}
+      />
+    </Stack>
+  );
+}

@@ -1,0 +1,1 @@
+"""The web console's built assets (``dist/``, made by ``make ui-build``; never committed)."""
