@@ -343,3 +343,30 @@ def test_an_expired_lease_nobody_took_over_still_completes_the_command_once(
     assert status_of(db, cid) == CommandStatus.DONE
     assert worker.run_once() is False  # nothing left to (re-)run
     assert len(recorder.runs) == 1
+
+
+def test_log_lines_from_parallel_steps_are_all_kept_in_order(db: Database) -> None:
+    """Lines are group-committed; none is lost and each thread's come in its order."""
+
+    def parallel_steps(ctx: ExecutionContext) -> None:
+        def step(t: int) -> None:
+            for i in range(10):
+                ctx.log(f"t{t} line {i}")
+
+        threads = [threading.Thread(target=step, args=(t,)) for t in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    registry = ExecutorRegistry()
+    registry.register("TEST", parallel_steps)
+    cid = enqueue(db)
+    worker = Worker(db, make_settings(db.url), registry)
+    assert worker.run_once()
+    with db.read() as s:
+        lines = [line.message for line in command_store.logs_after(s, cid, 0)]
+    for t in range(20):
+        mine = [m for m in lines if m.startswith(f"t{t} ")]
+        assert mine == [f"t{t} line {i}" for i in range(10)]
+    assert status_of(db, cid) == CommandStatus.DONE

@@ -22,7 +22,7 @@ from core_monitor.engine.gateway import DockerGateway, DockerMutations
 from core_monitor.engine.state import DesiredState
 from core_monitor.errors import TerminalError
 
-POOL_SIZE = 8
+POOL_SIZE = 16  # the engine pipelines concurrent creates and starts; Compose sets no limit
 POLL_SECONDS = 0.1
 
 

@@ -69,6 +69,9 @@ def engine_address(configured: str | None) -> str:
     return configured or os.environ.get("DOCKER_HOST") or DEFAULT_SOCKET
 
 
+CONNECTIONS = 32
+
+
 class DockerGateway:
     """Thin, typed wrapper over the Docker Engine API."""
 
@@ -83,7 +86,11 @@ class DockerGateway:
         if self._client is None:
             try:
                 self._client = docker.DockerClient(
-                    **client_arguments(self.address), timeout=self._timeout
+                    **client_arguments(self.address),
+                    timeout=self._timeout,
+                    # docker-py keeps 10 connections by default; the executor's pool, the
+                    # observer's concurrent lists and the monitor all talk at once
+                    max_pool_size=CONNECTIONS,
                 )
             except docker.errors.DockerException as exc:
                 raise EngineUnreachable(self._unreachable(exc)) from None
