@@ -52,8 +52,9 @@ def bench_queue(n: int = 500) -> None:
                     response = client.post("/api/v1/stacks/bench/restart")
                     latencies.append(time.perf_counter() - started)
                     assert response.status_code == 202
-                # RESTART has no executor until the engine lands (they fail fast, and the
-                # queue is set to continue); add as many no-op commands
+                # the stack was never applied, so each RESTART lists the engine's containers,
+                # finds none and fails fast (the queue is set to continue); then as many
+                # no-op commands, so the figure mixes engine-touching and pure queue work
                 with db.write() as s:
                     for _ in range(n):
                         command_store.enqueue(

@@ -1,8 +1,10 @@
 """Runs a Plan through the gateway. No decisions here: the planner made them all.
 
-Order: pulls → networks and volumes → removals → per dependency layer: create/recreate
-(parallel, bounded pool), start (parallel across services, serial within one service: the
-engine races on published port ranges), then wait for the conditions later layers need.
+Order: pulls → networks and volumes → removals → new containers of every layer created at
+once (like Compose's create phase) → per dependency layer: recreates and the creates that join
+another service's namespaces, then starts (parallel across services, serial within one
+service: the engine races on published port ranges; each container starts as soon as its own
+create is done), then wait for the conditions later layers need. One bounded pool serves all.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -79,8 +81,20 @@ class PlanExecutor:
                 StepKind.RESTART_CONTAINER,
             ):
                 by_layer.setdefault(step.layer, []).append(step)
-        for layer in sorted(by_layer):
-            self._layer(by_layer[layer])
+        pool = ThreadPoolExecutor(max_workers=self.options.pool_size)
+        try:
+            # a fresh container depends on nothing that starts before it (namespace joiners
+            # aside): creating them all now leaves each health-gated layer only its starts
+            early = {
+                s.target: pool.submit(self._create_or_recreate, s)
+                for layer in sorted(by_layer)
+                for s in by_layer[layer]
+                if s.kind == StepKind.CREATE_CONTAINER and not self._needs_peer(s)
+            }
+            for layer in sorted(by_layer):
+                self._layer(pool, by_layer[layer], early)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     # -- steps ------------------------------------------------------------------------
     def _pull(self, step: Step) -> None:
@@ -149,21 +163,27 @@ class PlanExecutor:
         self.mut.stop(step.target, timeout=self._stop_timeout(step.service))
         self.mut.remove_container(step.target)
 
-    def _layer(self, steps: list[Step]) -> None:
-        creates = [
-            s for s in steps if s.kind in (StepKind.CREATE_CONTAINER, StepKind.RECREATE_CONTAINER)
-        ]
-        starts = [
-            s for s in steps if s.kind in (StepKind.START_CONTAINER, StepKind.RESTART_CONTAINER)
-        ]
-        # network_mode "service:x" needs x's container first: those go after the others
-        first = [s for s in creates if not self._needs_peer(s)]
-        self._parallel(first, self._create_or_recreate)
-        self._parallel([s for s in creates if s not in first], self._create_or_recreate)
+    def _layer(
+        self, pool: ThreadPoolExecutor, steps: list[Step], early: dict[str, Future[None]]
+    ) -> None:
+        # Start tasks wait on create futures submitted before them: the pool's queue is
+        # FIFO, so those creates already hold a thread (or are done) and cannot starve.
+        created = {s.target: early[s.target] for s in steps if s.target in early}
+        for step in steps:
+            if (
+                step.kind in (StepKind.CREATE_CONTAINER, StepKind.RECREATE_CONTAINER)
+                and step.target not in created
+            ):
+                # recreates, and the services that join an earlier layer's container
+                created[step.target] = pool.submit(self._create_or_recreate, step)
         per_service: dict[str, list[Step]] = {}
-        for step in starts:
-            per_service.setdefault(step.service or "", []).append(step)
-        self._parallel(list(per_service.values()), self._start_serially)
+        for step in steps:
+            if step.kind in (StepKind.START_CONTAINER, StepKind.RESTART_CONTAINER):
+                per_service.setdefault(step.service or "", []).append(step)
+        started = [
+            pool.submit(self._start_serially, group, created) for group in per_service.values()
+        ]
+        _settle([*created.values(), *started])
         self._wait_for_dependents({s.service for s in steps if s.service})
 
     def _needs_peer(self, step: Step) -> bool:
@@ -257,8 +277,10 @@ class PlanExecutor:
             return found[0][1]
         raise TerminalError(f"service:{service} (network_mode, pid or ipc): no container of it")
 
-    def _start_serially(self, steps: list[Step]) -> None:
+    def _start_serially(self, steps: list[Step], created: dict[str, Future[None]]) -> None:
         for step in sorted(steps, key=lambda s: s.number or 0):
+            if step.target in created:
+                created[step.target].result()  # its create failed: so does its start
             self.reporter.checkpoint()
             restart = step.kind == StepKind.RESTART_CONTAINER
             self.reporter.log(
@@ -348,11 +370,7 @@ class PlanExecutor:
             fn(items[0])
             return
         with ThreadPoolExecutor(max_workers=min(self.options.pool_size, len(items))) as pool:
-            futures = [pool.submit(fn, item) for item in items]
-            errors = [f.exception() for f in futures]
-        first = next((e for e in errors if e is not None), None)
-        if first is not None:
-            raise first
+            _settle([pool.submit(fn, item) for item in items])
 
 
 _CONDITION_WORD = {
@@ -365,6 +383,14 @@ def _peer_services(spec: ServiceSpec) -> list[str]:
     """The services whose container this one joins (`network_mode`/`pid`/`ipc: service:x`)."""
     modes = (spec.network_mode, spec.pid, spec.ipc)
     return sorted({m[8:] for m in modes if m and m.startswith("service:")})
+
+
+def _settle(futures: list[Future[None]]) -> None:
+    """Wait for every future (nothing is left half-running), then raise the first failure."""
+    wait(futures)
+    first = next((f.exception() for f in futures if f.exception() is not None), None)
+    if first is not None:
+        raise first
 
 
 def _group(plan: Plan) -> dict[StepKind, list[Step]]:
