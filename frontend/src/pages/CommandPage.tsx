@@ -41,7 +41,11 @@ function useCommandLog(id: string, status: string | undefined) {
     const end = () => {
       source.close();
       setLive(false);
-      void client.invalidateQueries({ queryKey: keys.command(id) });
+      // What the command changed (a deleted stack, a new status) is stale now; the global
+      // event stream says so too, but this page learns it first and without a race.
+      for (const queryKey of [keys.command(id), keys.stacks, keys.allStatus, keys.queue]) {
+        void client.invalidateQueries({ queryKey });
+      }
     };
     source.addEventListener('end', end);
     source.addEventListener('timeout', end);

@@ -319,6 +319,16 @@ class MonitorService:
             found = self._managed_names(refresh=True).get(ref)
         return found
 
+    def _deleted_stack(self, stack_id: str | None) -> tuple[str, str] | None:
+        if not stack_id:
+            return None
+        with self.db.read() as session:
+            try:
+                stack = stack_store.get_stack(session, stack_id, include_deleted=True)
+            except NotFound:
+                return None
+        return stack.stack_id, stack.name
+
     def on_engine_state(self, connected: bool, reason: str | None) -> None:
         self.cache.set_live(connected)
         self.hub.publish(
@@ -367,7 +377,9 @@ class MonitorService:
 
     def on_command(self, event: str, command: Command, extra: dict[str, Any]) -> None:
         """Hook for the worker and the command service: queued, started, finished…"""
-        stack = self._stack_of(command.stack_id)
+        # a DELETE has soft-deleted its stack by the time it finishes: still name it, or
+        # `?stack=` subscribers miss the event and the console cannot tell which one went
+        stack = self._stack_of(command.stack_id) or self._deleted_stack(command.stack_id)
         data: dict[str, Any] = {
             "command_id": command.command_id,
             "seq": command.seq,
