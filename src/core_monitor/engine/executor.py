@@ -388,9 +388,10 @@ def _peer_services(spec: ServiceSpec) -> list[str]:
 def _settle(futures: list[Future[None]]) -> None:
     """Wait for every future (nothing is left half-running), then raise the first failure."""
     wait(futures)
-    first = next((f.exception() for f in futures if f.exception() is not None), None)
-    if first is not None:
-        raise first
+    for future in futures:
+        error = future.exception()
+        if error is not None:
+            raise error
 
 
 def _group(plan: Plan) -> dict[StepKind, list[Step]]:
