@@ -194,9 +194,7 @@ test('an operator runs a stack from the browser, live', async ({ page }, info) =
   });
 
   await test.step('a container stopped by hand shows as drift; one click re-applies', async () => {
-    // Watched from the versions tab (the header's badge is live there too): no stats sample
-    // is then in flight when the container stops (the server answers such a sample with a
-    // 500 today; see the report).
+    // Watched from the versions tab: the header's status badge is live on every tab.
     await page.getByTestId('tab-versions').click();
     docker('stop', '-t', '1', `${stack}-ticker-1`);
     await expect(page.getByTestId('stack-status')).toHaveAttribute('data-status', 'DRIFTED');

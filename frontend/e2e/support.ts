@@ -69,6 +69,11 @@ export function watchConsole(page: Page, expected: RegExp[] = []) {
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
     if (expected.some((re) => re.test(message.text()))) return;
+    // Chromium aborts requests in flight when the host's network interfaces change, which
+    // Docker does on every container start and stop (veth pairs). A real console user sees
+    // it too: the queries retry and the event stream reconnects, which the test's own
+    // assertions then check. It is the browser reporting its network, not a page error.
+    if (/Failed to load resource: net::ERR_NETWORK_CHANGED/.test(message.text())) return;
     errors.push(`${page.url()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
