@@ -5,14 +5,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
 
 from core_monitor.domain.commands import CommandStatus
 from core_monitor.errors import Conflict, RetryableError
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
 from core_monitor.queue.worker import WakeUp, Worker
+from core_monitor.store import audit
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
 from core_monitor.store.db import Database
@@ -370,3 +373,110 @@ def test_log_lines_from_parallel_steps_are_all_kept_in_order(db: Database) -> No
         mine = [m for m in lines if m.startswith(f"t{t} ")]
         assert mine == [f"t{t} line {i}" for i in range(10)]
     assert status_of(db, cid) == CommandStatus.DONE
+
+
+# -- the outcome transaction --------------------------------------------------------------
+def _audited(db: Database, target: str) -> list[str]:
+    with db.read() as s:
+        rows, _ = audit.list_entries(s, audit.AuditFilter(target=target), limit=10, offset=0)
+        return [row.action for row in rows]
+
+
+def _outcome_write(target: str) -> Callable[[Session], None]:
+    def write(session: Session) -> None:
+        audit.record(session, actor="executor", action="test.outcome", target=target)
+
+    return write
+
+
+def _run_one(db: Database, executor: Callable[[ExecutionContext], None]) -> tuple[str, Worker]:
+    registry = ExecutorRegistry()
+    registry.register("TEST", executor)
+    worker = Worker(db, make_settings(db.url), registry)
+    assert worker.run_once() is False  # takes the lease on an empty queue
+    return enqueue(db), worker
+
+
+def test_a_command_that_only_reads_costs_two_write_transactions(db: Database) -> None:
+    """Its claim, then one commit for later lines, outcome writes and status together."""
+
+    def reads_only(ctx: ExecutionContext) -> None:
+        ctx.log_later("nothing to do", plan={"steps": 0})
+        time.sleep(0.05)
+        ctx.commit_with_outcome(_outcome_write(ctx.command.command_id))
+
+    cid, worker = _run_one(db, reads_only)
+    begun: list[str] = []
+    listen = "begin"
+
+    def on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("coremon_write"):
+            begun.append("write")
+
+    event.listen(worker.db.engine, listen, on_begin)
+    try:
+        assert worker.run_once()
+    finally:
+        event.remove(worker.db.engine, listen, on_begin)
+    assert begun == ["write", "write"]
+    assert status_of(db, cid) == CommandStatus.DONE
+    assert _audited(db, cid) == ["test.outcome"]
+    with db.read() as s:
+        lines = command_store.logs_after(s, cid, 0)
+    said = next(line for line in lines if line.message == "nothing to do")
+    done = next(line for line in lines if line.message == "TEST DONE")
+    assert said.fields == {"plan": {"steps": 0}}
+    assert (done.time - said.time).total_seconds() >= 0.04  # when said, not when written
+    assert [line.message for line in lines][-2:] == ["nothing to do", "TEST DONE"]
+
+
+def test_outcome_writes_are_dropped_when_the_executor_fails(db: Database) -> None:
+    def fails(ctx: ExecutionContext) -> None:
+        ctx.log_later("about to fail")
+        ctx.commit_with_outcome(_outcome_write(ctx.command.command_id))
+        raise RuntimeError("boom")
+
+    cid, worker = _run_one(db, fails)
+    assert worker.run_once()
+    assert status_of(db, cid) == CommandStatus.FAILED
+    assert _audited(db, cid) == []
+    with db.read() as s:
+        messages = [line.message for line in command_store.logs_after(s, cid, 0)]
+    assert "about to fail" in messages  # what was said is kept whatever the outcome
+
+
+def test_a_failing_outcome_write_fails_the_command_and_keeps_its_lines(db: Database) -> None:
+    def bad_write(session: Session) -> None:
+        raise ValueError("no such table row")
+
+    def executor(ctx: ExecutionContext) -> None:
+        ctx.log_later("done, recording")
+        ctx.commit_with_outcome(_outcome_write(ctx.command.command_id))
+        ctx.commit_with_outcome(bad_write)
+
+    cid, worker = _run_one(db, executor)
+    assert worker.run_once()
+    with db.read() as s:
+        command = command_store.get(s, cid)
+        messages = [line.message for line in command_store.logs_after(s, cid, 0)]
+    assert command.status == CommandStatus.FAILED
+    assert command.error == "recording the outcome failed: ValueError: no such table row"
+    assert _audited(db, cid) == []  # all of the outcome writes or none
+    assert "done, recording" in messages
+
+
+def test_a_cancel_asked_during_the_last_step_cancels_but_keeps_what_was_done(
+    db: Database,
+) -> None:
+    def executor(ctx: ExecutionContext) -> None:
+        ctx.commit_with_outcome(_outcome_write(ctx.command.command_id))
+        with db.write() as s:  # the operator asks while the last step runs
+            command_store.cancel(s, ctx.command.command_id, "operator")
+
+    cid, worker = _run_one(db, executor)
+    assert worker.run_once()
+    with db.read() as s:
+        command = command_store.get(s, cid)
+    assert command.status == CommandStatus.CANCELLED
+    assert command.error == "cancelled at the operator's request"
+    assert _audited(db, cid) == ["test.outcome"]

@@ -84,6 +84,7 @@ class ServerProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.stop()  # left running, it would hold the queue lease and run later commands
         raise RuntimeError(f"server did not answer: {self.log_path.read_text()[-2000:]}")
 
     def kill9(self) -> None:

@@ -34,7 +34,9 @@ class Runtime:
     sso: SingleSignOn | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.monitor = MonitorService(self.db, self.settings, self.convergence.gateway)
+        self.monitor = MonitorService(
+            self.db, self.settings, self.convergence.gateway, self.convergence.versions
+        )
         self.auth = AuthService(self.db, self.settings)
         self.users = UserService(self.db)
         if self.settings.oidc_enabled:

@@ -11,6 +11,10 @@ from core_monitor.engine.state import DesiredState, ObservedState
 
 PreviousConfigs = Callable[[set[int]], dict[tuple[int, str], dict[str, Any]]]
 
+# Threads kept for the process: a pool per call would start four threads on every observe.
+# Its tasks are single engine calls that submit nothing, so callers can share it safely.
+_LISTS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="coremon-observe")
+
 
 def observe(
     gateway: DockerGateway, desired: DesiredState, previous: PreviousConfigs | None = None
@@ -18,15 +22,14 @@ def observe(
     project = desired.project
     # the engine answers list calls one by one, slowly while health checks keep it busy:
     # ask everything at once
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        listed = pool.submit(gateway.containers, project)
-        listed_networks = pool.submit(gateway.networks, project)
-        listed_volumes = pool.submit(gateway.volumes, project)
-        references = sorted({s.image for s in desired.services.values()})
-        image_ids = list(pool.map(gateway.image_id, references))
-        containers = listed.result()
-        networks = listed_networks.result()
-        volumes = listed_volumes.result()
+    listed = _LISTS.submit(gateway.containers, project)
+    listed_networks = _LISTS.submit(gateway.networks, project)
+    listed_volumes = _LISTS.submit(gateway.volumes, project)
+    references = sorted({s.image for s in desired.services.values()})
+    image_ids = list(_LISTS.map(gateway.image_id, references))
+    containers = listed.result()
+    networks = listed_networks.result()
+    volumes = listed_volumes.result()
     present_networks = {n.name for n in networks}
     present_volumes = {v.name for v in volumes}
     for name, external in desired.networks.values():
@@ -51,11 +54,10 @@ def observe(
 
 def observe_resources(gateway: DockerGateway, desired: DesiredState) -> ObservedState:
     """After an execution: the stack's containers, networks and volumes as they now are."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        containers = pool.submit(gateway.containers, desired.project)
-        networks = pool.submit(gateway.networks, desired.project)
-        volumes = pool.submit(gateway.volumes, desired.project)
-        found = (containers.result(), networks.result(), volumes.result())
+    containers = _LISTS.submit(gateway.containers, desired.project)
+    networks = _LISTS.submit(gateway.networks, desired.project)
+    volumes = _LISTS.submit(gateway.volumes, desired.project)
+    found = (containers.result(), networks.result(), volumes.result())
     return ObservedState(
         containers=found[0],
         networks=found[1],

@@ -16,7 +16,6 @@ from core_monitor.domain.commands import Command
 from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.gateway import DockerGateway
-from core_monitor.engine.state import DesiredState, desired_state
 from core_monitor.errors import NotFound
 from core_monitor.log import get_logger
 from core_monitor.monitor import drift as drift_rules
@@ -34,7 +33,7 @@ from core_monitor.monitor.status import (
     aggregate,
     container_status,
 )
-from core_monitor.services.definitions import project_of
+from core_monitor.services.desired import DesiredVersions
 from core_monitor.settings import Settings
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
@@ -49,17 +48,22 @@ _DF_SECONDS = 30.0
 
 
 class MonitorService:
-    def __init__(self, db: Database, settings: Settings, gateway: DockerGateway) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        gateway: DockerGateway,
+        versions: DesiredVersions | None = None,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.gateway = gateway
-        self.box = SecretBox.of(settings)
+        self.versions = versions or DesiredVersions(db, SecretBox.of(settings))
         self.cache = EngineCache(gateway)
         self.hub = EventHub()
         self.metrics = MonitorMetrics(self.snapshot)
         self.listener: EngineEventListener | None = None
         self._lock = threading.Lock()
-        self._desired: dict[tuple[str, int], tuple[DesiredState, dict[str, Any]]] = {}
         self._stacks: dict[str, tuple[str, str]] = {}  # name → (stack_id, name); id → same
         self._stacks_at = 0.0
         self._stopped_by_hand: set[str] = set()
@@ -128,7 +132,7 @@ class MonitorService:
         desired = None
         drift = []
         if stack.current_version is not None:
-            desired, _ = self._desired_for(stack.stack_id, stack.current_version)
+            desired = self.versions.get(stack.stack_id, stack.current_version).state
             observed = drift_rules.observed_state(
                 [self.gateway.observed(r) for r in rows],
                 self._present("network", desired.networks),
@@ -164,39 +168,12 @@ class MonitorService:
         }
         return present
 
-    def _desired_for(self, stack_id: str, version: int) -> tuple[DesiredState, dict[str, Any]]:
-        """Versions are immutable: their desired state is computed once."""
-        key = (stack_id, version)
-        with self._lock:
-            found = self._desired.get(key)
-        if found is not None:
-            return found
-        with self.db.read() as session:
-            stored = stack_store.get_version(session, stack_id, version)
-        project = project_of(stored, self.box)
-        found = (
-            desired_state(project, stack_id, version),
-            dict(stored.definition.get("services", {})),
-        )
-        with self._lock:
-            if len(self._desired) > 4096:
-                self._desired.clear()
-            self._desired[key] = found
-        return found
-
     def _previous(
         self, stack_id: str, rows: list[dict[str, Any]]
     ) -> dict[tuple[int, str], dict[str, Any]]:
-        configs: dict[tuple[int, str], dict[str, Any]] = {}
-        versions = {(r.get("Labels") or {}).get(lbl.STACK_VERSION, "") for r in rows}
-        for version in sorted(int(v) for v in versions if v.isdigit() and int(v) > 0):
-            try:
-                _, services = self._desired_for(stack_id, version)
-            except Exception:  # noqa: S112 - a label pointing nowhere: no reasons
-                continue
-            for name, config in services.items():
-                configs[(version, name)] = config
-        return configs
+        labels = {(r.get("Labels") or {}).get(lbl.STACK_VERSION, "") for r in rows}
+        versions = {int(v) for v in labels if v.isdigit() and int(v) > 0}
+        return self.versions.previous_configs(stack_id, versions)
 
     # -- containers ----------------------------------------------------------------------
     def _managed_row(self, ref: str) -> dict[str, Any]:
@@ -401,8 +378,6 @@ class MonitorService:
             duration = time.monotonic() - started
             data["duration_seconds"] = round(duration, 3)
             self.metrics.command_duration.labels(command.type, data["status"]).observe(duration)
-            if command.type in ("APPLY", "ROLLBACK"):
-                self._count_steps(command.command_id)
         self.hub.publish(
             "command",
             event,
@@ -410,6 +385,9 @@ class MonitorService:
             stack_id=command.stack_id,
             data=data,
         )
+        # after the event: whoever waits for the command need not wait for the metrics
+        if event == "finished" and started is not None and command.type in ("APPLY", "ROLLBACK"):
+            self._count_steps(command.command_id)
 
     def _count_steps(self, command_id: str) -> None:
         try:

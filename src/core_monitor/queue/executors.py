@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core_monitor.domain.commands import Command
 from core_monitor.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+OutcomeWrite = Callable[["Session"], None]
+"""A write that lands in the transaction recording the command's outcome."""
 
 
 class ExecutionContext(Protocol):
@@ -21,7 +27,15 @@ class ExecutionContext(Protocol):
     def command(self) -> Command: ...
 
     def log(self, message: str, level: str = "info", **fields: object) -> None:
-        """Record one step of the command (a CommandLog line)."""
+        """Record one step of the command (a CommandLog line), committed at once."""
+
+    def log_later(self, message: str, level: str = "info", **fields: object) -> None:
+        """A line nobody needs to see before the outcome: committed with the next ``log``
+        or with the outcome, whichever comes first."""
+
+    def commit_with_outcome(self, write: OutcomeWrite) -> None:
+        """Run ``write`` in the transaction that records the command's outcome, after the
+        executor returned: both land or neither does. Dropped if the executor raises."""
 
     def checkpoint(self) -> None:
         """Call between steps: raises CommandCancelled, LeaseLost or a timeout error."""

@@ -13,7 +13,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -25,11 +26,15 @@ from core_monitor.errors import (
     TerminalError,
 )
 from core_monitor.log import get_logger
-from core_monitor.queue.executors import ExecutorRegistry
+from core_monitor.queue.executors import ExecutorRegistry, OutcomeWrite
 from core_monitor.settings import Settings
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
+from core_monitor.store.clock import utcnow
 from core_monitor.store.db import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = get_logger("core_monitor.worker")
 
@@ -66,7 +71,11 @@ class _RunningCommand:
     Log lines are group-committed: the thread that finds no write in progress writes every
     line pending, in order, in one transaction; the others return at once and their lines
     ride along. Parallel steps (fifty container starts) then cost a handful of synchronous
-    commits instead of fifty, and lines still reach readers within one commit's time."""
+    commits instead of fifty, and lines still reach readers within one commit's time.
+
+    Lines logged with ``log_later`` and writes handed to ``commit_with_outcome`` wait for the
+    transaction that records the command's outcome: a command with nothing to do (a no-op
+    APPLY) then costs the queue two commits, its claim and its outcome."""
 
     def __init__(self, worker: Worker, command: Command, lease: queue_store.Lease) -> None:
         self.worker = worker
@@ -74,23 +83,30 @@ class _RunningCommand:
         self.lease = lease
         self.deadline = time.monotonic() + worker.settings.command_timeout_seconds
         self._lock = threading.Lock()
-        self._pending: list[tuple[str, str, dict[str, Any]]] = []
+        self._pending: list[_LogLine] = []
         self._writing = False
+        self._with_outcome: list[OutcomeWrite] = []
 
     @property
     def command(self) -> Command:
         return self._command
 
     def log(self, message: str, level: str = "info", **fields: object) -> None:
-        line = (level, message, {k: _jsonable(v) for k, v in fields.items()})
         with self._lock:
-            self._pending.append(line)
+            self._pending.append(_line(level, message, fields))
             if self._writing:
                 return  # the writer in progress takes this line in its next batch
             self._writing = True
-        self.flush_as_writer()
+        self._flush_as_writer()
 
-    def flush_as_writer(self) -> None:
+    def log_later(self, message: str, level: str = "info", **fields: object) -> None:
+        with self._lock:
+            self._pending.append(_line(level, message, fields))
+
+    def commit_with_outcome(self, write: OutcomeWrite) -> None:
+        self._with_outcome.append(write)
+
+    def _flush_as_writer(self) -> None:
         try:
             while True:
                 with self._lock:
@@ -98,49 +114,72 @@ class _RunningCommand:
                     if not batch:
                         self._writing = False
                         return
-                self._write(batch)
+                with self.worker.db.write() as session:
+                    queue_store.check_fence(session, self.lease)
+                    self._add_lines(session, batch)
         except BaseException:
             with self._lock:
                 self._writing = False
             raise
 
-    def flush(self) -> None:
-        """Every line logged so far is committed when this returns (end of a command)."""
+    def _add_lines(self, session: Session, batch: list[_LogLine]) -> None:
+        for level, message, fields, at in batch:
+            command_store.add_log(
+                session,
+                self._command.command_id,
+                level,
+                message,
+                self._command.attempts,
+                fields,
+                at=at,
+            )
+
+    def settled_lines(self) -> list[_LogLine]:
+        """The lines not written yet, once no other thread is writing (the executor has
+        returned, so no step adds more). Left pending: a failed outcome commit writes them
+        again with the fallback outcome."""
         while True:
             with self._lock:
-                if not self._pending and not self._writing:
-                    return
-                become_writer = not self._writing
-                if become_writer:
-                    self._writing = True
-            if become_writer:
-                self.flush_as_writer()
-            else:
-                time.sleep(0.005)  # another thread is writing: let it drain
+                if not self._writing:
+                    return list(self._pending)
+            time.sleep(0.005)  # a step's writer is draining: let it finish
 
-    def _write(self, batch: list[tuple[str, str, dict[str, Any]]]) -> None:
-        with self.worker.db.write() as session:
-            queue_store.check_fence(session, self.lease)
-            for level, message, fields in batch:
-                command_store.add_log(
-                    session,
-                    self._command.command_id,
-                    level,
-                    message,
-                    self._command.attempts,
-                    fields,
-                )
+    def write_outcome(
+        self, session: Session, status: CommandStatus, error: str | None, *, effects: bool
+    ) -> Command:
+        """In the caller's transaction: pending lines, the executor's outcome writes (when
+        ``effects``), then the command's final status."""
+        self._add_lines(session, self.settled_lines())
+        if effects:
+            for write in self._with_outcome:
+                write(session)
+        return queue_store.finish(session, self.lease, self._command.command_id, status, error)
 
-    def checkpoint(self) -> None:
+    def requeue(self, session: Session, reason: str) -> None:
+        self._add_lines(session, self.settled_lines())
+        queue_store.requeue(session, self.lease, self._command.command_id, reason)
+
+    def check_alive(self) -> None:
+        """The checks that need no database: lease and deadline."""
         if self.worker.lease_lost.is_set():
             raise LeaseLost("queue lease lost")
         if time.monotonic() > self.deadline:
             raise TerminalError(
                 f"timed out after {self.worker.settings.command_timeout_seconds:g} s"
             )
+
+    def checkpoint(self) -> None:
+        self.check_alive()
         with self.worker.db.read() as session:
             if queue_store.is_cancel_requested(session, self._command.command_id):
                 raise CommandCancelled("cancelled at the operator's request")
+
+
+_LogLine = tuple[str, str, dict[str, Any], datetime]  # level, message, fields, when said
+
+
+def _line(level: str, message: str, fields: dict[str, object]) -> _LogLine:
+    return (level, message, {k: _jsonable(v) for k, v in fields.items()}, utcnow())
 
 
 def _jsonable(value: object) -> object:
@@ -263,13 +302,14 @@ class Worker:
             command_id=command.command_id, stack_id=command.stack_id
         )
         notify(self.listeners, "started", command)
+        context = _RunningCommand(self, command, lease)
         try:
-            status, error = self._outcome(command, lease)
-            if status is None:
+            outcome = self._outcome(context)
+            if outcome is None:
                 notify(self.listeners, "requeued", command)
                 return
-            with self.db.write() as session:
-                queue_store.finish(session, lease, command.command_id, status, error)
+            finished = self._finish(context, *outcome)
+            status, error = finished.status, finished.error
             log.info("command finished", type=command.type, status=str(status), error=error)
             notify(self.listeners, "finished", command, status=str(status), error=error)
         except LeaseLost:
@@ -278,33 +318,51 @@ class Worker:
         finally:
             structlog.contextvars.unbind_contextvars("command_id", "stack_id")
 
-    def _outcome(
-        self, command: Command, lease: queue_store.Lease
-    ) -> tuple[CommandStatus | None, str | None]:
+    def _outcome(self, context: _RunningCommand) -> tuple[CommandStatus, str | None, bool] | None:
+        """(status, error, whether the executor's outcome writes apply), or None when the
+        command went back to the queue for another attempt."""
+        command = context.command
         executor = self.registry.get(command.type)
         if executor is None:
-            return CommandStatus.FAILED, f"no executor is registered for {command.type} commands"
-        context = _RunningCommand(self, command, lease)
+            return (
+                CommandStatus.FAILED,
+                f"no executor is registered for {command.type} commands",
+                False,
+            )
         try:
-            try:
-                executor(context)
-            finally:
-                context.flush()
-            context.checkpoint()
+            executor(context)
+            context.check_alive()  # a cancel request is honoured when the outcome is written
         except CommandCancelled as exc:
-            return CommandStatus.CANCELLED, str(exc)
+            return CommandStatus.CANCELLED, str(exc), False
         except LeaseLost:
             raise
         except RetryableError as exc:
             if command.attempts < self.settings.max_attempts:
                 with self.db.write() as session:
-                    queue_store.requeue(session, lease, command.command_id, str(exc))
+                    context.requeue(session, str(exc))
                 time.sleep(min(2.0**command.attempts, 30.0))
-                return None, None
-            return CommandStatus.FAILED, f"{exc} (after {command.attempts} attempts)"
+                return None
+            return CommandStatus.FAILED, f"{exc} (after {command.attempts} attempts)", False
         except TerminalError as exc:
-            return CommandStatus.FAILED, str(exc)
+            return CommandStatus.FAILED, str(exc), False
         except Exception as exc:
             log.exception("executor crashed", type=command.type)
-            return CommandStatus.FAILED, f"{type(exc).__name__}: {exc}"
-        return CommandStatus.DONE, None
+            return CommandStatus.FAILED, f"{type(exc).__name__}: {exc}", False
+        return CommandStatus.DONE, None, True
+
+    def _finish(
+        self, context: _RunningCommand, status: CommandStatus, error: str | None, effects: bool
+    ) -> Command:
+        try:
+            with self.db.write() as session:
+                return context.write_outcome(session, status, error, effects=effects)
+        except LeaseLost:
+            raise
+        except Exception as exc:
+            if not effects:
+                raise
+            # an outcome write of the executor's failed: the command did not fully land
+            log.exception("recording the outcome failed", type=context.command.type)
+            failed = f"recording the outcome failed: {type(exc).__name__}: {exc}"
+            with self.db.write() as session:
+                return context.write_outcome(session, CommandStatus.FAILED, failed, effects=False)

@@ -31,7 +31,7 @@ class CommandService:
         with self.db.write() as session:
             stack = stack_store.get_stack(session, stack_ref)
             if "version" in payload:
-                stack_store.get_version(session, stack.stack_id, int(payload["version"]))
+                stack_store.require_version(session, stack.stack_id, int(payload["version"]))
             service = payload.get("service")
             if service is not None:
                 _check_service(session, stack.stack_id, stack.latest_version, service)

@@ -7,7 +7,7 @@ or a cancel converges instead of repeating steps.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.graph import layers
@@ -18,15 +18,18 @@ from core_monitor.engine import planner
 from core_monitor.engine.executor import ExecutionOptions, PlanExecutor
 from core_monitor.engine.gateway import DockerGateway, DockerMutations, ObservedContainer
 from core_monitor.engine.observe import observe, observe_resources
-from core_monitor.engine.state import DesiredState, ObservedState, desired_state
+from core_monitor.engine.state import DesiredState, ObservedState
 from core_monitor.errors import TerminalError
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
-from core_monitor.services.definitions import project_of
+from core_monitor.services.desired import DesiredVersions
 from core_monitor.settings import Settings
 from core_monitor.store import policy as policy_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
 from core_monitor.vault import SecretBox
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class Convergence:
@@ -37,6 +40,7 @@ class Convergence:
         self.settings = settings
         self.gateway = gateway or DockerGateway(settings.docker_host)
         self.box = SecretBox.of(settings)
+        self.versions = DesiredVersions(db, self.box)
 
     def register(self, registry: ExecutorRegistry) -> None:
         registry.register("APPLY", self.apply)
@@ -50,9 +54,8 @@ class Convergence:
     def desired(self, stack_ref: str, version: int) -> tuple[ComposeProject, DesiredState]:
         with self.db.read() as session:
             stack = stack_store.get_stack(session, stack_ref)
-            stored = stack_store.get_version(session, stack.stack_id, version)
-        project = project_of(stored, self.box)
-        return project, desired_state(project, stack.stack_id, version)
+        found = self.versions.get(stack.stack_id, version)
+        return found.project, found.state
 
     def _guard(self, project: ComposeProject) -> Callable[[str], None]:
         """The policy as it stands now (it may have changed since the version was made):
@@ -74,22 +77,14 @@ class Convergence:
 
     def plan(self, stack_ref: str, version: int) -> Plan:
         _, desired = self.desired(stack_ref, version)
-        return planner.plan(desired, observe(self.gateway, desired, self._previous(desired)))
+        return planner.plan(desired, self._observe(desired))
 
-    def _previous(self, desired: DesiredState) -> Any:
-        def load(versions: set[int]) -> dict[tuple[int, str], dict[str, Any]]:
-            configs: dict[tuple[int, str], dict[str, Any]] = {}
-            with self.db.read() as session:
-                for number in versions:
-                    try:
-                        stored = stack_store.get_version(session, desired.stack_id, number)
-                    except Exception:  # noqa: S112 - a label pointing nowhere: no reasons
-                        continue
-                    for name, config in stored.definition.get("services", {}).items():
-                        configs[(number, name)] = config
-            return configs
-
-        return load
+    def _observe(self, desired: DesiredState) -> ObservedState:
+        return observe(
+            self.gateway,
+            desired,
+            lambda versions: self.versions.previous_configs(desired.stack_id, versions),
+        )
 
     # -- executors ----------------------------------------------------------------------
     def apply(self, ctx: ExecutionContext) -> None:
@@ -101,22 +96,21 @@ class Convergence:
     def _converge(self, ctx: ExecutionContext, version: int, verb: str) -> None:
         stack_id = ctx.command.stack_id or ""
         project, desired = self.desired(stack_id, version)
-        with self.db.write() as session:
-            stack_store.set_desired_version(session, stack_id, version)
         try:
             guard = self._guard(project)
-            observed = observe(self.gateway, desired, self._previous(desired))
+            observed = self._observe(desired)
             plan = planner.plan(desired, observed)
-            ctx.log(
-                f"{verb} v{version}: {len(plan.steps)} step(s)",
-                plan=plan.summary(),
-                steps=[f"{s.kind} {s.target}: {s.reason}" for s in plan.steps],
-            )
+            line = f"{verb} v{version}: {len(plan.steps)} step(s)"
+            steps = [f"{s.kind} {s.target}: {s.reason}" for s in plan.steps]
             if not plan.steps:  # converged already: what was observed is what is there
-                self._record(ctx, desired, version, observed)
+                ctx.log_later(line, plan=plan.summary(), steps=steps)
+                self._conclude(ctx, desired, version, observed)
                 return
+            ctx.log(line, plan=plan.summary(), steps=steps)
             with self.db.write() as session:
-                stack_store.set_status(session, stack_id, StackStatus.DEPLOYING)
+                stack_store.set_status(
+                    session, stack_id, StackStatus.DEPLOYING, desired_version=version
+                )
             options = ExecutionOptions(
                 command_id=ctx.command.command_id,
                 wait_timeout=self.settings.wait_timeout_seconds,
@@ -124,15 +118,18 @@ class Convergence:
             )
             PlanExecutor(self.gateway, project, desired, ctx, options).execute(plan)
             ctx.checkpoint()
-            self._record(ctx, desired, version, observe_resources(self.gateway, desired))
+            self._conclude(ctx, desired, version, observe_resources(self.gateway, desired))
         except Exception:
             with self.db.write() as session:
-                stack_store.set_status(session, stack_id, StackStatus.FAILED)
+                stack_store.set_status(
+                    session, stack_id, StackStatus.FAILED, desired_version=version
+                )
             raise
 
-    def _record(
+    def _conclude(
         self, ctx: ExecutionContext, desired: DesiredState, version: int, now: ObservedState
     ) -> None:
+        """What the version became is recorded with the command's outcome, in one commit."""
         containers = now.containers
         mapping = {
             "containers": {
@@ -142,10 +139,15 @@ class Convergence:
             "volumes": sorted(v.name for v in now.volumes),
         }
         status = _status(desired, containers)
-        with self.db.write() as session:
+
+        def record(session: Session) -> None:
             stack_store.record_runtime(session, desired.stack_id, version, status, mapping)
-            stack_store.set_status(session, desired.stack_id, status, current_version=version)
-        ctx.log(f"stack is {status} at v{version}", containers=len(containers))
+            stack_store.set_status(
+                session, desired.stack_id, status, desired_version=version, current_version=version
+            )
+
+        ctx.log_later(f"stack is {status} at v{version}", containers=len(containers))
+        ctx.commit_with_outcome(record)
 
     def delete(self, ctx: ExecutionContext) -> None:
         stack_id = ctx.command.stack_id or ""

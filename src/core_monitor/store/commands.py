@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -134,12 +135,14 @@ def add_log(
     message: str,
     attempt: int,
     fields: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """One command log line; a secret value never reaches the table (masked as ***)."""
+    """One command log line (``at``: when it was said, if before now); a secret value never
+    reaches the table (masked as ***)."""
     session.add(
         CommandLogRow(
             command_id=command_id,
-            time=utcnow(),
+            time=at or utcnow(),
             level=level,
             message=REDACTOR.mask(message),
             attempt=attempt,

@@ -152,10 +152,14 @@ def _gave_up(attempts: int) -> str:
 def finish(
     session: Session, lease: Lease, command_id: str, status: CommandStatus, error: str | None
 ) -> Command:
+    """The command's final status. A DONE command whose cancel was asked while its last
+    step ran ends CANCELLED: what it did stays recorded, the operator's word is kept."""
     check_fence(session, lease)
     row = session.scalars(
         select(CommandRow).where(CommandRow.command_id == command_id).with_for_update()
     ).one()
+    if status == CommandStatus.DONE and row.cancel_requested:
+        status, error = CommandStatus.CANCELLED, "cancelled at the operator's request"
     _move(row, status, error=error)
     level = "info" if status == CommandStatus.DONE else "error"
     add_log(

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -172,34 +172,51 @@ def get_version(session: Session, stack_id: str, version: int) -> StackVersion:
     return _version(found[0], found[1])
 
 
-def set_desired_version(session: Session, stack_id: str, version: int) -> None:
-    row = _row(session, stack_id, include_deleted=False)
-    row.desired_version = version
-    row.updated_at = utcnow()
+def require_version(session: Session, stack_id: str, version: int) -> None:
+    """NotFound unless the stack has that version (without loading its definition)."""
+    found = session.scalar(
+        select(StackVersionRow.version).where(
+            StackVersionRow.stack_id == stack_id, StackVersionRow.version == version
+        )
+    )
+    if found is None:
+        raise NotFound(f"stack {stack_id} has no version {version}")
 
 
 def set_status(
-    session: Session, stack_id: str, status: StackStatus, *, current_version: int | None = None
+    session: Session,
+    stack_id: str,
+    status: StackStatus,
+    *,
+    desired_version: int | None = None,
+    current_version: int | None = None,
 ) -> None:
-    row = _row(session, stack_id, include_deleted=True)
-    row.status = status
+    """The stack's status, and the versions asked for and applied when given: one UPDATE
+    (the worker writes this on every command; loading the row first would double it)."""
+    values: dict[str, Any] = {"status": status, "updated_at": utcnow()}
+    if desired_version is not None:
+        values["desired_version"] = desired_version
     if current_version is not None:
-        row.current_version = current_version
-    row.updated_at = utcnow()
+        values["current_version"] = current_version
+    session.execute(
+        update(StackRow).where(StackRow.stack_id == stack_id).values(**values),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def record_runtime(
     session: Session, stack_id: str, version: int, actual: str, mapping: dict[str, Any]
 ) -> None:
     """The engine's record of what a version became; the snapshot itself stays untouched."""
-    row = session.get(VersionRuntimeRow, (stack_id, version))
-    if row is None:
-        row = VersionRuntimeRow(stack_id=stack_id, version=version, mapping={})
-        session.add(row)
-    row.actual = actual
-    row.mapping = mapping
-    row.desired = True
-    row.last_updated = utcnow()
+    values = {"actual": actual, "mapping": mapping, "desired": True, "last_updated": utcnow()}
+    updated = session.execute(
+        update(VersionRuntimeRow)
+        .where(VersionRuntimeRow.stack_id == stack_id, VersionRuntimeRow.version == version)
+        .values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    if updated.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(VersionRuntimeRow(stack_id=stack_id, version=version, **values))
 
 
 def soft_delete(session: Session, stack_id: str) -> None:
