@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from core_monitor.engine.gateway import DockerGateway
 from tests.support.api_client import Api
 from tests.support.docker_probe import containers, docker, remove_project, require_docker
 from tests.support.server import ServerProcess
@@ -192,6 +193,53 @@ def test_status_of_a_running_stack(api: Api, stack: str) -> None:
     summary = {s["name"]: s for s in api.http.get("/status").json()}
     assert summary[stack]["status"] == "RUNNING"
     assert summary[stack]["running"] == 2
+
+
+PROBED = f"""
+services:
+  probe:
+    image: {IMAGE}
+    init: true
+    command: ["sh", "-c", "while true; do sleep 1; done"]
+    healthcheck:
+      test: ["CMD-SHELL", "cat /tmp/said 2>/dev/null || echo first"]
+      interval: 1s
+"""
+
+
+def test_the_last_check_output_follows_the_probe_while_the_status_stays(
+    api: Api, stack: str
+) -> None:
+    """A probe changes the health log without any event the monitor follows: the cached
+    inspect of a health-checked container is at most two seconds old."""
+    api.create_stack(stack, PROBED)
+    api.apply(stack, 1)
+    name = f"{stack}-probe-1"
+    wait_status(api, stack, lambda b: container_of(b, name)["health_output"] == "first")
+    docker("exec", name, "sh", "-c", "echo second > /tmp/said")
+    body = wait_status(
+        api, stack, lambda b: container_of(b, name)["health_output"] == "second", timeout=6
+    )
+    assert container_of(body, name)["health"] == "healthy"
+
+
+def test_the_engine_stream_leaves_out_the_probes_execs(api: Api, stack: str) -> None:
+    deployed(api, stack)  # app is probed every second: three exec_* events a probe
+    stream = DockerGateway().events(since=int(time.time()))
+    seen: list[dict[str, Any]] = []
+    reader = threading.Thread(target=lambda: seen.extend(stream), daemon=True)
+    reader.start()
+    try:
+        time.sleep(3)
+        docker("kill", f"{stack}-side-1")
+        deadline = time.monotonic() + 5
+        while not any(e.get("Action") == "die" for e in seen) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stream.close()
+    actions = {str(e.get("Action")) for e in seen}
+    assert {"kill", "die"} <= actions
+    assert not [a for a in actions if a.startswith("exec_")]
 
 
 def test_killed_container_is_seen_within_two_seconds_and_degrades(

@@ -19,15 +19,18 @@ _EXEC = ("exec_create", "exec_start", "exec_detach", "exec_die", "exec_resize", 
 
 
 class EngineCache:
-    def __init__(self, gateway: DockerGateway, max_age: float = 30.0) -> None:
+    def __init__(
+        self, gateway: DockerGateway, max_age: float = 30.0, health_max_age: float = 2.0
+    ) -> None:
         self.gateway = gateway
         self.max_age = max_age  # safety net even while live
+        self.health_max_age = health_max_age  # how old a shown health check output may be
         self.live = False
         self._lock = threading.Lock()
         self._generation = 0
         self._rows: list[dict[str, Any]] | None = None
         self._rows_at = 0.0
-        self._inspect: dict[str, dict[str, Any]] = {}
+        self._inspect: dict[str, tuple[dict[str, Any], float]] = {}  # id → (inspect, when)
         self._images: dict[str, str | None] = {}
         self._networks: set[str] | None = None
         self._volumes: set[str] | None = None
@@ -56,14 +59,21 @@ class EngineCache:
 
     def inspect(self, container_id: str) -> dict[str, Any] | None:
         with self._lock:
-            if self.live and container_id in self._inspect:
-                return self._inspect[container_id]
+            cached = self._inspect.get(container_id)
+            if self.live and cached is not None and self._inspect_fresh(*cached):
+                return cached[0]
             generation = self._generation
         found = self.gateway.inspect_container(container_id)
         with self._lock:
             if found is not None and generation == self._generation:
-                self._inspect[container_id] = found
+                self._inspect[container_id] = (found, time.monotonic())
         return found
+
+    def _inspect_fresh(self, found: dict[str, Any], at: float) -> bool:
+        # A probe changes the health log without an event (the engine sends health_status
+        # only when the status changes, and exec_* events are not followed).
+        has_health = bool((found.get("State") or {}).get("Health"))
+        return time.monotonic() - at < (self.health_max_age if has_health else self.max_age)
 
     def image_id(self, reference: str) -> str | None:
         with self._lock:
