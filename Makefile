@@ -42,8 +42,8 @@ run: $(RUNTIME_STAMP) $(UI_DIST)
 	$(BIN)/coremon serve
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
 images: $(DEV_STAMP)

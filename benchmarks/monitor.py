@@ -129,7 +129,7 @@ def bench_status(rounds: int = 20) -> None:
         settings = Settings(
             database_url=f"sqlite:///{Path(tmp) / 'coremon.db'}",
             worker=False,
-            admin_password="bench-admin-password",  # type: ignore[arg-type]  # noqa: S106
+            admin_password="bench-admin-password",  # noqa: S106
         )
         runtime = Runtime.build(settings)
         engine = StandInEngine()
@@ -141,9 +141,12 @@ def bench_status(rounds: int = 20) -> None:
                 runtime.db, Actor("bench"), name=name, compose=COMPOSE, variables={}, comment=""
             )
             with runtime.db.write() as session:
-                stack_store.set_desired_version(session, stack.stack_id, 1)
                 stack_store.set_status(
-                    session, stack.stack_id, StackStatus.RUNNING, current_version=1
+                    session,
+                    stack.stack_id,
+                    StackStatus.RUNNING,
+                    desired_version=1,
+                    current_version=1,
                 )
             engine.add(name, stack.stack_id)
             names.append(name)
