@@ -44,13 +44,15 @@ def serve(
     ] = None,
 ) -> None:
     """Migrate the database, then serve the REST API (and the queue worker)."""
+    # Settings first: a bad one stops in a fraction of a second, before the app is imported.
+    settings = _settings(host=host, port=port, worker=worker)
+
     import uvicorn
 
     from core_monitor.api.app import create_app
     from core_monitor.api.runtime import Runtime
     from core_monitor.log import configure_logging, get_logger
 
-    settings = _settings(host=host, port=port, worker=worker)
     configure_logging(settings)
     try:
         runtime = Runtime.build(settings)
@@ -82,10 +84,11 @@ def run_worker() -> None:
     import signal
     import threading
 
+    settings = _settings()
+
     from core_monitor.api.runtime import Runtime
     from core_monitor.log import configure_logging
 
-    settings = _settings()
     configure_logging(settings)
     runtime = Runtime.build(settings)
     runtime.start_worker()
