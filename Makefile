@@ -56,6 +56,7 @@ test: $(DEV_STAMP)
 	./scripts/build-test-images.sh
 	@# The production image's slow inputs (debootstrap base, wheelhouse) are made while lint
 	@# and the web console's checks run; its test then waits on the build's lock, reuses them.
+	@./scripts/build-base-image.sh --tools
 	@mkdir -p build && { ./scripts/build-image.sh --prepare >build/prepare-image.log 2>&1 & }
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory ui-test

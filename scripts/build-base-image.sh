@@ -11,7 +11,11 @@ SUITE=bookworm
 MIRROR=${DEBIAN_MIRROR:-}
 
 force=0
+tools_only=0
 [ "${1:-}" = --force ] && force=1
+# --tools: only install debootstrap (apt takes the host's dpkg lock: `make test` does this in
+# the foreground, then builds the image in the background beside other apt installs).
+[ "${1:-}" = --tools ] && tools_only=1
 
 # Docker images are shared by everyone using this engine: one build at a time.
 if command -v flock >/dev/null 2>&1; then
@@ -19,7 +23,7 @@ if command -v flock >/dev/null 2>&1; then
   flock -w 1800 9
 fi
 if [ "$force" = 0 ] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
-  echo "build-base-image: $IMAGE present"
+  [ "$tools_only" = 1 ] || echo "build-base-image: $IMAGE present"
   exit 0
 fi
 
@@ -34,6 +38,7 @@ if ! command -v debootstrap >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null
   }
 fi
+[ "$tools_only" = 1 ] && exit 0
 
 # Use the host's Debian mirror (the one apt is configured with) unless told otherwise.
 if [ -z "$MIRROR" ]; then
