@@ -174,6 +174,29 @@ def test_missing_image_fails_with_the_registry_message(api: Api, stack: str) -> 
     assert api.http.get(f"/stacks/{stack}").json()["status"] == "FAILED"
 
 
+def test_pull_policy_always_pulls_even_a_present_image(api: Api, stack: str) -> None:
+    """The image is here, but `always` must ask the registry (none answers here): FAILED with
+    the registry's reason, and nothing created."""
+    api.create_stack(stack, f"services:\n  app:\n    image: {IMAGE}\n    pull_policy: always\n")
+    result = api.apply(stack, 1, expect="FAILED")
+    assert f"cannot pull image {IMAGE}" in result["error"]
+    assert containers(stack) == {}
+
+
+def test_pull_policy_never_refuses_a_missing_image_without_pulling(api: Api, stack: str) -> None:
+    api.create_stack(
+        stack,
+        f"services:\n  app:\n    image: {IMAGE}\n"
+        "  late:\n    image: coremon-test/absent:2\n    pull_policy: never\n",
+    )
+    result = api.apply(stack, 1, expect="FAILED")
+    assert (
+        "image coremon-test/absent:2 is not present and pull_policy is never" in (result["error"])
+    )
+    assert "cannot pull" not in result["error"]
+    assert containers(stack) == {}  # refused at planning: not even the other service
+
+
 def test_unreachable_engine_fails_clearly_and_reads_still_work(tmp_path: Path) -> None:
     sock = tmp_path / "nothing.sock"
     server = ServerProcess(
