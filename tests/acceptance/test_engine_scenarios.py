@@ -197,6 +197,83 @@ def test_pull_policy_never_refuses_a_missing_image_without_pulling(api: Api, sta
     assert containers(stack) == {}  # refused at planning: not even the other service
 
 
+def test_a_dependency_exiting_non_zero_fails_the_apply_and_its_dependent_never_starts(
+    api: Api, stack: str
+) -> None:
+    api.create_stack(
+        stack,
+        f"""
+services:
+  setup:
+    image: {IMAGE}
+    command: ["sh", "-c", "exit 3"]
+  app:
+    image: {IMAGE}
+    depends_on: {{setup: {{condition: service_completed_successfully}}}}
+""",
+    )
+    result = api.apply(stack, 1, expect="FAILED")
+    assert (
+        "dependency setup failed service_completed_successfully: exited with code 3"
+        in result["error"]
+    )
+    assert containers(stack)[f"{stack}-app-1"]["State"]["Status"] == "created"
+    assert api.http.get(f"/stacks/{stack}").json()["status"] == "FAILED"
+
+
+def test_an_unhealthy_dependency_fails_the_apply_and_its_dependent_never_starts(
+    api: Api, stack: str
+) -> None:
+    api.create_stack(
+        stack,
+        f"""
+services:
+  db:
+    image: {IMAGE}
+    healthcheck: {{test: ["CMD", "false"], interval: 1s, timeout: 1s, retries: 1}}
+  web:
+    image: {IMAGE}
+    depends_on: {{db: {{condition: service_healthy}}}}
+""",
+    )
+    result = api.apply(stack, 1, expect="FAILED")
+    assert f"dependency db failed service_healthy: {stack}-db-1 is unhealthy" in result["error"]
+    assert containers(stack)[f"{stack}-web-1"]["State"]["Status"] == "created"
+
+
+def test_a_dependency_not_healthy_in_time_fails_with_the_wait_it_timed_out_on(
+    tmp_path: Path, stack: str
+) -> None:
+    # The first probe only runs after a minute: the dependency stays "starting" past the wait.
+    server = ServerProcess(
+        f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "s.log", COREMON_WAIT_TIMEOUT_SECONDS="2"
+    ).start()
+    api = Api(server.url)
+    try:
+        api.create_stack(
+            stack,
+            f"""
+services:
+  db:
+    image: {IMAGE}
+    healthcheck: {{test: ["CMD", "true"], interval: 60s}}
+  web:
+    image: {IMAGE}
+    depends_on: {{db: {{condition: service_healthy}}}}
+""",
+        )
+        started = time.monotonic()
+        result = api.apply(stack, 1, expect="FAILED")
+        assert "timed out after 2 s waiting for db to be healthy" in result["error"]
+        assert time.monotonic() - started < 30
+        found = containers(stack)
+        assert found[f"{stack}-db-1"]["State"]["Health"]["Status"] == "starting"
+        assert found[f"{stack}-web-1"]["State"]["Status"] == "created"
+    finally:
+        api.close()
+        server.stop()
+
+
 def test_unreachable_engine_fails_clearly_and_reads_still_work(tmp_path: Path) -> None:
     sock = tmp_path / "nothing.sock"
     server = ServerProcess(
