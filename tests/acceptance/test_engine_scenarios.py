@@ -59,9 +59,16 @@ def ids(project: str) -> dict[str, str]:
     return {name: c["Id"] for name, c in containers(project).items()}
 
 
+def log_lines(api: Api, result: dict[str, object]) -> list[str]:
+    logs = api.http.get(f"/commands/{result['command_id']}/logs").json()
+    return [str(line["message"]) for line in logs]
+
+
 def test_update_one_service_recreates_only_it(api: Api, stack: str) -> None:
     api.create_stack(stack, TWO)
-    api.apply(stack, 1)
+    cold = api.apply(stack, 1)
+    # db's first probe runs a second after its start: the cold apply waits for it
+    assert "waiting for db to be healthy" in log_lines(api, cold)
     before = ids(stack)
     assert sorted(before) == [f"{stack}-db-1", f"{stack}-web-1"]
     v2 = api.new_version(stack, TWO.replace("MODE: blue", "MODE: green"))
@@ -71,7 +78,10 @@ def test_update_one_service_recreates_only_it(api: Api, stack: str) -> None:
         ("start_container", f"{stack}-web-1"),
     ]
     assert steps[0]["reason"] == "config changed: environment.MODE"
-    api.apply(stack, v2)
+    change = log_lines(api, api.apply(stack, v2))
+    assert f"recreate {stack}-web-1: config changed: environment.MODE" in change
+    # db is untouched and already healthy: its health is not waited on again (Compose does)
+    assert not [line for line in change if "db" in line and "healthy" in line], change
     after = ids(stack)
     assert after[f"{stack}-db-1"] == before[f"{stack}-db-1"]
     assert after[f"{stack}-web-1"] != before[f"{stack}-web-1"]
