@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -88,6 +90,45 @@ def test_update_one_service_recreates_only_it(api: Api, stack: str) -> None:
     web = containers(stack)[f"{stack}-web-1"]
     assert "MODE=green" in web["Config"]["Env"]
     assert web["State"]["Running"]
+
+
+def compose_cli(*args: str) -> str:
+    """The real `docker compose` (v2), given no compose file: it finds a project by label."""
+    result = subprocess.run(
+        ["docker", "compose", *args], capture_output=True, text=True, timeout=60, cwd="/"
+    )
+    assert result.returncode == 0, f"docker compose {' '.join(args)}: {result.stderr}"
+    return result.stdout
+
+
+def test_docker_compose_ps_and_logs_work_on_our_stacks(api: Api, stack: str) -> None:
+    api.create_stack(
+        stack,
+        f"""
+services:
+  web:
+    image: {IMAGE}
+    command:
+      - sh
+      - -c
+      - "echo hello-from-web; trap 'exit 0' TERM; while :; do sleep 1 & wait $$!; done"
+    scale: 2
+  db:
+    image: {IMAGE}
+""",
+    )
+    api.apply(stack, 1)
+    rows = [
+        json.loads(line) for line in compose_cli("-p", stack, "ps", "--format", "json").splitlines()
+    ]
+    assert sorted((r["Service"], r["Name"], r["State"]) for r in rows) == [
+        ("db", f"{stack}-db-1", "running"),
+        ("web", f"{stack}-web-1", "running"),
+        ("web", f"{stack}-web-2", "running"),
+    ]
+    logs = compose_cli("-p", stack, "logs", "--no-color", "web")
+    said = sorted(line.split("|")[0].strip() for line in logs.splitlines() if "hello" in line)
+    assert said == ["web-1", "web-2"], logs  # Compose names each replica by its number label
 
 
 def test_same_version_twice_plans_nothing_and_changes_nothing(api: Api, stack: str) -> None:
