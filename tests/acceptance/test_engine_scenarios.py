@@ -234,7 +234,9 @@ def test_pull_policy_always_pulls_even_a_present_image(api: Api, stack: str) -> 
     assert containers(stack) == {}
 
 
-def test_pull_policy_never_refuses_a_missing_image_without_pulling(api: Api, stack: str) -> None:
+def test_pull_policy_never_refuses_a_missing_image_without_pulling(
+    api: Api, stack: str, server: ServerProcess
+) -> None:
     api.create_stack(
         stack,
         f"services:\n  app:\n    image: {IMAGE}\n"
@@ -246,6 +248,12 @@ def test_pull_policy_never_refuses_a_missing_image_without_pulling(api: Api, sta
     )
     assert "cannot pull" not in result["error"]
     assert containers(stack) == {}  # refused at planning: not even the other service
+    # a refusal, logged as one line with its reason: not a crash with a traceback
+    mine = [
+        line for line in server.log_path.read_text().splitlines() if result["command_id"] in line
+    ]
+    assert any("command refused" in line for line in mine), mine
+    assert not any("crashed" in line for line in mine), mine
 
 
 def test_a_dependency_exiting_non_zero_fails_the_apply_and_its_dependent_never_starts(

@@ -21,6 +21,7 @@ import structlog
 from core_monitor.domain.commands import Command, CommandStatus
 from core_monitor.errors import (
     CommandCancelled,
+    InvalidInput,
     LeaseLost,
     RetryableError,
     TerminalError,
@@ -344,6 +345,11 @@ class Worker:
                 return None
             return CommandStatus.FAILED, f"{exc} (after {command.attempts} attempts)", False
         except TerminalError as exc:
+            return CommandStatus.FAILED, str(exc), False
+        except InvalidInput as exc:
+            # a refusal with its reason (the plan cannot be made: an image that may not be
+            # pulled, a missing external network...), not a crash: no traceback in the log
+            log.warning("command refused", type=command.type, reason=str(exc))
             return CommandStatus.FAILED, str(exc), False
         except Exception as exc:
             log.exception("executor crashed", type=command.type)
