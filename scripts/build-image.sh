@@ -51,10 +51,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$inputs" ] || ! ls "$WHEELHOUSE"/*.whl >/
   echo "$inputs" >"$stamp"
 fi
 
-if [ "$prepare" = 1 ]; then
+# Our own base is built here; another BASE_IMAGE is the caller's to provide.
+base_image() {
   if [ "$BASE_IMAGE" = coremon-base:bookworm ]; then
     ./scripts/build-base-image.sh >/dev/null
   fi
+}
+
+if [ "$prepare" = 1 ]; then
+  base_image
   echo "build-image: wheelhouse and base image ready in $(( $(date +%s) - start )) s"
   exit 0
 fi
@@ -67,9 +72,7 @@ if ! make --no-print-directory ui-build >"$log" 2>&1; then
   exit 1
 fi
 
-if [ "$BASE_IMAGE" = coremon-base:bookworm ]; then
-  ./scripts/build-base-image.sh >/dev/null
-fi
+base_image
 
 old_id=$(docker image inspect -f '{{.Id}}' "$TAG" 2>/dev/null || true)
 # The builder stage is tagged too (coremon-builder:cache) so that its layers stay as the

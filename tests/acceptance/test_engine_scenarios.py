@@ -61,16 +61,11 @@ def ids(project: str) -> dict[str, str]:
     return {name: c["Id"] for name, c in containers(project).items()}
 
 
-def log_lines(api: Api, result: dict[str, object]) -> list[str]:
-    logs = api.http.get(f"/commands/{result['command_id']}/logs").json()
-    return [str(line["message"]) for line in logs]
-
-
 def test_update_one_service_recreates_only_it(api: Api, stack: str) -> None:
     api.create_stack(stack, TWO)
     cold = api.apply(stack, 1)
     # db's first probe runs a second after its start: the cold apply waits for it
-    assert "waiting for db to be healthy" in log_lines(api, cold)
+    assert "waiting for db to be healthy" in api.log_messages(cold["command_id"])
     before = ids(stack)
     assert sorted(before) == [f"{stack}-db-1", f"{stack}-web-1"]
     v2 = api.new_version(stack, TWO.replace("MODE: blue", "MODE: green"))
@@ -80,7 +75,7 @@ def test_update_one_service_recreates_only_it(api: Api, stack: str) -> None:
         ("start_container", f"{stack}-web-1"),
     ]
     assert steps[0]["reason"] == "config changed: environment.MODE"
-    change = log_lines(api, api.apply(stack, v2))
+    change = api.log_messages(api.apply(stack, v2)["command_id"])
     assert f"recreate {stack}-web-1: config changed: environment.MODE" in change
     # db is untouched and already healthy: its health is not waited on again (Compose does)
     assert not [line for line in change if "db" in line and "healthy" in line], change
@@ -256,48 +251,41 @@ def test_pull_policy_never_refuses_a_missing_image_without_pulling(
     assert not any("crashed" in line for line in mine), mine
 
 
-def test_a_dependency_exiting_non_zero_fails_the_apply_and_its_dependent_never_starts(
-    api: Api, stack: str
+UNMEETABLE = {
+    "exits non-zero": (
+        'command: ["sh", "-c", "exit 3"]',
+        "service_completed_successfully",
+        "dependency dep failed service_completed_successfully: exited with code 3",
+    ),
+    "turns unhealthy": (
+        'healthcheck: {test: ["CMD", "false"], interval: 1s, timeout: 1s, retries: 1}',
+        "service_healthy",
+        "dependency dep failed service_healthy: {stack}-dep-1 is unhealthy",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", UNMEETABLE, ids=list(UNMEETABLE))
+def test_a_dependency_that_cannot_meet_its_condition_fails_the_apply_and_its_dependent_never_starts(
+    api: Api, stack: str, case: str
 ) -> None:
+    dependency, condition, reason = UNMEETABLE[case]
     api.create_stack(
         stack,
         f"""
 services:
-  setup:
+  dep:
     image: {IMAGE}
-    command: ["sh", "-c", "exit 3"]
+    {dependency}
   app:
     image: {IMAGE}
-    depends_on: {{setup: {{condition: service_completed_successfully}}}}
+    depends_on: {{dep: {{condition: {condition}}}}}
 """,
     )
     result = api.apply(stack, 1, expect="FAILED")
-    assert (
-        "dependency setup failed service_completed_successfully: exited with code 3"
-        in result["error"]
-    )
+    assert reason.format(stack=stack) in result["error"]
     assert containers(stack)[f"{stack}-app-1"]["State"]["Status"] == "created"
     assert api.http.get(f"/stacks/{stack}").json()["status"] == "FAILED"
-
-
-def test_an_unhealthy_dependency_fails_the_apply_and_its_dependent_never_starts(
-    api: Api, stack: str
-) -> None:
-    api.create_stack(
-        stack,
-        f"""
-services:
-  db:
-    image: {IMAGE}
-    healthcheck: {{test: ["CMD", "false"], interval: 1s, timeout: 1s, retries: 1}}
-  web:
-    image: {IMAGE}
-    depends_on: {{db: {{condition: service_healthy}}}}
-""",
-    )
-    result = api.apply(stack, 1, expect="FAILED")
-    assert f"dependency db failed service_healthy: {stack}-db-1 is unhealthy" in result["error"]
-    assert containers(stack)[f"{stack}-web-1"]["State"]["Status"] == "created"
 
 
 def test_a_dependency_not_healthy_in_time_fails_with_the_wait_it_timed_out_on(

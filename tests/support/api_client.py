@@ -46,15 +46,18 @@ class Api:
             time.sleep(0.05)
         raise AssertionError(f"command {command_id} did not finish: {self.command(command_id)}")
 
+    def log_messages(self, command_id: str) -> list[str]:
+        logs = self.http.get(f"/commands/{command_id}/logs").json()
+        return [str(line["message"]) for line in logs]
+
     def run(
         self, path: str, body: dict[str, Any] | None = None, expect: str = "DONE"
     ) -> dict[str, Any]:
         result = self.wait(self.enqueue(path, body))
         if result["status"] != expect:
-            logs = self.http.get(f"/commands/{result['command_id']}/logs").json()
             raise AssertionError(
                 f"{path}: {result['status']} {result['error']}\n"
-                + "\n".join(line["message"] for line in logs)
+                + "\n".join(self.log_messages(result["command_id"]))
             )
         return result
 
