@@ -14,9 +14,6 @@ from typing import Any
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.gateway import DockerGateway
 
-# container actions that do not change what the list or status shows
-_EXEC = ("exec_create", "exec_start", "exec_detach", "exec_die", "exec_resize", "top", "attach")
-
 
 class EngineCache:
     def __init__(
@@ -137,14 +134,13 @@ class EngineCache:
 
     def on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("Type")
-        action = str(event.get("Action") or event.get("status") or "")
         actor = event.get("Actor") or {}
         with self._lock:
             self._generation += 1
             if kind == "container":
+                # only actions that change the list reach here (gateway.EVENTS)
                 self._inspect.pop(str(actor.get("ID") or event.get("id") or ""), None)
-                if not action.startswith(_EXEC):
-                    self._rows = None
+                self._rows = None
             elif kind == "image":
                 self._images.clear()
                 self._rows = None  # list rows carry the image reference

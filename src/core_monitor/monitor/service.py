@@ -42,7 +42,6 @@ from core_monitor.store.db import Database
 from core_monitor.vault import SecretBox
 
 log = get_logger("core_monitor.monitor")
-_IGNORED_ACTIONS = ("exec_", "top", "attach", "resize", "archive-path", "extract-to-dir")
 _ALL = 100_000
 _DF_SECONDS = 30.0
 
@@ -316,9 +315,7 @@ class MonitorService:
         self.cache.on_event(event)
         if event.get("Type") != "container":
             return
-        action = str(event.get("Action") or "")
-        if action.startswith(_IGNORED_ACTIONS):
-            return
+        action = str(event.get("Action") or "")  # one of gateway.EVENTS: no exec_* noise
         attrs = (event.get("Actor") or {}).get("Attributes") or {}
         stack = self._stack_of(attrs.get(lbl.COMPOSE_PROJECT))
         if stack is None:
