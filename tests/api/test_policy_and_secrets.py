@@ -15,31 +15,51 @@ from tests.support.helpers import make_settings
 
 IMAGE = "busybox:1"
 
-# rule → (service lines breaking it, the path the refusal must name)
-BREAKERS: dict[str, tuple[str, str]] = {
-    "privileged": ("privileged: true", "services.app.privileged"),
-    "host_namespaces": ("network_mode: host", "services.app.network_mode"),
+# rule → (service lines breaking it, the path the refusal must name, top-level lines)
+BREAKERS: dict[str, tuple[str, str, str]] = {
+    "privileged": ("privileged: true", "services.app.privileged", ""),
+    "host_namespaces": ("network_mode: host", "services.app.network_mode", ""),
+    "foreign_resources": ("pid: container:someone-else", "services.app.pid", ""),
     "docker_socket": (
         "volumes: ['/var/run/docker.sock:/var/run/docker.sock']",
         "services.app.volumes[0].source",
+        "",
     ),
-    "sensitive_paths": ("volumes: ['/etc:/host-etc:ro']", "services.app.volumes[0].source"),
-    "bind_outside_roots": ("volumes: ['/data/app:/data']", "services.app.volumes[0].source"),
-    "devices": ("devices: ['/dev/fuse:/dev/fuse']", "services.app.devices[0]"),
-    "dangerous_capabilities": ("cap_add: [SYS_ADMIN]", "services.app.cap_add[0]"),
-    "unconfined": ("security_opt: ['seccomp=unconfined']", "services.app.security_opt[0]"),
+    "sensitive_paths": ("volumes: ['/etc:/host-etc:ro']", "services.app.volumes[0].source", ""),
+    "bind_outside_roots": ("volumes: ['/data/app:/data']", "services.app.volumes[0].source", ""),
+    "devices": ("devices: ['/dev/fuse:/dev/fuse']", "services.app.devices[0]", ""),
+    "capabilities": ("cap_add: [NET_ADMIN]", "services.app.cap_add[0]", ""),
+    "security_options": (
+        "security_opt: ['apparmor=unconfined']",
+        "services.app.security_opt[0]",
+        "",
+    ),
+    "sysctls": ("sysctls: {kernel.msgmax: '65536'}", "services.app.sysctls.kernel.msgmax", ""),
+    "log_drivers": ("logging: {driver: syslog}", "services.app.logging.driver", ""),
+    "volume_drivers": (
+        "volumes: ['nfs:/data']",
+        "volumes.nfs.driver_opts",
+        "volumes:\n  nfs:\n    driver_opts: {type: nfs, o: 'addr=127.0.0.1', device: ':/x'}\n",
+    ),
+    "network_drivers": (
+        "networks: [lan]",
+        "networks.lan.driver",
+        "networks:\n  lan:\n    driver: macvlan\n",
+    ),
 }
+# no definition can ask for another runtime: the rule guards the request (unit-tested)
+UNREACHABLE_FROM_A_DEFINITION = {"runtime"}
 
 
-def compose(line: str) -> str:
-    return f"services:\n  app:\n    image: {IMAGE}\n    {line}\n"
+def compose(line: str, top: str = "") -> str:
+    return f"services:\n  app:\n    image: {IMAGE}\n    {line}\n{top}"
 
 
 @pytest.mark.parametrize("rule", sorted(BREAKERS))
 def test_each_rule_is_refused_then_allowed_by_an_exception(client: TestClient, rule: str) -> None:
-    line, path = BREAKERS[rule]
+    line, path, top = BREAKERS[rule]
     name = f"p-{rule.replace('_', '-')}"
-    refused = client.post("/api/v1/stacks", json={"name": name, "compose": compose(line)})
+    refused = client.post("/api/v1/stacks", json={"name": name, "compose": compose(line, top)})
     assert refused.status_code == 422, refused.text
     errors = refused.json()["errors"]
     assert [e["path"] for e in errors] == [path]
@@ -50,10 +70,10 @@ def test_each_rule_is_refused_then_allowed_by_an_exception(client: TestClient, r
         "/api/v1/policy/exceptions", json={"stack": name, "rule": rule, "reason": "test"}
     )
     assert granted.status_code == 201, granted.text
-    accepted = client.post("/api/v1/stacks", json={"name": name, "compose": compose(line)})
+    accepted = client.post("/api/v1/stacks", json={"name": name, "compose": compose(line, top)})
     assert accepted.status_code == 201, accepted.text
     # the exception is for that stack only
-    other = client.post("/api/v1/stacks", json={"name": f"{name}-2", "compose": compose(line)})
+    other = client.post("/api/v1/stacks", json={"name": f"{name}-2", "compose": compose(line, top)})
     assert other.status_code == 422
     audit = client.get("/api/v1/audit", params={"action": "policy.exception.grant"}).json()
     assert audit["items"][0]["target"] == f"stack:{name}"
@@ -82,8 +102,8 @@ def test_a_local_volume_binding_a_host_path_is_a_bind_mount(client: TestClient) 
 
 def test_a_disabled_rule_and_bind_roots_are_data_admins_change(client: TestClient) -> None:
     policy = client.get("/api/v1/policy").json()
-    assert set(policy["rules"]) == set(BREAKERS)
-    assert "/tmp" in policy["allowed_bind_roots"]
+    assert set(policy["rules"]) == set(BREAKERS) | UNREACHABLE_FROM_A_DEFINITION
+    assert "/tmp" not in policy["allowed_bind_roots"]  # world-writable: links can be planted
     changed = client.put(
         "/api/v1/policy",
         json={"rules": {"devices": {"enabled": False}}, "allowed_bind_roots": ["/data"]},
@@ -95,9 +115,9 @@ def test_a_disabled_rule_and_bind_roots_are_data_admins_change(client: TestClien
     for name, line in lines.items():
         created = client.post("/api/v1/stacks", json={"name": name, "compose": compose(line)})
         assert created.status_code == 201, created.text
-    tmp = compose("volumes: ['/tmp/x:/x']")
-    refused = client.post("/api/v1/stacks", json={"name": "tmp", "compose": tmp})
-    assert refused.status_code == 422  # /tmp is no longer an allowed root
+    srv = compose("volumes: ['/srv/x:/x']")
+    refused = client.post("/api/v1/stacks", json={"name": "srv", "compose": srv})
+    assert refused.status_code == 422  # /srv is no longer an allowed root
     bad = client.put("/api/v1/policy", json={"rules": {"nope": {"enabled": False}}})
     assert bad.status_code == 422
 

@@ -20,7 +20,8 @@ from core_monitor.domain.compose import ComposeProject, ServiceSpec
 from core_monitor.domain.plan import Plan, Step, StepKind
 from core_monitor.engine import container_spec
 from core_monitor.engine import labels as lbl
-from core_monitor.engine.gateway import DockerGateway, DockerMutations
+from core_monitor.engine.gateway import DockerGateway, DockerMutations, render_host_config
+from core_monitor.engine.request_guard import RequestGuard
 from core_monitor.engine.state import DesiredState
 from core_monitor.errors import TerminalError
 
@@ -39,9 +40,8 @@ class ExecutionOptions:
     command_id: str
     wait_timeout: float = 300.0
     pool_size: int = POOL_SIZE
-    # raises (TerminalError) when the service may not be created: the policy, checked again
-    # right before each create
-    guard: Callable[[str], None] | None = None
+    # the policy, judged on each request right before it is sent (raises TerminalError)
+    guard: RequestGuard | None = None
 
 
 class PlanExecutor:
@@ -134,18 +134,23 @@ class PlanExecutor:
                 ],
                 "Options": spec.ipam.options or None,
             }
+        if self.options.guard is not None:
+            self.options.guard.network(key)
         self.reporter.log(f"create network {step.target}", step=step.kind, reason=step.reason)
         self.mut.create_network(step.target, {k: v for k, v in options.items() if v is not None})
 
     def _create_volume(self, step: Step) -> None:
         self.reporter.checkpoint()
         key, spec = next((k, v) for k, v in self.project.volumes.items() if v.name == step.target)
+        options = spec.driver_opts
+        if self.options.guard is not None:  # a local bind's device resolved on the host
+            options = self.options.guard.volume(key)
         self.reporter.log(f"create volume {step.target}", step=step.kind, reason=step.reason)
         self.mut.create_volume(
             step.target,
             {
                 "driver": spec.driver or "local",
-                "driver_opts": spec.driver_opts or None,
+                "driver_opts": options or None,
                 "labels": {
                     **spec.labels,
                     **lbl.resource_labels(
@@ -193,25 +198,25 @@ class PlanExecutor:
         self.reporter.checkpoint()
         service = step.service or ""
         number = step.number or 1
-        if self.options.guard is not None:
-            self.options.guard(service)
         config = self._config(service, number)
         if step.kind == StepKind.CREATE_CONTAINER:
             self.reporter.log(f"create {step.target}", step=step.kind, service=service)
-            self.container_ids[step.target] = self._create(step.target, config)
+            self.container_ids[step.target] = self._create(step.target, service, config)
             return
         # recreate: new one under a temporary name, old one out, then rename
         self.reporter.log(f"recreate {step.target}: {step.reason}", step=step.kind, service=service)
         temporary = f"{uuid.uuid4().hex[:12]}_{step.target}"
-        new_id = self._create(temporary, config)
+        new_id = self._create(temporary, service, config)
         self.reporter.checkpoint()
         self.mut.stop(step.target, timeout=self._stop_timeout(service))
         self.mut.remove_container(step.target)
         self.mut.rename(new_id, step.target)
         self.container_ids[step.target] = new_id
 
-    def _create(self, name: str, config: container_spec.ContainerConfig) -> str:
-        host = self.gw.client.api.create_host_config(**config.host)
+    def _create(self, name: str, service: str, config: container_spec.ContainerConfig) -> str:
+        host = render_host_config(config.host, str(self.gw.client.api.api_version))
+        if self.options.guard is not None:  # judged as sent, bind sources resolved
+            host = self.options.guard.container(service, host, config)
         networking = None
         if config.endpoints:
             first = config.endpoints[0]

@@ -6,16 +6,21 @@ Engine errors become our typed errors: an engine that does not answer is
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import io
+import json
 import os
 import re
 import struct
+import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import docker
 import docker.errors
+import docker.types
 import docker.utils
 import requests.exceptions
 
@@ -430,3 +435,90 @@ class DockerMutations:
     def remove_volume(self, name: str) -> None:
         with contextlib.suppress(docker.errors.NotFound):
             self.gw.call(self.api.remove_volume, name, force=True)
+
+
+# -- what the policy asks the engine ------------------------------------------------------
+PROBE_ROOT = "/coremon-host"  # where a probe container sees the engine host's root
+_GO_MODE_DIR = 1 << 31
+_GO_MODE_SYMLINK = 1 << 27
+
+
+class PathUnreadable(TerminalError):
+    """The engine could not stat a host path (a link loop makes its archive API fail)."""
+
+
+@dataclass(frozen=True)
+class PathStat:
+    """A host path as the engine's lstat sees it."""
+
+    is_dir: bool
+    is_link: bool
+
+
+def render_host_config(host: dict[str, Any], api_version: str) -> dict[str, Any]:
+    """The Engine API HostConfig docker-py sends for ``host`` (create_host_config's keyword
+    arguments): what the policy judges is exactly what goes out."""
+    try:
+        return dict(docker.types.HostConfig(version=api_version, **host))
+    except (docker.errors.DockerException, ValueError, TypeError) as exc:
+        raise TerminalError(f"invalid container settings: {exc}") from None
+
+
+class HostProbe:
+    """A container that is created, never started, with the engine host's root mounted read
+    only: the engine's archive API then answers lstat and readlink on the host's paths, so a
+    bind source's links are followed where the engine will follow them."""
+
+    def __init__(self, gateway: DockerGateway, image: str) -> None:
+        self.gw = gateway
+        api = gateway.client.api
+        mount = docker.types.Mount(PROBE_ROOT, "/", type="bind", read_only=True)
+        try:
+            created = gateway.call(
+                api.create_container,
+                image,
+                entrypoint=["/coremon-probe-is-never-started"],
+                network_disabled=True,
+                labels={"io.coremon.probe": "bind-resolution"},
+                host_config=api.create_host_config(mounts=[mount], network_mode="none"),
+            )
+        except docker.errors.APIError as exc:
+            reason = f"cannot resolve bind sources on the host: {exc.explanation}"
+            raise TerminalError(reason) from None
+        self.id = str(created["Id"])
+
+    def stat(self, path: str) -> PathStat | None:
+        api = self.gw.client.api
+        url = f"{api.base_url}/v{api.api_version}/containers/{self.id}/archive"
+        response = self.gw.call(api.head, url, params={"path": PROBE_ROOT + path})
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise PathUnreadable(f"the engine cannot stat {path!r} ({response.status_code})")
+        header = response.headers.get("X-Docker-Container-Path-Stat", "")
+        mode = int(json.loads(base64.b64decode(header) or b"{}").get("mode", 0))
+        return PathStat(is_dir=bool(mode & _GO_MODE_DIR), is_link=bool(mode & _GO_MODE_SYMLINK))
+
+    def read_link(self, path: str) -> str:
+        stream, _ = self.gw.call(self.gw.client.api.get_archive, self.id, PROBE_ROOT + path)
+        data = b"".join(stream)
+        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+            member = archive.next()
+        if member is None or not member.issym():
+            raise TerminalError(f"cannot read the link {path!r} on the host")
+        return member.linkname
+
+    def close(self) -> None:
+        with contextlib.suppress(docker.errors.NotFound):
+            self.gw.call(self.gw.client.api.remove_container, self.id, force=True)
+
+
+def resource_project(gateway: DockerGateway, kind: str, name: str) -> tuple[bool, str | None]:
+    """(exists, its Compose project label) for a volume or network of the engine."""
+    api = gateway.client.api
+    inspect = api.inspect_volume if kind == "volume" else api.inspect_network
+    try:
+        found = gateway.call(inspect, name)
+    except docker.errors.NotFound:
+        return False, None
+    return True, (found.get("Labels") or {}).get(lbl.COMPOSE_PROJECT)

@@ -6,18 +6,18 @@ or a cancel converges instead of repeating steps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.graph import layers
 from core_monitor.domain.plan import Plan
-from core_monitor.domain.policy import Violation, service_breaks, violations
+from core_monitor.domain.policy import breaking, refusal
 from core_monitor.domain.stack import StackStatus
 from core_monitor.engine import planner
 from core_monitor.engine.executor import ExecutionOptions, PlanExecutor
 from core_monitor.engine.gateway import DockerGateway, DockerMutations, ObservedContainer
 from core_monitor.engine.observe import observe, observe_resources
+from core_monitor.engine.request_guard import RequestGuard, definition_violations
 from core_monitor.engine.state import DesiredState, ObservedState
 from core_monitor.errors import TerminalError
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
@@ -57,23 +57,17 @@ class Convergence:
         found = self.versions.get(stack.stack_id, version)
         return found.project, found.state
 
-    def _guard(self, project: ComposeProject) -> Callable[[str], None]:
+    def _guard(self, project: ComposeProject) -> RequestGuard:
         """The policy as it stands now (it may have changed since the version was made):
-        checked on the whole project before anything happens, then per service right
-        before each container create."""
+        judged on the whole definition before anything happens, then on each request right
+        before it is sent."""
         with self.db.read() as session:
             policy = policy_store.get_policy(session)
             allowed = policy_store.allowed_rules(session, project.name)
-        found = violations(project, policy, allowed)
+        found = breaking(definition_violations(project, policy), policy, allowed)
         if found:
-            raise TerminalError(_refusal(found))
-
-        def guard(service: str) -> None:
-            broken = service_breaks(service, project.services[service], policy, allowed)
-            if broken:
-                raise TerminalError(_refusal(broken))
-
-        return guard
+            raise TerminalError(refusal(found))
+        return RequestGuard(self.gateway, project, policy, allowed)
 
     def plan(self, stack_ref: str, version: int) -> Plan:
         _, desired = self.desired(stack_ref, version)
@@ -116,7 +110,10 @@ class Convergence:
                 wait_timeout=self.settings.wait_timeout_seconds,
                 guard=guard,
             )
-            PlanExecutor(self.gateway, project, desired, ctx, options).execute(plan)
+            try:
+                PlanExecutor(self.gateway, project, desired, ctx, options).execute(plan)
+            finally:
+                guard.close()
             ctx.checkpoint()
             self._conclude(ctx, desired, version, observe_resources(self.gateway, desired))
         except Exception:
@@ -227,12 +224,6 @@ class Convergence:
         order = {name: i for i, names in enumerate(layers(graph)) for name in names}
         ranked = sorted(containers, key=lambda c: (order.get(c.service, 0), c.service, c.number))
         return list(reversed(ranked)) if reverse else ranked
-
-
-def _refusal(found: list[Violation]) -> str:
-    return "refused by the stack policy: " + "; ".join(
-        f"{v.path}: {v.rule}: {v.message}" for v in found
-    )
 
 
 def _status(desired: DesiredState, containers: list[ObservedContainer]) -> StackStatus:

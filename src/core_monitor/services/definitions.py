@@ -12,9 +12,10 @@ from typing import Any
 from core_monitor.compose import content_hash, load_compose
 from core_monitor.compose.hashing import canonical_json
 from core_monitor.domain.compose import ComposeProject
-from core_monitor.domain.policy import violations
+from core_monitor.domain.policy import breaking
 from core_monitor.domain.stack import StackVersion, Variable
-from core_monitor.errors import FieldError, ValidationFailed
+from core_monitor.engine.request_guard import definition_violations
+from core_monitor.errors import FieldError, TerminalError, ValidationFailed
 from core_monitor.store import policy as policy_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
@@ -55,7 +56,10 @@ def check_policy(db: Database, stack_name: str, project: ComposeProject) -> None
     with db.read() as session:
         policy = policy_store.get_policy(session)
         allowed = policy_store.allowed_rules(session, stack_name)
-    found = violations(project, policy, allowed)
+    try:
+        found = breaking(definition_violations(project, policy), policy, allowed)
+    except TerminalError as exc:  # docker-py refused to render a request
+        raise ValidationFailed([FieldError("services", str(exc))]) from None
     if found:
         raise ValidationFailed([FieldError(v.path, f"policy {v.rule}: {v.message}") for v in found])
 
