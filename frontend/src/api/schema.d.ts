@@ -1369,13 +1369,19 @@ export interface components {
             /**
              * Rule
              * @example bind_outside_roots
-             * @example dangerous_capabilities
+             * @example capabilities
              * @example devices
              * @example docker_socket
+             * @example foreign_resources
              * @example host_namespaces
+             * @example log_drivers
+             * @example network_drivers
              * @example privileged
+             * @example runtime
+             * @example security_options
              * @example sensitive_paths
-             * @example unconfined
+             * @example sysctls
+             * @example volume_drivers
              */
             rule: string;
             /**
@@ -1601,11 +1607,9 @@ export interface components {
         Policy: {
             /**
              * Allowed Bind Roots
-             * @description Host directories bind mounts may come from (absolute paths).
+             * @description Host directories bind mounts may come from (absolute paths). A source is resolved on the engine's host, links included, before it is judged.
              */
             allowed_bind_roots?: string[];
-            /** Dangerous Capabilities */
-            dangerous_capabilities?: string[];
             /** Rules */
             rules?: {
                 [key: string]: components["schemas"]["RuleSetting"];

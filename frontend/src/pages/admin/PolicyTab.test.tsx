@@ -7,7 +7,6 @@ const POLICY = {
   rules: { privileged: { enabled: true, description: 'privileged containers' } },
   allowed_bind_roots: ['/srv'],
   sensitive_paths: ['/etc'],
-  dangerous_capabilities: ['ALL'],
 };
 
 afterEach(() => vi.unstubAllGlobals());
@@ -34,6 +33,7 @@ describe('PolicyTab', () => {
     expect(body.rules.privileged.enabled).toBe(false);
     expect(body.allowed_bind_roots).toEqual(['/srv', '/data']);
     expect(body.sensitive_paths).toEqual(['/etc']);
+    expect(body).not.toHaveProperty('dangerous_capabilities'); // the allow-list has no deny-list
     expect(screen.getByText(/No exception/)).toBeInTheDocument();
   });
 });

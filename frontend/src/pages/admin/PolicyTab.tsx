@@ -8,11 +8,10 @@ import { adminKeys, useAdminWrite, useExceptions, usePolicy, type Policy } from 
 const lines = (list: string[] | undefined) => (list ?? []).join('\n');
 const unlines = (text: string) => text.split('\n').map((s) => s.trim()).filter(Boolean);
 
-type ListKey = 'allowed_bind_roots' | 'sensitive_paths' | 'dangerous_capabilities';
+type ListKey = 'allowed_bind_roots' | 'sensitive_paths';
 const LISTS: [ListKey, string][] = [
   ['allowed_bind_roots', 'Allowed bind-mount roots'],
   ['sensitive_paths', 'Sensitive paths'],
-  ['dangerous_capabilities', 'Dangerous capabilities'],
 ];
 
 function PolicyEditor({ policy }: { policy: Policy }) {
@@ -22,14 +21,12 @@ function PolicyEditor({ policy }: { policy: Policy }) {
   const [texts, setTexts] = useState<Record<ListKey, string>>({
     allowed_bind_roots: lines(policy.allowed_bind_roots),
     sensitive_paths: lines(policy.sensitive_paths),
-    dangerous_capabilities: lines(policy.dangerous_capabilities),
   });
   const save = useAdminWrite((p: Policy) => request<Policy>('PUT', '/api/v1/policy', p), adminKeys.policy, 'Policy saved');
   const draft = (): Policy => ({
     rules,
     allowed_bind_roots: unlines(texts.allowed_bind_roots),
     sensitive_paths: unlines(texts.sensitive_paths),
-    dangerous_capabilities: unlines(texts.dangerous_capabilities),
   });
   return (
     <Card withBorder>
