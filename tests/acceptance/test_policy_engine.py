@@ -89,11 +89,20 @@ def test_links_planted_through_the_api_are_followed_on_the_host(
     assert "'/'" in api.command(_last_apply(api, host_root))["error"]
     assert docker("volume", "ls", "-q", "--filter", f"name={volume}_data") == ""
 
+    # where stack A writes, no other stack binds: A could swap a directory for a link
+    # that the other's next start would follow
+    api.create_stack(inside, service("app", f"    volumes: ['{root}/x/inside:/d:ro']\n"))
+    failed = api.apply(inside, 1, expect="FAILED")
+    assert f"which stack '{planter}' binds" in failed["error"], failed
+    assert "foreign_resources" in failed["error"]
+
     # a link that stays inside the allowed root is fine, and the mount is its real path
-    api.create_stack(inside, service("app", f"    volumes: ['{root}/x/inside:/d']\n"))
-    api.apply(inside, 1)
+    (root / "y" / "data").mkdir(parents=True)
+    (root / "y" / "inside").symlink_to("data")
+    api.new_version(inside, service("app", f"    volumes: ['{root}/y/inside:/d']\n"))
+    api.apply(inside, 2)
     source = docker("inspect", "-f", "{{(index .Mounts 0).Source}}", f"{inside}-app-1")
-    assert source.strip() == str(root / "x" / "data")
+    assert source.strip() == str(root / "y" / "data")
     probes = docker("ps", "-aq", "--filter", "label=io.coremon.probe")
     assert probes == ""  # the host probe is gone once the apply is over
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core_monitor.domain.host_paths import clean, judge
+from core_monitor.domain.host_paths import clean, judge, under
 from core_monitor.domain.policy import Policy, Violation
 
 DEFAULT_CAPABILITIES = frozenset(
@@ -111,6 +111,15 @@ class Resolved:
 
 
 @dataclass(frozen=True)
+class ForeignBind:
+    """A host path another stack's container binds (its real path, as the engine reports)."""
+
+    owner: str
+    path: str
+    writable: bool
+
+
+@dataclass(frozen=True)
 class StackScope:
     """What belongs to the stack, and what the engine knows, for one check.
 
@@ -119,12 +128,15 @@ class StackScope:
     → the project label of an existing resource (None: unlabelled); a name not in it is not
     known (at version creation) or does not exist yet. ``resolved``: cleaned bind source →
     where it leads; a source not in it is judged as written (at version creation).
+    ``foreign_binds``: what other stacks' containers bind: a stack that can write where
+    another binds could plant a link the other's next start would follow.
     """
 
     project: str
     containers: frozenset[str] = frozenset()
     owners: Mapping[str, str | None] = field(default_factory=dict)
     resolved: Mapping[str, Resolved] = field(default_factory=dict)
+    foreign_binds: Sequence[ForeignBind] = ()
 
 
 @dataclass(frozen=True)
@@ -223,10 +235,11 @@ def _mounts(
 ) -> Iterator[Violation]:
     for entry in host.get("Binds") or []:
         source, _, rest = str(entry).partition(":")
-        target = rest.split(":")[0]
+        target, _, mode = rest.partition(":")
         at = _mount_at(request, target)
         if source.startswith("/"):
-            yield from bind_violations(at, source, scope, policy)
+            writable = "ro" not in mode.split(",")
+            yield from bind_violations(at, source, scope, policy, writable=writable)
         else:
             yield from _owned(at, scope, "volume", source)
     for mount in host.get("Mounts") or []:
@@ -243,7 +256,8 @@ def _mount(
     at = _mount_at(request, str(mount.get("Target") or ""))
     kind, source = mount.get("Type"), str(mount.get("Source") or "")
     if kind == "bind":
-        yield from bind_violations(at, source, scope, policy)
+        writable = not mount.get("ReadOnly")
+        yield from bind_violations(at, source, scope, policy, writable=writable)
     elif kind == "volume":
         driver = (mount.get("VolumeOptions") or {}).get("DriverConfig")
         if driver:
@@ -259,9 +273,12 @@ def _mount_at(request: ContainerRequest, target: str) -> str:
     return request.at(f"volumes[{index}].source" if index is not None else f"volumes ({target})")
 
 
-def bind_violations(at: str, source: str, scope: StackScope, policy: Policy) -> Iterator[Violation]:
+def bind_violations(
+    at: str, source: str, scope: StackScope, policy: Policy, *, writable: bool = True
+) -> Iterator[Violation]:
     """A host path bound (by a bind mount or a local volume's ``o: bind``), judged where its
-    links lead on the engine's host when that is known, else as written."""
+    links lead on the engine's host when that is known, else as written; and against what
+    other stacks bind, when either side may write."""
     if not source.startswith("/"):
         yield Violation("bind_outside_roots", at, f"{source!r} is not an absolute host path")
         return
@@ -275,6 +292,16 @@ def bind_violations(at: str, source: str, scope: StackScope, policy: Policy) -> 
         if ruling is not None:
             via = "" if path == source else f" (that is {path!r})"
             yield Violation(ruling.rule, at, f"{source!r}{via} {ruling.message}")
+            return
+    real = found.path if found is not None and found.path else written
+    for other in scope.foreign_binds:
+        shared = under(real, other.path) or under(other.path, real)
+        if other.owner != scope.project and shared and (writable or other.writable):
+            yield Violation(
+                "foreign_resources",
+                at,
+                f"{source!r} overlaps {other.path!r}, which stack {other.owner!r} binds",
+            )
             return
 
 

@@ -19,6 +19,7 @@ from core_monitor.domain.host_paths import clean
 from core_monitor.domain.policy import Policy, Violation, breaking, refusal
 from core_monitor.domain.request_policy import (
     ContainerRequest,
+    ForeignBind,
     Resolved,
     StackScope,
     check_container,
@@ -33,6 +34,7 @@ from core_monitor.engine.gateway import (
     render_host_config,
     resource_project,
 )
+from core_monitor.engine.labels import COMPOSE_PROJECT
 from core_monitor.errors import TerminalError
 
 DEFINITION_API = "1.41"  # the oldest engine API we speak: the widest HostConfig docker-py makes
@@ -98,6 +100,7 @@ class RequestGuard:
         self._owners: dict[str, str | None] = {}
         self._resolved: dict[str, Resolved] = {}
         self._probe: HostProbe | None = None
+        self._binds: tuple[ForeignBind, ...] | None = None
 
     def container(
         self, service: str, host: dict[str, Any], config: container_spec.ContainerConfig
@@ -111,6 +114,7 @@ class RequestGuard:
             containers=self._containers() if _joins(host) else frozenset(),
             owners=self._owners_of(request),
             resolved=self._resolve(sources, spec.image),
+            foreign_binds=self._foreign_binds() if sources else (),
         )
         self._refuse(check_container(request, scope, self.policy))
         return _with_real_sources(host, scope.resolved)
@@ -123,7 +127,11 @@ class RequestGuard:
         bound = {"bind", "rbind"} & {f.strip() for f in options.get("o", "").split(",")}
         image = next(iter(s.image for s in self.project.services.values()), "")
         resolved = self._resolve([device], image) if bound and device.startswith("/") else {}
-        scope = StackScope(self.project.name, resolved=resolved)
+        scope = StackScope(
+            self.project.name,
+            resolved=resolved,
+            foreign_binds=self._foreign_binds() if resolved else (),
+        )
         self._refuse(check_volume(f"volumes.{key}", spec.driver, options, scope, self.policy))
         found = resolved.get(clean(device)) if bound and device.startswith("/") else None
         if found is not None and found.path:
@@ -173,6 +181,20 @@ class RequestGuard:
                     probe = self._probe_for(image)
                     self._resolved[path] = resolve(path, probe.stat, probe.read_link)
             return dict(self._resolved)
+
+    def _foreign_binds(self) -> tuple[ForeignBind, ...]:
+        """What other stacks' containers bind (one list call per execution)."""
+        with self._lock:
+            if self._binds is None:
+                self._binds = tuple(
+                    ForeignBind(owner, str(m["Source"]), bool(m.get("RW")))
+                    for row in self.gw.list_all_containers()
+                    if (owner := (row.get("Labels") or {}).get(COMPOSE_PROJECT, ""))
+                    != self.project.name
+                    for m in row.get("Mounts") or []
+                    if m.get("Type") == "bind" and m.get("Source")
+                )
+            return self._binds
 
     def _probe_for(self, image: str) -> HostProbe:
         if self._probe is None:

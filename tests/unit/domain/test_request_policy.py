@@ -12,6 +12,7 @@ from core_monitor.compose import load_compose
 from core_monitor.domain.policy import Policy, breaking
 from core_monitor.domain.request_policy import (
     ContainerRequest,
+    ForeignBind,
     Resolved,
     StackScope,
     bind_violations,
@@ -292,6 +293,23 @@ def test_a_source_is_judged_where_its_links_lead() -> None:
         "/srv/loop": ["bind_outside_roots"],
         "/srv/fine": [],
     }
+
+
+def test_a_bind_overlapping_another_stacks_writable_bind_is_foreign() -> None:
+    others = (ForeignBind("a", "/srv/a", writable=True), ForeignBind("b", "/srv/b", False))
+    scope = StackScope("p", foreign_binds=others)
+
+    def judged(source: str, writable: bool) -> list[str]:
+        found = bind_violations("at", source, scope, POLICY, writable=writable)
+        return [v.rule for v in found]
+
+    assert judged("/srv/a/sub", writable=False) == ["foreign_resources"]  # a may plant links
+    assert judged("/srv", writable=False) == ["foreign_resources"]  # above it: the same
+    assert judged("/srv/b/sub", writable=True) == ["foreign_resources"]  # we could plant
+    assert judged("/srv/b/sub", writable=False) == []  # both read only: nothing to plant
+    assert judged("/srv/c", writable=True) == []
+    own = StackScope("a", foreign_binds=(ForeignBind("a", "/srv/a", writable=True),))
+    assert list(bind_violations("at", "/srv/a", own, POLICY)) == []
 
 
 def test_a_local_bind_volume_follows_the_same_resolution() -> None:
