@@ -24,6 +24,7 @@ def names() -> Iterator[list[str]]:
     yield taken
     for name in taken:
         remove_project(name)
+    for name in taken:  # once no container holds them
         docker("volume", "rm", "-f", f"{name}_data")
 
 
