@@ -26,6 +26,7 @@ from core_monitor.monitor.cache import EngineCache
 from core_monitor.monitor.containers import ContainerDetail, detail
 from core_monitor.monitor.events import EngineEventListener, EventHub, HubEvent
 from core_monitor.monitor.metrics import MonitorMetrics, Snapshot
+from core_monitor.monitor.redact import masked_frames
 from core_monitor.monitor.status import (
     ContainerStatus,
     StackStatusOut,
@@ -224,12 +225,14 @@ class MonitorService:
             ref, tail=tail, since=since, timestamps=timestamps, follow=False
         )
         try:
-            return list(log_lines.lines(frames, timestamps))
+            return list(log_lines.lines(masked_frames(frames), timestamps))
         finally:
             response.close()
 
     def follow_logs(self, response: Any, frames: Any, timestamps: bool) -> AsyncIterator[str]:
-        return log_lines.sse(response, frames, timestamps, self.settings.max_stream_seconds)
+        return log_lines.sse(
+            response, masked_frames(frames), timestamps, self.settings.max_stream_seconds
+        )
 
     # -- host ----------------------------------------------------------------------------
     def host(self) -> host_facts.HostFacts:

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from core_monitor.domain.stack import StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.state import DesiredState
+from core_monitor.vault import REDACTOR
 
 
 class OverallStatus(StrEnum):
@@ -130,7 +131,8 @@ def container_status(
     if health == "none":
         health = None
     log = health_block.get("Log") or []
-    output = str(log[-1].get("Output", "")).strip() if log else None
+    # masked before it is cut, so that no piece of a secret survives at the cut
+    output = REDACTOR.mask(str(log[-1].get("Output", ""))).strip() if log else None
     started = parse_time(state.get("StartedAt"))
     running = status in ("running", "paused", "restarting")
     exit_code = state.get("ExitCode") if status in ("exited", "dead") else None
