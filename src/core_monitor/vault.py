@@ -31,6 +31,8 @@ class SecretBox:
     def __init__(self, key: str | None) -> None:
         self._fernet = Fernet(_derive(key, "fernet")) if key else None
         self._mac_key = _derive(key, "hash") if key else None
+        # without a key no secret exists, and a fingerprint has nothing to hide
+        self._print_key = _derive(key or "", "fingerprint")
 
     @classmethod
     def of(cls, settings: Settings) -> SecretBox:
@@ -65,6 +67,11 @@ class SecretBox:
         """A digest nobody can brute-force without the key (for content that holds secrets)."""
         assert self._mac_key is not None
         return hmac.new(self._mac_key, text.encode(), hashlib.sha256).hexdigest()
+
+    def fingerprint(self, text: str) -> str:
+        """A short stand-in for a value (equal values share it) that tells nothing about the
+        value to whoever lacks the key: what viewers see of a configuration hash."""
+        return hmac.new(self._print_key, text.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def _derive(key: str, purpose: str) -> bytes:

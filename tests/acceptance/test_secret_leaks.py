@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
+from core_monitor.compose import load_compose, service_config_hash
 from tests.support.api_client import Api
-from tests.support.docker_probe import remove_project, require_docker
+from tests.support.docker_probe import containers, remove_project, require_docker
 from tests.support.server import ServerProcess
 
 IMAGE = "coremon-test/busybox:latest"
@@ -173,3 +174,67 @@ def test_no_encoding_of_a_secret_reaches_a_viewer(server: ServerProcess, stack: 
         if form in body
     }
     assert not leaks
+
+
+HASHED = f"""
+services:
+  app:
+    image: {IMAGE}
+    init: true
+    environment:
+      DB_PASSWORD: ${{PW}}
+    command: ["sleep", "300"]
+  web:
+    image: {IMAGE}
+    init: true
+    scale: 2
+    command: ["sleep", "300"]
+"""
+
+
+def test_the_configuration_hash_confirms_no_guessed_secret(
+    server: ServerProcess, stack: str
+) -> None:
+    guess = f"Winter2025!{RUN}"  # the right guess: an unkeyed hash would confirm it at once
+    admin = Api(server.url, server.headers)
+    client = viewer(server, admin)
+    try:
+        admin.create_stack(stack, HASHED, variables={"PW": {"value": guess, "secret": True}})
+        applied = admin.apply(stack, 1)
+        project = load_compose(HASHED, {"PW": guess}, project_name=stack)
+        oracle = service_config_hash(project, "app")
+        labels = {n: c["Config"]["Labels"] for n, c in containers(stack).items()}
+        hashes = {n: labels[n]["com.docker.compose.config-hash"] for n in labels}
+        assert hashes[f"{stack}-app-1"] != oracle  # keyed: the engine's label is no oracle
+        # a service without a secret keeps Compose's plain hash: an upgrade recreates nothing
+        assert hashes[f"{stack}-web-1"] == service_config_hash(project, "web")
+        listed = client.get(f"/stacks/{stack}/containers").json()
+        prints = {c["name"]: c["config_hash"] for c in listed}
+        assert prints[f"{stack}-web-1"] == prints[f"{stack}-web-2"] != prints[f"{stack}-app-1"]
+        bodies = read_all(
+            client,
+            [
+                f"/stacks/{stack}",
+                f"/stacks/{stack}/status",
+                f"/stacks/{stack}/containers",
+                f"/stacks/{stack}/versions/1",
+                f"/stacks/{stack}/plan/1",
+                "/status",
+                "/events?after=0",
+                f"/commands/{applied['command_id']}/logs",
+                *(f"/containers/{c['id']}" for c in listed),
+            ],
+        )
+        shown = [h[:12] for h in [oracle, *hashes.values()]]
+        assert not [h for h in shown for body in bodies if h in body]  # no label, no prefix
+        ids = {c["name"]: c["id"] for c in listed}
+        admin.new_version(stack, HASHED, variables={"PW": {"value": guess + "?", "secret": True}})
+        admin.apply(stack, 2)
+        after = {c["name"]: c["id"] for c in client.get(f"/stacks/{stack}/containers").json()}
+    finally:
+        client.close()
+        admin.close()
+    assert after[f"{stack}-app-1"] != ids[f"{stack}-app-1"]  # a new secret: recreated
+    assert {n: after[n] for n in ids if "-web-" in n} == {
+        n: i for n, i in ids.items() if "-web-" in n
+    }

@@ -59,6 +59,7 @@ class MonitorService:
         self.settings = settings
         self.gateway = gateway
         self.versions = versions or DesiredVersions(db, SecretBox.of(settings))
+        self.fingerprint = self.versions.box.fingerprint
         self.cache = EngineCache(gateway)
         self.hub = EventHub()
         self.metrics = MonitorMetrics(self.snapshot)
@@ -122,13 +123,15 @@ class MonitorService:
         now = datetime.now(UTC)
         rows = self.cache.by_project().get(stack.name, [])
         return sorted(
-            (container_status(r, self.cache.inspect(r["Id"]), now) for r in rows),
+            (container_status(r, self.cache.inspect(r["Id"]), now, self.fingerprint) for r in rows),
             key=lambda c: (c.service, c.number, c.name),
         )
 
     def _status(self, stack: Stack, rows: list[dict[str, Any]]) -> StackStatusOut:
         now = datetime.now(UTC)
-        containers = [container_status(r, self.cache.inspect(r["Id"]), now) for r in rows]
+        containers = [
+            container_status(r, self.cache.inspect(r["Id"]), now, self.fingerprint) for r in rows
+        ]
         desired = None
         drift = []
         if stack.current_version is not None:
@@ -194,7 +197,7 @@ class MonitorService:
         inspect = self.cache.inspect(row["Id"])
         if inspect is None:
             raise NotFound(f"container {ref!r} is gone")
-        return detail(row, inspect, datetime.now(UTC))
+        return detail(row, inspect, datetime.now(UTC), self.fingerprint)
 
     def stats(self, ref: str) -> stats_math.ContainerStats:
         row = self._managed_row(ref)
