@@ -51,11 +51,12 @@ def load_masked(
     return project, secrets
 
 
-def check_policy(db: Database, stack_name: str, project: ComposeProject) -> None:
-    """422 naming each offending path, unless an admin excepted that rule for this stack."""
+def check_policy(db: Database, stack_id: str | None, project: ComposeProject) -> None:
+    """422 naming each offending path, unless an admin excepted that rule for this stack
+    (``stack_id`` None: a stack not created yet, which has no exceptions)."""
     with db.read() as session:
         policy = policy_store.get_policy(session)
-        allowed = policy_store.allowed_rules(session, stack_name)
+        allowed = policy_store.allowed_rules(session, stack_id)
     found = violations(project, policy, allowed)
     if found:
         raise ValidationFailed([FieldError(v.path, f"policy {v.rule}: {v.message}") for v in found])
