@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -238,3 +239,38 @@ def test_the_configuration_hash_confirms_no_guessed_secret(
     assert {n: after[n] for n in ids if "-web-" in n} == {
         n: i for n, i in ids.items() if "-web-" in n
     }
+
+
+def test_a_server_that_did_not_make_the_version_masks_its_secrets(
+    server: ServerProcess, stack: str, tmp_path: Path
+) -> None:
+    """Two servers on one database: the one that reads learns the secrets of the version a
+    container runs, though another server made and applied it after it started."""
+    reader = ServerProcess(
+        server.env["COREMON_DATABASE_URL"], tmp_path / "reader.log", COREMON_WORKER="false"
+    ).start()
+    secret = f"made-elsewhere-{RUN}"
+    compose = f"""
+services:
+  app:
+    image: {IMAGE}
+    init: true
+    environment:
+      PW: ${{PW}}
+    command: ["sh", "-c", "echo pw=$$PW; while :; do sleep 1; echo tick; done"]
+"""
+    admin = Api(server.url, server.headers)
+    try:
+        admin.create_stack(stack, compose, variables={"PW": {"value": secret, "secret": True}})
+        admin.apply(stack, 1)
+        container = admin.http.get(f"/stacks/{stack}/containers").json()[0]["id"]
+        reader_admin = Api(reader.url, reader.headers)
+        client = viewer(reader, reader_admin)
+        logs = client.get(f"/containers/{container}/logs", params={"tail": 100}).text
+        client.close()
+        reader_admin.close()
+    finally:
+        admin.close()
+        reader.stop()
+    assert "pw=***" in logs
+    assert secret not in logs

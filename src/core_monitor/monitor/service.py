@@ -6,6 +6,7 @@ cached inspect data; the event listener keeps both fresh.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -189,8 +190,18 @@ class MonitorService:
                 row["Id"] == ref or ref in names or (len(ref) >= 6 and row["Id"].startswith(ref))
             )
             if matches and project in managed:
+                self._learn_secrets(row)
                 return row
         raise NotFound(f"no container {ref!r} in a managed stack")
+
+    def _learn_secrets(self, row: dict[str, Any]) -> None:
+        """Another server may have made the version this container runs: deriving it (once,
+        memoized) teaches this process's redactor its secrets before any output is read."""
+        labels = row.get("Labels") or {}
+        stack_id, version = labels.get(lbl.STACK_ID), labels.get(lbl.STACK_VERSION, "")
+        if stack_id and version.isdigit():
+            with contextlib.suppress(NotFound):
+                self.versions.get(stack_id, int(version))
 
     def container(self, ref: str) -> ContainerDetail:
         row = self._managed_row(ref)
