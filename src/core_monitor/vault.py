@@ -3,7 +3,10 @@
 ``SecretBox`` encrypts with a key derived from COREMON_SECRET_KEY (Fernet: AES-128-CBC with
 HMAC-SHA256). ``REDACTOR`` knows every secret value this process has seen (loaded at start,
 added as versions are created) and replaces them with ``***`` in log lines, command logs and
-API responses — a second line of defence behind never storing them in clear.
+API responses — a second line of defence behind never storing them in clear. It masks the
+*values* (``mask_value``) before anything is serialised: searching an encoded body would miss
+the forms an encoder gives a secret (escaped quotes and backslashes, ``\\uXXXX`` letters) and
+could cut through the encoding's own syntax.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import hashlib
 import hmac
 import re
 import threading
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -27,6 +31,8 @@ class SecretBox:
     def __init__(self, key: str | None) -> None:
         self._fernet = Fernet(_derive(key, "fernet")) if key else None
         self._mac_key = _derive(key, "hash") if key else None
+        # without a key no secret exists, and a fingerprint has nothing to hide
+        self._print_key = _derive(key or "", "fingerprint")
 
     @classmethod
     def of(cls, settings: Settings) -> SecretBox:
@@ -62,6 +68,11 @@ class SecretBox:
         assert self._mac_key is not None
         return hmac.new(self._mac_key, text.encode(), hashlib.sha256).hexdigest()
 
+    def fingerprint(self, text: str) -> str:
+        """A short stand-in for a value (equal values share it) that tells nothing about the
+        value to whoever lacks the key: what viewers see of a configuration hash."""
+        return hmac.new(self._print_key, text.encode(), hashlib.sha256).hexdigest()[:16]
+
 
 def _derive(key: str, purpose: str) -> bytes:
     raw = hashlib.sha256(f"coremon/{purpose}/v1:{key}".encode()).digest()
@@ -75,7 +86,7 @@ class Redactor:
         self._pattern: re.Pattern[str] | None = None
 
     def learn(self, values: list[str] | set[str]) -> None:
-        fresh = {v for v in values if len(v) >= MIN_SECRET_LENGTH} - self._values
+        fresh = {form for v in values for form in _forms(v)} - self._values
         if not fresh:
             return
         with self._lock:
@@ -90,13 +101,18 @@ class Redactor:
             return text
         return pattern.sub(MASK, text)
 
-    def mask_bytes(self, data: bytes) -> bytes:
+    def mask_value(self, value: Any) -> Any:
+        """Every string inside a JSON-like value masked (dict keys are the answer's own
+        structure and stay): the encoder then writes ``***`` whatever form it gives text."""
         if self._pattern is None:
-            return data
-        try:
-            return self.mask(data.decode()).encode()
-        except UnicodeDecodeError:
-            return data
+            return value
+        if isinstance(value, str):
+            return self.mask(value)
+        if isinstance(value, dict):
+            return {k: self.mask_value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.mask_value(v) for v in value]
+        return value
 
     @property
     def active(self) -> bool:
@@ -107,6 +123,13 @@ class Redactor:
         with self._lock:
             self._values.clear()
             self._pattern = None
+
+
+def _forms(value: str) -> set[str]:
+    """The value, and each line of a value that spans lines: logs and health checks report
+    line by line, so the whole value never appears there in one piece."""
+    lines = {line.rstrip("\r") for line in value.split("\n")} if "\n" in value else set()
+    return {v for v in {value, *lines} if len(v) >= MIN_SECRET_LENGTH}
 
 
 REDACTOR = Redactor()

@@ -17,6 +17,8 @@ from tests.support.server import ServerProcess
 
 IMAGE = "coremon-test/busybox:latest"
 SECRET = f"pw-{uuid.uuid4().hex}"  # unique: any occurrence anywhere is a leak
+PLAIN = f"services:\n  app:\n    image: {IMAGE}\n    init: true\n"
+PRIVILEGED = PLAIN + "    privileged: true\n"
 
 
 @pytest.fixture
@@ -92,17 +94,41 @@ def test_the_policy_is_checked_again_when_a_version_is_applied(tmp_path: Path, s
     server = ServerProcess(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "s.log").start()
     api = Api(server.url, server.headers)
     try:
+        api.create_stack(stack, PLAIN)  # an exception is granted to a stack that exists
         granted = api.http.post(
             "/policy/exceptions", json={"stack": stack, "rule": "privileged", "reason": "test"}
         ).json()
-        compose = f"services:\n  app:\n    image: {IMAGE}\n    init: true\n    privileged: true\n"
-        api.create_stack(stack, compose)
+        version = api.new_version(stack, PRIVILEGED)
         assert api.http.delete(f"/policy/exceptions/{granted['id']}").status_code == 204
-        failed = api.apply(stack, 1, expect="FAILED")
+        failed = api.apply(stack, version, expect="FAILED")
         assert "refused by the stack policy" in failed["error"]
         assert "services.app.privileged" in failed["error"]
         running = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={stack}")
         assert running.strip() == ""  # nothing was created
+    finally:
+        api.close()
+        server.stop()
+
+
+def test_an_exception_goes_with_its_stack_and_its_name_passes_on_nothing(
+    tmp_path: Path, stack: str
+) -> None:
+    require_docker()
+    server = ServerProcess(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "s.log").start()
+    api = Api(server.url, server.headers)
+    try:
+        api.create_stack(stack, PLAIN)
+        granted = api.http.post(
+            "/policy/exceptions", json={"stack": stack, "rule": "privileged", "reason": "test"}
+        )
+        assert granted.status_code == 201, granted.text
+        api.new_version(stack, PRIVILEGED)  # the exception holds while its stack lives
+        api.run(f"/stacks/{stack}/delete")
+        api.create_stack(stack, PLAIN)  # the same name, another stack
+        refused = api.http.post(f"/stacks/{stack}/versions", json={"compose": PRIVILEGED})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["path"] == "services.app.privileged"
+        assert api.http.get("/policy/exceptions").json() == []  # it went with the stack
     finally:
         api.close()
         server.stop()

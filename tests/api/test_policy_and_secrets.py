@@ -66,17 +66,31 @@ def test_each_rule_is_refused_then_allowed_by_an_exception(client: TestClient, r
     assert errors[0]["message"].startswith(f"policy {rule}:")
     assert client.get(f"/api/v1/stacks/{name}").status_code == 404  # nothing written
 
+    for stack in (name, f"{name}-2"):  # an exception is for an existing stack
+        created = client.post("/api/v1/stacks", json={"name": stack, "compose": compose("")})
+        assert created.status_code == 201, created.text
+    stack_id = client.get(f"/api/v1/stacks/{name}").json()["stack_id"]
     granted = client.post(
         "/api/v1/policy/exceptions", json={"stack": name, "rule": rule, "reason": "test"}
     )
     assert granted.status_code == 201, granted.text
-    accepted = client.post("/api/v1/stacks", json={"name": name, "compose": compose(line, top)})
+    assert (granted.json()["stack_id"], granted.json()["stack"]) == (stack_id, name)
+    accepted = client.post(f"/api/v1/stacks/{name}/versions", json={"compose": compose(line, top)})
     assert accepted.status_code == 201, accepted.text
     # the exception is for that stack only
-    other = client.post("/api/v1/stacks", json={"name": f"{name}-2", "compose": compose(line, top)})
+    other = client.post(f"/api/v1/stacks/{name}-2/versions", json={"compose": compose(line, top)})
     assert other.status_code == 422
     audit = client.get("/api/v1/audit", params={"action": "policy.exception.grant"}).json()
-    assert audit["items"][0]["target"] == f"stack:{name}"
+    assert audit["items"][0]["target"] == f"stack:{stack_id}"
+
+
+def test_an_exception_needs_a_live_stack(client: TestClient) -> None:
+    refused = client.post(
+        "/api/v1/policy/exceptions",
+        json={"stack": "not-yet", "rule": "privileged", "reason": "test"},
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["path"] == "stack"
 
 
 def test_interpolation_cannot_smuggle_a_forbidden_value(client: TestClient) -> None:

@@ -372,7 +372,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Rules that named stacks may break */
+        /** Rules that stacks may break */
         get: operations["list_exceptions_api_v1_policy_exceptions_get"];
         put?: never;
         /** Let one stack break one rule */
@@ -1358,6 +1358,8 @@ export interface components {
             rule: string;
             /** Stack */
             stack: string;
+            /** Stack Id */
+            stack_id: string;
         };
         /** ExceptionRequest */
         ExceptionRequest: {
@@ -1386,7 +1388,7 @@ export interface components {
             rule: string;
             /**
              * Stack
-             * @description Stack name (it may not exist yet).
+             * @description Name or id of a live stack; the exception goes with that stack.
              */
             stack: string;
         };
@@ -2772,7 +2774,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unknown rule */
+            /** @description Unknown rule, or no live stack of that name or id */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -10,8 +10,9 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from core_monitor import __version__
 from core_monitor.api import problems
-from core_monitor.api.hardening import JsonBodiesOnly, MaskSecrets, SecurityHeaders
+from core_monitor.api.hardening import JsonBodiesOnly, SecurityHeaders
 from core_monitor.api.limits import BodySizeLimit
+from core_monitor.api.masking import MaskedJSONResponse
 from core_monitor.api.routers import (
     actions,
     admin,
@@ -48,12 +49,14 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         version=__version__,
         summary="Versioned Docker stacks, an ordered command queue, idempotent convergence.",
         lifespan=lifespan,
+        # every answer masks known secret values before it is encoded (streams mask theirs
+        # where they make their events)
+        default_response_class=MaskedJSONResponse,
     )
     app.state.runtime = runtime
     problems.install(app)
     # outermost last: headers on every answer, then CORS (answers preflights itself), the
     # body cap, JSON-only bodies, and authentication right before the routes
-    app.add_middleware(MaskSecrets)
     app.add_middleware(Authentication, auth=runtime.auth)
     app.add_middleware(JsonBodiesOnly)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)

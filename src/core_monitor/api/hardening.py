@@ -6,7 +6,6 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core_monitor.api.problems import problem
-from core_monitor.vault import REDACTOR
 
 # The UI is served from this same origin and loads nothing from elsewhere.
 CSP = (
@@ -90,45 +89,3 @@ class JsonBodiesOnly:
         if path in FORM_PATHS:
             return media not in ("application/x-www-form-urlencoded", "multipart/form-data")
         return media != "application/json" and not media.endswith("+json")
-
-
-class MaskSecrets:
-    """Replaces every known secret value with *** in text answers (JSON, SSE, plain text).
-    Secrets are never stored or returned in clear in the first place; this catches what
-    comes from elsewhere — a container that echoes its secret in its logs or command line."""
-
-    TEXTUAL = ("application/json", "application/problem+json", "text/")
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not REDACTOR.active:
-            await self.app(scope, receive, send)
-            return
-        masking = False  # a textual answer has started: mask every later chunk too
-        start: Message | None = None  # a textual answer's start, held until its first chunk
-
-        async def masking_send(message: Message) -> None:
-            nonlocal start, masking
-            if message["type"] == "http.response.start":
-                media = Headers(raw=message.get("headers", [])).get("content-type", "")
-                if media.startswith(self.TEXTUAL):
-                    start = message
-                    return
-            elif message["type"] == "http.response.body" and start is not None:
-                body = REDACTOR.mask_bytes(message.get("body", b""))
-                message = {**message, "body": body}
-                headers = MutableHeaders(scope=start)
-                if message.get("more_body"):
-                    del headers["content-length"]  # a stream: masked chunk by chunk
-                else:
-                    headers["content-length"] = str(len(body))
-                await send(start)
-                start = None
-                masking = True
-            elif message["type"] == "http.response.body" and masking:
-                message = {**message, "body": REDACTOR.mask_bytes(message.get("body", b""))}
-            await send(message)
-
-        await self.app(scope, receive, masking_send)

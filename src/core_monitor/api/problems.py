@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core_monitor.api.masking import MaskedJSONResponse
 from core_monitor.errors import (
     CoreMonitorError,
     FieldError,
@@ -34,7 +35,7 @@ def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -
         "instance": instance,
         **extra,
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    return MaskedJSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
 def _request_errors(exc: RequestValidationError) -> list[FieldError]:

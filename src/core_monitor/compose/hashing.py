@@ -4,13 +4,16 @@ The service hash leaves out what Compose leaves out of its own (build, pull_poli
 scale/deploy.replicas, depends_on, profiles, x-* extensions), so scaling or reordering does
 not recreate containers. build and x-* never reach the normalized model, so only the other
 four are removed here. The image is hashed by reference; the engine also compares the
-image ID separately.
+image ID separately. A service whose configuration holds a secret gets a keyed hash (``keyed``,
+an HMAC under the server's key): a plain one, readable on its container, would let anyone test
+guessed secrets offline.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from core_monitor.domain.compose import ComposeProject
@@ -26,8 +29,11 @@ def content_hash(project: ComposeProject) -> str:
     return hashlib.sha256(canonical_json(project.model_dump(mode="json")).encode()).hexdigest()
 
 
-def service_config_hash(project: ComposeProject, service_name: str) -> str:
+def service_config_hash(
+    project: ComposeProject, service_name: str, keyed: Callable[[str], str] | None = None
+) -> str:
     config = project.services[service_name].model_dump(mode="json")
     for key in EXCLUDED_FROM_SERVICE_HASH:
         config.pop(key, None)
-    return hashlib.sha256(canonical_json(config).encode()).hexdigest()
+    text = canonical_json(config)
+    return keyed(text) if keyed else hashlib.sha256(text.encode()).hexdigest()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,10 +47,18 @@ class ObservedState:
     previous_configs: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
 
 
+ConfigHasher = Callable[[ComposeProject, str], str]  # (project, service) → config hash
+
+
 def desired_state(
-    project: ComposeProject, stack_id: str, version: int, profiles: frozenset[str] = frozenset()
+    project: ComposeProject,
+    stack_id: str,
+    version: int,
+    profiles: frozenset[str] = frozenset(),
+    hash_of: ConfigHasher = service_config_hash,
 ) -> DesiredState:
-    """Services switched off by profiles are left out (and so are not orphans either)."""
+    """Services switched off by profiles are left out (and so are not orphans either).
+    ``hash_of``: keyed for services that hold a secret (see services.definitions)."""
     services = {}
     for name, spec in project.services.items():
         if spec.profiles and not profiles.intersection(spec.profiles):
@@ -57,7 +66,7 @@ def desired_state(
         services[name] = DesiredService(
             name=name,
             replicas=spec.replicas,
-            config_hash=service_config_hash(project, name),
+            config_hash=hash_of(project, name),
             image=spec.image,
             container_name=spec.container_name,
             depends_on={dep: d.condition for dep, d in spec.depends_on.items()},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +32,10 @@ class ContainerDetail(ContainerStatus):
     labels: dict[str, str]  # ownership labels only
 
 
-def detail(row: dict[str, Any], inspect: dict[str, Any], now: datetime) -> ContainerDetail:
-    base = container_status(row, inspect, now)
+def detail(
+    row: dict[str, Any], inspect: dict[str, Any], now: datetime, fingerprint: Callable[[str], str]
+) -> ContainerDetail:
+    base = container_status(row, inspect, now, fingerprint)
     config = inspect.get("Config") or {}
     host = inspect.get("HostConfig") or {}
     state = inspect.get("State") or {}
@@ -58,6 +61,8 @@ def detail(row: dict[str, Any], inspect: dict[str, Any], now: datetime) -> Conta
             for m in inspect.get("Mounts") or []
         ],
         labels={
-            k: v for k, v in labels.items() if k.startswith(("com.docker.compose.", "io.coremon."))
+            k: base.config_hash or "" if k == lbl.COMPOSE_CONFIG_HASH else v
+            for k, v in labels.items()
+            if k.startswith(("com.docker.compose.", "io.coremon."))
         },
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from core_monitor.engine.gateway import DockerGateway
 from core_monitor.log import get_logger
+from core_monitor.vault import REDACTOR
 
 log = get_logger("core_monitor.monitor.events")
 
@@ -81,8 +82,15 @@ class EventHub:
         at: float | None = None,
     ) -> HubEvent:
         with self._lock:
+            # masked once, here: the JSON list and the event stream both encode these values
             event = HubEvent(
-                self._next, kind, action, at or time.time(), stack, stack_id, data or {}
+                self._next,
+                kind,
+                action,
+                at or time.time(),
+                stack,
+                stack_id,
+                REDACTOR.mask_value(data or {}),
             )
             self._next += 1
             self._buffer.append(event)

@@ -6,6 +6,7 @@ cached inspect data; the event listener keeps both fresh.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -26,6 +27,7 @@ from core_monitor.monitor.cache import EngineCache
 from core_monitor.monitor.containers import ContainerDetail, detail
 from core_monitor.monitor.events import EngineEventListener, EventHub, HubEvent
 from core_monitor.monitor.metrics import MonitorMetrics, Snapshot
+from core_monitor.monitor.redact import masked_frames
 from core_monitor.monitor.status import (
     ContainerStatus,
     StackStatusOut,
@@ -58,6 +60,7 @@ class MonitorService:
         self.settings = settings
         self.gateway = gateway
         self.versions = versions or DesiredVersions(db, SecretBox.of(settings))
+        self.fingerprint = self.versions.box.fingerprint
         self.cache = EngineCache(gateway)
         self.hub = EventHub()
         self.metrics = MonitorMetrics(self.snapshot)
@@ -121,13 +124,15 @@ class MonitorService:
         now = datetime.now(UTC)
         rows = self.cache.by_project().get(stack.name, [])
         return sorted(
-            (container_status(r, self.cache.inspect(r["Id"]), now) for r in rows),
+            (container_status(r, self.cache.inspect(r["Id"]), now, self.fingerprint) for r in rows),
             key=lambda c: (c.service, c.number, c.name),
         )
 
     def _status(self, stack: Stack, rows: list[dict[str, Any]]) -> StackStatusOut:
         now = datetime.now(UTC)
-        containers = [container_status(r, self.cache.inspect(r["Id"]), now) for r in rows]
+        containers = [
+            container_status(r, self.cache.inspect(r["Id"]), now, self.fingerprint) for r in rows
+        ]
         desired = None
         drift = []
         if stack.current_version is not None:
@@ -185,15 +190,25 @@ class MonitorService:
                 row["Id"] == ref or ref in names or (len(ref) >= 6 and row["Id"].startswith(ref))
             )
             if matches and project in managed:
+                self._learn_secrets(row)
                 return row
         raise NotFound(f"no container {ref!r} in a managed stack")
+
+    def _learn_secrets(self, row: dict[str, Any]) -> None:
+        """Another server may have made the version this container runs: deriving it (once,
+        memoized) teaches this process's redactor its secrets before any output is read."""
+        labels = row.get("Labels") or {}
+        stack_id, version = labels.get(lbl.STACK_ID), labels.get(lbl.STACK_VERSION, "")
+        if stack_id and version.isdigit():
+            with contextlib.suppress(NotFound):
+                self.versions.get(stack_id, int(version))
 
     def container(self, ref: str) -> ContainerDetail:
         row = self._managed_row(ref)
         inspect = self.cache.inspect(row["Id"])
         if inspect is None:
             raise NotFound(f"container {ref!r} is gone")
-        return detail(row, inspect, datetime.now(UTC))
+        return detail(row, inspect, datetime.now(UTC), self.fingerprint)
 
     def stats(self, ref: str) -> stats_math.ContainerStats:
         row = self._managed_row(ref)
@@ -224,12 +239,14 @@ class MonitorService:
             ref, tail=tail, since=since, timestamps=timestamps, follow=False
         )
         try:
-            return list(log_lines.lines(frames, timestamps))
+            return list(log_lines.lines(masked_frames(frames), timestamps))
         finally:
             response.close()
 
     def follow_logs(self, response: Any, frames: Any, timestamps: bool) -> AsyncIterator[str]:
-        return log_lines.sse(response, frames, timestamps, self.settings.max_stream_seconds)
+        return log_lines.sse(
+            response, masked_frames(frames), timestamps, self.settings.max_stream_seconds
+        )
 
     # -- host ----------------------------------------------------------------------------
     def host(self) -> host_facts.HostFacts:

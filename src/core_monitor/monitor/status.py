@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -12,6 +13,7 @@ from pydantic import BaseModel
 from core_monitor.domain.stack import StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.state import DesiredState
+from core_monitor.vault import REDACTOR
 
 
 class OverallStatus(StrEnum):
@@ -45,6 +47,8 @@ class ContainerStatus(BaseModel):
     image: str | None = None
     image_id: str | None = None
     ports: list[PortOut] = []
+    # a keyed fingerprint of the container's config-hash label (equal configurations share
+    # it), never the label: a plain hash of a configuration would let readers test guesses
     config_hash: str | None = None
 
 
@@ -119,9 +123,13 @@ def ports_of(row: dict[str, Any]) -> list[PortOut]:
 
 
 def container_status(
-    row: dict[str, Any], inspect: dict[str, Any] | None, now: datetime
+    row: dict[str, Any],
+    inspect: dict[str, Any] | None,
+    now: datetime,
+    fingerprint: Callable[[str], str],
 ) -> ContainerStatus:
-    """One container from its list row and (cached) inspect data."""
+    """One container from its list row and (cached) inspect data; ``fingerprint`` stands in
+    for its configuration hash."""
     labels = row.get("Labels") or {}
     state: dict[str, Any] = (inspect or {}).get("State") or {}
     status = str(state.get("Status") or row.get("State") or "unknown")
@@ -130,7 +138,8 @@ def container_status(
     if health == "none":
         health = None
     log = health_block.get("Log") or []
-    output = str(log[-1].get("Output", "")).strip() if log else None
+    # masked before it is cut, so that no piece of a secret survives at the cut
+    output = REDACTOR.mask(str(log[-1].get("Output", ""))).strip() if log else None
     started = parse_time(state.get("StartedAt"))
     running = status in ("running", "paused", "restarting")
     exit_code = state.get("ExitCode") if status in ("exited", "dead") else None
@@ -138,6 +147,7 @@ def container_status(
         match = re.match(r"Exited \((-?\d+)\)", row.get("Status") or "")
         exit_code = int(match.group(1)) if match else None
     version = labels.get(lbl.STACK_VERSION, "")
+    config_hash = labels.get(lbl.COMPOSE_CONFIG_HASH)
     return ContainerStatus(
         id=row.get("Id"),
         name=(row.get("Names") or ["/?"])[0].lstrip("/"),
@@ -154,7 +164,7 @@ def container_status(
         image=row.get("Image"),
         image_id=row.get("ImageID"),
         ports=ports_of(row),
-        config_hash=labels.get(lbl.COMPOSE_CONFIG_HASH),
+        config_hash=fingerprint(config_hash) if config_hash else None,
     )
 
 

@@ -57,13 +57,13 @@ class Convergence:
         found = self.versions.get(stack.stack_id, version)
         return found.project, found.state
 
-    def _guard(self, project: ComposeProject) -> RequestGuard:
+    def _guard(self, project: ComposeProject, stack_id: str) -> RequestGuard:
         """The policy as it stands now (it may have changed since the version was made):
         judged on the whole definition before anything happens, then on each request right
         before it is sent."""
         with self.db.read() as session:
             policy = policy_store.get_policy(session)
-            allowed = policy_store.allowed_rules(session, project.name)
+            allowed = policy_store.allowed_rules(session, stack_id)
         found = breaking(definition_violations(project, policy), policy, allowed)
         if found:
             raise TerminalError(refusal(found))
@@ -91,7 +91,7 @@ class Convergence:
         stack_id = ctx.command.stack_id or ""
         project, desired = self.desired(stack_id, version)
         try:
-            guard = self._guard(project)
+            guard = self._guard(project, stack_id)
             observed = self._observe(desired)
             plan = planner.plan(desired, observed)
             line = f"{verb} v{version}: {len(plan.steps)} step(s)"

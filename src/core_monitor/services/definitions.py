@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from core_monitor.compose import content_hash, load_compose
-from core_monitor.compose.hashing import canonical_json
+from core_monitor.compose.hashing import canonical_json, service_config_hash
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.policy import breaking
 from core_monitor.domain.stack import StackVersion, Variable
 from core_monitor.engine.request_guard import definition_violations
+from core_monitor.engine.state import ConfigHasher
 from core_monitor.errors import FieldError, TerminalError, ValidationFailed
 from core_monitor.store import policy as policy_store
 from core_monitor.store import stacks as stack_store
@@ -51,11 +52,12 @@ def load_masked(
     return project, secrets
 
 
-def check_policy(db: Database, stack_name: str, project: ComposeProject) -> None:
-    """422 naming each offending path, unless an admin excepted that rule for this stack."""
+def check_policy(db: Database, stack_id: str | None, project: ComposeProject) -> None:
+    """422 naming each offending path, unless an admin excepted that rule for this stack
+    (``stack_id`` None: a stack not created yet, which has no exceptions)."""
     with db.read() as session:
         policy = policy_store.get_policy(session)
-        allowed = policy_store.allowed_rules(session, stack_name)
+        allowed = policy_store.allowed_rules(session, stack_id)
     try:
         found = breaking(definition_violations(project, policy), policy, allowed)
     except TerminalError as exc:  # docker-py refused to render a request
@@ -95,6 +97,23 @@ def project_of(version: StackVersion, box: SecretBox) -> ComposeProject:
     return load_compose(version.compose_text, values, project_name=version.definition["name"])
 
 
+def config_hasher(version: StackVersion, box: SecretBox) -> ConfigHasher:
+    """Compose's plain hash for a service whose configuration holds no secret (so it stays
+    what it was, and its containers are not recreated); an HMAC under the server's key for one
+    that does. A service holds a secret when its stored (masked) configuration differs from
+    the real one."""
+    if not any(v.secret for v in version.variables.values()):
+        return service_config_hash
+    stored = version.definition.get("services", {})
+
+    def hash_of(project: ComposeProject, name: str) -> str:
+        real = project.services[name].model_dump(mode="json")
+        keyed = box.keyed_hash if stored.get(name) != real else None
+        return service_config_hash(project, name, keyed)
+
+    return hash_of
+
+
 def load_all_secrets(db: Database, box: SecretBox) -> int:
     """At start: every stored secret must decrypt with the configured key (else the process
     refuses to start), and the redactor learns them all before anything is logged."""
@@ -121,4 +140,12 @@ def _mask_tree(value: Any, redactor: Redactor) -> Any:
     return value
 
 
-__all__ = ["MASK", "check_policy", "check_secrets", "load_masked", "project_of", "stored_form"]
+__all__ = [
+    "MASK",
+    "check_policy",
+    "check_secrets",
+    "config_hasher",
+    "load_masked",
+    "project_of",
+    "stored_form",
+]

@@ -18,7 +18,7 @@ from typing import Any
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.engine.state import DesiredState, desired_state
 from core_monitor.errors import NotFound
-from core_monitor.services.definitions import project_of
+from core_monitor.services.definitions import config_hasher, project_of
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
 from core_monitor.vault import SecretBox
@@ -52,7 +52,9 @@ class DesiredVersions:
         project = project_of(stored, self.box)
         found = DesiredVersion(
             project=project,
-            state=desired_state(project, stack_id, version),
+            state=desired_state(
+                project, stack_id, version, hash_of=config_hasher(stored, self.box)
+            ),
             stored_services=dict(stored.definition.get("services", {})),
         )
         with self._lock:

@@ -27,7 +27,7 @@ class Actor:
 def _prepare(
     db: Database,
     box: SecretBox,
-    name: str,
+    stack: tuple[str | None, str],  # (id: None before it exists, name)
     compose: str,
     variables: dict[str, Variable],
     author: str,
@@ -35,8 +35,9 @@ def _prepare(
 ) -> stack_store.NewVersion:
     # validation happens entirely before the transaction: a bad file writes nothing
     definitions.check_secrets(variables)
+    stack_id, name = stack
     project, _ = definitions.load_masked(name, compose, variables)
-    definitions.check_policy(db, name, project)
+    definitions.check_policy(db, stack_id, project)
     definition, stored_variables, digest = definitions.stored_form(project, variables, box)
     return stack_store.NewVersion(
         compose_text=compose,
@@ -59,7 +60,7 @@ def create_stack(
     box: SecretBox = NO_SECRETS,
 ) -> tuple[Stack, StackVersion]:
     validate_project_name(name)
-    first = _prepare(db, box, name, compose, variables, actor.name, comment)
+    first = _prepare(db, box, (None, name), compose, variables, actor.name, comment)
     with db.write() as session:
         stack, version = stack_store.create_stack(session, name, first)
         audit.record_by(
@@ -85,7 +86,7 @@ def create_version(
 ) -> StackVersion:
     with db.read() as session:
         stack = stack_store.get_stack(session, stack_ref)
-    new = _prepare(db, box, stack.name, compose, variables, actor.name, comment)
+    new = _prepare(db, box, (stack.stack_id, stack.name), compose, variables, actor.name, comment)
     with db.write() as session:
         version = stack_store.add_version(session, stack.stack_id, new, parent_version)
         audit.record_by(

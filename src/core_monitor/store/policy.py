@@ -1,5 +1,5 @@
 """The stack policy document (one row; the built-in default until an admin saves one) and
-its per-stack exceptions."""
+its per-stack exceptions (by stack id: they go with their stack)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core_monitor.domain.policy import Policy
+from core_monitor.domain.stack import Stack
 from core_monitor.errors import Conflict, NotFound
 from core_monitor.store.clock import utcnow
 from core_monitor.store.tables import PolicyExceptionRow, PolicyRow
@@ -30,30 +31,43 @@ def save_policy(session: Session, policy: Policy, by: str) -> None:
     session.flush()
 
 
-def exceptions(session: Session, stack: str | None = None) -> list[PolicyExceptionRow]:
+def exceptions(session: Session, stack_id: str | None = None) -> list[PolicyExceptionRow]:
     query = select(PolicyExceptionRow).order_by(PolicyExceptionRow.stack, PolicyExceptionRow.rule)
-    if stack is not None:
-        query = query.where(PolicyExceptionRow.stack == stack)
+    if stack_id is not None:
+        query = query.where(PolicyExceptionRow.stack_id == stack_id)
     return list(session.scalars(query))
 
 
-def allowed_rules(session: Session, stack: str) -> set[str]:
-    return {row.rule for row in exceptions(session, stack)}
+def allowed_rules(session: Session, stack_id: str | None) -> set[str]:
+    """The rules this stack may break (``None``: a stack not created yet, which has none)."""
+    if stack_id is None:
+        return set()
+    return {row.rule for row in exceptions(session, stack_id)}
 
 
 def add_exception(
-    session: Session, *, stack: str, rule: str, reason: str, by: str
+    session: Session, *, stack: Stack, rule: str, reason: str, by: str
 ) -> PolicyExceptionRow:
     row = PolicyExceptionRow(
-        stack=stack, rule=rule, reason=reason, granted_by=by, created_at=utcnow()
+        stack_id=stack.stack_id,
+        stack=stack.name,
+        rule=rule,
+        reason=reason,
+        granted_by=by,
+        created_at=utcnow(),
     )
     try:
         with session.begin_nested():
             session.add(row)
             session.flush()
     except IntegrityError:
-        raise Conflict(f"stack {stack!r} already has an exception for rule {rule!r}") from None
+        raise Conflict(f"stack {stack.name!r} already has an exception for rule {rule!r}") from None
     return row
+
+
+def drop_exceptions(session: Session, stack_id: str) -> None:
+    """A deleted stack's exceptions go with it."""
+    session.execute(delete(PolicyExceptionRow).where(PolicyExceptionRow.stack_id == stack_id))
 
 
 def remove_exception(session: Session, exception_id: int) -> PolicyExceptionRow:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable, VersionRuntime
 from core_monitor.errors import Conflict, NotFound
+from core_monitor.store import policy as policy_store
 from core_monitor.store.clock import aware, maybe_aware, utcnow
 from core_monitor.store.tables import StackRow, StackVersionRow, VersionRuntimeRow
 
@@ -226,6 +227,7 @@ def soft_delete(session: Session, stack_id: str) -> None:
     row.deleted_at = now
     row.updated_at = now
     row.status = StackStatus.DELETED
+    policy_store.drop_exceptions(session, row.stack_id)
 
 
 def _row(session: Session, ref: str, *, include_deleted: bool, lock: bool = False) -> StackRow:

@@ -218,18 +218,23 @@ class PolicyRow(Base):
 
 
 class PolicyExceptionRow(Base):
-    """An administrator's permission for one stack (by name) to break one policy rule."""
+    """An administrator's permission for one stack to break one policy rule. Keyed by the
+    stack's id, not its name: it goes with the stack, and a new stack that takes a deleted
+    one's name inherits nothing."""
 
     __tablename__ = "policy_exceptions"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    stack: Mapped[str] = mapped_column(String(63))
+    stack_id: Mapped[str] = mapped_column(ForeignKey("stacks.stack_id"))
+    stack: Mapped[str] = mapped_column(String(63))  # the stack's name, for people
     rule: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     granted_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
 
-    __table_args__ = (UniqueConstraint("stack", "rule", name="uq_policy_exceptions_stack_rule"),)
+    __table_args__ = (
+        UniqueConstraint("stack_id", "rule", name="uq_policy_exceptions_stack_id_rule"),
+    )
 
 
 class OidcLoginRow(Base):

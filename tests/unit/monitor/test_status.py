@@ -181,8 +181,9 @@ def test_container_status_reads_list_row_and_inspect() -> None:
             "Health": {"Status": "healthy", "Log": [{"Output": "ok\n", "ExitCode": 0}]},
         },
     }
-    c = container_status(row, inspect, NOW)
+    c = container_status(row, inspect, NOW, lambda h: f"print-of-{h}")
     assert (c.service, c.number, c.version, c.state) == ("web", 1, 3, "running")
+    assert c.config_hash == "print-of-h"  # the label itself is never shown
     assert (c.health, c.health_output, c.restart_count) == ("healthy", "ok", 2)
     assert c.uptime_seconds is not None and abs(c.uptime_seconds - 59.877) < 0.01
     assert [(p.container_port, p.host_port) for p in c.ports] == [(80, 8080)]
@@ -190,7 +191,7 @@ def test_container_status_reads_list_row_and_inspect() -> None:
 
 def test_exited_container_keeps_its_exit_code_without_inspect() -> None:
     row = {"Id": "x", "Names": ["/shop-db-1"], "State": "exited", "Status": "Exited (137) 2s ago"}
-    c = container_status(row, None, NOW)
+    c = container_status(row, None, NOW, str.upper)
     assert (c.state, c.exit_code, c.uptime_seconds) == ("exited", 137, None)
 
 

@@ -21,6 +21,7 @@ from core_monitor.domain.commands import CommandLogLine, CommandStatus
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
 from core_monitor.store import stacks as stack_store
+from core_monitor.vault import REDACTOR
 
 router = APIRouter(tags=["commands"])
 FINISHED = {CommandStatus.DONE, CommandStatus.CANCELLED, CommandStatus.FAILED}
@@ -106,7 +107,9 @@ async def _follow(reader: LogReader, after_id: int, max_seconds: float) -> Async
         lines, status = await run_in_threadpool(reader, after_id)
         for line in lines:
             after_id = line.id
-            yield f"id: {line.id}\nevent: log\ndata: {line.model_dump_json()}\n\n"
+            masked = REDACTOR.mask_value(line.model_dump(mode="json"))
+            data = json.dumps(masked, ensure_ascii=False, separators=(",", ":"))
+            yield f"id: {line.id}\nevent: log\ndata: {data}\n\n"
         if not lines and status in FINISHED:
             yield f"event: end\ndata: {json.dumps({'status': str(status)})}\n\n"
             return

@@ -7,16 +7,19 @@ from datetime import datetime
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from core_monitor.api.deps import RowId, RuntimeDep
 from core_monitor.api.schemas import StrictInput
 from core_monitor.api.security import ActorDep, allow
 from core_monitor.domain.auth import Permission
 from core_monitor.domain.policy import RULES, Policy
-from core_monitor.errors import FieldError, ValidationFailed
+from core_monitor.domain.stack import Stack
+from core_monitor.errors import FieldError, NotFound, ValidationFailed
 from core_monitor.services.stacks import Actor
 from core_monitor.store import audit
 from core_monitor.store import policy as policy_store
+from core_monitor.store import stacks as stack_store
 from core_monitor.store.clock import aware
 from core_monitor.store.db import Database
 from core_monitor.store.tables import PolicyExceptionRow
@@ -26,7 +29,8 @@ router = APIRouter(prefix="/policy", tags=["policy"])
 
 class ExceptionOut(BaseModel):
     id: int
-    stack: str
+    stack_id: str
+    stack: str  # its name
     rule: str
     reason: str
     granted_by: str
@@ -36,6 +40,7 @@ class ExceptionOut(BaseModel):
     def of(cls, row: PolicyExceptionRow) -> ExceptionOut:
         return cls(
             id=row.id,
+            stack_id=row.stack_id,
             stack=row.stack,
             rule=row.rule,
             reason=row.reason,
@@ -46,7 +51,9 @@ class ExceptionOut(BaseModel):
 
 class ExceptionRequest(StrictInput):
     stack: str = Field(
-        min_length=1, max_length=63, description="Stack name (it may not exist yet)."
+        min_length=1,
+        max_length=63,
+        description="Name or id of a live stack; the exception goes with that stack.",
     )
     rule: str = Field(min_length=1, max_length=64, examples=sorted(RULES))
     reason: str = Field(min_length=1, max_length=2000, examples=["monitoring agent needs /proc"])
@@ -92,7 +99,7 @@ def _save(db: Database, policy: Policy, actor: Actor) -> Policy:
 @router.get(
     "/exceptions",
     response_model=list[ExceptionOut],
-    summary="Rules that named stacks may break",
+    summary="Rules that stacks may break",
     dependencies=[allow(Permission.READ)],
 )
 def list_exceptions(runtime: RuntimeDep) -> list[ExceptionOut]:
@@ -106,7 +113,10 @@ def list_exceptions(runtime: RuntimeDep) -> list[ExceptionOut]:
     response_model=ExceptionOut,
     summary="Let one stack break one rule",
     dependencies=[allow(Permission.ADMIN)],
-    responses={409: {"description": "Already granted"}, 422: {"description": "Unknown rule"}},
+    responses={
+        409: {"description": "Already granted"},
+        422: {"description": "Unknown rule, or no live stack of that name or id"},
+    },
 )
 async def grant(body: ExceptionRequest, runtime: RuntimeDep, actor: ActorDep) -> ExceptionOut:
     return await run_in_threadpool(_grant, runtime.db, body, actor)
@@ -116,17 +126,27 @@ def _grant(db: Database, body: ExceptionRequest, actor: Actor) -> ExceptionOut:
     if body.rule not in RULES:
         raise ValidationFailed([FieldError("rule", f"unknown rule; known: {sorted(RULES)}")])
     with db.write() as session:
+        stack = _live_stack(session, body.stack)
         row = policy_store.add_exception(
-            session, stack=body.stack, rule=body.rule, reason=body.reason, by=actor.name
+            session, stack=stack, rule=body.rule, reason=body.reason, by=actor.name
         )
         audit.record_by(
             session,
             actor,
             "policy.exception.grant",
-            f"stack:{body.stack}",
-            details={"rule": body.rule, "reason": body.reason},
+            f"stack:{stack.stack_id}",
+            details={"stack": stack.name, "rule": body.rule, "reason": body.reason},
         )
         return ExceptionOut.of(row)
+
+
+def _live_stack(session: Session, ref: str) -> Stack:
+    try:
+        return stack_store.get_stack(session, ref)
+    except NotFound:
+        raise ValidationFailed(
+            [FieldError("stack", f"no stack {ref!r}: create the stack, then grant the exception")]
+        ) from None
 
 
 @router.delete(
@@ -147,6 +167,6 @@ def _withdraw(db: Database, exception_id: int, actor: Actor) -> None:
             session,
             actor,
             "policy.exception.withdraw",
-            f"stack:{row.stack}",
-            details={"rule": row.rule},
+            f"stack:{row.stack_id}",
+            details={"stack": row.stack, "rule": row.rule},
         )
