@@ -136,6 +136,43 @@ def test_same_version_twice_plans_nothing_and_changes_nothing(api: Api, stack: s
     assert after == before
 
 
+def test_a_container_name_added_changed_or_removed_is_applied_once(api: Api, stack: str) -> None:
+    sleeper = f"""
+services:
+  web:
+    image: {IMAGE}
+    command: ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1 & wait $$!; done"]
+"""
+    named = sleeper + "    container_name: {}\n"
+    api.create_stack(stack, sleeper)
+    api.apply(stack, 1)
+    versions = [
+        (api.new_version(stack, named.format(f"{stack}-custom")), f"{stack}-custom"),  # added
+        (api.new_version(stack, named.format(f"{stack}-other")), f"{stack}-other"),  # changed
+        (1, f"{stack}-web-1"),  # removed
+    ]
+    for version, name in versions:
+        api.apply(stack, version)
+        assert sorted(containers(stack)) == [name]
+        assert containers(stack)[name]["State"]["Running"]
+        assert api.plan(stack, version) == []  # converged: no recreate under the old name
+        again = api.apply(stack, version)
+        assert f"apply v{version}: 0 step(s)" in api.log_messages(again["command_id"])
+        assert settled_status(api, stack) == ("RUNNING", [])
+
+
+def settled_status(api: Api, stack: str, timeout: float = 10) -> tuple[str, list[object]]:
+    """(status, drift) once RUNNING without drift, or as it stands at the timeout (the
+    monitor learns of a change through the engine's events, a moment after it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = api.http.get(f"/stacks/{stack}/status").json()
+        found = (str(body["status"]), list(body["drift"]))
+        if found == ("RUNNING", []) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def test_removed_service_goes_and_the_version_is_the_source_of_truth(api: Api, stack: str) -> None:
     api.create_stack(stack, TWO)
     api.apply(stack, 1)

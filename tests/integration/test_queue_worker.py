@@ -12,7 +12,7 @@ from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from core_monitor.domain.commands import CommandStatus
-from core_monitor.errors import Conflict, RetryableError
+from core_monitor.errors import Conflict, LeaseLost, RetryableError
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
 from core_monitor.queue.worker import WakeUp, Worker
 from core_monitor.store import audit
@@ -292,6 +292,71 @@ def test_a_worker_that_lost_its_lease_cannot_record_outcomes(db: Database) -> No
     runner.join(10)
     assert status_of(db, cid) == CommandStatus.RUNNING  # the stale worker wrote nothing
     assert stale.lease is None
+
+
+class EngineWriter:
+    """An executor that, once let go, makes one engine write after a check: ``check_lease``
+    (as the engine executor does before each write) or ``checkpoint`` (between steps). No
+    log line in between (those are fenced in the database anyway): the check alone must
+    stop it."""
+
+    def __init__(self, check: str = "check_lease") -> None:
+        self.check = check
+        self.gate = threading.Event()
+        self.wrote = False
+        self.raised: BaseException | None = None
+
+    def __call__(self, ctx: ExecutionContext) -> None:
+        self.gate.wait(10)
+        try:
+            getattr(ctx, self.check)()
+        except BaseException as exc:
+            self.raised = exc
+            raise
+        self.wrote = True
+
+
+def _paused_past_its_lease(
+    db: Database, taken_over: bool, check: str = "check_lease"
+) -> tuple[str, EngineWriter, Worker]:
+    """A worker whose renewal thread never runs (as if the process were frozen) runs a
+    command past its lease's local deadline; another holder takes over if ``taken_over``."""
+    cid = enqueue(db, type="WRITE")
+    writer = EngineWriter(check)
+    registry = ExecutorRegistry()
+    registry.register("WRITE", writer)
+    worker = Worker(db, make_settings(db.url, lease_seconds=0.75), registry)
+    runner = threading.Thread(target=worker.run_once)
+    runner.start()
+    wait_for(lambda: status_of(db, cid) == CommandStatus.RUNNING)
+    time.sleep(0.75)  # past the lease: its last renewal no longer vouches for it
+    if taken_over:
+        with db.write() as s:
+            assert queue_store.try_acquire(s, "usurper", 30.0) is not None
+    writer.gate.set()
+    runner.join(10)
+    return cid, writer, worker
+
+
+@pytest.mark.parametrize("check", ["check_lease", "checkpoint"])
+def test_a_worker_whose_lease_was_taken_over_stops_before_its_next_engine_write(
+    db: Database, check: str
+) -> None:
+    """Its renewal thread has not noticed yet: the check before the write must."""
+    cid, writer, worker = _paused_past_its_lease(db, taken_over=True, check=check)
+    assert writer.wrote is False
+    assert isinstance(writer.raised, LeaseLost)
+    assert status_of(db, cid) == CommandStatus.RUNNING  # left to the new holder
+    assert worker.lease is None
+
+
+def test_a_lease_past_its_local_deadline_that_nobody_took_is_renewed_at_the_check(
+    db: Database,
+) -> None:
+    cid, writer, worker = _paused_past_its_lease(db, taken_over=False)
+    assert writer.wrote is True
+    assert status_of(db, cid) == CommandStatus.DONE
+    assert worker.lease is not None  # still held: its generation was never taken
 
 
 def test_retryable_error_is_retried_then_succeeds(

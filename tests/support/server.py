@@ -87,6 +87,15 @@ class ServerProcess:
         self.stop()  # left running, it would hold the queue lease and run later commands
         raise RuntimeError(f"server did not answer: {self.log_path.read_text()[-2000:]}")
 
+    def pause(self) -> None:
+        """Freeze the whole process (SIGSTOP): it neither renews its lease nor answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def kill9(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
@@ -94,6 +103,7 @@ class ServerProcess:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.resume()  # a paused process would not act on SIGTERM
             self.process.terminate()
             try:
                 self.process.wait(15)

@@ -27,6 +27,9 @@ class Step(BaseModel):
     kind: StepKind
     target: str  # container, network or volume name; image reference for pulls
     reason: str
+    # the observed container a step acts on: engine writes address it by this id, never by
+    # its name, which another worker may have given to a new container meanwhile
+    container_id: str | None = None
     service: str | None = None
     number: int | None = None  # container number within its service
     layer: int = 0  # dependency layer: steps of one layer may run in parallel

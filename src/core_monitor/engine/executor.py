@@ -5,6 +5,10 @@ once (like Compose's create phase) → per dependency layer: recreates and the c
 another service's namespaces, then starts (parallel across services, serial within one
 service: the engine races on published port ranges; each container starts as soon as its own
 create is done), then wait for the conditions later layers need. One bounded pool serves all.
+
+Observed containers are addressed by the id the planner saw, never by name: a worker that
+paused past its lease must not reach the container another worker has since made under
+that name. Every engine write first calls the options' ``fence`` (the lease check).
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ class ExecutionOptions:
     pool_size: int = POOL_SIZE
     # the policy, judged on each request right before it is sent (raises TerminalError)
     guard: RequestGuard | None = None
+    # raises (LeaseLost) when this worker may no longer act: called before each engine write
+    fence: Callable[[], None] | None = None
 
 
 class PlanExecutor:
@@ -54,7 +60,10 @@ class PlanExecutor:
         options: ExecutionOptions,
     ) -> None:
         self.gw = gateway
-        self.mut = DockerMutations(gateway)
+        self.mut = DockerMutations(gateway, fence=options.fence)
+        # only to discard what this execution created and nobody else knows of, which is
+        # safe (and needed) even once the lease is lost
+        self._own = DockerMutations(gateway)
         self.project = project
         self.desired = desired
         self.reporter = reporter
@@ -99,6 +108,8 @@ class PlanExecutor:
     # -- steps ------------------------------------------------------------------------
     def _pull(self, step: Step) -> None:
         self.reporter.checkpoint()
+        if self.options.fence is not None:
+            self.options.fence()
         self.reporter.log(f"pull {step.target}: {step.reason}", step=step.kind)
         self.gw.pull(step.target)
 
@@ -165,8 +176,9 @@ class PlanExecutor:
         self.reporter.log(
             f"remove {step.target}: {step.reason}", step=step.kind, service=step.service
         )
-        self.mut.stop(step.target, timeout=self._stop_timeout(step.service))
-        self.mut.remove_container(step.target)
+        container = _observed_id(step)
+        self.mut.stop(container, timeout=self._stop_timeout(step.service))
+        self.mut.remove_container(container)
 
     def _layer(
         self, pool: ThreadPoolExecutor, steps: list[Step], early: dict[str, Future[None]]
@@ -203,14 +215,20 @@ class PlanExecutor:
             self.reporter.log(f"create {step.target}", step=step.kind, service=service)
             self.container_ids[step.target] = self._create(step.target, service, config)
             return
-        # recreate: new one under a temporary name, old one out, then rename
+        # recreate: new one under a temporary name, old one out (by id), then rename
         self.reporter.log(f"recreate {step.target}: {step.reason}", step=step.kind, service=service)
+        old_id = _observed_id(step)
         temporary = f"{uuid.uuid4().hex[:12]}_{step.target}"
         new_id = self._create(temporary, service, config)
-        self.reporter.checkpoint()
-        self.mut.stop(step.target, timeout=self._stop_timeout(service))
-        self.mut.remove_container(step.target)
-        self.mut.rename(new_id, step.target)
+        try:
+            self.reporter.checkpoint()
+            self.mut.stop(old_id, timeout=self._stop_timeout(service))
+            self.mut.remove_container(old_id)
+            # refused by the engine if another container holds the name: never stolen
+            self.mut.rename(new_id, step.target)
+        except BaseException:
+            self._own.remove_container(new_id)  # never started: nothing is lost
+            raise
         self.container_ids[step.target] = new_id
 
     def _create(self, name: str, service: str, config: container_spec.ContainerConfig) -> str:
@@ -294,7 +312,7 @@ class PlanExecutor:
                 service=step.service,
                 reason=step.reason,
             )
-            target = self.container_ids.get(step.target, step.target)
+            target = self.container_ids.get(step.target) or _observed_id(step)
             if restart:
                 self.mut.restart(target, timeout=self._stop_timeout(step.service))
             else:
@@ -388,6 +406,12 @@ def _peer_services(spec: ServiceSpec) -> list[str]:
     """The services whose container this one joins (`network_mode`/`pid`/`ipc: service:x`)."""
     modes = (spec.network_mode, spec.pid, spec.ipc)
     return sorted({m[8:] for m in modes if m and m.startswith("service:")})
+
+
+def _observed_id(step: Step) -> str:
+    if step.container_id is None:
+        raise TerminalError(f"{step.kind} {step.target}: the plan has no container id for it")
+    return step.container_id
 
 
 def _settle(futures: list[Future[None]]) -> None:

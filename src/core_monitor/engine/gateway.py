@@ -14,7 +14,7 @@ import os
 import re
 import struct
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -358,10 +358,19 @@ def _observed_container(row: dict[str, Any]) -> ObservedContainer:
 
 
 class DockerMutations:
-    """Engine writes, kept apart from reads so planning code never sees them."""
+    """Engine writes, kept apart from reads so planning code never sees them.
 
-    def __init__(self, gateway: DockerGateway) -> None:
+    ``fence`` runs before every write and raises to stop it (a worker that lost its queue
+    lease must not touch the engine any more)."""
+
+    def __init__(self, gateway: DockerGateway, fence: Callable[[], None] | None = None) -> None:
         self.gw = gateway
+        self._fence = fence
+
+    def _write(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._fence is not None:
+            self._fence()
+        return self.gw.call(fn, *args, **kwargs)
 
     @property
     def api(self) -> Any:
@@ -369,7 +378,7 @@ class DockerMutations:
 
     def create_network(self, name: str, spec: dict[str, Any]) -> str:
         try:
-            created = self.gw.call(self.api.create_network, name, **spec)
+            created = self._write(self.api.create_network, name, **spec)
         except docker.errors.APIError as exc:
             if exc.status_code == 409:  # created meanwhile: converge, don't fail
                 return name
@@ -378,14 +387,14 @@ class DockerMutations:
 
     def create_volume(self, name: str, spec: dict[str, Any]) -> str:
         try:
-            self.gw.call(self.api.create_volume, name, **spec)
+            self._write(self.api.create_volume, name, **spec)
         except docker.errors.APIError as exc:
             raise TerminalError(f"cannot create volume {name}: {exc.explanation}") from None
         return name
 
     def create_container(self, name: str, config: dict[str, Any]) -> str:
         try:
-            created = self.gw.call(self.api.create_container, name=name, **config)
+            created = self._write(self.api.create_container, name=name, **config)
         except docker.errors.ImageNotFound as exc:
             raise ImageUnavailable(f"image not found: {exc.explanation}") from None
         except docker.errors.APIError as exc:
@@ -395,7 +404,7 @@ class DockerMutations:
     def connect(
         self, container: str, network: str, aliases: list[str], ipv4: str | None, ipv6: str | None
     ) -> None:
-        self.gw.call(
+        self._write(
             self.api.connect_container_to_network,
             container,
             network,
@@ -406,13 +415,13 @@ class DockerMutations:
 
     def start(self, container: str) -> None:
         try:
-            self.gw.call(self.api.start, container)
+            self._write(self.api.start, container)
         except docker.errors.APIError as exc:
             raise TerminalError(f"cannot start {container}: {exc.explanation}") from None
 
     def stop(self, container: str, timeout: int | None) -> None:
         with contextlib.suppress(docker.errors.NotFound):
-            self.gw.call(self.api.stop, container, timeout=timeout)
+            self._write(self.api.stop, container, timeout=timeout)
 
     def restart(self, container: str, timeout: int | None) -> None:
         # stop + start: the engine's restart needs an explicit timeout, while a plain stop
@@ -423,18 +432,23 @@ class DockerMutations:
     def remove_container(self, container: str, *, anonymous_volumes: bool = False) -> None:
         """``anonymous_volumes``: also remove the container's anonymous volumes (`down -v`)."""
         with contextlib.suppress(docker.errors.NotFound):
-            self.gw.call(self.api.remove_container, container, force=True, v=anonymous_volumes)
+            self._write(self.api.remove_container, container, force=True, v=anonymous_volumes)
 
     def rename(self, container: str, name: str) -> None:
-        self.gw.call(self.api.rename, container, name)
+        """Refused when another container holds ``name`` (the engine never takes a name
+        from its holder): that one may be another worker's, so fail rather than steal."""
+        try:
+            self._write(self.api.rename, container, name)
+        except docker.errors.APIError as exc:
+            raise TerminalError(f"cannot name {container[:12]} {name}: {exc.explanation}") from None
 
     def remove_network(self, name: str) -> None:
         with contextlib.suppress(docker.errors.NotFound):
-            self.gw.call(self.api.remove_network, name)
+            self._write(self.api.remove_network, name)
 
     def remove_volume(self, name: str) -> None:
         with contextlib.suppress(docker.errors.NotFound):
-            self.gw.call(self.api.remove_volume, name, force=True)
+            self._write(self.api.remove_volume, name, force=True)
 
 
 # -- what the policy asks the engine ------------------------------------------------------

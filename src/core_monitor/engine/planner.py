@@ -3,7 +3,10 @@
 Rules (Docker Compose v2's, see docs/engineering notes):
 - networks and volumes first; external ones must exist, ours are created when missing;
 - orphans (containers of services absent from the version) are removed;
-- a container is recreated only when its config hash or its image ID changed;
+- a container is recreated only when its config hash, its image ID or its name changed
+  (the new one ends under the desired name);
+- steps on an observed container carry its id: the executor addresses it by id, never by a
+  name another worker may have reused;
 - scale down removes the highest numbers; scale up adds the next numbers;
 - containers that should run but do not are started (a one-shot that exited 0 with
   restart "no" has completed and is left alone);
@@ -35,6 +38,7 @@ def plan(desired: DesiredState, observed: ObservedState) -> Plan:
                 Step(
                     kind=StepKind.REMOVE_CONTAINER,
                     target=c.name,
+                    container_id=c.id,
                     service=service,
                     number=c.number,
                     reason=f"orphan: service {service!r} is not in v{desired.version}",
@@ -44,29 +48,31 @@ def plan(desired: DesiredState, observed: ObservedState) -> Plan:
     layer_of = {name: i for i, names in enumerate(_layers(desired)) for name in names}
     for name, wanted in sorted(desired.services.items()):
         steps += _service(desired, observed, wanted, by_service.get(name, []), layer_of[name])
-    steps += _restarts_for_recreated_dependencies(desired, steps, layer_of)
+    steps += _restarts_for_recreated_dependencies(desired, observed, steps, layer_of)
     return Plan(stack=desired.project, version=desired.version, steps=steps)
 
 
 def _restarts_for_recreated_dependencies(
-    desired: DesiredState, steps: list[Step], layer_of: dict[str, int]
+    desired: DesiredState, observed: ObservedState, steps: list[Step], layer_of: dict[str, int]
 ) -> list[Step]:
     """`depends_on: {x: {restart: true}}`: when x is recreated, restart the dependent's
     containers that are otherwise left as they are (Compose does the same)."""
     recreated = {s.service for s in steps if s.kind == StepKind.RECREATE_CONTAINER}
     touched = {s.target for s in steps}
+    ids = {c.name: c.id for c in observed.containers}
     restarts = []
     for name, service in sorted(desired.services.items()):
         causes = sorted(service.restart_with & recreated)
         if not causes:
             continue
         for number in range(1, service.replicas + 1):
-            target = service.container_name or f"{desired.project}-{name}-{number}"
+            target = _name(desired, service, number)
             if target not in touched:
                 restarts.append(
                     Step(
                         kind=StepKind.RESTART_CONTAINER,
                         target=target,
+                        container_id=ids.get(target),
                         service=name,
                         number=number,
                         layer=layer_of[name],
@@ -146,10 +152,7 @@ def _service(
 ) -> list[Step]:
     steps: list[Step] = []
     image_id = observed.images.get(service.image)
-    canonical = {
-        c.name: c.name == (service.container_name or f"{desired.project}-{service.name}-{c.number}")
-        for c in containers
-    }
+    canonical = {c.name: c.name == _name(desired, service, c.number) for c in containers}
     # a crashed recreate can leave "<tmp>_<name>" beside the real one: keep the real one
     current = sorted(containers, key=lambda c: (c.number, not canonical[c.name], c.name))
     keep: list[ObservedContainer] = []
@@ -169,19 +172,21 @@ def _service(
             steps.append(_remove(container, service.name, f"scale down to {service.replicas}"))
         keep = [c for c in keep if c not in victims]
     for container in keep:
-        reason = _recreate_reason(container, service, image_id, observed)
+        name = _name(desired, service, container.number)
+        reason = _recreate_reason(container, service, image_id, observed, name)
         if reason:
             steps.append(
                 Step(
                     kind=StepKind.RECREATE_CONTAINER,
-                    target=container.name,
+                    target=name,  # the name the new container ends under
+                    container_id=container.id,  # the one it replaces
                     service=service.name,
                     number=container.number,
                     reason=reason,
                     layer=layer,
                 )
             )
-            steps.append(_start(container.name, service.name, container.number, layer, "recreated"))
+            steps.append(_start(name, service.name, container.number, layer, "recreated"))
         elif desired.run and _should_start(container, service):
             steps.append(
                 _start(
@@ -190,6 +195,7 @@ def _service(
                     container.number,
                     layer,
                     f"not running ({container.state})",
+                    container.id,
                 )
             )
     numbers = sorted(c.number for c in keep)
@@ -198,7 +204,7 @@ def _service(
         free = next((n for n in range(1, next_number) if n not in numbers), next_number)
         numbers.append(free)
         next_number = max(next_number, free + 1)
-        name = service.container_name or f"{desired.project}-{service.name}-{free}"
+        name = _name(desired, service, free)
         steps.append(
             Step(
                 kind=StepKind.CREATE_CONTAINER,
@@ -214,20 +220,30 @@ def _service(
     return steps
 
 
+def _name(desired: DesiredState, service: DesiredService, number: int) -> str:
+    """The name a service's container ``number`` should have."""
+    return service.container_name or f"{desired.project}-{service.name}-{number}"
+
+
 def _remove(container: ObservedContainer, service: str, reason: str) -> Step:
     return Step(
         kind=StepKind.REMOVE_CONTAINER,
         target=container.name,
+        container_id=container.id,
         service=service,
         number=container.number,
         reason=reason,
     )
 
 
-def _start(name: str, service: str, number: int, layer: int, reason: str) -> Step:
+def _start(
+    name: str, service: str, number: int, layer: int, reason: str, container_id: str | None = None
+) -> Step:
+    """``container_id``: the observed container to start (None: the one this plan creates)."""
     return Step(
         kind=StepKind.START_CONTAINER,
         target=name,
+        container_id=container_id,
         service=service,
         number=number,
         reason=reason,
@@ -253,12 +269,15 @@ def _recreate_reason(
     service: DesiredService,
     image_id: str | None,
     observed: ObservedState,
+    name: str,
 ) -> str | None:
+    """``name``: the container's desired name (container_name added, changed or removed;
+    or a recreate that crashed before its rename left the temporary name)."""
     if container.config_hash != service.config_hash:
         return "config changed: " + _changed_fields(container, service, observed)
     if image_id is not None and container.image_id != image_id:
         return "image changed"
-    if service.container_name and container.name != service.container_name:
+    if container.name != name:
         return "container name changed"
     return None
 

@@ -40,6 +40,10 @@ class ExecutionContext(Protocol):
     def checkpoint(self) -> None:
         """Call between steps: raises CommandCancelled, LeaseLost or a timeout error."""
 
+    def check_lease(self) -> None:
+        """Call right before each write outside the database (engine calls): raises
+        LeaseLost unless this worker surely still holds the queue lease."""
+
 
 Executor = Callable[[ExecutionContext], None]
 

@@ -2,7 +2,11 @@
 
 One worker per database executes at a time (the lease). A thread renews the lease while a
 command runs; executors call ``checkpoint()`` between steps, which stops them when the
-command was cancelled, timed out, or the lease was lost.
+command was cancelled, timed out, or the lease was lost, and ``check_lease()`` right before
+each engine write: a worker frozen past its lease (another has taken over meanwhile) must
+stop before it touches anything, not after. That check needs no database round trip while
+the lease is surely ours: until a local, monotonic deadline a safety margin short of the
+expiry the last successful renewal set.
 """
 
 from __future__ import annotations
@@ -160,10 +164,12 @@ class _RunningCommand:
         self._add_lines(session, self.settled_lines())
         queue_store.requeue(session, self.lease, self._command.command_id, reason)
 
+    def check_lease(self) -> None:
+        self.worker.ensure_lease(self.lease)
+
     def check_alive(self) -> None:
-        """The checks that need no database: lease and deadline."""
-        if self.worker.lease_lost.is_set():
-            raise LeaseLost("queue lease lost")
+        """Lease and deadline: no database round trip while the lease is surely held."""
+        self.check_lease()
         if time.monotonic() > self.deadline:
             raise TerminalError(
                 f"timed out after {self.worker.settings.command_timeout_seconds:g} s"
@@ -211,6 +217,8 @@ class Worker:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease: queue_store.Lease | None = None
         self.lease_lost = threading.Event()
+        self._lease_deadline = 0.0  # monotonic: until then the lease is surely ours
+        self._renewing = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.listeners: list[CommandListener] = []
@@ -270,9 +278,11 @@ class Worker:
         if self.lease is not None and not self.lease_lost.is_set():
             return True
         self._drop_lease()
+        asked = time.monotonic()
         with self.db.write() as session:
             self.lease = queue_store.try_acquire(session, self.holder, self.settings.lease_seconds)
         if self.lease is not None:
+            self._lease_deadline = asked + self._sure_seconds()
             log.info("queue lease acquired", generation=self.lease.generation, holder=self.holder)
         return self.lease is not None
 
@@ -286,16 +296,44 @@ class Worker:
         interval = self.settings.lease_seconds / 3
         while not self._stop.wait(interval):
             lease = self.lease
-            if lease is None:
-                continue
-            try:
-                with self._lease_db.write() as session:
-                    renewed = queue_store.renew(session, lease, self.settings.lease_seconds)
-            except Exception:
-                log.exception("lease renewal failed")
-                renewed = False
-            if not renewed:
-                self.lease_lost.set()
+            if lease is not None:
+                with self._renewing:
+                    self._renew(lease)
+
+    def _sure_seconds(self) -> float:
+        """How long after a renewal was asked the lease is surely still ours: the margin
+        covers the time from a check to the engine write it allows, and clock skew with
+        another host's worker (the expiry is wall-clock time in the database)."""
+        return self.settings.lease_seconds * 2 / 3
+
+    def _renew(self, lease: queue_store.Lease) -> bool:
+        """Extend ``lease`` if it is still the live one; on failure it counts as lost."""
+        asked = time.monotonic()
+        try:
+            with self._lease_db.write() as session:
+                renewed = queue_store.renew(session, lease, self.settings.lease_seconds)
+        except Exception:
+            log.exception("lease renewal failed")
+            renewed = False
+        if renewed:
+            self._lease_deadline = asked + self._sure_seconds()
+        else:
+            self.lease_lost.set()
+        return renewed
+
+    def ensure_lease(self, lease: queue_store.Lease) -> None:
+        """Raise LeaseLost unless ``lease`` is surely still held. Past the local deadline
+        (the renewal thread was late, or this process was frozen) it renews right now: that
+        succeeds only if nobody took over, since a takeover bumps the generation."""
+        if self.lease_lost.is_set() or self.lease != lease:
+            raise LeaseLost("queue lease lost")
+        if time.monotonic() < self._lease_deadline:
+            return
+        with self._renewing:  # one renewal for all the steps that hit the deadline at once
+            if time.monotonic() < self._lease_deadline:
+                return
+            if not self._renew(lease):
+                raise LeaseLost(f"queue lease generation {lease.generation} is no longer held")
 
     # -- one command ------------------------------------------------------------------
     def _execute(self, command: Command, lease: queue_store.Lease) -> None:

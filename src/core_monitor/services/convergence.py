@@ -109,6 +109,7 @@ class Convergence:
                 command_id=ctx.command.command_id,
                 wait_timeout=self.settings.wait_timeout_seconds,
                 guard=guard,
+                fence=ctx.check_lease,
             )
             try:
                 PlanExecutor(self.gateway, project, desired, ctx, options).execute(plan)
@@ -150,7 +151,7 @@ class Convergence:
         stack_id = ctx.command.stack_id or ""
         with self.db.read() as session:
             stack = stack_store.get_stack(session, stack_id)
-        mutations = DockerMutations(self.gateway)
+        mutations = DockerMutations(self.gateway, fence=ctx.check_lease)
         remove_volumes = bool(ctx.command.payload.get("remove_volumes"))
         for container in self._ordered(stack.name, None, reverse=True):
             ctx.checkpoint()
@@ -189,7 +190,7 @@ class Convergence:
         containers = self._ordered(stack.name, service, reverse=action == "stop")
         if not containers:
             raise TerminalError(f"no containers for {service or stack.name}: apply a version first")
-        mutations = DockerMutations(self.gateway)
+        mutations = DockerMutations(self.gateway, fence=ctx.check_lease)
         for container in containers:
             ctx.checkpoint()
             ctx.log(f"{action} {container.name}", service=container.service)

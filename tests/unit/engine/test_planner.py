@@ -141,6 +141,48 @@ def test_orphans_are_removed_with_a_reason() -> None:
     assert removed[0].reason == "orphan: service 'web' is not in v3"
 
 
+def test_steps_on_observed_containers_carry_their_ids() -> None:
+    """The executor addresses them by id: a name may meanwhile belong to another container."""
+    before = desired()
+    after = desired(BASE.replace('A: "1"', 'A: "2"').replace("replicas: 2", "replicas: 1"), 2)
+    containers = running(before, **{"shop-db-1": {"state": "exited", "exit_code": 1}})
+    result = plan(after, observed(after, containers, previous=before))
+    assert [(str(s.kind), s.target, s.container_id) for s in result.steps] == [
+        ("start_container", "shop-db-1", "id-shop-db-1"),
+        ("remove_container", "shop-web-1", "id-shop-web-1"),  # outdated ones go first
+        ("recreate_container", "shop-web-2", "id-shop-web-2"),
+        ("start_container", "shop-web-2", None),  # the new one, known once created
+    ]
+
+
+def test_a_container_name_added_or_removed_recreates_under_the_new_name_once() -> None:
+    before = desired()
+    named = BASE.replace("  db:\n", "  db:\n    container_name: shop-database\n")
+    after = desired(named, 2)
+    result = plan(after, observed(after, running(before), previous=before))
+    assert kinds(result) == [
+        ("recreate_container", "shop-database"),
+        ("start_container", "shop-database"),
+    ]
+    assert result.steps[0].container_id == "id-shop-db-1"
+    renamed = running(after, **{"shop-db-1": {"name": "shop-database"}})
+    assert plan(after, observed(after, renamed)).empty
+    back = desired(BASE, 3)
+    result = plan(back, observed(back, renamed, previous=after))
+    assert kinds(result)[:2] == [
+        ("recreate_container", "shop-db-1"),
+        ("start_container", "shop-db-1"),
+    ]
+
+
+def test_a_recreate_that_crashed_before_its_rename_is_finished_under_the_right_name() -> None:
+    state = desired()
+    leftover = running(state, **{"shop-db-1": {"name": "0123abcd_shop-db-1"}})
+    result = plan(state, observed(state, leftover))
+    assert kinds(result) == [("recreate_container", "shop-db-1"), ("start_container", "shop-db-1")]
+    assert result.steps[0].reason == "container name changed"
+
+
 def test_stopped_containers_are_started_but_completed_jobs_are_left_alone() -> None:
     state = desired()
     containers = running(
@@ -204,9 +246,13 @@ def test_applying_a_plan_then_planning_again_gives_an_empty_plan(
     first = plan(state, observed(state, containers))
     simulated = {c.name: c for c in containers}
     for step in first.steps:
+        if step.kind in (StepKind.REMOVE_CONTAINER, StepKind.RECREATE_CONTAINER):
+            gone = [name for name, c in simulated.items() if c.id == step.container_id]
+            for name in gone:
+                simulated.pop(name)
         if step.kind == StepKind.REMOVE_CONTAINER:
-            simulated.pop(step.target, None)
-        elif step.kind in (
+            continue
+        if step.kind in (
             StepKind.CREATE_CONTAINER,
             StepKind.RECREATE_CONTAINER,
             StepKind.START_CONTAINER,
