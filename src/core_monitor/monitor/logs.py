@@ -1,4 +1,5 @@
-"""Container logs: demultiplexed frames → lines that say which stream they came from."""
+"""Container logs: demultiplexed frames → lines that say which stream they came from, and
+follow streams that never hold the event loop."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
 from pydantic import BaseModel
+
+from core_monitor.engine.log_stream import LogStream
 
 MAX_TAIL = 10_000
 
@@ -47,50 +49,79 @@ def lines(
             yield _line(stream, rest, timestamps)
 
 
-async def sse(
-    response: Any,
-    frames: Iterable[tuple[bytes | None, bytes | None]],
-    timestamps: bool,
-    max_seconds: float,
-    keepalive: float = 15.0,
-) -> AsyncIterator[str]:
-    """A follow stream as server-sent events (event: stdout | stderr), bounded in time.
-    A thread reads the blocking engine stream; closing the response ends it."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[LogLine | None] = asyncio.Queue()
+class LogFollows:
+    """Follow streams as server-sent events (event: stdout | stderr), bounded in time.
 
-    def put(item: LogLine | None) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is gone: the client left
-            loop.call_soon_threadsafe(queue.put_nowait, item)
+    Each stream's engine connection is read by a thread of its own, which hands lines to the
+    event loop. However a stream ends (the client leaves, the duration limit, the container
+    stops logging), the loop only ``abort()``s the engine stream — which never blocks — and
+    the reader thread closes the connection and ends. ``open`` counts the reader threads."""
 
-    def pump() -> None:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = 0
+
+    @property
+    def open(self) -> int:
+        with self._lock:
+            return self._open
+
+    def _count(self, change: int) -> None:
+        with self._lock:
+            self._open += change
+
+    async def sse(
+        self, stream: LogStream, timestamps: bool, max_seconds: float, keepalive: float = 15.0
+    ) -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[LogLine | None] = asyncio.Queue()
+
+        def put(item: LogLine | None) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is gone: the server stops
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        self._count(+1)
+        threading.Thread(
+            target=self._read, args=(stream, timestamps, put), name="coremon-logs", daemon=True
+        ).start()
         try:
-            for line in lines(frames, timestamps):
+            yield ": following\n\n"  # the answer starts now, even from a silent container
+            async for chunk in _events(queue, max_seconds, keepalive):
+                yield chunk
+        finally:
+            stream.abort()
+
+    def _read(
+        self, stream: LogStream, timestamps: bool, put: Callable[[LogLine | None], None]
+    ) -> None:
+        try:
+            for line in lines(stream.frames, timestamps):
                 put(line)
-        except Exception:  # noqa: S110 - the response was closed under us: the stream ends
+        except Exception:  # noqa: S110 - aborted under us: the stream ends
             pass
         finally:
+            stream.close()  # here, where nothing else waits on the connection
+            self._count(-1)
             put(None)
 
-    threading.Thread(target=pump, name="coremon-logs", daemon=True).start()
+
+async def _events(
+    queue: asyncio.Queue[LogLine | None], max_seconds: float, keepalive: float
+) -> AsyncIterator[str]:
     deadline = time.monotonic() + max_seconds
     number = 0
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                yield 'event: timeout\ndata: {"reason": "stream duration limit reached"}\n\n'
-                return
-            try:
-                item = await asyncio.wait_for(queue.get(), min(keepalive, left))
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            if item is None:
-                yield 'event: end\ndata: {"reason": "the container stopped logging"}\n\n'
-                return
-            number += 1
-            yield f"id: {number}\nevent: {item.stream}\ndata: {item.model_dump_json()}\n\n"
-    finally:
-        with contextlib.suppress(Exception):
-            response.close()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            yield 'event: timeout\ndata: {"reason": "stream duration limit reached"}\n\n'
+            return
+        try:
+            item = await asyncio.wait_for(queue.get(), min(keepalive, left))
+        except TimeoutError:
+            yield ": keep-alive\n\n"
+            continue
+        if item is None:
+            yield 'event: end\ndata: {"reason": "the container stopped logging"}\n\n'
+            return
+        number += 1
+        yield f"id: {number}\nevent: {item.stream}\ndata: {item.model_dump_json()}\n\n"
