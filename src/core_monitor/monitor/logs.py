@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
+import anyio.to_thread
 from pydantic import BaseModel
 
 from core_monitor.engine.log_stream import LogStream
@@ -52,10 +53,10 @@ def lines(
 class LogFollows:
     """Follow streams as server-sent events (event: stdout | stderr), bounded in time.
 
-    Each stream's engine connection is read by a thread of its own, which hands lines to the
-    event loop. However a stream ends (the client leaves, the duration limit, the container
-    stops logging), the loop only ``abort()``s the engine stream — which never blocks — and
-    the reader thread closes the connection and ends. ``open`` counts the reader threads."""
+    Each stream's engine connection is read by a thread of its own (``_Reader``), which hands
+    lines to the event loop. However a stream ends (the client leaves, the duration limit, the
+    container stops logging), the loop only stops the reader — which never blocks — and the
+    reader closes the connection and ends. ``open`` counts the readers."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -66,7 +67,7 @@ class LogFollows:
         with self._lock:
             return self._open
 
-    def _count(self, change: int) -> None:
+    def count(self, change: int) -> None:
         with self._lock:
             self._open += change
 
@@ -80,29 +81,63 @@ class LogFollows:
             with contextlib.suppress(RuntimeError):  # the loop is gone: the server stops
                 loop.call_soon_threadsafe(queue.put_nowait, item)
 
-        self._count(+1)
-        threading.Thread(
-            target=self._read, args=(stream, timestamps, put), name="coremon-logs", daemon=True
-        ).start()
+        reader = _Reader(stream, timestamps, put, self.count)
         try:
+            # Thread.start() waits until the new thread runs: on a busy host long enough to
+            # stall every other request, were the loop the one waiting
+            await anyio.to_thread.run_sync(reader.thread.start)
             yield ": following\n\n"  # the answer starts now, even from a silent container
             async for chunk in _events(queue, max_seconds, keepalive):
                 yield chunk
         finally:
-            stream.abort()
+            reader.stop()
 
-    def _read(
-        self, stream: LogStream, timestamps: bool, put: Callable[[LogLine | None], None]
+
+class _Reader:
+    """The thread that reads one engine log stream and hands its lines on."""
+
+    def __init__(
+        self,
+        stream: LogStream,
+        timestamps: bool,
+        put: Callable[[LogLine | None], None],
+        count: Callable[[int], None],
     ) -> None:
+        self.stream = stream
+        self.timestamps = timestamps
+        self.put = put
+        self.count = count
+        self._lock = threading.Lock()
+        self._state = "new"  # new → reading, or new → dropped (stopped before it ran)
+        self.thread = threading.Thread(target=self._run, name="coremon-logs", daemon=True)
+
+    def stop(self) -> None:
+        """Never blocks. A reader that reads is aborted and closes the stream itself; one
+        that never ran (the stream ended while it started) will not read at all."""
+        with self._lock:
+            unread = self._state == "new"
+            if unread:
+                self._state = "dropped"
+        if unread:
+            self.stream.close()  # nobody reads it: closing waits for nothing
+        else:
+            self.stream.abort()
+
+    def _run(self) -> None:
+        with self._lock:
+            if self._state == "dropped":
+                return
+            self._state = "reading"
+        self.count(+1)
         try:
-            for line in lines(stream.frames, timestamps):
-                put(line)
+            for line in lines(self.stream.frames, self.timestamps):
+                self.put(line)
         except Exception:  # noqa: S110 - aborted under us: the stream ends
             pass
         finally:
-            stream.close()  # here, where nothing else waits on the connection
-            self._count(-1)
-            put(None)
+            self.stream.close()  # here, where nothing else waits on the connection
+            self.count(-1)
+            self.put(None)
 
 
 async def _events(
