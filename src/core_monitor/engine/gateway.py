@@ -311,7 +311,9 @@ class DockerGateway:
         if until is not None:
             params["until"] = until
         url = api._url("/containers/{0}/logs", ref)
-        response = self.call(api._get, url, params=params, stream=True, timeout=None)
+        # the client's time-out while the engine answers: a wedged engine must not hold the
+        # thread that asked for ever; none once the lines flow (a quiet follow is no failure)
+        response = self.call(api._get, url, params=params, stream=True)
         try:
             api._raise_for_status(response)
         except docker.errors.APIError as exc:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from core_monitor.engine.log_stream import LogStream
 
 MAX_TAIL = 10_000
+BUFFERED_LINES = 1_000  # per follow stream, between its reader thread and its client
 
 
 class LogLine(BaseModel):
@@ -74,54 +75,58 @@ class LogFollows:
     async def sse(
         self, stream: LogStream, timestamps: bool, max_seconds: float, keepalive: float = 15.0
     ) -> AsyncIterator[str]:
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[LogLine | None] = asyncio.Queue()
-
-        def put(item: LogLine | None) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop is gone: the server stops
-                loop.call_soon_threadsafe(queue.put_nowait, item)
-
-        reader = _Reader(stream, timestamps, put, self.count)
+        reader = _Reader(stream, timestamps, self.count, asyncio.get_running_loop())
         try:
             # Thread.start() waits until the new thread runs: on a busy host long enough to
             # stall every other request, were the loop the one waiting
             await anyio.to_thread.run_sync(reader.thread.start)
             yield ": following\n\n"  # the answer starts now, even from a silent container
-            async for chunk in _events(queue, max_seconds, keepalive):
+            async for chunk in _events(reader, max_seconds, keepalive):
                 yield chunk
         finally:
             reader.stop()
 
 
 class _Reader:
-    """The thread that reads one engine log stream and hands its lines on."""
+    """The thread that reads one engine log stream and hands its lines to the event loop,
+    at most BUFFERED_LINES ahead of it: a client slower than the container holds the
+    reader (and the engine, through the socket), not the server's memory."""
 
     def __init__(
         self,
         stream: LogStream,
         timestamps: bool,
-        put: Callable[[LogLine | None], None],
         count: Callable[[int], None],
+        loop: asyncio.AbstractEventLoop,
     ) -> None:
         self.stream = stream
         self.timestamps = timestamps
-        self.put = put
         self.count = count
+        self._loop = loop
+        self._queue: asyncio.Queue[LogLine | None] = asyncio.Queue()
+        self._room = threading.Semaphore(BUFFERED_LINES)
         self._lock = threading.Lock()
-        self._state = "new"  # new → reading, or new → dropped (stopped before it ran)
+        self._state = "new"  # new → reading → stopped, or new → dropped (before it ran)
         self.thread = threading.Thread(target=self._run, name="coremon-logs", daemon=True)
+
+    async def get(self) -> LogLine | None:
+        """The next line; None once the stream has ended."""
+        item = await self._queue.get()
+        if item is not None:
+            self._room.release()
+        return item
 
     def stop(self) -> None:
         """Never blocks. A reader that reads is aborted and closes the stream itself; one
         that never ran (the stream ended while it started) will not read at all."""
         with self._lock:
             unread = self._state == "new"
-            if unread:
-                self._state = "dropped"
+            self._state = "dropped" if unread else "stopped"
         if unread:
             self.stream.close()  # nobody reads it: closing waits for nothing
         else:
             self.stream.abort()
+            self._room.release()  # in case it waits for room
 
     def _run(self) -> None:
         with self._lock:
@@ -131,18 +136,23 @@ class _Reader:
         self.count(+1)
         try:
             for line in lines(self.stream.frames, self.timestamps):
-                self.put(line)
+                self._room.acquire()
+                if self._state == "stopped":
+                    break
+                self._put(line)
         except Exception:  # noqa: S110 - aborted under us: the stream ends
             pass
         finally:
             self.stream.close()  # here, where nothing else waits on the connection
             self.count(-1)
-            self.put(None)
+            self._put(None)
+
+    def _put(self, item: LogLine | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the server stops
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
 
 
-async def _events(
-    queue: asyncio.Queue[LogLine | None], max_seconds: float, keepalive: float
-) -> AsyncIterator[str]:
+async def _events(reader: _Reader, max_seconds: float, keepalive: float) -> AsyncIterator[str]:
     deadline = time.monotonic() + max_seconds
     number = 0
     while True:
@@ -151,7 +161,7 @@ async def _events(
             yield 'event: timeout\ndata: {"reason": "stream duration limit reached"}\n\n'
             return
         try:
-            item = await asyncio.wait_for(queue.get(), min(keepalive, left))
+            item = await asyncio.wait_for(reader.get(), min(keepalive, left))
         except TimeoutError:
             yield ": keep-alive\n\n"
             continue
