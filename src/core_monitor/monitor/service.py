@@ -284,6 +284,7 @@ class MonitorService:
         accept = _event_filter(stack, visible)
         return [e.as_dict() for e in events if accept(e)]
 
+    @engine_answers("container")
     def container_stack_id(self, ref: str) -> str | None:
         """The id of the managed stack a container belongs to (NotFound otherwise)."""
         project = (self._managed_row(ref).get("Labels") or {}).get(lbl.COMPOSE_PROJECT, "")
