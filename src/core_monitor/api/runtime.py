@@ -38,7 +38,7 @@ class Runtime:
             self.db, self.settings, self.convergence.gateway, self.convergence.versions
         )
         self.auth = AuthService(self.db, self.settings)
-        self.users = UserService(self.db)
+        self.users = UserService(self.db, self.auth.revocations)
         if self.settings.oidc_enabled:
             self.sso = SingleSignOn(self.db, self.settings, OidcClient(self.settings))
         self.commands.listeners.append(self.monitor.on_command)

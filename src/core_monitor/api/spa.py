@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URLPath
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
@@ -48,7 +49,8 @@ class SpaRoute(BaseRoute):
         raise NoMatchFound(name, path_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = self.respond(Request(scope).url.path)
+        # respond() asks the file system: not on the event loop
+        response = await run_in_threadpool(self.respond, Request(scope).url.path)
         await response(scope, receive, send)
 
     def respond(self, path: str) -> Response:

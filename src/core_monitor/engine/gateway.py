@@ -12,11 +12,11 @@ import io
 import json
 import os
 import re
-import struct
 import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 import docker
 import docker.errors
@@ -25,7 +25,15 @@ import docker.utils
 import requests.exceptions
 
 from core_monitor.engine import labels as lbl
-from core_monitor.errors import RetryableError, TerminalError
+from core_monitor.engine.log_stream import LogStream
+from core_monitor.errors import (
+    Conflict,
+    CoreMonitorError,
+    InvalidInput,
+    NotFound,
+    RetryableError,
+    TerminalError,
+)
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 
@@ -36,6 +44,53 @@ class EngineUnreachable(RetryableError):
 
 class ImageUnavailable(TerminalError):
     pass
+
+
+class EngineRefused(InvalidInput):
+    """The engine refused a request for a reason in what was asked (its words say which)."""
+
+    status_code = 422
+    title = "Refused by the Docker engine"
+
+
+class EngineFailed(TerminalError):
+    """The engine answered with an error of its own (a 5xx)."""
+
+
+def engine_error(exc: docker.errors.APIError, what: str) -> CoreMonitorError:
+    """An engine error answer as our typed error, with the engine's words: 404 → NotFound;
+    409, and 501 (this container cannot: e.g. its log driver keeps no logs) → Conflict;
+    other 4xx → EngineRefused (422); 5xx → EngineFailed (502)."""
+    words = f"{what}: {exc.explanation or exc}"
+    status = exc.status_code or 500
+    if status == 404:
+        return NotFound(words)
+    if status in (409, 501):
+        return Conflict(words)
+    if 400 <= status < 500:
+        return EngineRefused(words)
+    return EngineFailed(words)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def engine_answers(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """For read-side use cases an API request runs: an engine error answer that gets this far
+    becomes a typed error (``engine_error``), so the caller sees a 4xx or 502, never a 500."""
+
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        @wraps(fn)
+        def mapped(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return fn(*args, **kwargs)
+            except docker.errors.APIError as exc:
+                raise engine_error(exc, what) from None
+
+        return mapped
+
+    return decorate
 
 
 @dataclass(frozen=True)
@@ -242,12 +297,13 @@ class DockerGateway:
         *,
         tail: int,
         since: int | None,
+        until: int | None = None,
         timestamps: bool,
         follow: bool,
         tty: bool,
-    ) -> tuple[Any, Iterator[tuple[bytes | None, bytes | None]]]:
-        """(response, frames): frames are (stdout, stderr) byte pairs, one side None.
-        Close the response to end a follow stream from another thread."""
+    ) -> LogStream:
+        """The open log stream; a follow stream is ended from another thread by
+        ``abort()``. Engine refusals raise typed errors (``engine_error``)."""
         api = self.client.api
         params = {
             "stdout": 1,
@@ -257,15 +313,20 @@ class DockerGateway:
             "tail": str(tail),
             "since": since or 0,
         }
+        if until is not None:
+            params["until"] = until
         url = api._url("/containers/{0}/logs", ref)
-        response = self.call(api._get, url, params=params, stream=True, timeout=None)
+        # the client's time-out while the engine answers: a wedged engine must not hold the
+        # thread that asked for ever; none once the lines flow (a quiet follow is no failure)
+        response = self.call(api._get, url, params=params, stream=True)
         try:
             api._raise_for_status(response)
-        except docker.errors.NotFound:
+        except docker.errors.APIError as exc:
             response.close()
-            raise
-        api._disable_socket_timeout(api._get_raw_response_socket(response))
-        return response, (_raw_frames(response) if tty else _multiplexed_frames(response))
+            raise engine_error(exc, f"logs of {ref}") from None
+        raw = api._get_raw_response_socket(response)
+        api._disable_socket_timeout(raw)
+        return LogStream(response, raw, tty)
 
     def events(self, since: int | None = None) -> Any:
         """The engine's event stream (a CancellableStream of decoded dicts; ``close()`` it).
@@ -301,28 +362,6 @@ class DockerGateway:
     def list_volumes(self) -> list[dict[str, Any]]:
         found = self.call(self.client.api.volumes, filters={"label": lbl.COMPOSE_PROJECT})
         return list(found.get("Volumes") or [])
-
-
-def _multiplexed_frames(response: Any) -> Iterator[tuple[bytes | None, bytes | None]]:
-    """The engine's multiplexed log stream (8-byte header: stream id, size) as
-    (stdout, stderr) pairs."""
-    while True:
-        header = response.raw.read(8)
-        if len(header) < 8:
-            return
-        stream, length = struct.unpack(">BxxxL", header)
-        if not length:
-            continue
-        data = response.raw.read(length)
-        if not data:
-            return
-        yield (None, data) if stream == 2 else (data, None)
-
-
-def _raw_frames(response: Any) -> Iterator[tuple[bytes | None, bytes | None]]:
-    """A TTY container's log stream: one stream, all stdout."""
-    for chunk in response.iter_content(chunk_size=None):
-        yield chunk, None
 
 
 def _split_reference(reference: str) -> tuple[str, str | None]:

@@ -1,4 +1,5 @@
-"""Container logs: demultiplexed frames → lines that say which stream they came from."""
+"""Container logs: demultiplexed frames → lines that say which stream they came from, and
+follow streams that never hold the event loop."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
+import anyio.to_thread
 from pydantic import BaseModel
 
+from core_monitor.engine.log_stream import LogStream
+
 MAX_TAIL = 10_000
+BUFFERED_LINES = 1_000  # per follow stream, between its reader thread and its client
 
 
 class LogLine(BaseModel):
@@ -47,50 +51,122 @@ def lines(
             yield _line(stream, rest, timestamps)
 
 
-async def sse(
-    response: Any,
-    frames: Iterable[tuple[bytes | None, bytes | None]],
-    timestamps: bool,
-    max_seconds: float,
-    keepalive: float = 15.0,
-) -> AsyncIterator[str]:
-    """A follow stream as server-sent events (event: stdout | stderr), bounded in time.
-    A thread reads the blocking engine stream; closing the response ends it."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[LogLine | None] = asyncio.Queue()
+class LogFollows:
+    """Follow streams as server-sent events (event: stdout | stderr), bounded in time.
 
-    def put(item: LogLine | None) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop is gone: the client left
-            loop.call_soon_threadsafe(queue.put_nowait, item)
+    Each stream's engine connection is read by a thread of its own (``_Reader``), which hands
+    lines to the event loop. However a stream ends (the client leaves, the duration limit, the
+    container stops logging), the loop only stops the reader — which never blocks — and the
+    reader closes the connection and ends. ``open`` counts the readers."""
 
-    def pump() -> None:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = 0
+
+    @property
+    def open(self) -> int:
+        with self._lock:
+            return self._open
+
+    def count(self, change: int) -> None:
+        with self._lock:
+            self._open += change
+
+    async def sse(
+        self, stream: LogStream, timestamps: bool, max_seconds: float, keepalive: float = 15.0
+    ) -> AsyncIterator[str]:
+        reader = _Reader(stream, timestamps, self.count, asyncio.get_running_loop())
         try:
-            for line in lines(frames, timestamps):
-                put(line)
-        except Exception:  # noqa: S110 - the response was closed under us: the stream ends
+            # Thread.start() waits until the new thread runs: on a busy host long enough to
+            # stall every other request, were the loop the one waiting
+            await anyio.to_thread.run_sync(reader.thread.start)
+            yield ": following\n\n"  # the answer starts now, even from a silent container
+            async for chunk in _events(reader, max_seconds, keepalive):
+                yield chunk
+        finally:
+            reader.stop()
+
+
+class _Reader:
+    """The thread that reads one engine log stream and hands its lines to the event loop,
+    at most BUFFERED_LINES ahead of it: a client slower than the container holds the
+    reader (and the engine, through the socket), not the server's memory."""
+
+    def __init__(
+        self,
+        stream: LogStream,
+        timestamps: bool,
+        count: Callable[[int], None],
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self.stream = stream
+        self.timestamps = timestamps
+        self.count = count
+        self._loop = loop
+        self._queue: asyncio.Queue[LogLine | None] = asyncio.Queue()
+        self._room = threading.Semaphore(BUFFERED_LINES)
+        self._lock = threading.Lock()
+        self._state = "new"  # new → reading → stopped, or new → dropped (before it ran)
+        self.thread = threading.Thread(target=self._run, name="coremon-logs", daemon=True)
+
+    async def get(self) -> LogLine | None:
+        """The next line; None once the stream has ended."""
+        item = await self._queue.get()
+        if item is not None:
+            self._room.release()
+        return item
+
+    def stop(self) -> None:
+        """Never blocks. A reader that reads is aborted and closes the stream itself; one
+        that never ran (the stream ended while it started) will not read at all."""
+        with self._lock:
+            unread = self._state == "new"
+            self._state = "dropped" if unread else "stopped"
+        if unread:
+            self.stream.close()  # nobody reads it: closing waits for nothing
+        else:
+            self.stream.abort()
+            self._room.release()  # in case it waits for room
+
+    def _run(self) -> None:
+        with self._lock:
+            if self._state == "dropped":
+                return
+            self._state = "reading"
+        self.count(+1)
+        try:
+            for line in lines(self.stream.frames, self.timestamps):
+                self._room.acquire()
+                if self._state == "stopped":
+                    break
+                self._put(line)
+        except Exception:  # noqa: S110 - aborted under us: the stream ends
             pass
         finally:
-            put(None)
+            self.stream.close()  # here, where nothing else waits on the connection
+            self.count(-1)
+            self._put(None)
 
-    threading.Thread(target=pump, name="coremon-logs", daemon=True).start()
+    def _put(self, item: LogLine | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the server stops
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+
+
+async def _events(reader: _Reader, max_seconds: float, keepalive: float) -> AsyncIterator[str]:
     deadline = time.monotonic() + max_seconds
     number = 0
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                yield 'event: timeout\ndata: {"reason": "stream duration limit reached"}\n\n'
-                return
-            try:
-                item = await asyncio.wait_for(queue.get(), min(keepalive, left))
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            if item is None:
-                yield 'event: end\ndata: {"reason": "the container stopped logging"}\n\n'
-                return
-            number += 1
-            yield f"id: {number}\nevent: {item.stream}\ndata: {item.model_dump_json()}\n\n"
-    finally:
-        with contextlib.suppress(Exception):
-            response.close()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            yield 'event: timeout\ndata: {"reason": "stream duration limit reached"}\n\n'
+            return
+        try:
+            item = await asyncio.wait_for(reader.get(), min(keepalive, left))
+        except TimeoutError:
+            yield ": keep-alive\n\n"
+            continue
+        if item is None:
+            yield 'event: end\ndata: {"reason": "the container stopped logging"}\n\n'
+            return
+        number += 1
+        yield f"id: {number}\nevent: {item.stream}\ndata: {item.model_dump_json()}\n\n"

@@ -22,6 +22,7 @@ class Snapshot:
     queue_halted: bool = False
     engine_reachable: bool = False
     event_stream_connected: bool = False
+    log_follows: int = 0  # open engine log connections of follow streams
 
 
 class _SnapshotCollector:
@@ -59,6 +60,11 @@ class _SnapshotCollector:
             "coremon_engine_event_stream_connected",
             "1 while the Docker event stream is connected",
             value=int(snap.event_stream_connected),
+        )
+        yield GaugeMetricFamily(
+            "coremon_log_follows_open",
+            "Container log follow streams holding an engine connection",
+            value=snap.log_follows,
         )
 
 

@@ -16,7 +16,8 @@ from typing import Any
 from core_monitor.domain.commands import Command
 from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
-from core_monitor.engine.gateway import DockerGateway
+from core_monitor.engine.gateway import DockerGateway, engine_answers
+from core_monitor.engine.log_stream import LogStream
 from core_monitor.errors import NotFound
 from core_monitor.log import get_logger
 from core_monitor.monitor import drift as drift_rules
@@ -63,6 +64,7 @@ class MonitorService:
         self.fingerprint = self.versions.box.fingerprint
         self.cache = EngineCache(gateway)
         self.hub = EventHub()
+        self.follows = log_lines.LogFollows()
         self.metrics = MonitorMetrics(self.snapshot)
         self.listener: EngineEventListener | None = None
         self._lock = threading.Lock()
@@ -93,11 +95,13 @@ class MonitorService:
         return self.listener is not None and self.listener.connected
 
     # -- status --------------------------------------------------------------------------
+    @engine_answers("stack status")
     def stack_status(self, ref: str) -> StackStatusOut:
         with self.db.read() as session:
             stack = stack_store.get_stack(session, ref)
         return self._status(stack, self.cache.by_project().get(stack.name, []))
 
+    @engine_answers("stack status")
     def all_status(self) -> list[StackSummary]:
         with self.db.read() as session:
             stacks, _ = stack_store.list_stacks(session, q=None, status=None, limit=_ALL, offset=0)
@@ -118,6 +122,7 @@ class MonitorService:
             )
         return summaries
 
+    @engine_answers("stack containers")
     def stack_containers(self, ref: str) -> list[ContainerStatus]:
         with self.db.read() as session:
             stack = stack_store.get_stack(session, ref)
@@ -203,6 +208,7 @@ class MonitorService:
             with contextlib.suppress(NotFound):
                 self.versions.get(stack_id, int(version))
 
+    @engine_answers("container")
     def container(self, ref: str) -> ContainerDetail:
         row = self._managed_row(ref)
         inspect = self.cache.inspect(row["Id"])
@@ -210,6 +216,7 @@ class MonitorService:
             raise NotFound(f"container {ref!r} is gone")
         return detail(row, inspect, datetime.now(UTC), self.fingerprint)
 
+    @engine_answers("container stats")
     def stats(self, ref: str) -> stats_math.ContainerStats:
         row = self._managed_row(ref)
         raw = self.gateway.container_stats(row["Id"])
@@ -217,38 +224,47 @@ class MonitorService:
             raise NotFound(f"container {ref!r} is gone")
         return stats_math.compute(raw)
 
+    @engine_answers("container logs")
     def open_logs(
-        self, ref: str, *, tail: int, since: int | None, timestamps: bool, follow: bool
-    ) -> tuple[Any, Any]:
+        self,
+        ref: str,
+        *,
+        tail: int,
+        since: int | None,
+        until: int | None = None,
+        timestamps: bool,
+        follow: bool,
+    ) -> LogStream:
         row = self._managed_row(ref)
         inspect = self.cache.inspect(row["Id"]) or {}
         tty = bool((inspect.get("Config") or {}).get("Tty"))
-        try:
-            return self.gateway.container_logs(
-                row["Id"], tail=tail, since=since, timestamps=timestamps, follow=follow, tty=tty
-            )
-        except Exception as exc:
-            if "404" in str(exc) or type(exc).__name__ == "NotFound":
-                raise NotFound(f"container {ref!r} is gone") from None
-            raise
+        return self.gateway.container_logs(
+            row["Id"],
+            tail=tail,
+            since=since,
+            until=until,
+            timestamps=timestamps,
+            follow=follow,
+            tty=tty,
+        )
 
     def logs(
-        self, ref: str, *, tail: int, since: int | None, timestamps: bool
+        self, ref: str, *, tail: int, since: int | None, until: int | None, timestamps: bool
     ) -> list[log_lines.LogLine]:
-        response, frames = self.open_logs(
-            ref, tail=tail, since=since, timestamps=timestamps, follow=False
+        stream = self.open_logs(
+            ref, tail=tail, since=since, until=until, timestamps=timestamps, follow=False
         )
         try:
-            return list(log_lines.lines(masked_frames(frames), timestamps))
+            return list(log_lines.lines(masked_frames(stream.frames), timestamps))
         finally:
-            response.close()
+            stream.close()
 
-    def follow_logs(self, response: Any, frames: Any, timestamps: bool) -> AsyncIterator[str]:
-        return log_lines.sse(
-            response, masked_frames(frames), timestamps, self.settings.max_stream_seconds
-        )
+    def follow_logs(self, stream: LogStream, timestamps: bool) -> AsyncIterator[str]:
+        stream.frames = masked_frames(stream.frames)  # masked once decoded, line by line
+        return self.follows.sse(stream, timestamps, self.settings.max_stream_seconds)
 
     # -- host ----------------------------------------------------------------------------
+    @engine_answers("engine host")
     def host(self) -> host_facts.HostFacts:
         info = self.gateway.info()
         df = None
@@ -284,6 +300,7 @@ class MonitorService:
         accept = _event_filter(stack, visible)
         return [e.as_dict() for e in events if accept(e)]
 
+    @engine_answers("container")
     def container_stack_id(self, ref: str) -> str | None:
         """The id of the managed stack a container belongs to (NotFound otherwise)."""
         project = (self._managed_row(ref).get("Labels") or {}).get(lbl.COMPOSE_PROJECT, "")
@@ -419,7 +436,9 @@ class MonitorService:
 
     # -- metrics -------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        snap = Snapshot(event_stream_connected=self.event_stream_connected)
+        snap = Snapshot(
+            event_stream_connected=self.event_stream_connected, log_follows=self.follows.open
+        )
         with self.db.read() as session:
             queue = queue_store.state(
                 session, halt_on_failure=self.settings.queue_on_failure == "halt"

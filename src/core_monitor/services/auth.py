@@ -18,6 +18,7 @@ from core_monitor.auth.passwords import hash_password, needs_rehash, verify_pass
 from core_monitor.domain.auth import AuthKind, Identity, Role
 from core_monitor.errors import LoginFailed, TooManyRequests
 from core_monitor.log import get_logger
+from core_monitor.services.revocations import RevocationMark
 from core_monitor.services.stacks import Actor
 from core_monitor.settings import Settings
 from core_monitor.store import audit
@@ -72,6 +73,7 @@ class AuthService:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
+        self.revocations = RevocationMark(db)
 
     # -- first start ---------------------------------------------------------------------
     def bootstrap_admin(self) -> None:
@@ -189,6 +191,7 @@ class AuthService:
                 user_store.revoke(session, row.token_id)
                 family = row.family
                 user_id = row.user_id if user is not None and user.enabled else None
+        self.revocations.changed()
         if user_id is None:
             raise LoginFailed("invalid or expired refresh token")
         return self.issue_tokens(user_id, family)
@@ -207,6 +210,7 @@ class AuthService:
                 action="auth.logout",
                 target=f"user:{identity.username}",
             )
+        self.revocations.changed()
 
     # -- every request ----------------------------------------------------------------------
     def authenticate(self, secret: str) -> Identity | None:

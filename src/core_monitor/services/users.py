@@ -11,6 +11,7 @@ from core_monitor.auth.passwords import hash_password, password_problem
 from core_monitor.domain.auth import ApiToken, Role, User
 from core_monitor.errors import Conflict, FieldError, ValidationFailed
 from core_monitor.services.auth import expires_at
+from core_monitor.services.revocations import RevocationMark
 from core_monitor.services.stacks import Actor
 from core_monitor.store import audit
 from core_monitor.store import stacks as stack_store
@@ -55,8 +56,9 @@ def _stack_ids(session: Session, refs: dict[str, Role], path: str) -> dict[str, 
 
 
 class UserService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, revocations: RevocationMark | None = None) -> None:
         self.db = db
+        self.revocations = revocations or RevocationMark(db)
 
     def create(
         self,
@@ -129,7 +131,9 @@ class UserService:
             if stack_roles is not None:
                 changes["stack_roles"] = stack_roles
             audit.record_by(session, actor, "user.update", f"user:{username}", details=changes)
-            return user_store.get_user(session, username)
+            user = user_store.get_user(session, username)
+        self.revocations.changed()
+        return user
 
     def list_users(self, limit: int, offset: int) -> tuple[list[User], int]:
         with self.db.read() as session:
@@ -178,3 +182,4 @@ class UserService:
             user_store.api_token(session, token_id)
             user_store.revoke(session, token_id)
             audit.record_by(session, actor, "token.revoke", f"token:{token_id}")
+        self.revocations.changed()

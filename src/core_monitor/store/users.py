@@ -223,6 +223,16 @@ def revoke_all_for_user(session: Session, user_id: str, *, keep_api: bool = Fals
     session.execute(query.values(revoked_at=utcnow()))
 
 
+def revocation_mark(session: Session) -> tuple[object, ...]:
+    """Changes when a credential is revoked or a user is updated. Counts as well as times: a
+    revocation stamped by a server whose clock is behind still changes it."""
+    revoked = session.execute(
+        select(func.count(AuthTokenRow.revoked_at), func.max(AuthTokenRow.revoked_at))
+    ).one()
+    users = session.execute(select(func.max(UserRow.updated_at))).one()
+    return (*revoked, *users)
+
+
 def api_token(session: Session, token_id: str) -> AuthTokenRow:
     row = session.get(AuthTokenRow, token_id)
     if row is None or row.kind != "api":

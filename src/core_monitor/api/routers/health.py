@@ -16,7 +16,9 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="The process answers")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
+    # on the event loop itself, not in the thread pool: it answers while the loop does, even
+    # with every pool thread busy on a slow engine or database
     return {"status": "ok"}
 
 

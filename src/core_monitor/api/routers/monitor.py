@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -12,6 +12,7 @@ from core_monitor.api.deps import IdentityDep, RuntimeDep
 from core_monitor.api.security import allow
 from core_monitor.api.streams import event_stream
 from core_monitor.domain.auth import Permission
+from core_monitor.errors import FieldError, ValidationFailed
 from core_monitor.monitor.containers import ContainerDetail
 from core_monitor.monitor.logs import MAX_TAIL, LogLine
 from core_monitor.monitor.stats import ContainerStats
@@ -26,6 +27,8 @@ CONTAINER: dict[int | str, dict[str, Any]] = {
 ANY = [allow(Permission.READ, "any")]
 STACK = [allow(Permission.READ, "stack")]
 CONTAINER_READ = [allow(Permission.READ, "container")]
+LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z
+UNIX = "Unix time, seconds"
 
 
 @router.get(
@@ -85,35 +88,60 @@ async def container_stats(container_id: str, runtime: RuntimeDep) -> ContainerSt
     return await run_in_threadpool(runtime.monitor.stats, container_id)
 
 
+class LogWindow:
+    """Which lines: the last ``tail``, between ``since`` and ``until`` (Unix seconds). Times
+    are bounded here: the engine answers 500 to one it cannot parse."""
+
+    def __init__(
+        self,
+        tail: Annotated[int, Query(ge=0, le=MAX_TAIL)] = 100,
+        since: Annotated[int | None, Query(ge=0, le=LAST_SECOND, description=UNIX)] = None,
+        until: Annotated[int | None, Query(ge=0, le=LAST_SECOND, description=UNIX)] = None,
+    ) -> None:
+        if since is not None and until is not None and until < since:
+            raise ValidationFailed([FieldError("until", "must not be before since")])
+        self.tail = tail
+        self.since = since
+        self.until = until
+
+
 @router.get(
     "/containers/{container_id}/logs",
     response_model=list[LogLine],
     summary="Container logs; ?follow=1 streams them as server-sent events",
-    responses=CONTAINER,
+    responses={409: {"description": "The engine keeps no readable logs for it"}, **CONTAINER},
     dependencies=CONTAINER_READ,
 )
 async def container_logs(
     container_id: str,
     request: Request,
     runtime: RuntimeDep,
-    tail: Annotated[int, Query(ge=0, le=MAX_TAIL)] = 100,
-    since: Annotated[int | None, Query(ge=0, description="Unix time, seconds")] = None,
+    window: Annotated[LogWindow, Depends()],
     timestamps: bool = False,
     follow: bool = False,
 ) -> list[LogLine] | StreamingResponse:
+    monitor = runtime.monitor
     if not follow:
         return await run_in_threadpool(
-            runtime.monitor.logs, container_id, tail=tail, since=since, timestamps=timestamps
+            lambda: monitor.logs(
+                container_id,
+                tail=window.tail,
+                since=window.since,
+                until=window.until,
+                timestamps=timestamps,
+            )
         )
-    response, frames = await run_in_threadpool(
-        runtime.monitor.open_logs,
-        container_id,
-        tail=tail,
-        since=since,
-        timestamps=timestamps,
-        follow=True,
+    stream = await run_in_threadpool(
+        lambda: monitor.open_logs(
+            container_id,
+            tail=window.tail,
+            since=window.since,
+            until=window.until,
+            timestamps=timestamps,
+            follow=True,
+        )
     )
-    return event_stream(request, runtime.monitor.follow_logs(response, frames, timestamps))
+    return event_stream(request, runtime.monitor.follow_logs(stream, timestamps))
 
 
 @router.get(
