@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core_monitor.errors import ConfigurationError
 
+DEFAULT_MAX_CONTAINERS = 500
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COREMON_", extra="ignore", frozen=True)
@@ -53,6 +55,13 @@ class Settings(BaseSettings):
         "", description="Comma-separated modules whose register(registry) adds executors."
     )
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest request body.")
+    max_containers_per_stack: int = Field(
+        DEFAULT_MAX_CONTAINERS,
+        ge=1,
+        le=100_000,
+        description="Most containers one stack may ask for (replicas of all its services); "
+        "a version asking for more is refused with 422.",
+    )
 
     # -- security ------------------------------------------------------------------------
     admin_password: SecretStr | None = Field(

@@ -8,13 +8,14 @@ from core_monitor.compose.hashing import content_hash, service_config_hash
 from core_monitor.compose.interpolate import interpolate
 from core_monitor.compose.loader import MAX_COMPOSE_BYTES, parse
 from core_monitor.compose.normalize import normalize
-from core_monitor.compose.validate import check, validate_project_name
+from core_monitor.compose.validate import check, check_container_count, validate_project_name
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.errors import FieldError, ValidationFailed
 
 __all__ = [
     "MAX_COMPOSE_BYTES",
     "ComposeProject",
+    "check_container_count",
     "content_hash",
     "load_compose",
     "service_config_hash",

@@ -27,6 +27,25 @@ def validate_project_name(name: str) -> None:
         )
 
 
+def check_container_count(project: ComposeProject, limit: int) -> None:
+    """Refuse a project that would run more than ``limit`` containers (all replicas of all
+    services, whatever profiles are active): one stack must not be able to exhaust the host
+    or make planning it costly. The error names the service asking for the most."""
+    total = sum(s.replicas for s in project.services.values())
+    if total <= limit:
+        return
+    largest = max(project.services, key=lambda name: project.services[name].replicas)
+    raise ValidationFailed(
+        [
+            FieldError(
+                f"services.{largest}.deploy.replicas",
+                f"the stack would run {total} containers in all; at most {limit} are "
+                "allowed per stack (COREMON_MAX_CONTAINERS_PER_STACK)",
+            )
+        ]
+    )
+
+
 def check(project: ComposeProject) -> list[FieldError]:
     errors: list[FieldError] = []
     for name, service in project.services.items():

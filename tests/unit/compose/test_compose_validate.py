@@ -194,3 +194,19 @@ def test_unused_resources_are_still_validated() -> None:
     assert paths("services: {web: {image: x}}\nvolumes: {data: {bogus: 1}}") == [
         "volumes.data.bogus"
     ]
+
+
+def test_container_count_is_the_total_of_replicas_across_services() -> None:
+    from core_monitor.compose import check_container_count
+
+    text = "services:\n" + "".join(
+        f"  s{i}:\n    image: x\n    deploy: {{replicas: {n}}}\n" for i, n in enumerate([3, 4])
+    )
+    text += "  one:\n    image: x\n  scaled:\n    image: x\n    scale: 2\n"
+    project = load_compose(text)
+    check_container_count(project, 10)  # 3 + 4 + 1 + 2: exactly at the cap
+    with pytest.raises(ValidationFailed) as info:
+        check_container_count(project, 9)
+    assert [e.path for e in info.value.errors] == ["services.s1.deploy.replicas"]
+    assert "10 containers" in info.value.errors[0].message
+    assert "COREMON_MAX_CONTAINERS_PER_STACK" in info.value.errors[0].message

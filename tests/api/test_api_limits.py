@@ -1,0 +1,48 @@
+"""What one stack may ask for is bounded, and bad input is a 422 that writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from core_monitor.api.app import create_app
+from core_monitor.api.runtime import Runtime
+from tests.support.helpers import login, make_settings
+
+
+def spread(services: int, replicas: int) -> str:
+    return "services:\n" + "".join(
+        f"  s{i}:\n    image: busybox:1\n    deploy: {{replicas: {replicas}}}\n"
+        for i in range(services)
+    )
+
+
+@pytest.fixture
+def capped(database_url: str) -> Iterator[TestClient]:
+    """A server that allows 10 containers per stack."""
+    runtime = Runtime.build(make_settings(database_url, max_containers_per_stack=10))
+    with TestClient(create_app(runtime, run_worker=False)) as test_client:
+        login(test_client)
+        yield test_client
+
+
+def test_a_stack_over_the_default_cap_is_refused_by_name(client: TestClient) -> None:
+    response = client.post("/api/v1/stacks", json={"name": "huge", "compose": spread(100, 1000)})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    [error] = response.json()["errors"]
+    assert error["path"] == "services.s0.deploy.replicas"
+    assert "100000 containers" in error["message"] and "at most 500" in error["message"]
+    assert client.get("/api/v1/stacks").json()["total"] == 0
+
+
+def test_the_cap_is_configurable_and_applies_to_every_version(capped: TestClient) -> None:
+    created = capped.post("/api/v1/stacks", json={"name": "shop", "compose": spread(2, 5)})
+    assert created.status_code == 201, created.text
+    over = capped.post("/api/v1/stacks/shop/versions", json={"compose": spread(3, 4)})
+    assert over.status_code == 422, over.text
+    assert over.json()["errors"][0]["path"].endswith(".deploy.replicas")
+    assert "at most 10" in over.json()["errors"][0]["message"]
+    assert capped.get("/api/v1/stacks/shop").json()["latest_version"] == 1
