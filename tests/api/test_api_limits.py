@@ -46,3 +46,22 @@ def test_the_cap_is_configurable_and_applies_to_every_version(capped: TestClient
     assert over.json()["errors"][0]["path"].endswith(".deploy.replicas")
     assert "at most 10" in over.json()["errors"][0]["message"]
     assert capped.get("/api/v1/stacks/shop").json()["latest_version"] == 1
+
+
+def test_a_name_the_engine_would_misuse_is_422_naming_the_field(client: TestClient) -> None:
+    bad = "services:\n  web:\n    image: busybox:1\n    container_name: ../../x\n"
+    response = client.post("/api/v1/stacks", json={"name": "shop", "compose": bad})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["path"] for e in response.json()["errors"]] == ["services.web.container_name"]
+    assert client.get("/api/v1/stacks").json()["total"] == 0
+    good = "services:\n  web:\n    image: busybox:1\n"
+    assert client.post("/api/v1/stacks", json={"name": "shop", "compose": good}).status_code == 201
+    sneaky = good + "    networks: [n]\nnetworks:\n  n: {name: '${NET}'}\n"
+    response = client.post(
+        "/api/v1/stacks/shop/versions",
+        json={"compose": sneaky, "variables": {"NET": "../../etc"}},
+    )
+    assert response.status_code == 422, response.text
+    assert [e["path"] for e in response.json()["errors"]] == ["networks.n.name"]
+    assert client.get("/api/v1/stacks/shop").json()["latest_version"] == 1
