@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -102,6 +103,12 @@ class Settings(BaseSettings):
         description="Comma-separated origins allowed to call the API from a browser "
         "(default: none, same origin only).",
     )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated IP addresses or networks (CIDR) of reverse proxies "
+        "whose X-Forwarded-For and X-Forwarded-Proto are believed (default: none; the "
+        "client address is the connection's).",
+    )
     oidc_issuer: str | None = Field(
         None, description="OpenID Connect issuer URL; enables single sign-on when set."
     )
@@ -132,6 +139,16 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        for item in _items(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
@@ -141,7 +158,11 @@ class Settings(BaseSettings):
 
     @property
     def cors_origin_list(self) -> list[str]:
-        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+        return _items(self.cors_origins)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _items(self.trusted_proxies)
 
     @property
     def oidc_enabled(self) -> bool:
@@ -156,6 +177,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir.resolve() / 'coremon.db'}"
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

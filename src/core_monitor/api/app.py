@@ -12,6 +12,7 @@ from core_monitor import __version__
 from core_monitor.api import problems
 from core_monitor.api.hardening import JsonBodiesOnly, MaskSecrets, SecurityHeaders
 from core_monitor.api.limits import BodySizeLimit
+from core_monitor.api.proxies import trust_proxies
 from core_monitor.api.routers import (
     actions,
     admin,
@@ -51,8 +52,9 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     problems.install(app)
-    # outermost last: headers on every answer, then CORS (answers preflights itself), the
-    # body cap, JSON-only bodies, and authentication right before the routes
+    # outermost last: the client's address (behind a trusted proxy), headers on every answer,
+    # then CORS (answers preflights itself), the body cap, JSON-only bodies, and
+    # authentication right before the routes
     app.add_middleware(MaskSecrets)
     app.add_middleware(Authentication, auth=runtime.auth)
     app.add_middleware(JsonBodiesOnly)
@@ -65,6 +67,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "Idempotency-Key"],
     )
     app.add_middleware(SecurityHeaders)
+    trust_proxies(app, runtime.settings.trusted_proxy_list)
     routers = (
         auth.router,
         stacks.router,
