@@ -25,6 +25,34 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default sqlite:///<data_dir>/coremon.db. "
         "PostgreSQL: postgresql+psycopg://user:pass@host/db",
     )
+    db_pool_size: int = Field(
+        5,
+        ge=1,
+        le=200,
+        description="Database connections kept for API requests (twice as many more on "
+        "bursts). The worker and the read side (streams, monitor) have pools of their own.",
+    )
+    db_pool_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="Longest an API request waits for a free database connection; then it "
+        "is answered 503 with Retry-After instead of waiting on.",
+    )
+    worker_db_pool_size: int = Field(
+        4,
+        ge=1,
+        le=100,
+        description="Database connections of the commands the worker runs (APPLY…); API "
+        "load never takes them.",
+    )
+    stream_db_pool_size: int = Field(
+        4,
+        ge=1,
+        le=100,
+        description="Database connections of the read side: log and event streams' "
+        "periodic reads, the monitor. A stream holds none while it waits.",
+    )
     docker_host: str | None = Field(
         None, description="Docker engine address; default DOCKER_HOST or the local socket."
     )

@@ -65,3 +65,20 @@ def test_a_name_the_engine_would_misuse_is_422_naming_the_field(client: TestClie
     assert response.status_code == 422, response.text
     assert [e["path"] for e in response.json()["errors"]] == ["networks.n.name"]
     assert client.get("/api/v1/stacks/shop").json()["latest_version"] == 1
+
+
+def test_no_free_database_connection_is_503_with_retry_after(database_url: str) -> None:
+    settings = make_settings(database_url, db_pool_size=1, db_pool_timeout_seconds=0.2)
+    runtime = Runtime.build(settings)
+    with TestClient(create_app(runtime, run_worker=False)) as client:
+        login(client)
+        held = [runtime.db.engine.connect() for _ in range(3)]  # the pool and its overflow
+        try:
+            response = client.get("/api/v1/stacks")
+        finally:
+            for connection in held:
+                connection.close()
+        assert response.status_code == 503, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert int(response.headers["Retry-After"]) >= 1
+        assert client.get("/api/v1/stacks").status_code == 200

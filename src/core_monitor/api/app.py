@@ -53,10 +53,11 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     # outermost last: the client's address (behind a trusted proxy), headers on every answer,
-    # then CORS (answers preflights itself), the body cap, JSON-only bodies, and
-    # authentication right before the routes
+    # then CORS (answers preflights itself), the body cap, JSON-only bodies, 503 for a busy
+    # database, and authentication right before the routes
     app.add_middleware(MaskSecrets)
     app.add_middleware(Authentication, auth=runtime.auth)
+    app.add_middleware(problems.DatabaseBusy)
     app.add_middleware(JsonBodiesOnly)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(
