@@ -8,16 +8,14 @@ wall-clock bound with ample headroom guards the absolute cost.
 
 from __future__ import annotations
 
-import sys
 import time
-from types import FrameType
-from typing import Any
 
 import pytest
 
 from core_monitor.engine.gateway import ObservedContainer
 from core_monitor.engine.planner import plan
 from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
+from tests.support.cost import lines_run
 
 IMAGE = "busybox:1"
 IMAGE_ID = "sha256:aaa"
@@ -75,27 +73,10 @@ def observed(containers: list[ObservedContainer]) -> ObservedState:
     return ObservedState(containers, [], [], frozenset(), frozenset(), {IMAGE: IMAGE_ID})
 
 
-def lines_executed(state: DesiredState, now: ObservedState) -> int:
-    """Python lines run while planning: the same input always gives the same count."""
-    count = 0
-
-    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
-        nonlocal count
-        if event == "line":
-            count += 1
-        return tracer
-
-    sys.settrace(tracer)
-    try:
-        plan(state, now)
-    finally:
-        sys.settrace(None)
-    return count
-
-
 def work(services: int, replicas: int) -> int:
     state = chain(services, replicas)
-    return lines_executed(state, mixed(state))
+    now = mixed(state)
+    return lines_run(lambda: plan(state, now))
 
 
 @pytest.mark.parametrize(
