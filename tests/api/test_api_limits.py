@@ -82,3 +82,17 @@ def test_no_free_database_connection_is_503_with_retry_after(database_url: str) 
         assert response.headers["content-type"] == "application/problem+json"
         assert int(response.headers["Retry-After"]) >= 1
         assert client.get("/api/v1/stacks").status_code == 200
+
+
+def test_a_nul_character_in_the_definition_or_a_variable_is_422(client: TestClient) -> None:
+    nul = 'services:\n  web:\n    image: busybox:1\n    environment: {A: "x\\0y"}\n'
+    response = client.post("/api/v1/stacks", json={"name": "shop", "compose": nul})
+    assert response.status_code == 422, response.text
+    assert [e["path"] for e in response.json()["errors"]] == ["services.web.environment.A"]
+    via = "services:\n  web:\n    image: busybox:1\n    environment: {A: '${V}'}\n"
+    response = client.post(
+        "/api/v1/stacks", json={"name": "shop", "compose": via, "variables": {"V": "x\u0000y"}}
+    )
+    assert response.status_code == 422, response.text
+    assert [e["path"] for e in response.json()["errors"]] == ["variables.V"]
+    assert client.get("/api/v1/stacks").json()["total"] == 0

@@ -192,3 +192,14 @@ def test_good_host_names(name: str) -> None:
 
 def test_hostname_through_a_variable() -> None:
     assert paths(service("    hostname: ${HOST}\n"), HOST="evil/../x") == ["services.web.hostname"]
+
+
+# -- NUL characters ------------------------------------------------------------------------------
+
+
+def test_a_nul_character_is_refused_wherever_it_comes_from() -> None:
+    assert paths(service('    environment: {A: "x\\0y"}\n')) == ["services.web.environment.A"]
+    assert paths(service('    labels: {"a\\0b": x}\n')) == ["services.web.labels"]
+    with pytest.raises(ValidationFailed) as info:
+        load_compose(service("    environment: {A: ${V}}\n"), {"V": "x\x00y"})
+    assert [e.path for e in info.value.errors] == ["variables.V"]
