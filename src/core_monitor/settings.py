@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +10,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core_monitor.errors import ConfigurationError
+
+DEFAULT_MAX_CONTAINERS = 500
 
 
 class Settings(BaseSettings):
@@ -21,6 +24,34 @@ class Settings(BaseSettings):
         None,
         description="SQLAlchemy URL; default sqlite:///<data_dir>/coremon.db. "
         "PostgreSQL: postgresql+psycopg://user:pass@host/db",
+    )
+    db_pool_size: int = Field(
+        5,
+        ge=1,
+        le=200,
+        description="Database connections kept for API requests (twice as many more on "
+        "bursts). The worker and the read side (streams, monitor) have pools of their own.",
+    )
+    db_pool_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="Longest an API request waits for a free database connection; then it "
+        "is answered 503 with Retry-After instead of waiting on.",
+    )
+    worker_db_pool_size: int = Field(
+        4,
+        ge=1,
+        le=100,
+        description="Database connections of the commands the worker runs (APPLY…); API "
+        "load never takes them.",
+    )
+    stream_db_pool_size: int = Field(
+        4,
+        ge=1,
+        le=100,
+        description="Database connections of the read side: log and event streams' "
+        "periodic reads, the monitor. A stream holds none while it waits.",
     )
     docker_host: str | None = Field(
         None, description="Docker engine address; default DOCKER_HOST or the local socket."
@@ -53,6 +84,13 @@ class Settings(BaseSettings):
         "", description="Comma-separated modules whose register(registry) adds executors."
     )
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest request body.")
+    max_containers_per_stack: int = Field(
+        DEFAULT_MAX_CONTAINERS,
+        ge=1,
+        le=100_000,
+        description="Most containers one stack may ask for (replicas of all its services); "
+        "a version asking for more is refused with 422.",
+    )
 
     # -- security ------------------------------------------------------------------------
     admin_password: SecretStr | None = Field(
@@ -93,6 +131,12 @@ class Settings(BaseSettings):
         description="Comma-separated origins allowed to call the API from a browser "
         "(default: none, same origin only).",
     )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated IP addresses or networks (CIDR) of reverse proxies "
+        "whose X-Forwarded-For and X-Forwarded-Proto are believed (default: none; the "
+        "client address is the connection's).",
+    )
     oidc_issuer: str | None = Field(
         None, description="OpenID Connect issuer URL; enables single sign-on when set."
     )
@@ -123,6 +167,16 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        for item in _items(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
@@ -132,7 +186,11 @@ class Settings(BaseSettings):
 
     @property
     def cors_origin_list(self) -> list[str]:
-        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+        return _items(self.cors_origins)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _items(self.trusted_proxies)
 
     @property
     def oidc_enabled(self) -> bool:
@@ -147,6 +205,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir.resolve() / 'coremon.db'}"
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

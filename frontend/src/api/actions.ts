@@ -1,22 +1,26 @@
 // WRITE calls. Each one that enqueues a command answers 202 with the command id; the event
-// stream then reports its progress (no polling).
+// stream then reports its progress (no polling). Enqueues send the Idempotency-Key they are
+// given (see idempotency.ts): `useEnqueue` makes one per user action.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { notifications } from '@mantine/notifications';
 import { api, errorMessage, unwrap } from './client';
+import { enqueueOnce } from './idempotency';
 import { keys, type CommandAccepted } from './queries';
 
 export type RuntimeVerb = 'start' | 'stop' | 'restart';
 
-export function applyVersion(stack: string, version: number, rollback: boolean) {
-  const params = { params: { path: { stack_id: stack, version } } };
+const once = (key: string) => ({ 'idempotency-key': key });
+
+export function applyVersion(stack: string, version: number, rollback: boolean, key: string) {
+  const params = { params: { path: { stack_id: stack, version }, header: once(key) } };
   return rollback
     ? unwrap(api.POST('/api/v1/stacks/{stack_id}/rollback/{version}', params))
     : unwrap(api.POST('/api/v1/stacks/{stack_id}/apply/{version}', params));
 }
 
-export function runtimeAction(stack: string, verb: RuntimeVerb, service?: string) {
+export function runtimeAction(stack: string, verb: RuntimeVerb, key: string, service?: string) {
   if (service) {
-    const params = { params: { path: { stack_id: stack, service } } };
+    const params = { params: { path: { stack_id: stack, service }, header: once(key) } };
     switch (verb) {
       case 'start':
         return unwrap(api.POST('/api/v1/stacks/{stack_id}/services/{service}/start', params));
@@ -26,7 +30,7 @@ export function runtimeAction(stack: string, verb: RuntimeVerb, service?: string
         return unwrap(api.POST('/api/v1/stacks/{stack_id}/services/{service}/restart', params));
     }
   }
-  const params = { params: { path: { stack_id: stack } } };
+  const params = { params: { path: { stack_id: stack }, header: once(key) } };
   switch (verb) {
     case 'start':
       return unwrap(api.POST('/api/v1/stacks/{stack_id}/start', params));
@@ -37,10 +41,10 @@ export function runtimeAction(stack: string, verb: RuntimeVerb, service?: string
   }
 }
 
-export function deleteStack(stack: string, removeVolumes: boolean) {
+export function deleteStack(stack: string, removeVolumes: boolean, key: string) {
   return unwrap(
     api.POST('/api/v1/stacks/{stack_id}/delete', {
-      params: { path: { stack_id: stack } },
+      params: { path: { stack_id: stack }, header: once(key) },
       body: { remove_volumes: removeVolumes },
     }),
   );
@@ -67,11 +71,16 @@ export function dismissCommand(id: string, reason: string) {
   );
 }
 
-/** A mutation that enqueues a command: a toast says it is queued, errors are toasted too. */
-export function useEnqueue<A>(fn: (args: A) => Promise<CommandAccepted>, label: (args: A) => string) {
+/** A mutation that enqueues a command: a toast says it is queued, errors are toasted too.
+ * Each `mutate` is one user action: one Idempotency-Key, reused when the answer is lost or
+ * the server is busy and the request is sent again. */
+export function useEnqueue<A>(
+  fn: (args: A, key: string) => Promise<CommandAccepted>,
+  label: (args: A) => string,
+) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: fn,
+    mutationFn: (args: A) => enqueueOnce((key) => fn(args, key)),
     onSuccess: (accepted, args) => {
       notifications.show({
         id: `queued-${accepted.command_id}`,

@@ -31,7 +31,7 @@ export function PlanDialog({ target, onClose }: { target: PlanTarget | null; onC
   const plan = usePlan(target?.stack ?? '', target ? target.version : null);
   const verb = target?.rollback ? 'Roll back' : 'Apply';
   const enqueue = useEnqueue(
-    (t: PlanTarget) => applyVersion(t.stack, t.version, t.rollback),
+    (t: PlanTarget, key) => applyVersion(t.stack, t.version, t.rollback, key),
     (t) => `${t.rollback ? 'Rollback' : 'Apply'} ${t.stack} v${t.version}`,
   );
   const confirm = () => {

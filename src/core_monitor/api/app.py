@@ -13,6 +13,7 @@ from core_monitor.api import problems
 from core_monitor.api.hardening import JsonBodiesOnly, SecurityHeaders
 from core_monitor.api.limits import BodySizeLimit
 from core_monitor.api.masking import MaskedJSONResponse
+from core_monitor.api.proxies import trust_proxies
 from core_monitor.api.routers import (
     actions,
     admin,
@@ -55,9 +56,11 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     problems.install(app)
-    # outermost last: headers on every answer, then CORS (answers preflights itself), the
-    # body cap, JSON-only bodies, and authentication right before the routes
+    # outermost last: the client's address (behind a trusted proxy), headers on every answer,
+    # then CORS (answers preflights itself), the body cap, JSON-only bodies, 503 for a busy
+    # database, and authentication right before the routes
     app.add_middleware(Authentication, auth=runtime.auth)
+    app.add_middleware(problems.DatabaseBusy)
     app.add_middleware(JsonBodiesOnly)
     app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(
@@ -68,6 +71,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "Idempotency-Key"],
     )
     app.add_middleware(SecurityHeaders)
+    trust_proxies(app, runtime.settings.trusted_proxy_list)
     routers = (
         auth.router,
         stacks.router,

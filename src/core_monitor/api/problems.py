@@ -7,7 +7,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core_monitor.api.masking import MaskedJSONResponse
 from core_monitor.errors import (
@@ -24,6 +27,11 @@ from core_monitor.log import get_logger
 
 log = get_logger("core_monitor.api")
 PROBLEM = "application/problem+json"
+RETRY_AFTER_SECONDS = 2
+# No free pooled connection in time, or the database refused or lost one (PostgreSQL: too
+# many connections, a restart; SQLite: still locked after its busy timeout). Each passes;
+# the client is told when to try again instead of getting a 500.
+DATABASE_BUSY = (PoolTimeout, OperationalError)
 
 
 def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
@@ -36,6 +44,46 @@ def problem(status: int, title: str, detail: str, instance: str, **extra: Any) -
         **extra,
     }
     return MaskedJSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def busy(instance: str, exc: Exception) -> JSONResponse:
+    """503 + Retry-After for an overloaded or unreachable database."""
+    log.warning("database busy", path=instance, error=type(exc).__name__)
+    response = problem(
+        503,
+        "Service unavailable",
+        "the server is busy (no database connection free in time); "
+        f"retry in {RETRY_AFTER_SECONDS} s",
+        instance,
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseBusy:
+    """Pure ASGI: the 503 for a busy database raised outside a route too (authentication
+    reads the database before any route runs), as long as no answer has started."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except DATABASE_BUSY as exc:
+            if started:
+                raise
+            await busy(scope["path"], exc)(scope, receive, send)
 
 
 def _request_errors(exc: RequestValidationError) -> list[FieldError]:
@@ -72,6 +120,11 @@ def install(app: FastAPI) -> None:
         elif isinstance(exc, Unauthenticated):
             response.headers["WWW-Authenticate"] = "Bearer"
         return response
+
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: Exception) -> JSONResponse:
+        return busy(request.url.path, exc)
 
     @app.exception_handler(RetryableError)
     async def _unavailable(request: Request, exc: RetryableError) -> JSONResponse:

@@ -22,11 +22,13 @@ from core_monitor.vault import SecretBox
 @dataclass
 class Runtime:
     settings: Settings
-    db: Database
+    db: Database  # API requests' pool
     wakeup: WakeUp
     registry: ExecutorRegistry
     commands: CommandService
     convergence: Convergence
+    reads: Database | None = None  # the read side's pool (streams, monitor); default: db
+    running: Database | None = None  # the pool of the executors built here (APPLY…)
     worker: Worker | None = field(default=None)
     monitor: MonitorService = field(init=False)
     auth: AuthService = field(init=False)
@@ -35,7 +37,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.monitor = MonitorService(
-            self.db, self.settings, self.convergence.gateway, self.convergence.versions
+            self.read_db, self.settings, self.convergence.gateway, self.convergence.versions
         )
         self.auth = AuthService(self.db, self.settings)
         self.users = UserService(self.db, self.auth.revocations)
@@ -43,18 +45,35 @@ class Runtime:
             self.sso = SingleSignOn(self.db, self.settings, OidcClient(self.settings))
         self.commands.listeners.append(self.monitor.on_command)
 
+    @property
+    def read_db(self) -> Database:
+        return self.reads or self.db
+
     @classmethod
     def build(cls, settings: Settings, registry: ExecutorRegistry | None = None) -> Runtime:
-        db = Database(settings.resolved_database_url)
+        url = settings.resolved_database_url
+        db = Database(
+            url, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout_seconds
+        )
         upgrade(db)
         load_all_secrets(db, SecretBox.of(settings))  # wrong or missing key: refuse to start
         convergence = Convergence(db, settings)
+        running = None
         if registry is None:
             registry = ExecutorRegistry()
-            convergence.register(registry)
+            # what the worker runs reads and writes through a pool of its own: a flood of
+            # requests must not fail or stall an APPLY
+            running = Database(url, pool_size=settings.worker_db_pool_size)
+            Convergence(running, settings, convergence.gateway).register(registry)
             load_plugins(registry, settings.executor_module_list)
+        reads = Database(
+            url,
+            pool_size=settings.stream_db_pool_size,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
         wakeup = WakeUp()
-        runtime = cls(settings, db, wakeup, registry, CommandService(db, wakeup), convergence)
+        commands = CommandService(db, wakeup)
+        runtime = cls(settings, db, wakeup, registry, commands, convergence, reads, running)
         runtime.auth.bootstrap_admin()
         return runtime
 
@@ -68,4 +87,6 @@ class Runtime:
         if self.worker is not None:
             self.worker.stop()
         self.convergence.gateway.close()
-        self.db.dispose()
+        for pool in (self.db, self.reads, self.running):
+            if pool is not None:
+                pool.dispose()

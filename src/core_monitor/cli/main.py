@@ -75,6 +75,9 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
+        # forwarded headers are believed from COREMON_TRUSTED_PROXIES only (api/proxies.py);
+        # uvicorn's default would believe any client connecting from 127.0.0.1
+        proxy_headers=False,
     )
 
 

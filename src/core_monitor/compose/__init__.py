@@ -8,13 +8,16 @@ from core_monitor.compose.hashing import content_hash, service_config_hash
 from core_monitor.compose.interpolate import interpolate
 from core_monitor.compose.loader import MAX_COMPOSE_BYTES, parse
 from core_monitor.compose.normalize import normalize
-from core_monitor.compose.validate import check, validate_project_name
+from core_monitor.compose.validate import check, check_container_count, validate_project_name
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.errors import FieldError, ValidationFailed
+
+NUL = "\x00"  # no engine field and no database text column takes it
 
 __all__ = [
     "MAX_COMPOSE_BYTES",
     "ComposeProject",
+    "check_container_count",
     "content_hash",
     "load_compose",
     "service_config_hash",
@@ -29,16 +32,26 @@ def load_compose(
     validate_project_name(project_name)
     if not isinstance(text, str):
         raise ValidationFailed([FieldError("", "the compose file must be text")])
-    if variables is not None and not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in variables.items()
-    ):
-        raise ValidationFailed([FieldError("variables", "names and values must be text")])
+    _check_variables(variables or {})
     try:
         return _load(text, variables or {}, project_name)
     except ValidationFailed:
         raise
     except (RecursionError, MemoryError):
         raise ValidationFailed([FieldError("", "file too complex to load")]) from None
+
+
+def _check_variables(variables: Mapping[str, str]) -> None:
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in variables.items()):
+        raise ValidationFailed([FieldError("variables", "names and values must be text")])
+    nul = sorted(k for k, v in variables.items() if NUL in k or NUL in v)
+    if nul:
+        raise ValidationFailed(
+            [
+                FieldError(f"variables.{k.replace(NUL, '?')}", "must not contain a NUL character")
+                for k in nul
+            ]
+        )
 
 
 def _load(text: str, variables: Mapping[str, str], project_name: str) -> ComposeProject:

@@ -61,16 +61,26 @@ class Reader:
             raise self.fail(path, f"must be between {low} and {high}")
         return value
 
-    def number(self, value: Any, path: str) -> float:
+    def number(self, value: Any, path: str, high: float | None = None) -> float:
         if isinstance(value, bool):
             raise self.fail(path, "must be a number")
         try:
             result = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise self.fail(path, "must be a number") from None
         if result < 0 or result != result or result == float("inf"):
             raise self.fail(path, "must be a non-negative number")
+        if high is not None and result > high:
+            raise self.fail(path, f"must be at most {high:g}")
         return result
+
+    def named(self, value: Any, path: str, problem: Callable[[str], str | None]) -> str:
+        """Text that ``problem`` (a grammar from names.py) finds nothing wrong with."""
+        text = self.string(value, path)
+        found = problem(text)
+        if found:
+            raise self.fail(path, found)
+        return text
 
     def duration(self, value: Any, path: str) -> int:
         try:

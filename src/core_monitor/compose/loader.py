@@ -121,7 +121,8 @@ def _check_bounds(data: Any) -> None:
     """Walk the data as if aliases were copied; stop at MAX_NODES or MAX_DEPTH.
 
     Also refuses non-text mapping keys (`1: x`, `null: y`, `true: z`): every key of a
-    Compose file is a name."""
+    Compose file is a name; and NUL characters (YAML's "\\0"), which no engine field and no
+    database text column takes."""
     budget = MAX_NODES
     stack: list[tuple[Any, int, tuple[Any, ...]]] = [(data, 0, ())]
     while stack:
@@ -139,9 +140,17 @@ def _check_bounds(data: Any) -> None:
                     raise ValidationFailed(
                         [FieldError(_dotted(where), f"keys must be text, got {key!r}")]
                     )
+                _no_nul(key, where)
                 stack.append((item, depth + 1, (*where, key)))
         elif isinstance(value, list):
             stack.extend((v, depth + 1, (*where, i)) for i, v in enumerate(value))
+        elif isinstance(value, str):
+            _no_nul(value, where)
+
+
+def _no_nul(text: str, where: tuple[Any, ...]) -> None:
+    if "\x00" in text:
+        raise ValidationFailed([FieldError(_dotted(where), "must not contain a NUL character")])
 
 
 def _dotted(where: tuple[Any, ...]) -> str:

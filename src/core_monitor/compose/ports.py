@@ -1,4 +1,5 @@
-"""Port publishing: short syntax ("127.0.0.1:8000-8001:80-81/udp") and long syntax."""
+"""Ports: publishing, short syntax ("127.0.0.1:8000-8001:80-81/udp") and long syntax, and
+exposing ("8000-8010/udp"). A range is at most 1000 ports, both ends within 1-65535."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from core_monitor.compose.fields import Invalid, Reader
 
 _RANGE = re.compile(r"^(\d{1,10})(?:-(\d{1,10}))?$")
 LONG_KEYS = {"target", "published", "host_ip", "protocol", "mode", "name", "app_protocol"}
+PROTOCOLS = ("tcp", "udp", "sctp")
+MAX_RANGE = 1000  # ports in one range: Compose expands each into one entry per port
 
 
 def read_ports(reader: Reader, value: Any, path: str) -> list[dict[str, Any]]:
@@ -27,6 +30,21 @@ def read_ports(reader: Reader, value: Any, path: str) -> list[dict[str, Any]]:
     return ports
 
 
+def read_expose(reader: Reader, value: Any, path: str) -> list[str]:
+    """Kept as written (the engine expands each range): each must be a port or a range,
+    with an optional protocol."""
+    exposed = reader.string_list(value, path)
+    for i, item in enumerate(exposed):
+        port, slash, protocol = item.partition("/")
+        try:
+            if slash and protocol not in PROTOCOLS:
+                raise reader.fail(f"{path}[{i}]", f"invalid protocol {protocol!r}")
+            _check_range(reader, port, f"{path}[{i}]")
+        except Invalid:
+            continue
+    return exposed
+
+
 def _long(reader: Reader, item: dict[str, Any], path: str) -> dict[str, Any]:
     reader.mapping(item, path)
     reader.only_keys(item, LONG_KEYS, path)
@@ -41,7 +59,7 @@ def _long(reader: Reader, item: dict[str, Any], path: str) -> dict[str, Any]:
         if item.get(key) is not None:
             port[key] = reader.string(item[key], f"{path}.{key}")
     protocol = reader.string(item.get("protocol", "tcp"), f"{path}.protocol").lower()
-    if protocol not in ("tcp", "udp", "sctp"):
+    if protocol not in PROTOCOLS:
         raise reader.fail(f"{path}.protocol", "must be tcp, udp or sctp")
     port["protocol"] = protocol
     mode = reader.string(item.get("mode", "ingress"), f"{path}.mode")
@@ -54,7 +72,7 @@ def _long(reader: Reader, item: dict[str, Any], path: str) -> dict[str, Any]:
 def _short(reader: Reader, text: str, path: str) -> list[dict[str, Any]]:
     spec, _, protocol = text.partition("/")
     protocol = protocol or "tcp"
-    if protocol not in ("tcp", "udp", "sctp"):
+    if protocol not in PROTOCOLS:
         raise reader.fail(path, f"invalid protocol {protocol!r}")
     host_ip = None
     if spec.startswith("["):  # [::1]:8080:80
@@ -107,8 +125,8 @@ def _check_range(reader: Reader, text: str, path: str) -> list[int]:
     high = int(match.group(2) or low)
     if not (1 <= low <= 65535 and 1 <= high <= 65535) or high < low:
         raise reader.fail(path, f"port {text!r} out of range 1-65535")
-    if high - low > 1000:
-        raise reader.fail(path, f"port range {text!r} is wider than 1000 ports")
+    if high - low >= MAX_RANGE:
+        raise reader.fail(path, f"port range {text!r} spans more than {MAX_RANGE} ports")
     return list(range(low, high + 1))
 
 

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from core_monitor.compose.fields import Invalid, Reader
+from core_monitor.compose.names import network_name_problem, volume_name_problem
 from core_monitor.compose.service import read_service
 
 TOP_LEVEL = {"name", "version", "services", "networks", "volumes"}
@@ -22,6 +23,7 @@ NETWORK_KEYS = {
     "ipam",
 }
 VOLUME_KEYS = {"name", "driver", "driver_opts", "external", "labels"}
+NAME_RULES = {"networks": network_name_problem, "volumes": volume_name_problem}
 
 
 def read_project(reader: Reader, data: dict[str, Any], project: str) -> dict[str, Any]:
@@ -143,6 +145,7 @@ def _resource(
         spec["name"] = reader.string(config["name"], f"{path}.name")
     if "name" not in spec:
         spec["name"] = key if spec["external"] else f"{project}_{key}"
+    _check_name(reader, spec["name"], path, config)
     if config.get("driver") is not None:
         spec["driver"] = reader.string(config["driver"], f"{path}.driver")
     for field in ("driver_opts", "labels"):
@@ -163,6 +166,21 @@ def _resource(
         if extra:
             raise reader.fail(f"{path}.{extra[0]}", "an external resource has no other settings")
     return spec
+
+
+def _check_name(reader: Reader, name: str, path: str, config: dict[str, Any]) -> None:
+    """The engine's name, by the engine's grammar; the error points at where it came from
+    (``name``, the legacy ``external.name``, or the key itself)."""
+    problem = NAME_RULES[path.partition(".")[0]](name)
+    if problem is None:
+        return
+    if config.get("name") is not None:
+        where = f"{path}.name"
+    elif isinstance(config.get("external"), dict) and "name" in config["external"]:
+        where = f"{path}.external.name"
+    else:
+        where = path
+    raise reader.fail(where, problem)
 
 
 def _ipam(reader: Reader, raw: Any, path: str) -> dict[str, Any]:

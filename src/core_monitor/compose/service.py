@@ -9,11 +9,16 @@ from typing import Any
 
 from core_monitor.compose.fields import Invalid, Reader
 from core_monitor.compose.mounts import read_volumes
-from core_monitor.compose.ports import read_ports
+from core_monitor.compose.names import container_name_problem, hostname_problem, image_problem
+from core_monitor.compose.ports import read_expose, read_ports
 
 RESTART = re.compile(r"^(no|always|unless-stopped|on-failure(:\d+)?)$")
 DEPENDENCY_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 HEALTH_DURATIONS = ("interval", "timeout", "start_period", "start_interval")
+# a finite bound far above any host (the engine refuses more CPUs than the host has at
+# create time); below 0.01 the engine refuses a limit too
+MAX_CPUS = 1024.0
+MIN_CPUS = 0.01
 PULL_POLICIES = {
     "missing": "missing",
     "if_not_present": "missing",
@@ -49,6 +54,21 @@ def _strings_or_one(reader: Reader, value: Any, path: str) -> list[str]:
 
 def _size(reader: Reader, value: Any, path: str) -> int:
     return reader.size(value, path)
+
+
+def _cpus(reader: Reader, value: Any, path: str) -> float:
+    """A CPU limit; 0 means none."""
+    cpus = reader.number(value, path, MAX_CPUS)
+    if 0 < cpus < MIN_CPUS:
+        raise reader.fail(path, f"must be 0 (no limit) or at least {MIN_CPUS:g}")
+    return cpus
+
+
+def _named(problem: Callable[[str], str | None]) -> Callable[[Reader, Any, str], str]:
+    def read(reader: Reader, value: Any, path: str) -> str:
+        return reader.named(value, path, problem)
+
+    return read
 
 
 def _command(reader: Reader, value: Any, path: str) -> list[str] | None:
@@ -225,7 +245,7 @@ def _deploy(reader: Reader, value: Any, path: str, out: dict[str, Any]) -> None:
             reader.only_keys(limits, {"cpus", "memory", "pids"}, lpath)
             result: dict[str, Any] = {}
             if limits.get("cpus") is not None:
-                result["cpus"] = reader.number(limits["cpus"], f"{lpath}.cpus")
+                result["cpus"] = _cpus(reader, limits["cpus"], f"{lpath}.cpus")
             if limits.get("memory") is not None:
                 result["memory"] = reader.size(limits["memory"], f"{lpath}.memory")
             if limits.get("pids") is not None:
@@ -259,12 +279,12 @@ def _pids(reader: Reader, value: Any, path: str) -> int:
 
 
 HANDLERS: dict[str, Handler] = {
-    "image": _put("image", _text),
+    "image": _put("image", _named(image_problem)),
     "command": _put("command", _command),
     "entrypoint": _put("entrypoint", _command),
     "environment": _put("environment", _environment),
     "ports": _put("ports", read_ports),
-    "expose": _put("expose", _strings),
+    "expose": _put("expose", read_expose),
     "volumes": _put("volumes", read_volumes),
     "tmpfs": _put("tmpfs", _strings_or_one),
     "networks": _put("networks", _networks),
@@ -272,9 +292,9 @@ HANDLERS: dict[str, Handler] = {
     "healthcheck": _put("healthcheck", _healthcheck),
     "restart": _put("restart", _restart),
     "labels": _put("labels", _labels),
-    "container_name": _put("container_name", _text),
-    "hostname": _put("hostname", _text),
-    "domainname": _put("domainname", _text),
+    "container_name": _put("container_name", _named(container_name_problem)),
+    "hostname": _put("hostname", _named(hostname_problem)),
+    "domainname": _put("domainname", _named(hostname_problem)),
     "user": _put("user", _text),
     "working_dir": _put("working_dir", _text),
     "init": _put("init", _flag),
@@ -292,7 +312,7 @@ HANDLERS: dict[str, Handler] = {
     "security_opt": _put("security_opt", _strings),
     "shm_size": _put("shm_size", _size),
     "mem_limit": _put("mem_limit", lambda r, v, p: _size(r, v, p) or None),  # 0: unlimited
-    "cpus": _put("cpus", lambda r, v, p: r.number(v, p) or None),  # 0: unlimited
+    "cpus": _put("cpus", lambda r, v, p: _cpus(r, v, p) or None),  # 0: unlimited
     "pids_limit": _put("pids_limit", _pids),
     "ulimits": _put("ulimits", _ulimits),
     "sysctls": _put("sysctls", _sysctls),
@@ -330,7 +350,7 @@ def read_service(reader: Reader, raw: Any, path: str) -> dict[str, Any] | None:
             handler(reader, value, f"{path}.{key}", out)
         except Invalid:
             continue
-    if "image" not in out and "build" not in config:
+    if config.get("image") is None and "build" not in config:  # else its own error is kept
         reader.fail(f"{path}.image", "is required")
     if out.get("command") is None:
         out.pop("command", None)

@@ -27,6 +27,25 @@ def validate_project_name(name: str) -> None:
         )
 
 
+def check_container_count(project: ComposeProject, limit: int) -> None:
+    """Refuse a project that would run more than ``limit`` containers (all replicas of all
+    services, whatever profiles are active): one stack must not be able to exhaust the host
+    or make planning it costly. The error names the service asking for the most."""
+    total = sum(s.replicas for s in project.services.values())
+    if total <= limit:
+        return
+    largest = max(project.services, key=lambda name: project.services[name].replicas)
+    raise ValidationFailed(
+        [
+            FieldError(
+                f"services.{largest}.deploy.replicas",
+                f"the stack would run {total} containers in all; at most {limit} are "
+                "allowed per stack (COREMON_MAX_CONTAINERS_PER_STACK)",
+            )
+        ]
+    )
+
+
 def check(project: ComposeProject) -> list[FieldError]:
     errors: list[FieldError] = []
     for name, service in project.services.items():
@@ -88,35 +107,35 @@ def _cycles(project: ComposeProject) -> list[FieldError]:
 
 
 def _port_clashes(project: ComposeProject) -> list[FieldError]:
+    """Fixed host ports published twice. Earlier publishers are indexed by (port, protocol),
+    so a file with thousands of ports costs thousands of steps, not their square."""
     errors: list[FieldError] = []
-    seen: list[tuple[str | None, int, str, str]] = []
+    seen: dict[tuple[int, str], list[tuple[str | None, str]]] = {}
     for name, service in project.services.items():
         for i, port in enumerate(service.ports):
             if port.published is None:
                 continue
             ports = published_range(port.published)
-            fixed_single = len(ports) == 1
-            if fixed_single and service.replicas > 1:
+            if len(ports) != 1:
+                continue
+            path = f"services.{name}.ports[{i}]"
+            if service.replicas > 1:
                 errors.append(
                     FieldError(
-                        f"services.{name}.ports[{i}]",
+                        path,
                         f"host port {port.published} cannot be published by "
                         f"{service.replicas} replicas",
                     )
                 )
-            for number in ports if fixed_single else []:
-                for ip, other, protocol, where in seen:
-                    clash_ip = (
-                        ip == port.host_ip
-                        or ip in ALL_INTERFACES
-                        or (port.host_ip in ALL_INTERFACES)
-                    )
-                    if other == number and protocol == port.protocol and clash_ip:
-                        errors.append(
-                            FieldError(
-                                f"services.{name}.ports[{i}]",
-                                f"host port {number}/{protocol} is already published by {where}",
-                            )
+            number = ports[0]
+            earlier = seen.setdefault((number, port.protocol), [])
+            for ip, where in earlier:
+                if ip == port.host_ip or ip in ALL_INTERFACES or port.host_ip in ALL_INTERFACES:
+                    errors.append(
+                        FieldError(
+                            path,
+                            f"host port {number}/{port.protocol} is already published by {where}",
                         )
-                seen.append((port.host_ip, number, port.protocol, f"services.{name}"))
+                    )
+            earlier.append((port.host_ip, f"services.{name}"))
     return errors

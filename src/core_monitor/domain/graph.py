@@ -14,20 +14,32 @@ class CycleError(ValueError):
 def layers(dependencies: Mapping[str, Set[str]]) -> list[list[str]]:
     """Group nodes so each depends only on nodes of earlier groups (Kahn's algorithm).
 
-    Dependencies on nodes outside the mapping are ignored (switched off by profiles)."""
-    remaining = {
-        node: {d for d in deps if d in dependencies} for node, deps in dependencies.items()
-    }
+    Dependencies on nodes outside the mapping are ignored (switched off by profiles).
+    Linear in nodes + edges (plus sorting each group): each node is released once, by
+    counting its unmet dependencies, never by rescanning the rest of the graph."""
+    unmet: dict[str, int] = {}
+    dependents: dict[str, list[str]] = {node: [] for node in dependencies}
+    for node, deps in dependencies.items():
+        known = {d for d in deps if d in dependencies}
+        unmet[node] = len(known)
+        for dep in known:
+            dependents[dep].append(node)
+    ready = sorted(node for node, count in unmet.items() if count == 0)
     result: list[list[str]] = []
-    while remaining:
-        ready = sorted(node for node, deps in remaining.items() if not deps)
-        if not ready:
-            raise CycleError(find_cycle(remaining))
+    placed = 0
+    while ready:
         result.append(ready)
+        placed += len(ready)
+        released = []
         for node in ready:
-            del remaining[node]
-        for deps in remaining.values():
-            deps.difference_update(ready)
+            for dependent in dependents[node]:
+                unmet[dependent] -= 1
+                if unmet[dependent] == 0:
+                    released.append(dependent)
+        ready = sorted(released)
+    if placed < len(dependencies):
+        stuck = {node: set(dependencies[node]) for node, count in unmet.items() if count}
+        raise CycleError(find_cycle(stuck))
     return result
 
 

@@ -15,6 +15,9 @@ Rules (Docker Compose v2's, see docs/engineering notes):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
+
 from core_monitor.domain.diff import FieldChange, field_changes
 from core_monitor.domain.graph import layers
 from core_monitor.domain.plan import Plan, Step, StepKind
@@ -166,11 +169,8 @@ def _service(
     # scale down: outdated first, then the highest numbers
     excess = len(keep) - service.replicas
     if excess > 0:
-        outdated = [c for c in keep if _outdated(c, service, image_id)]
-        victims = (outdated + [c for c in reversed(keep) if c not in outdated])[:excess]
-        for container in sorted(victims, key=lambda c: -c.number):
-            steps.append(_remove(container, service.name, f"scale down to {service.replicas}"))
-        keep = [c for c in keep if c not in victims]
+        keep, victims = _scale_down(keep, service, image_id, excess)
+        steps += [_remove(c, service.name, f"scale down to {service.replicas}") for c in victims]
     for container in keep:
         name = _name(desired, service, container.number)
         reason = _recreate_reason(container, service, image_id, observed, name)
@@ -198,12 +198,8 @@ def _service(
                     container.id,
                 )
             )
-    numbers = sorted(c.number for c in keep)
-    next_number = max(numbers, default=0) + 1
-    for _ in range(service.replicas - len(keep)):
-        free = next((n for n in range(1, next_number) if n not in numbers), next_number)
-        numbers.append(free)
-        next_number = max(next_number, free + 1)
+    missing = max(0, service.replicas - len(keep))
+    for free in islice(_free_numbers({c.number for c in keep}), missing):
         name = _name(desired, service, free)
         steps.append(
             Step(
@@ -223,6 +219,29 @@ def _service(
 def _name(desired: DesiredState, service: DesiredService, number: int) -> str:
     """The name a service's container ``number`` should have."""
     return service.container_name or f"{desired.project}-{service.name}-{number}"
+
+
+def _scale_down(
+    keep: list[ObservedContainer], service: DesiredService, image_id: str | None, excess: int
+) -> tuple[list[ObservedContainer], list[ObservedContainer]]:
+    """(kept, removed highest number first): outdated containers go first, then the highest
+    numbers. Membership by container id in sets: a list scan per container is quadratic."""
+    outdated = [c for c in keep if _outdated(c, service, image_id)]
+    outdated_ids = {c.id for c in outdated}
+    victims = (outdated + [c for c in reversed(keep) if c.id not in outdated_ids])[:excess]
+    gone = {c.id for c in victims}
+    kept = [c for c in keep if c.id not in gone]
+    return kept, sorted(victims, key=lambda c: -c.number)
+
+
+def _free_numbers(taken: set[int]) -> Iterator[int]:
+    """1, 2, 3 … skipping numbers in use: gaps are filled first, then past the highest.
+    Taking k of them walks at most k + len(taken) numbers."""
+    number = 0
+    while True:
+        number += 1
+        if number not in taken:
+            yield number
 
 
 def _remove(container: ObservedContainer, service: str, reason: str) -> Step:

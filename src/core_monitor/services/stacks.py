@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core_monitor.compose import validate_project_name
+from core_monitor.compose import check_container_count, validate_project_name
 from core_monitor.domain.stack import Stack, StackVersion, Variable
 from core_monitor.services import definitions
+from core_monitor.settings import DEFAULT_MAX_CONTAINERS
 from core_monitor.store import audit
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
@@ -32,11 +33,13 @@ def _prepare(
     variables: dict[str, Variable],
     author: str,
     comment: str,
+    max_containers: int,
 ) -> stack_store.NewVersion:
     # validation happens entirely before the transaction: a bad file writes nothing
     definitions.check_secrets(variables)
     stack_id, name = stack
     project, _ = definitions.load_masked(name, compose, variables)
+    check_container_count(project, max_containers)
     definitions.check_policy(db, stack_id, project)
     definition, stored_variables, digest = definitions.stored_form(project, variables, box)
     return stack_store.NewVersion(
@@ -58,9 +61,10 @@ def create_stack(
     variables: dict[str, Variable],
     comment: str,
     box: SecretBox = NO_SECRETS,
+    max_containers: int = DEFAULT_MAX_CONTAINERS,
 ) -> tuple[Stack, StackVersion]:
     validate_project_name(name)
-    first = _prepare(db, box, (None, name), compose, variables, actor.name, comment)
+    first = _prepare(db, box, (None, name), compose, variables, actor.name, comment, max_containers)
     with db.write() as session:
         stack, version = stack_store.create_stack(session, name, first)
         audit.record_by(
@@ -83,10 +87,20 @@ def create_version(
     comment: str,
     parent_version: int | None,
     box: SecretBox = NO_SECRETS,
+    max_containers: int = DEFAULT_MAX_CONTAINERS,
 ) -> StackVersion:
     with db.read() as session:
         stack = stack_store.get_stack(session, stack_ref)
-    new = _prepare(db, box, (stack.stack_id, stack.name), compose, variables, actor.name, comment)
+    new = _prepare(
+        db,
+        box,
+        (stack.stack_id, stack.name),
+        compose,
+        variables,
+        actor.name,
+        comment,
+        max_containers,
+    )
     with db.write() as session:
         version = stack_store.add_version(session, stack.stack_id, new, parent_version)
         audit.record_by(

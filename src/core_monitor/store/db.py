@@ -15,22 +15,33 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 class Database:
-    """One engine per process; ``read()`` and ``write()`` hand out short transactions."""
+    """An engine with its own connection pool; ``read()`` and ``write()`` hand out short
+    transactions. A process holds one per role (requests, worker, read side), so that load
+    on one never starves another.
 
-    def __init__(self, url: str, *, pool_size: int | None = None) -> None:
+    ``pool_size`` connections are kept, twice as many more are opened on bursts; a caller
+    that finds none free within ``pool_timeout`` seconds gets sqlalchemy's TimeoutError
+    (the API answers it 503 with Retry-After)."""
+
+    def __init__(
+        self, url: str, *, pool_size: int | None = None, pool_timeout: float | None = None
+    ) -> None:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        in_memory = self.is_sqlite and parsed.database in (None, "", ":memory:")
+        if self.is_sqlite and not in_memory:
+            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict[str, Any] = {"future": True}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs["pool_pre_ping"] = True
-        if pool_size is not None:
+        if pool_size is not None and not in_memory:  # in memory: one connection per thread
             kwargs["pool_size"] = pool_size
             kwargs["max_overflow"] = pool_size * 2
+        if pool_timeout is not None and not in_memory:
+            kwargs["pool_timeout"] = pool_timeout
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _install_sqlite_hooks(self.engine)

@@ -194,3 +194,31 @@ def test_unused_resources_are_still_validated() -> None:
     assert paths("services: {web: {image: x}}\nvolumes: {data: {bogus: 1}}") == [
         "volumes.data.bogus"
     ]
+
+
+def test_container_count_is_the_total_of_replicas_across_services() -> None:
+    from core_monitor.compose import check_container_count
+
+    text = "services:\n" + "".join(
+        f"  s{i}:\n    image: x\n    deploy: {{replicas: {n}}}\n" for i, n in enumerate([3, 4])
+    )
+    text += "  one:\n    image: x\n  scaled:\n    image: x\n    scale: 2\n"
+    project = load_compose(text)
+    check_container_count(project, 10)  # 3 + 4 + 1 + 2: exactly at the cap
+    with pytest.raises(ValidationFailed) as info:
+        check_container_count(project, 9)
+    assert [e.path for e in info.value.errors] == ["services.s1.deploy.replicas"]
+    assert "10 containers" in info.value.errors[0].message
+    assert "COREMON_MAX_CONTAINERS_PER_STACK" in info.value.errors[0].message
+
+
+def test_checking_published_ports_grows_linearly_with_their_number() -> None:
+    from core_monitor.compose.validate import check
+    from tests.support.cost import lines_run
+
+    def ports(n: int) -> int:
+        entries = "".join(f"      - '{i}:{i}'\n" for i in range(1, n + 1))
+        project = load_compose(f"services:\n  web:\n    image: x\n    ports:\n{entries}")
+        return lines_run(lambda: check(project))
+
+    assert ports(2000) / ports(500) < 4 * 1.3  # quadratic would be about 16

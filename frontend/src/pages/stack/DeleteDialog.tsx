@@ -11,7 +11,7 @@ export function DeleteDialog({ stack, opened, onClose }: { stack: StackT; opened
   const [removeVolumes, setRemoveVolumes] = useState(false);
   const navigate = useNavigate();
   const del = useEnqueue(
-    (a: { volumes: boolean }) => deleteStack(stack.name, a.volumes),
+    (a: { volumes: boolean }, key) => deleteStack(stack.name, a.volumes, key),
     () => `Delete ${stack.name}`,
   );
   return (

@@ -60,7 +60,7 @@ function StatsCell({ container, visible }: { container: ContainerStatus; visible
 function DriftPanel({ status, stackName, stackId }: { status: StackStatus; stackName: string; stackId: string }) {
   // The drift list is the plan a re-apply runs, so one click enqueues it.
   const reapply = useEnqueue(
-    (version: number) => applyVersion(stackName, version, false),
+    (version: number, key) => applyVersion(stackName, version, false, key),
     (version) => `Re-apply ${stackName} v${version}`,
   );
   const drifted = status.drift.filter((d) => d.drifted);
@@ -124,7 +124,8 @@ export function OverviewTab({ stack }: { stack: StackT }) {
   const visible = usePageVisible() && !busy && status.isFetchedAfterMount;
   const [plan, setPlan] = useState<PlanTarget | null>(null);
   const action = useEnqueue(
-    (a: { verb: RuntimeVerb; service: string }) => runtimeAction(stack.name, a.verb, a.service),
+    (a: { verb: RuntimeVerb; service: string }, key) =>
+      runtimeAction(stack.name, a.verb, key, a.service),
     (a) => `${a.verb[0]!.toUpperCase()}${a.verb.slice(1)} ${stack.name}/${a.service}`,
   );
 

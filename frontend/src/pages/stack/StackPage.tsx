@@ -34,7 +34,7 @@ export default function StackPage() {
   const [deleting, setDeleting] = useState(false);
   const gone = useGone(name);
   const action = useEnqueue(
-    (verb: RuntimeVerb) => runtimeAction(name, verb),
+    (verb: RuntimeVerb, key) => runtimeAction(name, verb, key),
     (verb) => `${verb[0]!.toUpperCase()}${verb.slice(1)} ${name}`,
   );
 

@@ -86,7 +86,8 @@ async def command_logs(
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> list[LogLineOut] | StreamingResponse:
     def read(after_id: int) -> tuple[list[CommandLogLine], CommandStatus]:
-        with runtime.db.read() as session:
+        # the read side's pool: a following stream polls it, holding nothing in between
+        with runtime.read_db.read() as session:
             status = command_store.get(session, command_id).status
             return command_store.logs_after(session, command_id, after_id), status
 

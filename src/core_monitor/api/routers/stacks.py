@@ -77,6 +77,7 @@ async def create_stack(
         variables=to_variables(body.variables),
         comment=body.comment,
         box=runtime.convergence.box,
+        max_containers=runtime.settings.max_containers_per_stack,
     )
     return StackCreated(**StackOut.of(stack).model_dump(), version=version.version)
 
@@ -133,6 +134,7 @@ async def create_version(
         comment=body.comment,
         parent_version=body.parent_version,
         box=runtime.convergence.box,
+        max_containers=runtime.settings.max_containers_per_stack,
     )
     return VersionOut.of(version)
 
