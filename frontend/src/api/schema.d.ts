@@ -1783,6 +1783,8 @@ export interface components {
         };
         /** Step */
         Step: {
+            /** Container Id */
+            container_id?: string | null;
             kind: components["schemas"]["StepKind"];
             /**
              * Layer
@@ -2520,11 +2522,13 @@ export interface operations {
     container_logs_api_v1_containers__container_id__logs_get: {
         parameters: {
             query?: {
+                timestamps?: boolean;
+                follow?: boolean;
                 tail?: number;
                 /** @description Unix time, seconds */
                 since?: number | null;
-                timestamps?: boolean;
-                follow?: boolean;
+                /** @description Unix time, seconds */
+                until?: number | null;
             };
             header?: never;
             path: {
@@ -2545,6 +2549,13 @@ export interface operations {
             };
             /** @description No such container in a managed stack */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The engine keeps no readable logs for it */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
