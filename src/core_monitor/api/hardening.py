@@ -63,6 +63,16 @@ class JsonBodiesOnly:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _nul_in_address(scope):
+            # no database stores NUL in text: a 422, never the database's 500
+            response = problem(
+                422,
+                "Validation failed",
+                "NUL characters are not allowed in a path or query",
+                scope.get("path", ""),
+            )
+            await response(scope, receive, send)
+            return
         if scope["type"] == "http" and self._refused(scope):
             response = problem(
                 415,
@@ -89,3 +99,8 @@ class JsonBodiesOnly:
         if path in FORM_PATHS:
             return media not in ("application/x-www-form-urlencoded", "multipart/form-data")
         return media != "application/json" and not media.endswith("+json")
+
+
+def _nul_in_address(scope: Scope) -> bool:
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in str(scope.get("path", "")) or b"%00" in query.lower()

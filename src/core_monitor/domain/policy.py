@@ -121,7 +121,7 @@ class Policy(BaseModel):
     @field_validator("allowed_bind_roots", "sensitive_paths")
     @classmethod
     def _absolute(cls, value: list[str]) -> list[str]:
-        bad = [p for p in value if not p.startswith("/") or len(p) > 500]
+        bad = [p for p in value if not p.startswith("/") or len(p) > 500 or "\x00" in p]
         if bad:
             raise ValueError(f"paths must be absolute: {bad}")
         return [clean(p) for p in value]
