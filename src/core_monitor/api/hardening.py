@@ -63,26 +63,19 @@ class JsonBodiesOnly:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _nul_in_address(scope):
-            # no database stores NUL in text: a 422, never the database's 500
-            response = problem(
-                422,
-                "Validation failed",
-                "NUL characters are not allowed in a path or query",
-                scope.get("path", ""),
-            )
-            await response(scope, receive, send)
+        refusal = self._refusal(scope) if scope["type"] == "http" else None
+        if refusal is None:
+            await self.app(scope, receive, send)
             return
-        if scope["type"] == "http" and self._refused(scope):
-            response = problem(
-                415,
-                "Unsupported media type",
-                "send the body as application/json",
-                scope.get("path", ""),
-            )
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+        status, title, detail = refusal
+        await problem(status, title, detail, scope.get("path", ""))(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> tuple[int, str, str] | None:
+        if _nul_in_address(scope):  # no database stores NUL in text: never its 500
+            return 422, "Validation failed", "NUL characters are not allowed in a path or query"
+        if self._refused(scope):
+            return 415, "Unsupported media type", "send the body as application/json"
+        return None
 
     @staticmethod
     def _refused(scope: Scope) -> bool:
