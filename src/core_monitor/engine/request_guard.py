@@ -124,16 +124,18 @@ class RequestGuard:
         spec = self.project.volumes[key]
         options = dict(spec.driver_opts)
         device = options.get("device", "")
-        bound = {"bind", "rbind"} & {f.strip() for f in options.get("o", "").split(",")}
+        flags = {f.strip() for f in options.get("o", "").split(",")}
+        binds_host = bool(flags & {"bind", "rbind"}) and device.startswith("/")
+        # any of the project's images will do for the probe: every pull ran already
         image = next(iter(s.image for s in self.project.services.values()), "")
-        resolved = self._resolve([device], image) if bound and device.startswith("/") else {}
+        resolved = self._resolve([device], image) if binds_host else {}
         scope = StackScope(
             self.project.name,
             resolved=resolved,
-            foreign_binds=self._foreign_binds() if resolved else (),
+            foreign_binds=self._foreign_binds() if binds_host else (),
         )
         self._refuse(check_volume(f"volumes.{key}", spec.driver, options, scope, self.policy))
-        found = resolved.get(clean(device)) if bound and device.startswith("/") else None
+        found = resolved.get(clean(device))
         if found is not None and found.path:
             options["device"] = found.path
         return options
