@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core_monitor.domain.host_paths import clean, judge, under
+from core_monitor.domain.host_access import StackScope, bind_violations, owned_elsewhere
 from core_monitor.domain.policy import Policy, Violation
 
 DEFAULT_CAPABILITIES = frozenset(
@@ -102,44 +102,6 @@ PREDEFINED_NETWORKS = frozenset({"bridge", "default", "none", ""})
 
 
 @dataclass(frozen=True)
-class Resolved:
-    """Where a bind source leads on the engine's host: its real path, or why it cannot be
-    resolved safely."""
-
-    path: str | None = None
-    problem: str | None = None
-
-
-@dataclass(frozen=True)
-class ForeignBind:
-    """A host path another stack's container binds (its real path, as the engine reports)."""
-
-    owner: str
-    path: str
-    writable: bool
-
-
-@dataclass(frozen=True)
-class StackScope:
-    """What belongs to the stack, and what the engine knows, for one check.
-
-    ``containers``: ids and names of the stack's own containers (a namespace or
-    ``volumes_from`` may join only those). ``owners``: ``volume:<name>`` or ``network:<name>``
-    → the project label of an existing resource (None: unlabelled); a name not in it is not
-    known (at version creation) or does not exist yet. ``resolved``: cleaned bind source →
-    where it leads; a source not in it is judged as written (at version creation).
-    ``foreign_binds``: what other stacks' containers bind: a stack that can write where
-    another binds could plant a link the other's next start would follow.
-    """
-
-    project: str
-    containers: frozenset[str] = frozenset()
-    owners: Mapping[str, str | None] = field(default_factory=dict)
-    resolved: Mapping[str, Resolved] = field(default_factory=dict)
-    foreign_binds: Sequence[ForeignBind] = ()
-
-
-@dataclass(frozen=True)
 class ContainerRequest:
     """One container create: its HostConfig as sent, the networks it joins, and for messages
     where each mount came from (target → index in the service's ``volumes``)."""
@@ -217,17 +179,7 @@ def _networks(
         if name == "host":
             yield Violation("host_namespaces", request.at("networks"), "the engine's host network")
         elif name not in PREDEFINED_NETWORKS:
-            yield from _owned(request.at("networks"), scope, "network", name)
-
-
-def _owned(at: str, scope: StackScope, kind: str, name: str) -> Iterator[Violation]:
-    key = f"{kind}:{name}"
-    if key in scope.owners and scope.owners[key] not in (None, scope.project):
-        yield Violation(
-            "foreign_resources",
-            at,
-            f"{kind} {name!r} belongs to stack {scope.owners[key]!r}",
-        )
+            yield from owned_elsewhere(request.at("networks"), scope, "network", name)
 
 
 def _mounts(
@@ -241,7 +193,7 @@ def _mounts(
             writable = "ro" not in mode.split(",")
             yield from bind_violations(at, source, scope, policy, writable=writable)
         else:
-            yield from _owned(at, scope, "volume", source)
+            yield from owned_elsewhere(at, scope, "volume", source)
     for mount in host.get("Mounts") or []:
         yield from _mount(request, dict(mount), scope, policy)
     if host.get("VolumeDriver") not in (None, "", "local"):
@@ -263,7 +215,7 @@ def _mount(
         if driver:
             yield Violation("volume_drivers", at, f"a volume driver configuration ({driver})")
         if source:
-            yield from _owned(at, scope, "volume", source)
+            yield from owned_elsewhere(at, scope, "volume", source)
     elif kind != "tmpfs":
         yield Violation("volume_drivers", at, f"a mount of type {kind!r}")
 
@@ -271,38 +223,6 @@ def _mount(
 def _mount_at(request: ContainerRequest, target: str) -> str:
     index = request.volume_fields.get(target)
     return request.at(f"volumes[{index}].source" if index is not None else f"volumes ({target})")
-
-
-def bind_violations(
-    at: str, source: str, scope: StackScope, policy: Policy, *, writable: bool = True
-) -> Iterator[Violation]:
-    """A host path bound (by a bind mount or a local volume's ``o: bind``), judged where its
-    links lead on the engine's host when that is known, else as written; and against what
-    other stacks bind, when either side may write."""
-    if not source.startswith("/"):
-        yield Violation("bind_outside_roots", at, f"{source!r} is not an absolute host path")
-        return
-    written = clean(source)
-    found = scope.resolved.get(written)
-    if found is not None and found.path is None:
-        yield Violation("bind_outside_roots", at, f"{source!r}: {found.problem}")
-        return
-    for path in dict.fromkeys([written, *([found.path] if found and found.path else [])]):
-        ruling = judge(path, policy.sensitive_paths, policy.allowed_bind_roots)
-        if ruling is not None:
-            via = "" if path == source else f" (that is {path!r})"
-            yield Violation(ruling.rule, at, f"{source!r}{via} {ruling.message}")
-            return
-    real = found.path if found is not None and found.path else written
-    for other in scope.foreign_binds:
-        shared = under(real, other.path) or under(other.path, real)
-        if other.owner != scope.project and shared and (writable or other.writable):
-            yield Violation(
-                "foreign_resources",
-                at,
-                f"{source!r} overlaps {other.path!r}, which stack {other.owner!r} binds",
-            )
-            return
 
 
 def _capabilities(
@@ -415,36 +335,3 @@ _KEYS_CHECKED = [
     "ReadonlyPaths",
     "Isolation",
 ]
-
-
-def check_volume(
-    at: str, driver: str | None, options: Mapping[str, str], scope: StackScope, policy: Policy
-) -> list[Violation]:
-    """A volume the stack creates: a plain local volume, a tmpfs, or a local bind (judged as
-    a bind mount of its ``device``); any other driver or device mount needs an exception."""
-    if driver not in (None, "", "local"):
-        return [Violation("volume_drivers", f"{at}.driver", f"volume driver {driver!r}")]
-    if not options:
-        return []
-    flags = {f.strip() for f in options.get("o", "").split(",")}
-    if flags & {"bind", "rbind"}:
-        device = options.get("device", "")
-        return list(bind_violations(f"{at}.driver_opts.device", device, scope, policy))
-    if options.get("type") == "tmpfs" and options.get("device", "tmpfs") == "tmpfs":
-        return []
-    return [
-        Violation(
-            "volume_drivers",
-            f"{at}.driver_opts",
-            f"a device mount (type {options.get('type')!r}, device {options.get('device')!r})",
-        )
-    ]
-
-
-def check_network(at: str, name: str, driver: str | None, external: bool) -> list[Violation]:
-    """A network the stack declares: bridge only; the engine's host network is the host's."""
-    if name == "host" or driver == "host":
-        return [Violation("host_namespaces", at, "the engine's host network")]
-    if not external and driver not in (None, "", "bridge"):
-        return [Violation("network_drivers", f"{at}.driver", f"network driver {driver!r}")]
-    return []

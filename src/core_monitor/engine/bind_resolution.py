@@ -15,8 +15,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable
 
+from core_monitor.domain.host_access import Resolved
 from core_monitor.domain.host_paths import clean
-from core_monitor.domain.request_policy import Resolved
 from core_monitor.engine.gateway import PathStat, PathUnreadable
 
 MAX_LINKS = 40  # the kernel's own limit (ELOOP)

@@ -15,17 +15,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core_monitor.domain.compose import ComposeProject, ServiceSpec
-from core_monitor.domain.host_paths import clean
-from core_monitor.domain.policy import Policy, Violation, breaking, refusal
-from core_monitor.domain.request_policy import (
-    ContainerRequest,
+from core_monitor.domain.host_access import (
     ForeignBind,
     Resolved,
     StackScope,
-    check_container,
     check_network,
     check_volume,
 )
+from core_monitor.domain.host_paths import clean
+from core_monitor.domain.policy import Policy, Violation, breaking, refusal
+from core_monitor.domain.request_policy import ContainerRequest, check_container
 from core_monitor.engine import container_spec
 from core_monitor.engine.bind_resolution import resolve
 from core_monitor.engine.gateway import (

@@ -9,16 +9,15 @@ from __future__ import annotations
 import pytest
 
 from core_monitor.compose import load_compose
-from core_monitor.domain.policy import Policy, breaking
-from core_monitor.domain.request_policy import (
-    ContainerRequest,
+from core_monitor.domain.host_access import (
     ForeignBind,
     Resolved,
     StackScope,
     bind_violations,
-    check_container,
     check_volume,
 )
+from core_monitor.domain.policy import Policy, breaking
+from core_monitor.domain.request_policy import ContainerRequest, check_container
 from core_monitor.engine.request_guard import definition_violations
 from core_monitor.errors import TerminalError
 
