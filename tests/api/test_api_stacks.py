@@ -68,13 +68,19 @@ def test_bad_request_fields_are_named(client: TestClient) -> None:
 def test_a_nul_character_is_a_422_naming_its_field_never_a_500(client: TestClient) -> None:
     create(client)
     cases = [
-        ("POST", "/api/v1/stacks/shop/versions", {"compose": WEB, "comment": "a\x00b"}),
-        ("POST", "/api/v1/stacks", {"name": "nul", "compose": WEB, "variables": {"A": "\x00"}}),
-        ("PUT", "/api/v1/policy", {"allowed_bind_roots": ["/srv\x00"]}),
+        ("POST", "/api/v1/stacks/shop/versions", {"compose": WEB, "comment": "a\x00b"}, "comment"),
+        (
+            "POST",
+            "/api/v1/stacks",
+            {"name": "nul", "compose": WEB, "variables": {"A": {"value": "\x00"}}},
+            "variables.A.value",
+        ),
+        ("PUT", "/api/v1/policy", {"allowed_bind_roots": ["/srv\x00"]}, "allowed_bind_roots"),
     ]
-    for method, path, body in cases:
+    for method, path, body, field in cases:
         response = client.request(method, path, json=body)
         assert response.status_code == 422, (path, response.text)
+        assert response.json()["errors"][0]["path"] == field, response.text
     assert client.get("/api/v1/stacks/sh%00op").status_code == 422
     assert client.get("/api/v1/audit", params={"actor": "a\x00"}).status_code == 422
     assert client.get("/api/v1/stacks/nul").status_code == 404  # nothing written

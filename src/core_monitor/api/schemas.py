@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from core_monitor.compose import MAX_COMPOSE_BYTES
 from core_monitor.domain.auth import ApiToken, AuthKind, Identity, Role, User
@@ -21,24 +22,32 @@ VARIABLE_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 class StrictInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    @field_validator("*", mode="after")
+    @model_validator(mode="before")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        """NUL is valid JSON (\\u0000) but no database stores it in text: a 422 naming the
-        field, never the database's 500."""
-        if _holds_nul(value):
-            raise ValueError("NUL characters (\\u0000) are not allowed")
-        return value
+    def _no_nul(cls, data: Any) -> Any:
+        """NUL is valid JSON (\\u0000) but no database stores it in text: a 422 naming each
+        place it stands (``variables.V``), never the database's 500."""
+        found = _nul_locations(data, ())
+        if found:
+            error = PydanticCustomError("nul_character", "NUL characters are not allowed")
+            raise ValidationError.from_exception_data(
+                cls.__name__, [{"type": error, "loc": loc, "input": None} for loc in found]
+            )
+        return data
 
 
-def _holds_nul(value: Any) -> bool:
+def _nul_locations(value: Any, at: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
     if isinstance(value, str):
-        return "\x00" in value
+        return [at] if "\x00" in value else []
     if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(v) for v in value)
-    return False
+        found: list[tuple[str | int, ...]] = []
+        for key, item in value.items():
+            inside = (*at, str(key))
+            found += [inside] if "\x00" in str(key) else _nul_locations(item, inside)
+        return found
+    if isinstance(value, list):
+        return [loc for i, item in enumerate(value) for loc in _nul_locations(item, (*at, i))]
+    return []
 
 
 class VariableInput(StrictInput):
