@@ -26,7 +26,9 @@ from core_monitor.api.runtime import Runtime
 from core_monitor.compose import load_compose
 from core_monitor.domain.stack import StackStatus
 from core_monitor.engine import labels as lbl
-from core_monitor.engine.gateway import DockerGateway
+from core_monitor.engine.docker import rows
+from core_monitor.engine.docker.gateway import DockerGateway
+from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import desired_state
 from core_monitor.monitor.service import MonitorService
 from core_monitor.services.stacks import Actor, create_stack
@@ -99,9 +101,9 @@ class StandInEngine(DockerGateway):
                     },
                 }
 
-    def list_all_containers(self) -> list[dict[str, Any]]:
+    def list_all_containers(self) -> list[ObservedContainer]:
         self.list_calls += 1
-        return self.rows
+        return [rows.container(row) for row in self.rows]
 
     def inspect_container(self, ref: str) -> dict[str, Any] | None:
         return self.inspects.get(ref)
@@ -196,7 +198,7 @@ def bench_engine_list(n: int = 50) -> None:
     """The one list call against the real engine, for scale (skipped when none answers)."""
     gateway = DockerGateway()
     try:
-        rows = gateway.list_all_containers()
+        found = gateway.list_all_containers()
     except Exception as exc:
         print(f"  real engine list call: skipped ({str(exc).splitlines()[0][:80]})")
         return
@@ -207,7 +209,7 @@ def bench_engine_list(n: int = 50) -> None:
         timings.append(time.perf_counter() - started)
     gateway.close()
     print(
-        f"  {'real engine: one list call (' + str(len(rows)) + ' containers)':42s}"
+        f"  {'real engine: one list call (' + str(len(found)) + ' containers)':42s}"
         f" p50 {statistics.median(timings) * 1000:6.2f} ms"
         f"   p95 {percentile(timings, 0.95) * 1000:6.2f} ms   (n={n})"
     )

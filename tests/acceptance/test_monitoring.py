@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core_monitor.engine.gateway import DockerGateway
+from core_monitor.engine.docker.gateway import DockerGateway
 from tests.support.api_client import Api
 from tests.support.docker_probe import containers, docker, remove_project, require_docker
 from tests.support.server import ServerProcess

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from core_monitor.compose import load_compose
+from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.executor import ExecutionOptions, PlanExecutor
-from core_monitor.engine.gateway import DockerGateway
 from core_monitor.engine.observe import observe
 from core_monitor.engine.planner import plan
 from core_monitor.engine.state import desired_state

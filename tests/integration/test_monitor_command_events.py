@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from core_monitor.domain.commands import CommandStatus
-from core_monitor.engine.gateway import DockerGateway
+from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.monitor.service import MonitorService
 from core_monitor.store import commands as command_store
 from core_monitor.store import stacks as stack_store

@@ -1,1 +1,1 @@
-"""Docker convergence: observe → plan (pure) → execute. Only gateway.py imports docker."""
+"""Docker convergence: observe → plan (pure) → execute. Only engine/docker/ imports docker-py."""

@@ -2,9 +2,9 @@
 
 A stack could plant a link through the API alone (stack A binds an allowed directory and runs
 ``ln -s / link`` in it; stack B binds ``<dir>/link``), so a source judged as written proves
-nothing. The walk asks the engine's own host (``gateway.HostProbe``: lstat and readlink through
-the archive API) about each component, as the kernel will meet it at mount time, and the
-create request then carries the real path found, which holds no link at all.
+nothing. The walk asks the engine's own host (``engine/docker/probe.HostProbe``: lstat and
+readlink through the archive API) about each component, as the kernel will meet it at mount
+time, and the create request then carries the real path found, which holds no link at all.
 
 Limit: a component may still be swapped for a link between this walk and the engine's mount
 (a race the Engine API gives no way to close); the walk shrinks it to that window.
@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 from core_monitor.domain.host_access import Resolved
 from core_monitor.domain.host_paths import clean
-from core_monitor.engine.gateway import PathStat, PathUnreadable
+from core_monitor.engine.errors import PathUnreadable
+from core_monitor.engine.model import PathStat
 
 MAX_LINKS = 40  # the kernel's own limit (ELOOP)
 

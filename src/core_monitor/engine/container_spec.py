@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core_monitor.domain.compose import ComposeProject, MountSpec, ServiceSpec
+from core_monitor.engine import labels as lbl
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class ContainerConfig:
 
 
 def container_name(project: str, service: str, spec: ServiceSpec, number: int) -> str:
-    return spec.container_name or f"{project}-{service}-{number}"
+    return lbl.container_name(project, service, number, spec.container_name)
 
 
 def build(

@@ -24,7 +24,9 @@ from core_monitor.domain.compose import ComposeProject, ServiceSpec
 from core_monitor.domain.plan import Plan, Step, StepKind
 from core_monitor.engine import container_spec
 from core_monitor.engine import labels as lbl
-from core_monitor.engine.gateway import DockerGateway, DockerMutations, render_host_config
+from core_monitor.engine.docker.gateway import DockerGateway
+from core_monitor.engine.docker.mutations import DockerMutations
+from core_monitor.engine.docker.probe import render_host_config
 from core_monitor.engine.request_guard import RequestGuard
 from core_monitor.engine.state import DesiredState
 from core_monitor.errors import TerminalError
@@ -232,21 +234,12 @@ class PlanExecutor:
         self.container_ids[step.target] = new_id
 
     def _create(self, name: str, service: str, config: container_spec.ContainerConfig) -> str:
-        host = render_host_config(config.host, str(self.gw.client.api.api_version))
+        host = render_host_config(config.host, self.gw.api_version)
         if self.options.guard is not None:  # judged as sent, bind sources resolved
             host = self.options.guard.container(service, host, config)
         networking = None
         if config.endpoints:
-            first = config.endpoints[0]
-            networking = self.gw.client.api.create_networking_config(
-                {
-                    first.network: self.gw.client.api.create_endpoint_config(
-                        aliases=first.aliases,
-                        ipv4_address=first.ipv4_address,
-                        ipv6_address=first.ipv6_address,
-                    )
-                }
-            )
+            networking = self.gw.networking_config(config.endpoints[0])
         container_id = self.mut.create_container(
             name, {**config.create, "host_config": host, "networking_config": networking}
         )
@@ -273,7 +266,7 @@ class PlanExecutor:
             stack_id=self.desired.stack_id,
             version=self.desired.version,
             command_id=self.options.command_id,
-            depends_on=",".join(f"{d}:{c}:false" for d, c in sorted(desired.depends_on.items())),
+            depends_on=lbl.encode_depends_on(desired.depends_on),
         )
         peers = {peer: self._first_container_of(peer) for peer in _peer_services(spec)}
         return container_spec.build(
@@ -431,6 +424,6 @@ def _group(plan: Plan) -> dict[StepKind, list[Step]]:
 
 
 def _api_version(gateway: DockerGateway) -> tuple[int, int]:
-    version = str(gateway.client.api.api_version)
+    version = gateway.api_version
     major, _, minor = version.partition(".")
     return (int(major), int(minor or 0)) if major.isdigit() and minor.isdigit() else (1, 41)

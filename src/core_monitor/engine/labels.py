@@ -1,7 +1,10 @@
-"""Ownership labels: Docker Compose v2's (so `docker compose -p <stack> ps` sees our stacks)
-plus Core Monitor's own."""
+"""Ownership labels and names: Docker Compose v2's (so `docker compose -p <stack> ps` sees
+our stacks) plus Core Monitor's own. The one place that knows each key, the container name
+rule and how ``depends_on`` is written into its label. Pure."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 COMPOSE_PROJECT = "com.docker.compose.project"
 COMPOSE_SERVICE = "com.docker.compose.service"
@@ -18,6 +21,10 @@ STACK_ID = "io.coremon.stack-id"
 STACK_VERSION = "io.coremon.version"
 SERVICE = "io.coremon.service"
 COMMAND_ID = "io.coremon.command-id"
+PROBE = "io.coremon.probe"  # on the host probe container (never a stack's)
+
+# the keys a container's detail shows: ownership, never the image's own labels
+OWNERSHIP_PREFIXES = ("com.docker.compose.", "io.coremon.")
 
 COMPOSE_COMPAT_VERSION = "2.40.3"
 
@@ -59,3 +66,19 @@ def resource_labels(project: str, key: str, kind: str, stack_id: str) -> dict[st
         COMPOSE_VERSION: COMPOSE_COMPAT_VERSION,
         STACK_ID: stack_id,
     }
+
+
+def container_name(project: str, service: str, number: int, explicit: str | None = None) -> str:
+    """Compose's name for a service's container ``number``, unless it has its own
+    ``container_name``."""
+    return explicit or f"{project}-{service}-{number}"
+
+
+def encode_depends_on(depends_on: Mapping[str, str]) -> str:
+    """Compose's depends_on label: ``service:condition:restart`` joined by commas."""
+    return ",".join(f"{d}:{c}:false" for d, c in sorted(depends_on.items()))
+
+
+def decode_depends_on(text: str) -> set[str]:
+    """The services a depends_on label names."""
+    return {entry.split(":")[0] for entry in text.split(",") if entry}

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from core_monitor.engine.gateway import DockerGateway
+from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.state import DesiredState, ObservedState
 
 PreviousConfigs = Callable[[set[int]], dict[tuple[int, str], dict[str, Any]]]
@@ -40,7 +40,7 @@ def observe(
             present_volumes.add(name)
     # one inspect per distinct image, not one per service (they often share one)
     images = dict(zip(references, image_ids, strict=True))
-    versions = {int(c.labels.get("io.coremon.version", "0") or 0) for c in containers}
+    versions = {c.version or 0 for c in containers}
     return ObservedState(
         containers=containers,
         networks=networks,

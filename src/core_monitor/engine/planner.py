@@ -18,14 +18,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import islice
 
+from core_monitor.compose.hashing import EXCLUDED_FROM_SERVICE_HASH as HASH_EXCLUDED
 from core_monitor.domain.diff import FieldChange, field_changes
 from core_monitor.domain.graph import layers
 from core_monitor.domain.plan import Plan, Step, StepKind
-from core_monitor.engine.gateway import ObservedContainer
+from core_monitor.engine import labels as lbl
+from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
 from core_monitor.errors import FieldError, ValidationFailed
-
-HASH_EXCLUDED = ("replicas", "depends_on", "profiles", "pull_policy")
 
 
 def plan(desired: DesiredState, observed: ObservedState) -> Plan:
@@ -218,7 +218,7 @@ def _service(
 
 def _name(desired: DesiredState, service: DesiredService, number: int) -> str:
     """The name a service's container ``number`` should have."""
-    return service.container_name or f"{desired.project}-{service.name}-{number}"
+    return lbl.container_name(desired.project, service.name, number, service.container_name)
 
 
 def _scale_down(
@@ -304,7 +304,7 @@ def _recreate_reason(
 def _changed_fields(
     container: ObservedContainer, service: DesiredService, observed: ObservedState
 ) -> str:
-    version = container.labels.get("io.coremon.version", "")
+    version = container.labels.get(lbl.STACK_VERSION, "")
     before = observed.previous_configs.get(
         (int(version), service.name) if version.isdigit() else (0, "")
     )

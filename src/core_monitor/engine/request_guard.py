@@ -27,13 +27,8 @@ from core_monitor.domain.policy import Policy, Violation, breaking, refusal
 from core_monitor.domain.request_policy import ContainerRequest, check_container
 from core_monitor.engine import container_spec
 from core_monitor.engine.bind_resolution import resolve
-from core_monitor.engine.gateway import (
-    DockerGateway,
-    HostProbe,
-    render_host_config,
-    resource_project,
-)
-from core_monitor.engine.labels import COMPOSE_PROJECT
+from core_monitor.engine.docker.gateway import DockerGateway
+from core_monitor.engine.docker.probe import HostProbe, render_host_config
 from core_monitor.errors import TerminalError
 
 DEFINITION_API = "1.41"  # the oldest engine API we speak: the widest HostConfig docker-py makes
@@ -167,7 +162,7 @@ class RequestGuard:
             for kind, name in wanted:
                 key = f"{kind}:{name}"
                 if key not in self._owners:
-                    exists, owner = resource_project(self.gw, kind, name)
+                    exists, owner = self.gw.resource_project(kind, name)
                     if exists:
                         self._owners[key] = owner
             return dict(self._owners)
@@ -188,12 +183,10 @@ class RequestGuard:
         with self._lock:
             if self._binds is None:
                 self._binds = tuple(
-                    ForeignBind(owner, str(m["Source"]), bool(m.get("RW")))
-                    for row in self.gw.list_all_containers()
-                    if (owner := (row.get("Labels") or {}).get(COMPOSE_PROJECT, ""))
-                    != self.project.name
-                    for m in row.get("Mounts") or []
-                    if m.get("Type") == "bind" and m.get("Source")
+                    ForeignBind(c.project, bind.source, bind.read_write)
+                    for c in self.gw.list_all_containers()
+                    if c.project != self.project.name
+                    for bind in c.binds
                 )
             return self._binds
 

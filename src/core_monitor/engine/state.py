@@ -1,4 +1,4 @@
-"""Desired and observed state: the planner's two inputs, plain frozen data."""
+"""Desired and observed state: the planner's two inputs, plain frozen data (pure)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from core_monitor.compose import service_config_hash
 from core_monitor.domain.compose import ComposeProject
-from core_monitor.engine.gateway import ObservedContainer, ObservedResource
+from core_monitor.engine.model import ObservedContainer, ObservedResource
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import threading
 import time
 from typing import Any
 
-from core_monitor.engine import labels as lbl
-from core_monitor.engine.gateway import DockerGateway
+from core_monitor.engine.docker.gateway import DockerGateway
+from core_monitor.engine.model import ObservedContainer
 
 
 class EngineCache:
@@ -25,7 +25,7 @@ class EngineCache:
         self.live = False
         self._lock = threading.Lock()
         self._generation = 0
-        self._rows: list[dict[str, Any]] | None = None
+        self._rows: list[ObservedContainer] | None = None
         self._rows_at = 0.0
         self._inspect: dict[str, tuple[dict[str, Any], float]] = {}  # id → (inspect, when)
         self._images: dict[str, str | None] = {}
@@ -34,8 +34,8 @@ class EngineCache:
         self._external: dict[tuple[str, str], bool] = {}
 
     # -- reads ---------------------------------------------------------------------------
-    def containers(self) -> list[dict[str, Any]]:
-        """Raw list rows of every container with a Compose project label (one engine call)."""
+    def containers(self) -> list[ObservedContainer]:
+        """Every container with a Compose project label (one engine call)."""
         with self._lock:
             fresh = time.monotonic() - self._rows_at < self.max_age
             if self.live and self._rows is not None and fresh:
@@ -47,11 +47,10 @@ class EngineCache:
                 self._rows, self._rows_at = rows, time.monotonic()
         return rows
 
-    def by_project(self) -> dict[str, list[dict[str, Any]]]:
-        grouped: dict[str, list[dict[str, Any]]] = {}
-        for row in self.containers():
-            project = (row.get("Labels") or {}).get(lbl.COMPOSE_PROJECT, "")
-            grouped.setdefault(project, []).append(row)
+    def by_project(self) -> dict[str, list[ObservedContainer]]:
+        grouped: dict[str, list[ObservedContainer]] = {}
+        for container in self.containers():
+            grouped.setdefault(container.project, []).append(container)
         return grouped
 
     def inspect(self, container_id: str) -> dict[str, Any] | None:
@@ -138,7 +137,7 @@ class EngineCache:
         with self._lock:
             self._generation += 1
             if kind == "container":
-                # only actions that change the list reach here (gateway.EVENTS)
+                # only actions that change the list reach here (docker.gateway.EVENTS)
                 self._inspect.pop(str(actor.get("ID") or event.get("id") or ""), None)
                 self._rows = None
             elif kind == "image":

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from core_monitor.engine import labels as lbl
+from core_monitor.engine.model import ObservedContainer
 from core_monitor.monitor.status import ContainerStatus, container_status, parse_time
 
 
@@ -33,9 +34,12 @@ class ContainerDetail(ContainerStatus):
 
 
 def detail(
-    row: dict[str, Any], inspect: dict[str, Any], now: datetime, fingerprint: Callable[[str], str]
+    container: ObservedContainer,
+    inspect: dict[str, Any],
+    now: datetime,
+    fingerprint: Callable[[str], str],
 ) -> ContainerDetail:
-    base = container_status(row, inspect, now, fingerprint)
+    base = container_status(container, inspect, now, fingerprint)
     config = inspect.get("Config") or {}
     host = inspect.get("HostConfig") or {}
     state = inspect.get("State") or {}
@@ -63,6 +67,6 @@ def detail(
         labels={
             k: base.config_hash or "" if k == lbl.COMPOSE_CONFIG_HASH else v
             for k, v in labels.items()
-            if k.startswith(("com.docker.compose.", "io.coremon."))
+            if k.startswith(lbl.OWNERSHIP_PREFIXES)
         },
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from core_monitor.domain.plan import Plan, StepKind
 from core_monitor.engine import planner
-from core_monitor.engine.gateway import ObservedContainer
+from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import DesiredState, ObservedState
 from core_monitor.errors import ValidationFailed
 from core_monitor.monitor.status import DriftItem

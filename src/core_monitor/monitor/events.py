@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from core_monitor.engine.gateway import DockerGateway
+from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.log import get_logger
 from core_monitor.vault import REDACTOR
 

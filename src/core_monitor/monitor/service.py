@@ -16,8 +16,9 @@ from typing import Any
 from core_monitor.domain.commands import Command
 from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
-from core_monitor.engine.gateway import DockerGateway, engine_answers
+from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.log_stream import LogStream
+from core_monitor.engine.model import ObservedContainer
 from core_monitor.errors import NotFound
 from core_monitor.log import get_logger
 from core_monitor.monitor import drift as drift_rules
@@ -95,13 +96,11 @@ class MonitorService:
         return self.listener is not None and self.listener.connected
 
     # -- status --------------------------------------------------------------------------
-    @engine_answers("stack status")
     def stack_status(self, ref: str) -> StackStatusOut:
         with self.db.read() as session:
             stack = stack_store.get_stack(session, ref)
         return self._status(stack, self.cache.by_project().get(stack.name, []))
 
-    @engine_answers("stack status")
     def all_status(self) -> list[StackSummary]:
         with self.db.read() as session:
             stacks, _ = stack_store.list_stacks(session, q=None, status=None, limit=_ALL, offset=0)
@@ -122,32 +121,31 @@ class MonitorService:
             )
         return summaries
 
-    @engine_answers("stack containers")
     def stack_containers(self, ref: str) -> list[ContainerStatus]:
         with self.db.read() as session:
             stack = stack_store.get_stack(session, ref)
         now = datetime.now(UTC)
-        rows = self.cache.by_project().get(stack.name, [])
+        found = self.cache.by_project().get(stack.name, [])
         return sorted(
-            (container_status(r, self.cache.inspect(r["Id"]), now, self.fingerprint) for r in rows),
+            (container_status(c, self.cache.inspect(c.id), now, self.fingerprint) for c in found),
             key=lambda c: (c.service, c.number, c.name),
         )
 
-    def _status(self, stack: Stack, rows: list[dict[str, Any]]) -> StackStatusOut:
+    def _status(self, stack: Stack, found: list[ObservedContainer]) -> StackStatusOut:
         now = datetime.now(UTC)
         containers = [
-            container_status(r, self.cache.inspect(r["Id"]), now, self.fingerprint) for r in rows
+            container_status(c, self.cache.inspect(c.id), now, self.fingerprint) for c in found
         ]
         desired = None
         drift = []
         if stack.current_version is not None:
             desired = self.versions.get(stack.stack_id, stack.current_version).state
             observed = drift_rules.observed_state(
-                [self.gateway.observed(r) for r in rows],
+                found,
                 self._present("network", desired.networks),
                 self._present("volume", desired.volumes),
                 {s.image: self.cache.image_id(s.image) for s in desired.services.values()},
-                self._previous(stack.stack_id, rows),
+                self._previous(stack.stack_id, found),
             )
             with self._lock:
                 by_hand = set(self._stopped_by_hand)
@@ -178,53 +176,47 @@ class MonitorService:
         return present
 
     def _previous(
-        self, stack_id: str, rows: list[dict[str, Any]]
+        self, stack_id: str, found: list[ObservedContainer]
     ) -> dict[tuple[int, str], dict[str, Any]]:
-        labels = {(r.get("Labels") or {}).get(lbl.STACK_VERSION, "") for r in rows}
-        versions = {int(v) for v in labels if v.isdigit() and int(v) > 0}
+        versions = {c.version for c in found if c.version}
         return self.versions.previous_configs(stack_id, versions)
 
     # -- containers ----------------------------------------------------------------------
-    def _managed_row(self, ref: str) -> dict[str, Any]:
-        """The list row of a container of a managed stack (by id, id prefix or name)."""
+    def _managed(self, ref: str) -> ObservedContainer:
+        """A container of a managed stack (by id, id prefix or name)."""
         managed = self._managed_names(refresh=True)
-        for row in self.cache.containers():
-            project = (row.get("Labels") or {}).get(lbl.COMPOSE_PROJECT, "")
-            names = [n.lstrip("/") for n in row.get("Names") or []]
+        for container in self.cache.containers():
             matches = (
-                row["Id"] == ref or ref in names or (len(ref) >= 6 and row["Id"].startswith(ref))
+                container.id == ref
+                or ref in container.names
+                or (len(ref) >= 6 and container.id.startswith(ref))
             )
-            if matches and project in managed:
-                self._learn_secrets(row)
-                return row
+            if matches and container.project in managed:
+                self._learn_secrets(container)
+                return container
         raise NotFound(f"no container {ref!r} in a managed stack")
 
-    def _learn_secrets(self, row: dict[str, Any]) -> None:
+    def _learn_secrets(self, container: ObservedContainer) -> None:
         """Another server may have made the version this container runs: deriving it (once,
         memoized) teaches this process's redactor its secrets before any output is read."""
-        labels = row.get("Labels") or {}
-        stack_id, version = labels.get(lbl.STACK_ID), labels.get(lbl.STACK_VERSION, "")
-        if stack_id and version.isdigit():
+        stack_id, version = container.labels.get(lbl.STACK_ID), container.version
+        if stack_id and version is not None:
             with contextlib.suppress(NotFound):
-                self.versions.get(stack_id, int(version))
+                self.versions.get(stack_id, version)
 
-    @engine_answers("container")
     def container(self, ref: str) -> ContainerDetail:
-        row = self._managed_row(ref)
-        inspect = self.cache.inspect(row["Id"])
+        container = self._managed(ref)
+        inspect = self.cache.inspect(container.id)
         if inspect is None:
             raise NotFound(f"container {ref!r} is gone")
-        return detail(row, inspect, datetime.now(UTC), self.fingerprint)
+        return detail(container, inspect, datetime.now(UTC), self.fingerprint)
 
-    @engine_answers("container stats")
     def stats(self, ref: str) -> stats_math.ContainerStats:
-        row = self._managed_row(ref)
-        raw = self.gateway.container_stats(row["Id"])
+        raw = self.gateway.container_stats(self._managed(ref).id)
         if raw is None:
             raise NotFound(f"container {ref!r} is gone")
         return stats_math.compute(raw)
 
-    @engine_answers("container logs")
     def open_logs(
         self,
         ref: str,
@@ -235,11 +227,11 @@ class MonitorService:
         timestamps: bool,
         follow: bool,
     ) -> LogStream:
-        row = self._managed_row(ref)
-        inspect = self.cache.inspect(row["Id"]) or {}
+        container_id = self._managed(ref).id
+        inspect = self.cache.inspect(container_id) or {}
         tty = bool((inspect.get("Config") or {}).get("Tty"))
         return self.gateway.container_logs(
-            row["Id"],
+            container_id,
             tail=tail,
             since=since,
             until=until,
@@ -264,7 +256,6 @@ class MonitorService:
         return self.follows.sse(stream, timestamps, self.settings.max_stream_seconds)
 
     # -- host ----------------------------------------------------------------------------
-    @engine_answers("engine host")
     def host(self) -> host_facts.HostFacts:
         info = self.gateway.info()
         df = None
@@ -300,11 +291,9 @@ class MonitorService:
         accept = _event_filter(stack, visible)
         return [e.as_dict() for e in events if accept(e)]
 
-    @engine_answers("container")
     def container_stack_id(self, ref: str) -> str | None:
         """The id of the managed stack a container belongs to (NotFound otherwise)."""
-        project = (self._managed_row(ref).get("Labels") or {}).get(lbl.COMPOSE_PROJECT, "")
-        found = self._stack_of(project)
+        found = self._stack_of(self._managed(ref).project)
         return found[0] if found else None
 
     def _managed_names(self, refresh: bool = False) -> dict[str, tuple[str, str]]:
@@ -349,7 +338,7 @@ class MonitorService:
         self.cache.on_event(event)
         if event.get("Type") != "container":
             return
-        action = str(event.get("Action") or "")  # one of gateway.EVENTS: no exec_* noise
+        action = str(event.get("Action") or "")  # one of docker.gateway.EVENTS: no exec_* noise
         attrs = (event.get("Actor") or {}).get("Attributes") or {}
         stack = self._stack_of(attrs.get(lbl.COMPOSE_PROJECT))
         if stack is None:
@@ -463,9 +452,8 @@ class MonitorService:
         for project, rows in (grouped or {}).items():
             if project not in names:
                 continue
-            for row in rows:
-                observed = self.gateway.observed(row)
-                key = (observed.state, observed.health or "none")
+            for container in rows:
+                key = (container.state, container.health or "none")
                 snap.containers[key] = snap.containers.get(key, 0) + 1
         return snap
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from core_monitor.domain.stack import StackStatus
-from core_monitor.engine import labels as lbl
+from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import DesiredState
 from core_monitor.vault import REDACTOR
 
@@ -105,34 +106,16 @@ def parse_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def ports_of(row: dict[str, Any]) -> list[PortOut]:
-    """Published ports from a list row (only those bound on the host)."""
-    seen: set[tuple[int, str, str | None, int | None]] = set()
-    ports = []
-    for p in row.get("Ports") or []:
-        if not p.get("PublicPort"):
-            continue
-        key = (int(p["PrivatePort"]), str(p.get("Type", "tcp")), p.get("IP"), p.get("PublicPort"))
-        if key in seen:
-            continue
-        seen.add(key)
-        ports.append(
-            PortOut(container_port=key[0], protocol=key[1], host_ip=key[2], host_port=key[3])
-        )
-    return sorted(ports, key=lambda p: (p.container_port, p.protocol, p.host_ip or ""))
-
-
 def container_status(
-    row: dict[str, Any],
+    container: ObservedContainer,
     inspect: dict[str, Any] | None,
     now: datetime,
     fingerprint: Callable[[str], str],
 ) -> ContainerStatus:
-    """One container from its list row and (cached) inspect data; ``fingerprint`` stands in
-    for its configuration hash."""
-    labels = row.get("Labels") or {}
+    """One container from its list row (typed) and (cached) inspect data; ``fingerprint``
+    stands in for its configuration hash."""
     state: dict[str, Any] = (inspect or {}).get("State") or {}
-    status = str(state.get("Status") or row.get("State") or "unknown")
+    status = str(state.get("Status") or container.state)
     health_block = state.get("Health") or {}
     health = health_block.get("Status") or None
     if health == "none":
@@ -144,16 +127,14 @@ def container_status(
     running = status in ("running", "paused", "restarting")
     exit_code = state.get("ExitCode") if status in ("exited", "dead") else None
     if exit_code is None and status == "exited":
-        match = re.match(r"Exited \((-?\d+)\)", row.get("Status") or "")
-        exit_code = int(match.group(1)) if match else None
-    version = labels.get(lbl.STACK_VERSION, "")
-    config_hash = labels.get(lbl.COMPOSE_CONFIG_HASH)
+        exit_code = container.exit_code
+    config_hash = container.config_hash
     return ContainerStatus(
-        id=row.get("Id"),
-        name=(row.get("Names") or ["/?"])[0].lstrip("/"),
-        service=labels.get(lbl.COMPOSE_SERVICE, ""),
-        number=int(labels.get(lbl.COMPOSE_NUMBER, "0") or 0),
-        version=int(version) if version.isdigit() else None,
+        id=container.id,
+        name=container.name,
+        service=container.service,
+        number=container.number,
+        version=container.version,
         state=status,
         exit_code=exit_code,
         health=health,
@@ -161,9 +142,9 @@ def container_status(
         restart_count=int((inspect or {}).get("RestartCount") or 0),
         started_at=started,
         uptime_seconds=round((now - started).total_seconds(), 3) if running and started else None,
-        image=row.get("Image"),
-        image_id=row.get("ImageID"),
-        ports=ports_of(row),
+        image=container.image,
+        image_id=container.image_id or None,
+        ports=[PortOut(**dataclasses.asdict(p)) for p in container.ports],
         config_hash=fingerprint(config_hash) if config_hash else None,
     )
 

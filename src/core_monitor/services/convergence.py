@@ -13,9 +13,12 @@ from core_monitor.domain.graph import layers
 from core_monitor.domain.plan import Plan
 from core_monitor.domain.policy import breaking, refusal
 from core_monitor.domain.stack import StackStatus
+from core_monitor.engine import labels as lbl
 from core_monitor.engine import planner
+from core_monitor.engine.docker.gateway import DockerGateway
+from core_monitor.engine.docker.mutations import DockerMutations
 from core_monitor.engine.executor import ExecutionOptions, PlanExecutor
-from core_monitor.engine.gateway import DockerGateway, DockerMutations, ObservedContainer
+from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.observe import observe, observe_resources
 from core_monitor.engine.request_guard import RequestGuard, definition_violations
 from core_monitor.engine.state import DesiredState, ObservedState
@@ -220,8 +223,8 @@ class Convergence:
         ]
         graph: dict[str, set[str]] = {}
         for c in containers:
-            deps = c.labels.get("com.docker.compose.depends_on", "")
-            graph.setdefault(c.service, set()).update(d.split(":")[0] for d in deps.split(",") if d)
+            deps = lbl.decode_depends_on(c.labels.get(lbl.COMPOSE_DEPENDS_ON, ""))
+            graph.setdefault(c.service, set()).update(deps)
         order = {name: i for i, names in enumerate(layers(graph)) for name in names}
         ranked = sorted(containers, key=lambda c: (order.get(c.service, 0), c.service, c.number))
         return list(reversed(ranked)) if reverse else ranked

@@ -8,7 +8,7 @@ import posixpath
 import pytest
 
 from core_monitor.engine.bind_resolution import resolve
-from core_monitor.engine.gateway import PathStat
+from core_monitor.engine.model import PathStat
 
 DIRS = {"/", "/srv", "/srv/a", "/srv/a/b", "/etc", "/run", "/var"}
 LINKS = {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import docker.tls
 
-from core_monitor.engine.gateway import client_arguments, engine_address
+from core_monitor.engine.docker.connection import client_arguments, engine_address
 
 
 def test_configured_address_wins() -> None:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from core_monitor.compose import load_compose
 from core_monitor.domain.plan import Plan, StepKind
 from core_monitor.engine import labels as lbl
-from core_monitor.engine.gateway import ObservedContainer, ObservedResource
+from core_monitor.engine.model import ObservedContainer, ObservedResource
 from core_monitor.engine.planner import plan
 from core_monitor.engine.state import DesiredState, ObservedState, desired_state
 from core_monitor.errors import ValidationFailed

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from core_monitor.engine.gateway import ObservedContainer
+from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.planner import plan
 from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
 from tests.support.cost import lines_run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core_monitor.compose import load_compose
 from core_monitor.engine import labels as lbl
-from core_monitor.engine.gateway import ObservedContainer
+from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import DesiredState, desired_state
 from core_monitor.monitor.drift import detect, observed_state
 

@@ -75,7 +75,7 @@ def test_a_container_gone_during_the_sample_is_none_not_a_crash() -> None:
     then fails to decode it (requests' JSONDecodeError, a ValueError)."""
     import requests
 
-    from core_monitor.engine.gateway import DockerGateway
+    from core_monitor.engine.docker.gateway import DockerGateway
 
     class EmptyBody:
         def stats(self, ref: str, stream: bool) -> dict[str, object]:

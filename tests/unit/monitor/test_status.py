@@ -8,6 +8,7 @@ from typing import Any
 from core_monitor.compose import load_compose
 from core_monitor.domain.stack import StackStatus
 from core_monitor.engine import labels as lbl
+from core_monitor.engine.docker import rows
 from core_monitor.engine.state import DesiredState, desired_state
 from core_monitor.monitor.status import (
     ContainerStatus,
@@ -181,7 +182,7 @@ def test_container_status_reads_list_row_and_inspect() -> None:
             "Health": {"Status": "healthy", "Log": [{"Output": "ok\n", "ExitCode": 0}]},
         },
     }
-    c = container_status(row, inspect, NOW, lambda h: f"print-of-{h}")
+    c = container_status(rows.container(row), inspect, NOW, lambda h: f"print-of-{h}")
     assert (c.service, c.number, c.version, c.state) == ("web", 1, 3, "running")
     assert c.config_hash == "print-of-h"  # the label itself is never shown
     assert (c.health, c.health_output, c.restart_count) == ("healthy", "ok", 2)
@@ -191,7 +192,7 @@ def test_container_status_reads_list_row_and_inspect() -> None:
 
 def test_exited_container_keeps_its_exit_code_without_inspect() -> None:
     row = {"Id": "x", "Names": ["/shop-db-1"], "State": "exited", "Status": "Exited (137) 2s ago"}
-    c = container_status(row, None, NOW, str.upper)
+    c = container_status(rows.container(row), None, NOW, str.upper)
     assert (c.state, c.exit_code, c.uptime_seconds) == ("exited", 137, None)
 
 

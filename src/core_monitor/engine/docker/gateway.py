@@ -1,0 +1,256 @@
+"""Engine reads: typed answers (``engine.model``), every call through the one error table.
+
+An engine that does not answer is ``EngineUnreachable`` ("Docker engine unreachable at …"),
+never a stack trace; an engine refusal is a typed error with the engine's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import docker
+
+from core_monitor.engine import labels as lbl
+from core_monitor.engine.container_spec import Endpoint
+from core_monitor.engine.docker import rows
+from core_monitor.engine.docker.connection import CONNECTIONS, client_arguments, engine_address
+from core_monitor.engine.docker.errors import engine_call
+from core_monitor.engine.docker.logs import open_logs
+from core_monitor.engine.errors import ImageUnavailable
+from core_monitor.engine.log_stream import LogStream
+from core_monitor.engine.model import ObservedContainer, ObservedResource
+from core_monitor.errors import NotFound
+
+T = TypeVar("T")
+
+# Engine actions the monitor follows, for every type at once (the engine ANDs the type and
+# event filters). With health_status among them the engine matches by prefix, which is
+# what "health_status: healthy" needs; no value here is a prefix of an exec_* action.
+EVENTS = [
+    *("create", "start", "restart", "die", "kill", "stop", "destroy", "oom"),
+    *("pause", "unpause", "rename", "update", "health_status"),
+    *("connect", "disconnect", "remove"),  # networks
+    *("delete", "import", "load", "pull", "tag", "untag", "prune"),  # images, and prunes
+]
+
+
+class DockerGateway:
+    """Thin, typed wrapper over the Docker Engine API (reads; writes are ``DockerMutations``)."""
+
+    def __init__(self, address: str | None = None, timeout: float = 60.0) -> None:
+        self.address = engine_address(address)
+        self._timeout = timeout
+        self._client: docker.DockerClient | None = None
+
+    # -- connection -----------------------------------------------------------------
+    @property
+    def client(self) -> docker.DockerClient:
+        if self._client is None:
+            with engine_call("connect", self.address):
+                self._client = docker.DockerClient(
+                    **client_arguments(self.address),
+                    timeout=self._timeout,
+                    max_pool_size=CONNECTIONS,
+                )
+        return self._client
+
+    def call(self, what: str, fn: Callable[[Any], T]) -> T:
+        """``fn(api)`` on the low-level client, its failures mapped by the one table."""
+        with engine_call(what, self.address):
+            return fn(self.client.api)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def ping(self) -> dict[str, Any]:
+        version: dict[str, Any] = self.call("engine version", lambda api: api.version())
+        return version
+
+    @property
+    def api_version(self) -> str:
+        """The Engine API version spoken with this engine (negotiated on connect)."""
+        return str(self.client.api.api_version)
+
+    # -- a stack's objects ----------------------------------------------------------
+    def containers(self, project: str) -> list[ObservedContainer]:
+        found = self.call(
+            f"containers of {project}",
+            lambda api: api.containers(all=True, filters=_project(project)),
+        )
+        return [rows.container(row) for row in found]
+
+    def networks(self, project: str) -> list[ObservedResource]:
+        found = self.call(
+            f"networks of {project}", lambda api: api.networks(filters=_project(project))
+        )
+        return [rows.network(row) for row in found]
+
+    def volumes(self, project: str) -> list[ObservedResource]:
+        found = self.call(
+            f"volumes of {project}", lambda api: api.volumes(filters=_project(project))
+        )
+        return [rows.volume(row) for row in found.get("Volumes") or []]
+
+    def image_id(self, reference: str) -> str | None:
+        try:
+            image = self.call(f"image {reference}", lambda api: api.inspect_image(reference))
+        except (ImageUnavailable, NotFound):
+            return None
+        return str(image["Id"])
+
+    def network_exists(self, name: str) -> bool:
+        return self.inspect_resource("network", name) is not None
+
+    def volume_exists(self, name: str) -> bool:
+        return self.inspect_resource("volume", name) is not None
+
+    def inspect_resource(self, kind: str, name: str) -> dict[str, Any] | None:
+        """A volume's or network's inspect data (None: no such one)."""
+        try:
+            found: dict[str, Any] = self.call(
+                f"{kind} {name}",
+                lambda api: (api.inspect_volume if kind == "volume" else api.inspect_network)(name),
+            )
+        except NotFound:
+            return None
+        return found
+
+    def resource_project(self, kind: str, name: str) -> tuple[bool, str | None]:
+        """(exists, its Compose project label) for a volume or network of the engine."""
+        found = self.inspect_resource(kind, name)
+        if found is None:
+            return False, None
+        return True, (found.get("Labels") or {}).get(lbl.COMPOSE_PROJECT)
+
+    def inspect_container(self, ref: str) -> dict[str, Any] | None:
+        try:
+            found: dict[str, Any] = self.call(
+                f"container {ref}", lambda api: api.inspect_container(ref)
+            )
+        except NotFound:
+            return None
+        return found
+
+    def networking_config(self, endpoint: Endpoint) -> dict[str, Any]:
+        """The create request's networking config joining ``endpoint`` (docker-py's shape)."""
+        api = self.client.api
+        config: dict[str, Any] = api.create_networking_config(
+            {
+                endpoint.network: api.create_endpoint_config(
+                    aliases=endpoint.aliases,
+                    ipv4_address=endpoint.ipv4_address,
+                    ipv6_address=endpoint.ipv6_address,
+                )
+            }
+        )
+        return config
+
+    # -- images ---------------------------------------------------------------------
+    def pull(self, reference: str) -> str:
+        repository, tag = _split_reference(reference)
+        self.call(f"cannot pull image {reference}", lambda api: api.pull(repository, tag=tag))
+        image = self.image_id(reference)
+        if image is None:
+            raise ImageUnavailable(f"image {reference} is still missing after a pull")
+        return image
+
+    # -- every stack at once (the monitor) -------------------------------------------
+    def list_all_containers(self) -> list[ObservedContainer]:
+        """Every container carrying a Compose project label: ONE list call for all stacks."""
+        found = self.call(
+            "containers",
+            lambda api: api.containers(all=True, filters={"label": lbl.COMPOSE_PROJECT}),
+        )
+        return [rows.container(row) for row in found]
+
+    def container_stats(self, ref: str) -> dict[str, Any] | None:
+        """One stats sample (the engine takes two readings, so CPU % can be computed)."""
+        try:
+            found: dict[str, Any] = self.call(
+                f"stats of {ref}", lambda api: api.stats(ref, stream=False)
+            )
+        except NotFound:
+            return None
+        except ValueError:
+            # the container stopped or went during the sample: the engine sent an empty body
+            return None
+        return found
+
+    def container_logs(
+        self,
+        ref: str,
+        *,
+        tail: int,
+        since: int | None,
+        until: int | None = None,
+        timestamps: bool,
+        follow: bool,
+        tty: bool,
+    ) -> LogStream:
+        """The open log stream; a follow stream is ended from another thread by ``abort()``."""
+        params: dict[str, Any] = {
+            "stdout": 1,
+            "stderr": 1,
+            "timestamps": int(timestamps),
+            "follow": int(follow),
+            "tail": str(tail),
+            "since": since or 0,
+        }
+        if until is not None:
+            params["until"] = until
+        return self.call(f"logs of {ref}", lambda api: open_logs(api, ref, params, tty))
+
+    def events(self, since: int | None = None) -> Any:
+        """The engine's event stream (a CancellableStream of decoded dicts; ``close()`` it).
+
+        Only the actions that change what the monitor shows: a health probe is three exec_*
+        events, so a host of health-checked containers would otherwise send mostly those
+        (fifty containers probed twice a second: 300 events a second to decode)."""
+        return self.call(
+            "events",
+            lambda api: api.events(
+                since=since,
+                decode=True,
+                filters={"type": ["container", "image", "network", "volume"], "event": EVENTS},
+            ),
+        )
+
+    def info(self) -> dict[str, Any]:
+        found: dict[str, Any] = self.call("engine host", lambda api: api.info())
+        return found
+
+    def df(self) -> dict[str, Any]:
+        found: dict[str, Any] = self.call("disk usage", lambda api: api.df())
+        return found
+
+    def list_images(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.call("images", lambda api: api.images())
+        return found
+
+    def list_networks(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.call(
+            "networks", lambda api: api.networks(filters={"label": lbl.COMPOSE_PROJECT})
+        )
+        return found
+
+    def list_volumes(self) -> list[dict[str, Any]]:
+        found = self.call(
+            "volumes", lambda api: api.volumes(filters={"label": lbl.COMPOSE_PROJECT})
+        )
+        return list(found.get("Volumes") or [])
+
+
+def _project(project: str) -> dict[str, str]:
+    return {"label": f"{lbl.COMPOSE_PROJECT}={project}"}
+
+
+def _split_reference(reference: str) -> tuple[str, str | None]:
+    if "@" in reference:
+        return reference, None
+    name, _, tag = reference.rpartition(":")
+    if name and "/" not in tag:
+        return name, tag
+    return reference, "latest"
