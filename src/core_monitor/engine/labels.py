@@ -74,6 +74,12 @@ def container_name(project: str, service: str, number: int, explicit: str | None
     return explicit or f"{project}-{service}-{number}"
 
 
+def number_in_name(name: str) -> int:
+    """The container number a name made by ``container_name`` ends with (0: none)."""
+    last = name.rsplit("-", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
 def encode_depends_on(depends_on: Mapping[str, str]) -> str:
     """Compose's depends_on label: ``service:condition:restart`` joined by commas."""
     return ",".join(f"{d}:{c}:false" for d, c in sorted(depends_on.items()))

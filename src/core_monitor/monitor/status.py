@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from core_monitor.domain.stack import StackStatus
+from core_monitor.engine import labels as lbl
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import DesiredState
 from core_monitor.vault import REDACTOR
@@ -176,7 +177,7 @@ def aggregate(
         by_service.setdefault(c.service, []).append(c)
     for item in drift:  # missing containers appear as such
         if item.difference == "missing" and item.service:
-            number = int(item.target.rsplit("-", 1)[-1]) if item.target[-1:].isdigit() else 0
+            number = lbl.number_in_name(item.target)
             by_service.setdefault(item.service, []).append(
                 ContainerStatus(
                     id=None, name=item.target, service=item.service, number=number, state="missing"

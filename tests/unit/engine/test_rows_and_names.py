@@ -73,6 +73,8 @@ def test_a_bare_row_has_defaults() -> None:
 def test_the_container_name_rule() -> None:
     assert lbl.container_name("shop", "web", 2) == "shop-web-2"
     assert lbl.container_name("shop", "web", 2, "mine") == "mine"
+    assert lbl.number_in_name(lbl.container_name("shop", "web", 12)) == 12
+    assert lbl.number_in_name("mine") == 0
 
 
 def test_the_depends_on_label_round_trips() -> None:
