@@ -20,7 +20,7 @@ const plan: Plan = {
       condition: 'service_healthy',
       layer: 0,
       cause: 'dependency_condition',
-      reason: 'web depend on it',
+      reason: 'service_healthy required by web',
       details: { ...details, dependents: ['web'] },
     },
     { kind: 'create_container', target: 'shop-web-1', service: 'web', number: 1, layer: 1, cause: 'missing', reason: 'missing', details },

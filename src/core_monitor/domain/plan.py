@@ -140,7 +140,7 @@ REASONS: dict[Cause, str] = {
     Cause.CREATED: "created",
     Cause.RECREATED: "recreated",
     Cause.DEPENDENCY_RECREATED: "dependency {dependency} recreated (restart: true)",
-    Cause.DEPENDENCY_CONDITION: "{dependents} depend on it ({condition})",
+    Cause.DEPENDENCY_CONDITION: "{condition} required by {dependents}",
 }
 
 
