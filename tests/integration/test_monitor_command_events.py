@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from core_monitor.domain.commands import CommandStatus
+from core_monitor.domain.plan import Cause, ContainerStep, Plan, StepKind
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.monitor.service import MonitorService
 from core_monitor.store import commands as command_store
@@ -37,3 +38,30 @@ def test_a_finished_delete_names_its_stack_after_the_names_were_refreshed(
     assert finished[0]["stack"] == "shop"
     assert finished[0]["stack_id"] == stack.stack_id
     assert finished[0]["type"] == "DELETE"
+
+
+def test_applied_steps_are_counted_from_the_plan_not_from_log_lines(
+    db: Database, database_url: str
+) -> None:
+    settings = make_settings(database_url)
+    monitor = MonitorService(db, settings, DockerGateway(settings.docker_host))
+    with db.write() as s:
+        stack, _ = stack_store.create_stack(s, "shop", new_version())
+        command, _ = command_store.enqueue(
+            s, type="APPLY", stack_id=stack.stack_id, payload={"version": 1}, requested_by="al"
+        )
+    step = {"service": "web", "cause": Cause.MISSING, "reason": "said anyhow", "layer": 0}
+    plan = Plan(
+        stack="shop",
+        version=1,
+        steps=[
+            ContainerStep(kind=StepKind.CREATE_CONTAINER, target="shop-web-1", number=1, **step),
+            ContainerStep(kind=StepKind.CREATE_CONTAINER, target="shop-web-2", number=2, **step),
+        ],
+    )
+    monitor.on_command("started", command, {})
+    monitor.on_plan(command.command_id, plan)  # no command log line says it
+    monitor.on_command("finished", command, {"status": CommandStatus.DONE})
+    assert 'coremon_apply_steps_total{kind="create_container"} 2.0' in (
+        monitor.metrics.render().decode()
+    )

@@ -1,9 +1,11 @@
-// The plan preview shown before APPLY / ROLLBACK: what the convergence would do now, with
-// the reason of each step, then a confirmation that enqueues the command.
+// The plan preview shown before APPLY / ROLLBACK: what the convergence would do now, grouped
+// by dependency layer in the order it runs, with the reason of each step, then a
+// confirmation that enqueues the command.
+import { Fragment } from 'react';
 import { Alert, Badge, Button, Group, Modal, Stack, Table, Text } from '@mantine/core';
 import { useNavigate } from 'react-router-dom';
 import { applyVersion, useEnqueue } from '../api/actions';
-import { usePlan } from '../api/queries';
+import { type Plan, usePlan } from '../api/queries';
 import { Loading, QueryError } from './common';
 
 export interface PlanTarget {
@@ -12,19 +14,41 @@ export interface PlanTarget {
   rollback: boolean;
 }
 
-const KIND_COLORS: Record<string, string> = {
+type PlanStep = Plan['steps'][number];
+
+const KIND_COLORS: Record<PlanStep['kind'], string> = {
   create_container: 'green',
   recreate_container: 'orange',
   remove_container: 'red',
   start_container: 'teal',
-  stop_container: 'gray',
   restart_container: 'yellow',
   create_network: 'blue',
   create_volume: 'blue',
-  remove_network: 'red',
-  remove_volume: 'red',
   pull_image: 'violet',
+  wait: 'gray',
 };
+
+export interface StepGroup {
+  layer: number | null; // null: images, networks, volumes and removals, before any layer
+  steps: PlanStep[];
+}
+
+/** The plan's steps (already in run order) cut into runs of one layer. */
+export function byLayer(steps: PlanStep[]): StepGroup[] {
+  const groups: StepGroup[] = [];
+  for (const step of steps) {
+    const layer = 'layer' in step ? (step.layer ?? null) : null;
+    const last = groups[groups.length - 1];
+    if (last && last.layer === layer) last.steps.push(step);
+    else groups.push({ layer, steps: [step] });
+  }
+  return groups;
+}
+
+function stepLabel(step: PlanStep): string {
+  if (step.kind === 'wait') return `wait until ${step.condition.replace(/^service_/, '').replace(/_/g, ' ')}`;
+  return step.kind.replace(/_/g, ' ');
+}
 
 export function PlanDialog({ target, onClose }: { target: PlanTarget | null; onClose: () => void }) {
   const navigate = useNavigate();
@@ -62,36 +86,43 @@ export function PlanDialog({ target, onClose }: { target: PlanTarget | null; onC
           ) : (
             <>
               <Text size="sm" c="dimmed">
-                {plan.data.steps.length} step(s), in order. Steps in the same layer run in parallel.
+                {plan.data.steps.length} step(s), in the order they run. Steps of one layer run in parallel.
               </Text>
               <Table.ScrollContainer minWidth={560} type="native" tabIndex={0}>
                 <Table striped withTableBorder data-testid="plan-steps">
                   <Table.Thead>
                     <Table.Tr>
-                      <Table.Th>Layer</Table.Th>
                       <Table.Th>Step</Table.Th>
                       <Table.Th>Target</Table.Th>
                       <Table.Th>Why</Table.Th>
                     </Table.Tr>
                   </Table.Thead>
                   <Table.Tbody>
-                    {plan.data.steps.map((step, i) => (
-                      <Table.Tr key={i} data-testid="plan-step">
-                        <Table.Td>{step.layer}</Table.Td>
-                        <Table.Td>
-                          <Badge color={KIND_COLORS[step.kind] ?? 'gray'} variant="light">
-                            {step.kind.replace(/_/g, ' ')}
-                          </Badge>
-                        </Table.Td>
-                        <Table.Td>
-                          <Text size="sm" ff="monospace">
-                            {step.target}
-                          </Text>
-                        </Table.Td>
-                        <Table.Td>
-                          <Text size="sm">{step.reason}</Text>
-                        </Table.Td>
-                      </Table.Tr>
+                    {byLayer(plan.data.steps).map((group, g) => (
+                      <Fragment key={g}>
+                        <Table.Tr data-testid="plan-layer">
+                          <Table.Th colSpan={3}>
+                            {group.layer === null ? 'Images, networks, volumes, removals' : `Layer ${group.layer}`}
+                          </Table.Th>
+                        </Table.Tr>
+                        {group.steps.map((step, i) => (
+                          <Table.Tr key={i} data-testid="plan-step" data-cause={step.cause}>
+                            <Table.Td>
+                              <Badge color={KIND_COLORS[step.kind] ?? 'gray'} variant="light">
+                                {stepLabel(step)}
+                              </Badge>
+                            </Table.Td>
+                            <Table.Td>
+                              <Text size="sm" ff="monospace">
+                                {step.target}
+                              </Text>
+                            </Table.Td>
+                            <Table.Td>
+                              <Text size="sm">{step.reason}</Text>
+                            </Table.Td>
+                          </Table.Tr>
+                        ))}
+                      </Fragment>
                     ))}
                   </Table.Tbody>
                 </Table>

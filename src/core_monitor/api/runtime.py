@@ -58,13 +58,14 @@ class Runtime:
         upgrade(db)
         load_all_secrets(db, SecretBox.of(settings))  # wrong or missing key: refuse to start
         convergence = Convergence(db, settings)
-        running = None
+        running = applying = None
         if registry is None:
             registry = ExecutorRegistry()
             # what the worker runs reads and writes through a pool of its own: a flood of
             # requests must not fail or stall an APPLY
             running = Database(url, pool_size=settings.worker_db_pool_size)
-            Convergence(running, settings, convergence.gateway).register(registry)
+            applying = Convergence(running, settings, convergence.gateway)
+            applying.register(registry)
             load_plugins(registry, settings.executor_module_list)
         reads = Database(
             url,
@@ -74,6 +75,8 @@ class Runtime:
         wakeup = WakeUp()
         commands = CommandService(db, wakeup)
         runtime = cls(settings, db, wakeup, registry, commands, convergence, reads, running)
+        if applying is not None:  # the steps it runs, counted in the metrics
+            applying.plan_listeners.append(runtime.monitor.on_plan)
         runtime.auth.bootstrap_admin()
         return runtime
 

@@ -1,38 +1,111 @@
-"""A plan: the ordered steps that take observed state to desired state, each with a reason."""
+"""A plan: the steps that take observed state to desired state, in the order they run.
+
+Each step says what it acts on (a resource, a container, or a wait on a service), why in a
+closed vocabulary (``Cause``, plus ``details``), and why in words (``reason``). Code switches
+on ``kind`` and ``cause`` only: the words are for people and may be reworded freely.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class StepKind(StrEnum):
+    PULL_IMAGE = "pull_image"
     CREATE_NETWORK = "create_network"
     CREATE_VOLUME = "create_volume"
-    PULL_IMAGE = "pull_image"
     REMOVE_CONTAINER = "remove_container"
     CREATE_CONTAINER = "create_container"
     RECREATE_CONTAINER = "recreate_container"
     START_CONTAINER = "start_container"
     RESTART_CONTAINER = "restart_container"
-    STOP_CONTAINER = "stop_container"
-    REMOVE_NETWORK = "remove_network"
-    REMOVE_VOLUME = "remove_volume"
+    WAIT = "wait"
 
 
-class Step(BaseModel):
+class Cause(StrEnum):
+    """Why a step is in the plan: the closed set drift, metrics and the console switch on."""
+
+    MISSING = "missing"  # network, volume, image or container absent
+    PULL_POLICY = "pull_policy"  # pull_policy: always pulls whatever is present
+    ORPHAN = "orphan"  # its service is not in the version
+    DUPLICATE = "duplicate"  # a second container under one number
+    SCALE_DOWN = "scale_down"
+    CONFIG_CHANGED = "config_changed"
+    IMAGE_CHANGED = "image_changed"
+    NAME_CHANGED = "name_changed"
+    NOT_RUNNING = "not_running"  # should run and does not (stopped, exited, created)
+    CREATED = "created"  # start of a container this plan creates
+    RECREATED = "recreated"  # start of a container this plan recreates
+    DEPENDENCY_RECREATED = "dependency_recreated"  # depends_on restart: true
+    DEPENDENCY_CONDITION = "dependency_condition"  # a later service waits for this one
+
+
+class Condition(StrEnum):
+    """What a wait step waits for (depends_on conditions that hold a later layer back)."""
+
+    HEALTHY = "service_healthy"
+    COMPLETED_SUCCESSFULLY = "service_completed_successfully"
+
+
+class StepDetails(BaseModel):
+    """Facts behind a cause, typed: what changed, what was seen."""
+
     model_config = ConfigDict(frozen=True)
 
-    kind: StepKind
-    target: str  # container, network or volume name; image reference for pulls
-    reason: str
+    fields: list[str] = []  # config_changed: the fields that differ (empty: unknown)
+    state: str | None = None  # not_running: the container's state
+    dependency: str | None = None  # dependency_recreated: the service recreated
+    dependents: list[str] = []  # dependency_condition: the services waiting
+    replicas: int | None = None  # scale_down: how many are kept
+
+
+class _Step(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    cause: Cause
+    reason: str  # the cause in words, for people only
+    details: StepDetails = StepDetails()
+
+
+class ResourceStep(_Step):
+    """An image, network or volume; ``target`` is its engine name or image reference."""
+
+    kind: Literal[StepKind.PULL_IMAGE, StepKind.CREATE_NETWORK, StepKind.CREATE_VOLUME]
+    target: str
+
+
+class ContainerStep(_Step):
+    kind: Literal[
+        StepKind.REMOVE_CONTAINER,
+        StepKind.CREATE_CONTAINER,
+        StepKind.RECREATE_CONTAINER,
+        StepKind.START_CONTAINER,
+        StepKind.RESTART_CONTAINER,
+    ]
+    target: str  # the container's name (for a recreate: the name the new one ends under)
+    service: str
+    number: int  # container number within its service
     # the observed container a step acts on: engine writes address it by this id, never by
     # its name, which another worker may have given to a new container meanwhile
     container_id: str | None = None
-    service: str | None = None
-    number: int | None = None  # container number within its service
-    layer: int = 0  # dependency layer: steps of one layer may run in parallel
+    # dependency layer; None: runs before every layer (removals)
+    layer: int | None = None
+
+
+class WaitStep(_Step):
+    """Wait until ``service`` meets ``condition`` before the next layer goes on."""
+
+    kind: Literal[StepKind.WAIT] = StepKind.WAIT
+    target: str  # the service waited on
+    service: str
+    condition: Condition
+    layer: int
+
+
+Step = Annotated[ResourceStep | ContainerStep | WaitStep, Field(discriminator="kind")]
 
 
 class Plan(BaseModel):
@@ -40,7 +113,7 @@ class Plan(BaseModel):
 
     stack: str
     version: int | None
-    steps: list[Step]
+    steps: list[Step]  # in the order they run (steps of one layer may run in parallel)
 
     @property
     def empty(self) -> bool:
@@ -51,3 +124,25 @@ class Plan(BaseModel):
         for step in self.steps:
             counts[step.kind] = counts.get(step.kind, 0) + 1
         return counts
+
+
+# The words for each cause, filled from the facts the planner has. Only people read them.
+REASONS: dict[Cause, str] = {
+    Cause.MISSING: "{what} missing",
+    Cause.PULL_POLICY: "pull_policy: always",
+    Cause.ORPHAN: "orphan: service {service!r} is not in v{version}",
+    Cause.DUPLICATE: "duplicate container number",
+    Cause.SCALE_DOWN: "scale down to {replicas}",
+    Cause.CONFIG_CHANGED: "config changed: {fields}",
+    Cause.IMAGE_CHANGED: "image changed",
+    Cause.NAME_CHANGED: "container name changed",
+    Cause.NOT_RUNNING: "not running ({state})",
+    Cause.CREATED: "created",
+    Cause.RECREATED: "recreated",
+    Cause.DEPENDENCY_RECREATED: "dependency {dependency} recreated (restart: true)",
+    Cause.DEPENDENCY_CONDITION: "{condition} required by {dependents}",
+}
+
+
+def describe(cause: Cause, **facts: object) -> str:
+    return REASONS[cause].format(**facts)

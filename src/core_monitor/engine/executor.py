@@ -1,10 +1,6 @@
-"""Runs a Plan through the gateway. No decisions here: the planner made them all.
-
-Order: pulls → networks and volumes → removals → new containers of every layer created at
-once (like Compose's create phase) → per dependency layer: recreates and the creates that join
-another service's namespaces, then starts (parallel across services, serial within one
-service: the engine races on published port ranges; each container starts as soon as its own
-create is done), then wait for the conditions later layers need. One bounded pool serves all.
+"""Runs a Plan through the gateway: each step is one adapter call (or one readiness wait).
+No decisions here: the planner made them all (waits included), and ``schedule`` says when
+each step may run (dependency layers, serial starts within a service, the bounded pool).
 
 Observed containers are addressed by the id the planner saw, never by name: a worker that
 paused past its lease must not reach the container another worker has since made under
@@ -13,16 +9,22 @@ that name. Every engine write first calls the options' ``fence`` (the lease chec
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from core_monitor.domain.compose import ComposeProject, ServiceSpec
-from core_monitor.domain.plan import Plan, Step, StepKind
-from core_monitor.engine import container_spec
+from core_monitor.domain.plan import (
+    Condition,
+    ContainerStep,
+    Plan,
+    ResourceStep,
+    Step,
+    StepKind,
+    WaitStep,
+)
+from core_monitor.engine import container_spec, schedule
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.docker.mutations import DockerMutations
@@ -76,46 +78,45 @@ class PlanExecutor:
 
     # -- entry point ------------------------------------------------------------------
     def execute(self, plan: Plan) -> None:
-        kinds = _group(plan)
-        self._parallel(kinds.get(StepKind.PULL_IMAGE, []), self._pull)
-        for step in kinds.get(StepKind.CREATE_NETWORK, []):
-            self._create_network(step)
-        for step in kinds.get(StepKind.CREATE_VOLUME, []):
-            self._create_volume(step)
-        self._parallel(kinds.get(StepKind.REMOVE_CONTAINER, []), self._remove)
-        by_layer: dict[int, list[Step]] = {}
-        for step in plan.steps:
-            if step.kind in (
-                StepKind.CREATE_CONTAINER,
-                StepKind.RECREATE_CONTAINER,
-                StepKind.START_CONTAINER,
-                StepKind.RESTART_CONTAINER,
-            ):
-                by_layer.setdefault(step.layer, []).append(step)
-        pool = ThreadPoolExecutor(max_workers=self.options.pool_size)
-        try:
-            # a fresh container depends on nothing that starts before it (namespace joiners
-            # aside): creating them all now leaves each health-gated layer only its starts
-            early = {
-                s.target: pool.submit(self._create_or_recreate, s)
-                for layer in sorted(by_layer)
-                for s in by_layer[layer]
-                if s.kind == StepKind.CREATE_CONTAINER and not self._needs_peer(s)
-            }
-            for layer in sorted(by_layer):
-                self._layer(pool, by_layer[layer], early)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        late = {name for name, spec in self.project.services.items() if _peer_services(spec)}
+        after = schedule.constraints(plan.steps, late)
+        schedule.run(plan.steps, after, self._step, self.options.pool_size)
+
+    def _step(self, step: Step) -> None:
+        if isinstance(step, WaitStep):
+            self._wait(step)
+        elif isinstance(step, ResourceStep):
+            self._resource_actions[step.kind](step)
+        else:
+            self._container_actions[step.kind](step)
+
+    @property
+    def _resource_actions(self) -> dict[StepKind, Callable[[ResourceStep], None]]:
+        return {
+            StepKind.PULL_IMAGE: self._pull,
+            StepKind.CREATE_NETWORK: self._create_network,
+            StepKind.CREATE_VOLUME: self._create_volume,
+        }
+
+    @property
+    def _container_actions(self) -> dict[StepKind, Callable[[ContainerStep], None]]:
+        return {
+            StepKind.REMOVE_CONTAINER: self._remove,
+            StepKind.CREATE_CONTAINER: self._create_container,
+            StepKind.RECREATE_CONTAINER: self._recreate,
+            StepKind.START_CONTAINER: self._start,
+            StepKind.RESTART_CONTAINER: self._restart,
+        }
 
     # -- steps ------------------------------------------------------------------------
-    def _pull(self, step: Step) -> None:
+    def _pull(self, step: ResourceStep) -> None:
         self.reporter.checkpoint()
         if self.options.fence is not None:
             self.options.fence()
         self.reporter.log(f"pull {step.target}: {step.reason}", step=step.kind)
         self.gw.pull(step.target)
 
-    def _create_network(self, step: Step) -> None:
+    def _create_network(self, step: ResourceStep) -> None:
         self.reporter.checkpoint()
         key, spec = next((k, n) for k, n in self.project.networks.items() if n.name == step.target)
         options: dict[str, Any] = {
@@ -152,7 +153,7 @@ class PlanExecutor:
         self.reporter.log(f"create network {step.target}", step=step.kind, reason=step.reason)
         self.mut.create_network(step.target, {k: v for k, v in options.items() if v is not None})
 
-    def _create_volume(self, step: Step) -> None:
+    def _create_volume(self, step: ResourceStep) -> None:
         self.reporter.checkpoint()
         key, spec = next((k, v) for k, v in self.project.volumes.items() if v.name == step.target)
         options = spec.driver_opts
@@ -173,7 +174,7 @@ class PlanExecutor:
             },
         )
 
-    def _remove(self, step: Step) -> None:
+    def _remove(self, step: ContainerStep) -> None:
         self.reporter.checkpoint()
         self.reporter.log(
             f"remove {step.target}: {step.reason}", step=step.kind, service=step.service
@@ -182,42 +183,17 @@ class PlanExecutor:
         self.mut.stop(container, timeout=self._stop_timeout(step.service))
         self.mut.remove_container(container)
 
-    def _layer(
-        self, pool: ThreadPoolExecutor, steps: list[Step], early: dict[str, Future[None]]
-    ) -> None:
-        # Start tasks wait on create futures submitted before them: the pool's queue is
-        # FIFO, so those creates already hold a thread (or are done) and cannot starve.
-        created = {s.target: early[s.target] for s in steps if s.target in early}
-        for step in steps:
-            if (
-                step.kind in (StepKind.CREATE_CONTAINER, StepKind.RECREATE_CONTAINER)
-                and step.target not in created
-            ):
-                # recreates, and the services that join an earlier layer's container
-                created[step.target] = pool.submit(self._create_or_recreate, step)
-        per_service: dict[str, list[Step]] = {}
-        for step in steps:
-            if step.kind in (StepKind.START_CONTAINER, StepKind.RESTART_CONTAINER):
-                per_service.setdefault(step.service or "", []).append(step)
-        started = [
-            pool.submit(self._start_serially, group, created) for group in per_service.values()
-        ]
-        _settle([*created.values(), *started])
-        self._wait_for_dependents({s.service for s in steps if s.service})
-
-    def _needs_peer(self, step: Step) -> bool:
-        return bool(_peer_services(self.project.services[step.service or ""]))
-
-    def _create_or_recreate(self, step: Step) -> None:
+    def _create_container(self, step: ContainerStep) -> None:
         self.reporter.checkpoint()
-        service = step.service or ""
-        number = step.number or 1
-        config = self._config(service, number)
-        if step.kind == StepKind.CREATE_CONTAINER:
-            self.reporter.log(f"create {step.target}", step=step.kind, service=service)
-            self.container_ids[step.target] = self._create(step.target, service, config)
-            return
-        # recreate: new one under a temporary name, old one out (by id), then rename
+        config = self._config(step.service, step.number)
+        self.reporter.log(f"create {step.target}", step=step.kind, service=step.service)
+        self.container_ids[step.target] = self._create(step.target, step.service, config)
+
+    def _recreate(self, step: ContainerStep) -> None:
+        """A new container under a temporary name, the old one out (by id), then the rename."""
+        self.reporter.checkpoint()
+        service = step.service
+        config = self._config(service, step.number)
         self.reporter.log(f"recreate {step.target}: {step.reason}", step=step.kind, service=service)
         old_id = _observed_id(step)
         temporary = f"{uuid.uuid4().hex[:12]}_{step.target}"
@@ -293,66 +269,57 @@ class PlanExecutor:
             return found[0][1]
         raise TerminalError(f"service:{service} (network_mode, pid or ipc): no container of it")
 
-    def _start_serially(self, steps: list[Step], created: dict[str, Future[None]]) -> None:
-        for step in sorted(steps, key=lambda s: s.number or 0):
-            if step.target in created:
-                created[step.target].result()  # its create failed: so does its start
-            self.reporter.checkpoint()
-            restart = step.kind == StepKind.RESTART_CONTAINER
-            self.reporter.log(
-                f"{'restart' if restart else 'start'} {step.target}",
-                step=step.kind,
-                service=step.service,
-                reason=step.reason,
-            )
-            target = self.container_ids.get(step.target) or _observed_id(step)
-            if restart:
-                self.mut.restart(target, timeout=self._stop_timeout(step.service))
-            else:
-                self.mut.start(target)
+    def _start(self, step: ContainerStep) -> None:
+        self.reporter.checkpoint()
+        self.reporter.log(
+            f"start {step.target}", step=step.kind, service=step.service, reason=step.reason
+        )
+        self.mut.start(self._container_of(step))
+
+    def _restart(self, step: ContainerStep) -> None:
+        self.reporter.checkpoint()
+        self.reporter.log(
+            f"restart {step.target}", step=step.kind, service=step.service, reason=step.reason
+        )
+        self.mut.restart(self._container_of(step), timeout=self._stop_timeout(step.service))
+
+    def _container_of(self, step: ContainerStep) -> str:
+        """The container this execution made under the step's name, else the observed one."""
+        return self.container_ids.get(step.target) or _observed_id(step)
 
     # -- depends_on conditions --------------------------------------------------------
-    def _wait_for_dependents(self, started: set[str]) -> None:
-        """Wait on this layer's services for the conditions later services declared."""
-        conditions: dict[str, set[str]] = {}
-        for service in self.desired.services.values():
-            for dep, condition in service.depends_on.items():
-                if dep in started and condition != "service_started":
-                    conditions.setdefault(dep, set()).add(condition)
-        for dep, wanted in sorted(conditions.items()):
-            for condition in sorted(wanted):
-                self._wait(dep, condition)
+    def _wait(self, step: WaitStep) -> None:
+        word = _CONDITION_WORD[step.condition]
 
-    def _wait(self, service: str, condition: str) -> None:
-        deadline = time.monotonic() + self.options.wait_timeout
-        announced = False
-        while True:
+        def probe() -> bool | str:
             self.reporter.checkpoint()
-            state = self._condition_state(service, condition)
-            if state is True:
-                if announced:
-                    self.reporter.log(f"{service} is {_CONDITION_WORD[condition]}", service=service)
-                return
-            if isinstance(state, str):
-                raise TerminalError(f"dependency {service} failed {condition}: {state}")
-            if not announced:
-                self.reporter.log(
-                    f"waiting for {service} to be {_CONDITION_WORD[condition]}", service=service
-                )
-                announced = True
-            if time.monotonic() > deadline:
-                raise TerminalError(
-                    f"timed out after {self.options.wait_timeout:g} s waiting "
-                    f"for {service} to be {_CONDITION_WORD[condition]}"
-                )
-            time.sleep(POLL_SECONDS)
+            return self._condition_state(step.service, step.condition)
 
-    def _condition_state(self, service: str, condition: str) -> bool | str:
+        def waiting() -> None:
+            self.reporter.log(f"waiting for {step.service} to be {word}", service=step.service)
+
+        try:
+            waited = schedule.wait_until(
+                probe, self.options.wait_timeout, POLL_SECONDS, on_waiting=waiting
+            )
+        except schedule.NeverReady as exc:
+            raise TerminalError(
+                f"dependency {step.service} failed {step.condition}: {exc.args[0]}"
+            ) from None
+        except schedule.ReadyTimedOut:
+            raise TerminalError(
+                f"timed out after {self.options.wait_timeout:g} s waiting "
+                f"for {step.service} to be {word}"
+            ) from None
+        if waited:
+            self.reporter.log(f"{step.service} is {word}", service=step.service)
+
+    def _condition_state(self, service: str, condition: Condition) -> bool | str:
         """True when met, False when not yet, a reason string when it can no longer be met."""
         containers = [c for c in self.gw.containers(self.desired.project) if c.service == service]
         if not containers:
             return "no container"
-        if condition == "service_completed_successfully":
+        if condition == Condition.COMPLETED_SUCCESSFULLY:
             codes = [c.exit_code for c in containers if c.state in ("exited", "dead")]
             if any(code == 0 for code in codes):
                 return True
@@ -379,19 +346,10 @@ class PlanExecutor:
             return None
         return spec.stop_grace_period // 1_000_000_000
 
-    def _parallel(self, items: list[Any], fn: Callable[[Any], None]) -> None:
-        if not items:
-            return
-        if len(items) == 1:
-            fn(items[0])
-            return
-        with ThreadPoolExecutor(max_workers=min(self.options.pool_size, len(items))) as pool:
-            _settle([pool.submit(fn, item) for item in items])
-
 
 _CONDITION_WORD = {
-    "service_healthy": "healthy",
-    "service_completed_successfully": "completed successfully",
+    Condition.HEALTHY: "healthy",
+    Condition.COMPLETED_SUCCESSFULLY: "completed successfully",
 }
 
 
@@ -401,26 +359,10 @@ def _peer_services(spec: ServiceSpec) -> list[str]:
     return sorted({m[8:] for m in modes if m and m.startswith("service:")})
 
 
-def _observed_id(step: Step) -> str:
+def _observed_id(step: ContainerStep) -> str:
     if step.container_id is None:
         raise TerminalError(f"{step.kind} {step.target}: the plan has no container id for it")
     return step.container_id
-
-
-def _settle(futures: list[Future[None]]) -> None:
-    """Wait for every future (nothing is left half-running), then raise the first failure."""
-    wait(futures)
-    for future in futures:
-        error = future.exception()
-        if error is not None:
-            raise error
-
-
-def _group(plan: Plan) -> dict[StepKind, list[Step]]:
-    grouped: dict[StepKind, list[Step]] = {}
-    for step in plan.steps:
-        grouped.setdefault(step.kind, []).append(step)
-    return grouped
 
 
 def _api_version(gateway: DockerGateway) -> tuple[int, int]:

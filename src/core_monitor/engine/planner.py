@@ -10,7 +10,11 @@ Rules (Docker Compose v2's, see docs/engineering notes):
 - scale down removes the highest numbers; scale up adds the next numbers;
 - containers that should run but do not are started (a one-shot that exited 0 with
   restart "no" has completed and is left alone);
-- starts follow depends_on layers; steps of one layer may run in parallel.
+- starts follow depends_on layers; steps of one layer may run in parallel;
+- a layer whose services other services wait on (service_healthy,
+  service_completed_successfully) ends with wait steps: the executor decides nothing;
+- the plan lists steps in the order they run: pulls, networks, volumes, removals, then per
+  layer its creates and recreates, its starts and restarts, its waits.
 """
 
 from __future__ import annotations
@@ -21,7 +25,18 @@ from itertools import islice
 from core_monitor.compose.hashing import EXCLUDED_FROM_SERVICE_HASH as HASH_EXCLUDED
 from core_monitor.domain.diff import FieldChange, field_changes
 from core_monitor.domain.graph import layers
-from core_monitor.domain.plan import Plan, Step, StepKind
+from core_monitor.domain.plan import (
+    Cause,
+    Condition,
+    ContainerStep,
+    Plan,
+    ResourceStep,
+    Step,
+    StepDetails,
+    StepKind,
+    WaitStep,
+    describe,
+)
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
@@ -30,21 +45,19 @@ from core_monitor.errors import FieldError, ValidationFailed
 
 def plan(desired: DesiredState, observed: ObservedState) -> Plan:
     steps: list[Step] = []
-    steps += _resources(desired, observed)
     steps += _images(desired, observed)
+    steps += _resources(desired, observed)
     by_service: dict[str, list[ObservedContainer]] = {}
     for container in observed.containers:
         by_service.setdefault(container.service, []).append(container)
     for service, containers in sorted(by_service.items()):
         if service not in desired.services:
             steps += [
-                Step(
-                    kind=StepKind.REMOVE_CONTAINER,
-                    target=c.name,
-                    container_id=c.id,
-                    service=service,
-                    number=c.number,
-                    reason=f"orphan: service {service!r} is not in v{desired.version}",
+                _remove(
+                    c,
+                    service,
+                    Cause.ORPHAN,
+                    describe(Cause.ORPHAN, service=service, version=desired.version),
                 )
                 for c in _by_number(containers)
             ]
@@ -52,7 +65,67 @@ def plan(desired: DesiredState, observed: ObservedState) -> Plan:
     for name, wanted in sorted(desired.services.items()):
         steps += _service(desired, observed, wanted, by_service.get(name, []), layer_of[name])
     steps += _restarts_for_recreated_dependencies(desired, observed, steps, layer_of)
-    return Plan(stack=desired.project, version=desired.version, steps=steps)
+    steps += _waits(desired, steps, layer_of)
+    return Plan(stack=desired.project, version=desired.version, steps=_in_run_order(steps))
+
+
+_PHASE = {
+    StepKind.PULL_IMAGE: 0,
+    StepKind.CREATE_NETWORK: 1,
+    StepKind.CREATE_VOLUME: 2,
+    StepKind.REMOVE_CONTAINER: 3,
+}
+_WITHIN_LAYER = {
+    StepKind.CREATE_CONTAINER: 0,
+    StepKind.RECREATE_CONTAINER: 0,
+    StepKind.START_CONTAINER: 1,
+    StepKind.RESTART_CONTAINER: 1,
+    StepKind.WAIT: 2,
+}
+
+
+def _in_run_order(steps: list[Step]) -> list[Step]:
+    """Resources and removals first (as planned), then per layer: creates and recreates,
+    starts and restarts, waits; within each, by service and number (a stable sort)."""
+
+    def key(step: Step) -> tuple[int, int, int, str, int]:
+        if step.kind in _PHASE:
+            return (_PHASE[step.kind], 0, 0, "", 0)
+        assert not isinstance(step, ResourceStep)
+        number = step.number if isinstance(step, ContainerStep) else 0
+        return (len(_PHASE), step.layer or 0, _WITHIN_LAYER[step.kind], step.service, number)
+
+    return sorted(steps, key=key)
+
+
+def _waits(desired: DesiredState, steps: list[Step], layer_of: dict[str, int]) -> list[Step]:
+    """A service this plan starts (or creates, recreates, restarts) is waited on for each
+    condition a dependent declares, before the next layer goes on. Services the plan leaves
+    alone are not waited on (Compose does the same)."""
+    if not desired.run:
+        return []
+    acted_on = {s.service for s in steps if isinstance(s, ContainerStep) and s.layer is not None}
+    dependents: dict[tuple[str, Condition], list[str]] = {}
+    for service in desired.services.values():
+        for dep, condition in service.depends_on.items():
+            if dep in acted_on and condition in set(Condition):
+                dependents.setdefault((dep, Condition(condition)), []).append(service.name)
+    return [
+        WaitStep(
+            target=dep,
+            service=dep,
+            condition=condition,
+            layer=layer_of[dep],
+            cause=Cause.DEPENDENCY_CONDITION,
+            reason=describe(
+                Cause.DEPENDENCY_CONDITION,
+                dependents=", ".join(sorted(waiting)),
+                condition=condition,
+            ),
+            details=StepDetails(dependents=sorted(waiting)),
+        )
+        for (dep, condition), waiting in sorted(dependents.items())
+    ]
 
 
 def _restarts_for_recreated_dependencies(
@@ -60,10 +133,14 @@ def _restarts_for_recreated_dependencies(
 ) -> list[Step]:
     """`depends_on: {x: {restart: true}}`: when x is recreated, restart the dependent's
     containers that are otherwise left as they are (Compose does the same)."""
-    recreated = {s.service for s in steps if s.kind == StepKind.RECREATE_CONTAINER}
+    recreated = {
+        s.service
+        for s in steps
+        if isinstance(s, ContainerStep) and s.kind == StepKind.RECREATE_CONTAINER
+    }
     touched = {s.target for s in steps}
     ids = {c.name: c.id for c in observed.containers}
-    restarts = []
+    restarts: list[Step] = []
     for name, service in sorted(desired.services.items()):
         causes = sorted(service.restart_with & recreated)
         if not causes:
@@ -72,14 +149,16 @@ def _restarts_for_recreated_dependencies(
             target = _name(desired, service, number)
             if target not in touched:
                 restarts.append(
-                    Step(
+                    ContainerStep(
                         kind=StepKind.RESTART_CONTAINER,
                         target=target,
                         container_id=ids.get(target),
                         service=name,
                         number=number,
                         layer=layer_of[name],
-                        reason=f"dependency {causes[0]} recreated (restart: true)",
+                        cause=Cause.DEPENDENCY_RECREATED,
+                        reason=describe(Cause.DEPENDENCY_RECREATED, dependency=causes[0]),
+                        details=StepDetails(dependency=causes[0]),
                     )
                 )
     return restarts
@@ -90,7 +169,7 @@ def _layers(desired: DesiredState) -> list[list[str]]:
 
 
 def _resources(desired: DesiredState, observed: ObservedState) -> list[Step]:
-    steps = []
+    steps: list[Step] = []
     missing_external = []
     for kind, wanted, present in (
         ("network", desired.networks, observed.present_networks),
@@ -105,10 +184,11 @@ def _resources(desired: DesiredState, observed: ObservedState) -> list[Step]:
                 )
                 continue
             steps.append(
-                Step(
+                ResourceStep(
                     kind=StepKind.CREATE_NETWORK if kind == "network" else StepKind.CREATE_VOLUME,
                     target=name,
-                    reason=f"{kind} {key!r} missing",
+                    cause=Cause.MISSING,
+                    reason=describe(Cause.MISSING, what=f"{kind} {key!r}"),
                 )
             )
     if missing_external:
@@ -117,15 +197,13 @@ def _resources(desired: DesiredState, observed: ObservedState) -> list[Step]:
 
 
 def _images(desired: DesiredState, observed: ObservedState) -> list[Step]:
-    steps = []
+    steps: list[Step] = []
     policies: dict[str, set[str]] = {}
     for service in desired.services.values():
         policies.setdefault(service.image, set()).add(service.pull_policy)
     for reference, wanted in sorted(policies.items()):
         if "always" in wanted:
-            steps.append(
-                Step(kind=StepKind.PULL_IMAGE, target=reference, reason="pull_policy: always")
-            )
+            steps.append(_pull(reference, Cause.PULL_POLICY))
         elif observed.images.get(reference) is None:
             if "missing" not in wanted:
                 raise ValidationFailed(
@@ -136,10 +214,17 @@ def _images(desired: DesiredState, observed: ObservedState) -> list[Step]:
                         )
                     ]
                 )
-            steps.append(
-                Step(kind=StepKind.PULL_IMAGE, target=reference, reason="image not present locally")
-            )
+            steps.append(_pull(reference, Cause.MISSING))
     return steps
+
+
+def _pull(reference: str, cause: Cause) -> Step:
+    return ResourceStep(
+        kind=StepKind.PULL_IMAGE,
+        target=reference,
+        cause=cause,
+        reason=describe(cause, what=f"image {reference}"),
+    )
 
 
 def _by_number(containers: list[ObservedContainer]) -> list[ObservedContainer]:
@@ -162,7 +247,9 @@ def _service(
     seen_numbers: set[int] = set()
     for container in current:
         if container.number in seen_numbers or container.number < 1:  # duplicates: converge
-            steps.append(_remove(container, service.name, "duplicate container number"))
+            steps.append(
+                _remove(container, service.name, Cause.DUPLICATE, describe(Cause.DUPLICATE))
+            )
             continue
         seen_numbers.add(container.number)
         keep.append(container)
@@ -170,23 +257,28 @@ def _service(
     excess = len(keep) - service.replicas
     if excess > 0:
         keep, victims = _scale_down(keep, service, image_id, excess)
-        steps += [_remove(c, service.name, f"scale down to {service.replicas}") for c in victims]
+        text = describe(Cause.SCALE_DOWN, replicas=service.replicas)
+        details = StepDetails(replicas=service.replicas)
+        steps += [_remove(c, service.name, Cause.SCALE_DOWN, text, details) for c in victims]
     for container in keep:
         name = _name(desired, service, container.number)
-        reason = _recreate_reason(container, service, image_id, observed, name)
-        if reason:
+        why = _recreate_cause(container, service, image_id, observed, name)
+        if why is not None:
+            cause, details = why
             steps.append(
-                Step(
+                ContainerStep(
                     kind=StepKind.RECREATE_CONTAINER,
                     target=name,  # the name the new container ends under
                     container_id=container.id,  # the one it replaces
                     service=service.name,
                     number=container.number,
-                    reason=reason,
+                    cause=cause,
+                    reason=_recreate_text(cause, details),
+                    details=details,
                     layer=layer,
                 )
             )
-            steps.append(_start(name, service.name, container.number, layer, "recreated"))
+            steps.append(_start(name, service.name, container.number, layer, Cause.RECREATED))
         elif desired.run and _should_start(container, service):
             steps.append(
                 _start(
@@ -194,25 +286,27 @@ def _service(
                     service.name,
                     container.number,
                     layer,
-                    f"not running ({container.state})",
+                    Cause.NOT_RUNNING,
                     container.id,
+                    container.state,
                 )
             )
     missing = max(0, service.replicas - len(keep))
     for free in islice(_free_numbers({c.number for c in keep}), missing):
         name = _name(desired, service, free)
         steps.append(
-            Step(
+            ContainerStep(
                 kind=StepKind.CREATE_CONTAINER,
                 target=name,
                 service=service.name,
                 number=free,
-                reason="missing",
+                cause=Cause.MISSING,
+                reason=describe(Cause.MISSING, what="container"),
                 layer=layer,
             )
         )
         if desired.run:
-            steps.append(_start(name, service.name, free, layer, "created"))
+            steps.append(_start(name, service.name, free, layer, Cause.CREATED))
     return steps
 
 
@@ -244,28 +338,45 @@ def _free_numbers(taken: set[int]) -> Iterator[int]:
             yield number
 
 
-def _remove(container: ObservedContainer, service: str, reason: str) -> Step:
-    return Step(
+def _remove(
+    container: ObservedContainer,
+    service: str,
+    cause: Cause,
+    reason: str,
+    details: StepDetails | None = None,
+) -> Step:
+    return ContainerStep(
         kind=StepKind.REMOVE_CONTAINER,
         target=container.name,
         container_id=container.id,
         service=service,
         number=container.number,
+        cause=cause,
         reason=reason,
+        details=details or StepDetails(),
     )
 
 
 def _start(
-    name: str, service: str, number: int, layer: int, reason: str, container_id: str | None = None
+    name: str,
+    service: str,
+    number: int,
+    layer: int,
+    cause: Cause,
+    container_id: str | None = None,
+    state: str | None = None,
 ) -> Step:
-    """``container_id``: the observed container to start (None: the one this plan creates)."""
-    return Step(
+    """``container_id``: the observed container to start (None: the one this plan creates);
+    ``state``: what it is now, for a container that should run and does not."""
+    return ContainerStep(
         kind=StepKind.START_CONTAINER,
         target=name,
         container_id=container_id,
         service=service,
         number=number,
-        reason=reason,
+        cause=cause,
+        reason=describe(cause, state=state),
+        details=StepDetails(state=state),
         layer=layer,
     )
 
@@ -283,36 +394,45 @@ def _should_start(container: ObservedContainer, service: DesiredService) -> bool
     return not (completed and service.restart_policy == "no")
 
 
-def _recreate_reason(
+def _recreate_cause(
     container: ObservedContainer,
     service: DesiredService,
     image_id: str | None,
     observed: ObservedState,
     name: str,
-) -> str | None:
+) -> tuple[Cause, StepDetails] | None:
     """``name``: the container's desired name (container_name added, changed or removed;
     or a recreate that crashed before its rename left the temporary name)."""
     if container.config_hash != service.config_hash:
-        return "config changed: " + _changed_fields(container, service, observed)
+        return Cause.CONFIG_CHANGED, StepDetails(
+            fields=_changed_fields(container, service, observed)
+        )
     if image_id is not None and container.image_id != image_id:
-        return "image changed"
+        return Cause.IMAGE_CHANGED, StepDetails()
     if container.name != name:
-        return "container name changed"
+        return Cause.NAME_CHANGED, StepDetails()
     return None
+
+
+def _recreate_text(cause: Cause, details: StepDetails) -> str:
+    fields = ", ".join(details.fields) or "configuration hash differs"
+    return describe(cause, fields=fields)
 
 
 def _changed_fields(
     container: ObservedContainer, service: DesiredService, observed: ObservedState
-) -> str:
+) -> list[str]:
+    """The first fields that differ from the container's version; empty when the
+    container's configuration is not one of this stack's versions."""
     version = container.labels.get(lbl.STACK_VERSION, "")
     before = observed.previous_configs.get(
         (int(version), service.name) if version.isdigit() else (0, "")
     )
     if before is None:
-        return "configuration hash differs (changed outside this version history)"
+        return []
     changes: list[FieldChange] = field_changes(
         "",
         {k: v for k, v in before.items() if k not in HASH_EXCLUDED},
         {k: v for k, v in service.config.items() if k not in HASH_EXCLUDED},
     )
-    return ", ".join(c.path for c in changes[:8]) or "configuration hash differs"
+    return [c.path for c in changes[:8]]

@@ -1,11 +1,13 @@
-"""Drift: the plan APPLY of the applied version would execute now, read as differences."""
+"""Drift: the plan APPLY of the applied version would execute now, read as differences.
+
+Read from each step's kind and cause, never from its words."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
-from core_monitor.domain.plan import Plan, StepKind
+from core_monitor.domain.plan import Cause, ContainerStep, Plan, Step, StepKind, WaitStep
 from core_monitor.engine import planner
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import DesiredState, ObservedState
@@ -17,7 +19,14 @@ _DIFFERENCE = {
     StepKind.CREATE_NETWORK: "network_missing",
     StepKind.CREATE_VOLUME: "volume_missing",
     StepKind.PULL_IMAGE: "image_missing",
+    StepKind.REMOVE_CONTAINER: "extra",
 }
+_RECREATE_DIFFERENCE = {
+    Cause.CONFIG_CHANGED: "config_changed",
+    Cause.IMAGE_CHANGED: "image_changed",
+}
+# not differences: a policy, or the consequence of a step listed anyway
+_NOT_DRIFT = {Cause.PULL_POLICY, Cause.CREATED, Cause.RECREATED, Cause.DEPENDENCY_RECREATED}
 
 
 def observed_state(
@@ -61,43 +70,34 @@ def detect(
 
 
 def from_plan(plan: Plan, stopped_by_hand: set[str]) -> list[DriftItem]:
-    items = []
-    for step in plan.steps:
-        if step.kind == StepKind.PULL_IMAGE and step.reason == "pull_policy: always":
-            continue  # a policy, not a difference
-        if step.kind == StepKind.RESTART_CONTAINER:
-            continue  # a consequence of a recreate listed anyway
-        if step.kind == StepKind.START_CONTAINER:
-            if step.reason in ("created", "recreated"):
-                continue  # part of the create/recreate listed before it
-            by_hand = step.target in stopped_by_hand
-            items.append(
-                DriftItem(
-                    kind=step.kind,
-                    target=step.target,
-                    service=step.service,
-                    difference="stopped" if by_hand else "not_running",
-                    reason=("stopped outside Core Monitor; " if by_hand else "") + step.reason,
-                    drifted=by_hand,
-                )
-            )
-            continue
-        if step.kind == StepKind.REMOVE_CONTAINER:
-            difference = "extra"
-        elif step.kind == StepKind.RECREATE_CONTAINER:
-            difference = "config_changed" if step.reason.startswith("config changed") else "changed"
-            if step.reason == "image changed":
-                difference = "image_changed"
-        else:
-            difference = _DIFFERENCE.get(step.kind, str(step.kind))
-        items.append(
-            DriftItem(
-                kind=step.kind,
-                target=step.target,
-                service=step.service,
-                difference=difference,
-                reason=step.reason,
-                drifted=True,
-            )
+    return [
+        _item(step, stopped_by_hand)
+        for step in plan.steps
+        if not isinstance(step, WaitStep) and step.cause not in _NOT_DRIFT
+    ]
+
+
+def _item(step: Step, stopped_by_hand: set[str]) -> DriftItem:
+    service = step.service if isinstance(step, ContainerStep) else None
+    if step.cause == Cause.NOT_RUNNING:
+        by_hand = step.target in stopped_by_hand
+        return DriftItem(
+            kind=step.kind,
+            target=step.target,
+            service=service,
+            difference="stopped" if by_hand else "not_running",
+            reason=("stopped outside Core Monitor; " if by_hand else "") + step.reason,
+            drifted=by_hand,
         )
-    return items
+    if step.kind == StepKind.RECREATE_CONTAINER:
+        difference = _RECREATE_DIFFERENCE.get(step.cause, "changed")
+    else:
+        difference = _DIFFERENCE.get(step.kind, str(step.kind))
+    return DriftItem(
+        kind=step.kind,
+        target=step.target,
+        service=service,
+        difference=difference,
+        reason=step.reason,
+        drifted=True,
+    )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core_monitor.domain.commands import Command
+from core_monitor.domain.plan import Plan
 from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.docker.gateway import DockerGateway
@@ -39,7 +40,6 @@ from core_monitor.monitor.status import (
 )
 from core_monitor.services.desired import DesiredVersions
 from core_monitor.settings import Settings
-from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
@@ -74,6 +74,7 @@ class MonitorService:
         self._stopped_by_hand: set[str] = set()
         self._running: dict[str, str] = {}  # stack_id → command_id
         self._started: dict[str, float] = {}  # command_id → monotonic start
+        self._planned: dict[str, dict[str, int]] = {}  # command_id → its plan's step counts
         self._df: tuple[float, dict[str, Any]] | None = None
 
     # -- life cycle ----------------------------------------------------------------------
@@ -406,22 +407,20 @@ class MonitorService:
             data=data,
         )
         # after the event: whoever waits for the command need not wait for the metrics
-        if event == "finished" and started is not None and command.type in ("APPLY", "ROLLBACK"):
-            self._count_steps(command.command_id)
+        if event == "finished":
+            self._count_steps(command.command_id, counted=started is not None)
 
-    def _count_steps(self, command_id: str) -> None:
-        try:
-            with self.db.read() as session:
-                lines = command_store.logs_after(session, command_id, 0)
-        except Exception:
-            log.exception("cannot read command logs for step counts")
-            return
-        for line in lines:
-            plan = line.fields.get("plan")
-            if isinstance(plan, dict):
-                for kind, count in plan.items():
-                    if isinstance(count, int):
-                        self.metrics.apply_steps.labels(str(kind)).inc(count)
+    def on_plan(self, command_id: str, plan: Plan) -> None:
+        """Hook for convergence: the plan an APPLY or ROLLBACK runs, counted once it ends."""
+        with self._lock:
+            self._planned[command_id] = plan.summary()
+
+    def _count_steps(self, command_id: str, counted: bool) -> None:
+        """``counted``: this process saw the command start (as before, only then)."""
+        with self._lock:
+            counts = self._planned.pop(command_id, {})
+        for kind, count in counts.items() if counted else ():
+            self.metrics.apply_steps.labels(kind).inc(count)
 
     # -- metrics -------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:

@@ -6,6 +6,7 @@ or a cancel converges instead of repeating steps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from core_monitor.domain.compose import ComposeProject
@@ -44,6 +45,8 @@ class Convergence:
         self.gateway = gateway or DockerGateway(settings.docker_host)
         self.box = SecretBox.of(settings)
         self.versions = DesiredVersions(db, self.box)
+        # told (command id, plan) before an APPLY or ROLLBACK runs it
+        self.plan_listeners: list[Callable[[str, Plan], None]] = []
 
     def register(self, registry: ExecutorRegistry) -> None:
         registry.register("APPLY", self.apply)
@@ -97,6 +100,8 @@ class Convergence:
             guard = self._guard(project, stack_id)
             observed = self._observe(desired)
             plan = planner.plan(desired, observed)
+            for listener in self.plan_listeners:
+                listener(ctx.command.command_id, plan)
             line = f"{verb} v{version}: {len(plan.steps)} step(s)"
             steps = [f"{s.kind} {s.target}: {s.reason}" for s in plan.steps]
             if not plan.steps:  # converged already: what was observed is what is there

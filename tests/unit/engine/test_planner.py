@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core_monitor.compose import load_compose
-from core_monitor.domain.plan import Plan, StepKind
+from core_monitor.domain.plan import Cause, ContainerStep, Plan, StepKind
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.model import ObservedContainer, ObservedResource
 from core_monitor.engine.planner import plan
@@ -79,17 +79,23 @@ def kinds(result: Plan) -> list[tuple[str, str]]:
 def test_cold_plan_creates_everything_in_dependency_layers() -> None:
     state = desired()
     result = plan(state, ObservedState([], [], [], frozenset(), frozenset(), {}))
+    # in the order they run: pulls, networks, then per layer creates, starts, waits
     assert kinds(result) == [
-        ("create_network", "shop_default"),
         ("pull_image", "busybox:1"),
+        ("create_network", "shop_default"),
         ("create_container", "shop-db-1"),
         ("start_container", "shop-db-1"),
+        ("wait", "db"),
         ("create_container", "shop-web-1"),
-        ("start_container", "shop-web-1"),
         ("create_container", "shop-web-2"),
+        ("start_container", "shop-web-1"),
         ("start_container", "shop-web-2"),
     ]
-    layers = {s.target: s.layer for s in result.steps if s.kind == StepKind.CREATE_CONTAINER}
+    layers = {
+        s.target: s.layer
+        for s in result.steps
+        if isinstance(s, ContainerStep) and s.kind == StepKind.CREATE_CONTAINER
+    }
     assert layers == {"shop-db-1": 0, "shop-web-1": 1, "shop-web-2": 1}
 
 
@@ -104,8 +110,8 @@ def test_changed_environment_recreates_only_that_service_with_the_field_named() 
     result = plan(after, observed(after, running(before), previous=before))
     assert kinds(result) == [
         ("recreate_container", "shop-web-1"),
-        ("start_container", "shop-web-1"),
         ("recreate_container", "shop-web-2"),
+        ("start_container", "shop-web-1"),
         ("start_container", "shop-web-2"),
     ]
     assert result.steps[0].reason == "config changed: environment.A"
@@ -147,9 +153,13 @@ def test_steps_on_observed_containers_carry_their_ids() -> None:
     after = desired(BASE.replace('A: "1"', 'A: "2"').replace("replicas: 2", "replicas: 1"), 2)
     containers = running(before, **{"shop-db-1": {"state": "exited", "exit_code": 1}})
     result = plan(after, observed(after, containers, previous=before))
-    assert [(str(s.kind), s.target, s.container_id) for s in result.steps] == [
-        ("start_container", "shop-db-1", "id-shop-db-1"),
+    assert [
+        (str(s.kind), s.target, s.container_id)
+        for s in result.steps
+        if isinstance(s, ContainerStep)
+    ] == [
         ("remove_container", "shop-web-1", "id-shop-web-1"),  # outdated ones go first
+        ("start_container", "shop-db-1", "id-shop-db-1"),
         ("recreate_container", "shop-web-2", "id-shop-web-2"),
         ("start_container", "shop-web-2", None),  # the new one, known once created
     ]
@@ -163,7 +173,9 @@ def test_a_container_name_added_or_removed_recreates_under_the_new_name_once() -
     assert kinds(result) == [
         ("recreate_container", "shop-database"),
         ("start_container", "shop-database"),
+        ("wait", "db"),  # web waits for db to be healthy
     ]
+    assert isinstance(result.steps[0], ContainerStep)
     assert result.steps[0].container_id == "id-shop-db-1"
     renamed = running(after, **{"shop-db-1": {"name": "shop-database"}})
     assert plan(after, observed(after, renamed)).empty
@@ -179,8 +191,12 @@ def test_a_recreate_that_crashed_before_its_rename_is_finished_under_the_right_n
     state = desired()
     leftover = running(state, **{"shop-db-1": {"name": "0123abcd_shop-db-1"}})
     result = plan(state, observed(state, leftover))
-    assert kinds(result) == [("recreate_container", "shop-db-1"), ("start_container", "shop-db-1")]
-    assert result.steps[0].reason == "container name changed"
+    assert kinds(result) == [
+        ("recreate_container", "shop-db-1"),
+        ("start_container", "shop-db-1"),
+        ("wait", "db"),
+    ]
+    assert result.steps[0].cause == Cause.NAME_CHANGED
 
 
 def test_stopped_containers_are_started_but_completed_jobs_are_left_alone() -> None:
@@ -287,6 +303,7 @@ def test_recreated_dependency_restarts_dependents_that_ask_for_it() -> None:
     assert kinds(result) == [
         ("recreate_container", "shop-db-1"),
         ("start_container", "shop-db-1"),
+        ("wait", "db"),
         ("restart_container", "shop-web-1"),
         ("restart_container", "shop-web-2"),
     ]
@@ -303,4 +320,4 @@ def test_recreated_dependency_restarts_dependents_that_ask_for_it() -> None:
         ),
     )
     result = plan(plain_after, observed(plain_after, running(plain_before), previous=plain_before))
-    assert [k for k, _ in kinds(result)] == ["recreate_container", "start_container"]
+    assert [k for k, _ in kinds(result)] == ["recreate_container", "start_container", "wait"]
