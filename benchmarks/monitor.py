@@ -28,6 +28,7 @@ from core_monitor.domain.stack import StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.gateway import DockerGateway
 from core_monitor.engine.state import desired_state
+from core_monitor.hosts.registry import LOCAL, Host
 from core_monitor.monitor.service import MonitorService
 from core_monitor.services.stacks import Actor, create_stack
 from core_monitor.settings import Settings
@@ -133,7 +134,7 @@ def bench_status(rounds: int = 20) -> None:
         )
         runtime = Runtime.build(settings)
         engine = StandInEngine()
-        runtime.monitor = MonitorService(runtime.db, settings, engine)
+        runtime.monitor = MonitorService(runtime.db, settings, Host(LOCAL, engine))
         names = []
         for n in range(STACKS):
             name = f"bench{n:02d}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core_monitor.auth.oidc import OidcClient
+from core_monitor.hosts.registry import HostRegistry
 from core_monitor.monitor.service import MonitorService
 from core_monitor.queue.executors import ExecutorRegistry, load_plugins
 from core_monitor.queue.worker import WakeUp, Worker
@@ -30,14 +31,17 @@ class Runtime:
     reads: Database | None = None  # the read side's pool (streams, monitor); default: db
     running: Database | None = None  # the pool of the executors built here (APPLY…)
     worker: Worker | None = field(default=None)
+    hosts: HostRegistry | None = None  # where the convergence's gateway came from
     monitor: MonitorService = field(init=False)
     auth: AuthService = field(init=False)
     users: UserService = field(init=False)
     sso: SingleSignOn | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
+        if self.hosts is None:
+            self.hosts = HostRegistry.from_settings(self.settings)
         self.monitor = MonitorService(
-            self.read_db, self.settings, self.convergence.gateway, self.convergence.versions
+            self.read_db, self.settings, self.hosts.default_host(), self.convergence.versions
         )
         self.auth = AuthService(self.db, self.settings)
         self.users = UserService(self.db, self.auth.revocations)
@@ -57,7 +61,8 @@ class Runtime:
         )
         upgrade(db)
         load_all_secrets(db, SecretBox.of(settings))  # wrong or missing key: refuse to start
-        convergence = Convergence(db, settings)
+        hosts = HostRegistry.from_settings(settings)
+        convergence = Convergence(db, settings, hosts.default())
         running = None
         if registry is None:
             registry = ExecutorRegistry()
@@ -73,7 +78,9 @@ class Runtime:
         )
         wakeup = WakeUp()
         commands = CommandService(db, wakeup)
-        runtime = cls(settings, db, wakeup, registry, commands, convergence, reads, running)
+        runtime = cls(
+            settings, db, wakeup, registry, commands, convergence, reads, running, hosts=hosts
+        )
         runtime.auth.bootstrap_admin()
         return runtime
 
@@ -86,7 +93,8 @@ class Runtime:
         self.monitor.stop()
         if self.worker is not None:
             self.worker.stop()
-        self.convergence.gateway.close()
+        if self.hosts is not None:
+            self.hosts.close_all()
         for pool in (self.db, self.reads, self.running):
             if pool is not None:
                 pool.dispose()

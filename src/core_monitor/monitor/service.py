@@ -16,9 +16,10 @@ from typing import Any
 from core_monitor.domain.commands import Command
 from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
-from core_monitor.engine.gateway import DockerGateway, engine_answers
+from core_monitor.engine.gateway import engine_answers
 from core_monitor.engine.log_stream import LogStream
 from core_monitor.errors import NotFound
+from core_monitor.hosts.registry import Host
 from core_monitor.log import get_logger
 from core_monitor.monitor import drift as drift_rules
 from core_monitor.monitor import host as host_facts
@@ -54,15 +55,16 @@ class MonitorService:
         self,
         db: Database,
         settings: Settings,
-        gateway: DockerGateway,
+        host: Host,
         versions: DesiredVersions | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
-        self.gateway = gateway
+        self.engine_host = host  # from the host registry: its gateway, and clients for the listener
+        self.gateway = host.gateway
         self.versions = versions or DesiredVersions(db, SecretBox.of(settings))
         self.fingerprint = self.versions.box.fingerprint
-        self.cache = EngineCache(gateway)
+        self.cache = EngineCache(host.gateway)
         self.hub = EventHub()
         self.follows = log_lines.LogFollows()
         self.metrics = MonitorMetrics(self.snapshot)
@@ -79,7 +81,7 @@ class MonitorService:
     def start(self) -> None:
         if self.listener is None:
             self.listener = EngineEventListener(
-                DockerGateway(self.settings.docker_host, timeout=10.0),
+                self.engine_host.events_gateway(),
                 self.on_engine_event,
                 self.on_engine_state,
             )

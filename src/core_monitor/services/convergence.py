@@ -35,12 +35,11 @@ if TYPE_CHECKING:
 
 
 class Convergence:
-    def __init__(
-        self, db: Database, settings: Settings, gateway: DockerGateway | None = None
-    ) -> None:
+    def __init__(self, db: Database, settings: Settings, gateway: DockerGateway) -> None:
+        """``gateway``: the host's, from the host registry (the only place that builds one)."""
         self.db = db
         self.settings = settings
-        self.gateway = gateway or DockerGateway(settings.docker_host)
+        self.gateway = gateway
         self.box = SecretBox.of(settings)
         self.versions = DesiredVersions(db, self.box)
 
@@ -232,9 +231,3 @@ def _status(
 ) -> StackStatus:
     """What the executor records: the monitor's health rule on the same containers."""
     return StackStatus(assess(wanted, containers, stopped_on_purpose=stopped_on_purpose).stack)
-
-
-def register(registry: ExecutorRegistry, db: Database, settings: Settings) -> Convergence:
-    convergence = Convergence(db, settings)
-    convergence.register(registry)
-    return convergence
