@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     from core_monitor.api.runtime import Runtime
 
 from core_monitor.api.problems import problem
+from core_monitor.domain.actor import Actor
 from core_monitor.domain.auth import AuthKind, Identity, Permission
 from core_monitor.errors import Forbidden, NotFound, Unauthenticated
 from core_monitor.services.auth import AuthService
-from core_monitor.services.stacks import Actor
 from core_monitor.store import commands as command_store
 from core_monitor.store import stacks as stack_store
 

@@ -120,7 +120,7 @@ app.add_typer(users, name="user")
 def _user_service() -> tuple[Any, Any]:
     import getpass
 
-    from core_monitor.services.stacks import Actor
+    from core_monitor.domain.actor import Actor
     from core_monitor.services.users import UserService
     from core_monitor.store.db import Database
     from core_monitor.store.migrate import upgrade

@@ -3,9 +3,8 @@ audited."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from core_monitor.compose import check_container_count, validate_project_name
+from core_monitor.domain.actor import Actor
 from core_monitor.domain.stack import Stack, StackVersion, Variable
 from core_monitor.services import definitions
 from core_monitor.settings import DEFAULT_MAX_CONTAINERS
@@ -15,14 +14,6 @@ from core_monitor.store.db import Database
 from core_monitor.vault import SecretBox
 
 NO_SECRETS = SecretBox(None)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who asks, and from where (authentication arrives with the security issue)."""
-
-    name: str
-    source: str | None = None
 
 
 def _prepare(

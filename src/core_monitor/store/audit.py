@@ -37,7 +37,7 @@ def record(
 
 
 class Who(Protocol):
-    """Whoever acts (services' Actor): a name and the address they came from."""
+    """Whoever acts (domain.actor.Actor): a name and the address they came from."""
 
     @property
     def name(self) -> str: ...

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from core_monitor.api.deps import RowId, RuntimeDep
 from core_monitor.api.schemas import StrictInput
 from core_monitor.api.security import ActorDep, allow
+from core_monitor.domain.actor import Actor
 from core_monitor.domain.auth import Permission
 from core_monitor.domain.policy import RULES, Policy
 from core_monitor.domain.stack import Stack
 from core_monitor.errors import FieldError, NotFound, ValidationFailed
-from core_monitor.services.stacks import Actor
 from core_monitor.store import audit
 from core_monitor.store import policy as policy_store
 from core_monitor.store import stacks as stack_store
