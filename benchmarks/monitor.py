@@ -22,7 +22,6 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from core_monitor.api.app import create_app
-from core_monitor.api.runtime import Runtime
 from core_monitor.compose import load_compose
 from core_monitor.domain.actor import Actor
 from core_monitor.domain.stack import StackStatus
@@ -31,6 +30,7 @@ from core_monitor.engine.gateway import DockerGateway
 from core_monitor.engine.state import desired_state
 from core_monitor.hosts.registry import LOCAL, Host
 from core_monitor.monitor.service import MonitorService
+from core_monitor.runtime import Runtime
 from core_monitor.services.stacks import create_stack
 from core_monitor.settings import Settings
 from core_monitor.store import stacks as stack_store

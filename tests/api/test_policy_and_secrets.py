@@ -7,9 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from core_monitor.api.runtime import Runtime
 from core_monitor.domain.stack import Variable
 from core_monitor.errors import ConfigurationError
+from core_monitor.runtime import Runtime
 from core_monitor.store.tables import StackVersionRow
 from tests.support.helpers import make_settings
 

@@ -265,6 +265,10 @@ class MonitorService:
         stream.frames = masked_frames(stream.frames)  # masked once decoded, line by line
         return self.follows.sse(stream, timestamps, self.settings.max_stream_seconds)
 
+    def render_metrics(self) -> bytes:
+        """The Prometheus exposition of every metric, computed at the scrape."""
+        return self.metrics.render()
+
     # -- host ----------------------------------------------------------------------------
     @engine_answers("engine host")
     def host(self) -> host_facts.HostFacts:
