@@ -22,16 +22,18 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from core_monitor.api.app import create_app
-from core_monitor.api.runtime import Runtime
 from core_monitor.compose import load_compose
+from core_monitor.domain.actor import Actor
 from core_monitor.domain.stack import StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.docker import rows
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import desired_state
+from core_monitor.hosts.registry import LOCAL, Host
 from core_monitor.monitor.service import MonitorService
-from core_monitor.services.stacks import Actor, create_stack
+from core_monitor.runtime import Runtime
+from core_monitor.services.stacks import create_stack
 from core_monitor.settings import Settings
 from core_monitor.store import stacks as stack_store
 
@@ -135,7 +137,7 @@ def bench_status(rounds: int = 20) -> None:
         )
         runtime = Runtime.build(settings)
         engine = StandInEngine()
-        runtime.monitor = MonitorService(runtime.db, settings, engine)
+        runtime.monitor = MonitorService(runtime.db, settings, Host(LOCAL, engine))
         names = []
         for n in range(STACKS):
             name = f"bench{n:02d}"

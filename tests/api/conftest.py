@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core_monitor.api.app import create_app
-from core_monitor.api.runtime import Runtime
 from core_monitor.queue.executors import ExecutorRegistry
+from core_monitor.runtime import Runtime
 from tests.support.executors import register
 from tests.support.helpers import login, make_settings
 

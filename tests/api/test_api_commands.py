@@ -7,7 +7,7 @@ import time
 
 from fastapi.testclient import TestClient
 
-from core_monitor.api.runtime import Runtime
+from core_monitor.runtime import Runtime
 from core_monitor.store import commands as command_store
 
 WEB = "services:\n  web:\n    image: busybox:1\n"

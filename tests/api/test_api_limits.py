@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core_monitor.api.app import create_app
-from core_monitor.api.runtime import Runtime
+from core_monitor.runtime import Runtime
 from tests.support.helpers import login, make_settings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from core_monitor.api.runtime import Runtime
+from core_monitor.runtime import Runtime
 from core_monitor.store import audit  # noqa: F401  (audit rows are checked through SQL)
 from tests.support.helpers import login
 

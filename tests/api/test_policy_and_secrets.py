@@ -7,9 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from core_monitor.api.runtime import Runtime
 from core_monitor.domain.stack import Variable
 from core_monitor.errors import ConfigurationError
+from core_monitor.runtime import Runtime
 from core_monitor.store.tables import StackVersionRow
 from tests.support.helpers import make_settings
 
@@ -222,7 +222,8 @@ def test_secrets_need_a_key_and_short_ones_are_refused(database_url: str) -> Non
 def test_the_server_refuses_to_start_without_the_key_or_with_a_wrong_one(
     database_url: str,
 ) -> None:
-    from core_monitor.services.stacks import Actor, create_stack
+    from core_monitor.domain.actor import Actor
+    from core_monitor.services.stacks import create_stack
 
     runtime = Runtime.build(make_settings(database_url))
     create_stack(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from core_monitor.api.runtime import Runtime
+from core_monitor.runtime import Runtime
 from tests.support.helpers import login
 
 WEB = "services:\n  web:\n    image: busybox:1\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from core_monitor.api.runtime import Runtime
+from core_monitor.runtime import Runtime
 from core_monitor.store import audit
 from tests.support.helpers import make_settings
 

@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from core_monitor.api.app import create_app
-from core_monitor.api.runtime import Runtime
-from core_monitor.services.stacks import Actor, create_stack
+from core_monitor.domain.actor import Actor
+from core_monitor.runtime import Runtime
+from core_monitor.services.stacks import create_stack
 from tests.support.helpers import login, make_settings
 
 _DATA = Path(tempfile.mkdtemp(prefix="coremon-schemathesis-"))

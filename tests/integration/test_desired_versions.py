@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from core_monitor.domain.actor import Actor
 from core_monitor.domain.stack import Variable
 from core_monitor.errors import NotFound
 from core_monitor.services import stacks as stack_service
 from core_monitor.services.desired import DesiredVersions
-from core_monitor.services.stacks import NO_SECRETS, Actor
+from core_monitor.services.stacks import NO_SECRETS
 from core_monitor.store.db import Database
 
 COMPOSE = "services:\n  web:\n    image: busybox:${TAG}\n    environment: {MODE: blue}\n"

@@ -7,6 +7,7 @@ import time
 from core_monitor.domain.commands import CommandStatus
 from core_monitor.domain.plan import Cause, ContainerStep, Plan, StepKind
 from core_monitor.engine.docker.gateway import DockerGateway
+from core_monitor.hosts.registry import HostRegistry
 from core_monitor.monitor.service import MonitorService
 from core_monitor.store import commands as command_store
 from core_monitor.store import stacks as stack_store
@@ -19,7 +20,7 @@ def test_a_finished_delete_names_its_stack_after_the_names_were_refreshed(
     db: Database, database_url: str
 ) -> None:
     settings = make_settings(database_url)
-    monitor = MonitorService(db, settings, DockerGateway(settings.docker_host))
+    monitor = MonitorService(db, settings, HostRegistry.from_settings(settings).default_host())
     with db.write() as s:
         stack, _ = stack_store.create_stack(s, "shop", new_version())
         command, _ = command_store.enqueue(

@@ -25,9 +25,9 @@ from core_monitor.api.routers import (
     policy,
     stacks,
 )
-from core_monitor.api.runtime import Runtime
 from core_monitor.api.security import Authentication, declare_guards
 from core_monitor.api.spa import SpaRoute
+from core_monitor.runtime import Runtime
 
 API_PREFIX = "/api/v1"
 

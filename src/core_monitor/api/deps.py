@@ -1,4 +1,8 @@
-"""Dependencies shared by routers."""
+"""Dependencies shared by routers: the services a route uses, and common parameters.
+
+Routers receive services, never the composition root: each getter below hands out one of
+the services ``core_monitor.runtime`` built for this app.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,93 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
 
-from core_monitor.api.runtime import Runtime
 from core_monitor.api.security import ActorDep, IdentityDep
+from core_monitor.monitor.service import MonitorService
+from core_monitor.runtime import Runtime
+from core_monitor.services.audit import AuditTrail
+from core_monitor.services.auth import AuthService, SingleSignOn
+from core_monitor.services.command_reads import CommandReads
+from core_monitor.services.commands import CommandService
+from core_monitor.services.engine import EngineService
+from core_monitor.services.health import HealthService
+from core_monitor.services.policy import PolicyService
+from core_monitor.services.stacks import StackService
+from core_monitor.services.users import UserService
+from core_monitor.settings import Settings
 
 __all__ = [
     "ActorDep",
+    "AuditDep",
+    "AuthDep",
+    "CommandReadsDep",
+    "CommandsDep",
+    "EngineDep",
+    "HealthDep",
     "IdempotencyKey",
     "IdentityDep",
+    "MonitorDep",
     "PagingDep",
+    "PolicyDep",
     "RowId",
-    "RuntimeDep",
+    "SettingsDep",
+    "SsoDep",
+    "StacksDep",
+    "UsersDep",
     "VersionNumber",
 ]
 
 
-def get_runtime(request: Request) -> Runtime:
+def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+def _settings(request: Request) -> Settings:
+    return _runtime(request).settings
+
+
+def _stacks(request: Request) -> StackService:
+    return _runtime(request).stacks
+
+
+def _commands(request: Request) -> CommandService:
+    return _runtime(request).commands
+
+
+def _command_reads(request: Request) -> CommandReads:
+    return _runtime(request).command_reads
+
+
+def _monitor(request: Request) -> MonitorService:
+    return _runtime(request).monitor
+
+
+def _engine(request: Request) -> EngineService:
+    return _runtime(request).engine
+
+
+def _health(request: Request) -> HealthService:
+    return _runtime(request).health
+
+
+def _policy(request: Request) -> PolicyService:
+    return _runtime(request).policy
+
+
+def _auth(request: Request) -> AuthService:
+    return _runtime(request).auth
+
+
+def _users(request: Request) -> UserService:
+    return _runtime(request).users
+
+
+def _sso(request: Request) -> SingleSignOn | None:
+    return _runtime(request).sso
+
+
+def _audit(request: Request) -> AuditTrail:
+    return _runtime(request).audit
 
 
 class Paging:
@@ -35,7 +109,18 @@ class Paging:
         self.offset = offset
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+StacksDep = Annotated[StackService, Depends(_stacks)]
+CommandsDep = Annotated[CommandService, Depends(_commands)]
+CommandReadsDep = Annotated[CommandReads, Depends(_command_reads)]
+MonitorDep = Annotated[MonitorService, Depends(_monitor)]
+EngineDep = Annotated[EngineService, Depends(_engine)]
+HealthDep = Annotated[HealthService, Depends(_health)]
+PolicyDep = Annotated[PolicyService, Depends(_policy)]
+AuthDep = Annotated[AuthService, Depends(_auth)]
+UsersDep = Annotated[UserService, Depends(_users)]
+SsoDep = Annotated[SingleSignOn | None, Depends(_sso)]
+AuditDep = Annotated[AuditTrail, Depends(_audit)]
 VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="Version number")]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
 PagingDep = Annotated[Paging, Depends(Paging)]

@@ -17,15 +17,13 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from core_monitor.api.runtime import Runtime
+    from core_monitor.runtime import Runtime
 
 from core_monitor.api.problems import problem
+from core_monitor.domain.actor import Actor
 from core_monitor.domain.auth import AuthKind, Identity, Permission
 from core_monitor.errors import Forbidden, NotFound, Unauthenticated
 from core_monitor.services.auth import AuthService
-from core_monitor.services.stacks import Actor
-from core_monitor.store import commands as command_store
-from core_monitor.store import stacks as stack_store
 
 SESSION_COOKIE = "coremon_session"
 CSRF_COOKIE = "coremon_csrf"
@@ -134,18 +132,12 @@ class Guard:
         params = request.path_params
         if self.on == "container":
             return runtime.monitor.container_stack_id(params["container_id"])
-        with runtime.db.read() as session:
-            if self.on == "command":
-                try:
-                    return command_store.get(session, params["command_id"]).stack_id
-                except NotFound:
-                    return None
+        if self.on == "command":
             try:
-                return stack_store.get_stack(
-                    session, params["stack_id"], include_deleted=True
-                ).stack_id
+                return runtime.command_reads.get(params["command_id"]).stack_id
             except NotFound:
                 return None
+        return runtime.stacks.stack_id_of(params["stack_id"])
 
     def _require(self, identity: Identity, stack_id: str | None) -> None:
         if stack_id is not None and not identity.sees(stack_id):

@@ -50,8 +50,8 @@ def serve(
     import uvicorn
 
     from core_monitor.api.app import create_app
-    from core_monitor.api.runtime import Runtime
     from core_monitor.log import configure_logging, get_logger
+    from core_monitor.runtime import Runtime
 
     configure_logging(settings)
     try:
@@ -89,8 +89,8 @@ def run_worker() -> None:
 
     settings = _settings()
 
-    from core_monitor.api.runtime import Runtime
     from core_monitor.log import configure_logging
+    from core_monitor.runtime import Runtime
 
     configure_logging(settings)
     runtime = Runtime.build(settings)
@@ -120,7 +120,7 @@ app.add_typer(users, name="user")
 def _user_service() -> tuple[Any, Any]:
     import getpass
 
-    from core_monitor.services.stacks import Actor
+    from core_monitor.domain.actor import Actor
     from core_monitor.services.users import UserService
     from core_monitor.store.db import Database
     from core_monitor.store.migrate import upgrade
@@ -210,7 +210,7 @@ def openapi() -> None:
     from pathlib import Path
 
     from core_monitor.api.app import create_app
-    from core_monitor.api.runtime import Runtime
+    from core_monitor.runtime import Runtime
 
     # The schema depends on the code only: a throw-away database, and nothing is started.
     # Whatever the start-up logs (e.g. the first admin's password) goes to stderr, so that

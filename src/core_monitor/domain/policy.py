@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -154,3 +155,17 @@ def refusal(found: Iterable[Violation]) -> str:
     return "refused by the stack policy: " + "; ".join(
         f"{v.path}: {v.rule}: {v.message}" for v in found
     )
+
+
+@dataclass(frozen=True)
+class PolicyException:
+    """An administrator's permission for one stack (by id; ``stack`` is its name, for
+    people) to break one rule."""
+
+    id: int
+    stack_id: str
+    stack: str
+    rule: str
+    reason: str
+    granted_by: str
+    created_at: datetime

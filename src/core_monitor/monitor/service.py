@@ -17,10 +17,10 @@ from core_monitor.domain.commands import Command
 from core_monitor.domain.plan import Plan
 from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
-from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.log_stream import LogStream
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.errors import NotFound
+from core_monitor.hosts.registry import Host
 from core_monitor.log import get_logger
 from core_monitor.monitor import drift as drift_rules
 from core_monitor.monitor import host as host_facts
@@ -55,15 +55,16 @@ class MonitorService:
         self,
         db: Database,
         settings: Settings,
-        gateway: DockerGateway,
+        host: Host,
         versions: DesiredVersions | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
-        self.gateway = gateway
+        self.engine_host = host  # from the host registry: its gateway, and clients for the listener
+        self.gateway = host.gateway
         self.versions = versions or DesiredVersions(db, SecretBox.of(settings))
         self.fingerprint = self.versions.box.fingerprint
-        self.cache = EngineCache(gateway)
+        self.cache = EngineCache(host.gateway)
         self.hub = EventHub()
         self.follows = log_lines.LogFollows()
         self.metrics = MonitorMetrics(self.snapshot)
@@ -81,7 +82,7 @@ class MonitorService:
     def start(self) -> None:
         if self.listener is None:
             self.listener = EngineEventListener(
-                DockerGateway(self.settings.docker_host, timeout=10.0),
+                self.engine_host.events_gateway(),
                 self.on_engine_event,
                 self.on_engine_state,
             )
@@ -255,6 +256,10 @@ class MonitorService:
     def follow_logs(self, stream: LogStream, timestamps: bool) -> AsyncIterator[str]:
         stream.frames = masked_frames(stream.frames)  # masked once decoded, line by line
         return self.follows.sse(stream, timestamps, self.settings.max_stream_seconds)
+
+    def render_metrics(self) -> bytes:
+        """The Prometheus exposition of every metric, computed at the scrape."""
+        return self.metrics.render()
 
     # -- host ----------------------------------------------------------------------------
     def host(self) -> host_facts.HostFacts:

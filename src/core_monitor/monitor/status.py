@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from core_monitor.domain.health import assess
 from core_monitor.domain.stack import StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.model import ObservedContainer
@@ -150,13 +151,6 @@ def container_status(
     )
 
 
-def _ok(container: ContainerStatus, restart_policy: str) -> bool:
-    if container.state == "running":
-        return container.health != "unhealthy"
-    completed = container.state == "exited" and container.exit_code == 0
-    return completed and restart_policy == "no"
-
-
 def aggregate(
     *,
     stack_id: str,
@@ -171,7 +165,8 @@ def aggregate(
 ) -> StackStatusOut:
     """The stack's overall status. Precedence: FAILED (the last command failed) > DRIFTED
     (someone changed the stack by hand) > STOPPED (stopped on purpose) > DEGRADED (a
-    container that should serve does not: crashed, restarting, unhealthy) > RUNNING."""
+    container that should serve does not: crashed, restarting, unhealthy) > RUNNING; the
+    last three are the one health rule (domain.health) the executor records too."""
     by_service: dict[str, list[ContainerStatus]] = {}
     for c in containers:
         by_service.setdefault(c.service, []).append(c)
@@ -183,27 +178,22 @@ def aggregate(
                     id=None, name=item.target, service=item.service, number=number, state="missing"
                 )
             )
-    stopped_on_purpose = recorded == StackStatus.STOPPED
+    wanted = desired.services if desired else None
+    health = assess(
+        wanted,
+        [c for members in by_service.values() for c in members],
+        stopped_on_purpose=recorded == StackStatus.STOPPED,
+    )
     services = []
-    wanted = desired.services if desired else {}
-    for service in sorted(set(by_service) | set(wanted)):
+    for service, state in health.services.items():
         members = sorted(by_service.get(service, []), key=lambda c: (c.number, c.name))
-        spec = wanted.get(service)
-        replicas = spec.replicas if spec else 0
-        policy = spec.restart_policy if spec else "no"
-        running = sum(c.state == "running" for c in members)
-        if running == 0 and (stopped_on_purpose or spec is None or replicas == 0):
-            state = OverallStatus.STOPPED
-        elif spec is not None and sum(_ok(c, policy) for c in members) >= replicas:
-            state = OverallStatus.RUNNING
-        else:
-            state = OverallStatus.DEGRADED
+        spec = wanted.get(service) if wanted else None
         services.append(
             ServiceStatus(
                 name=service,
-                desired_replicas=replicas,
-                running=running,
-                status=state,
+                desired_replicas=spec.replicas if spec else 0,
+                running=sum(c.state == "running" for c in members),
+                status=OverallStatus(state),
                 containers=members,
             )
         )
@@ -211,14 +201,8 @@ def aggregate(
         overall = OverallStatus.FAILED
     elif any(d.drifted for d in drift):
         overall = OverallStatus.DRIFTED
-    elif desired is None or (
-        stopped_on_purpose and not any(c.state == "running" for c in containers)
-    ):
-        overall = OverallStatus.STOPPED
-    elif all(s.status == OverallStatus.RUNNING for s in services if s.name in wanted):
-        overall = OverallStatus.RUNNING
     else:
-        overall = OverallStatus.DEGRADED
+        overall = OverallStatus(health.stack)
     return StackStatusOut(
         stack_id=stack_id,
         name=name,

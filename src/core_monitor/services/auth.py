@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from core_monitor.auth import credentials
 from core_monitor.auth.oidc import OidcClient, OidcError, parse_role_map, role_from_claims
 from core_monitor.auth.passwords import hash_password, needs_rehash, verify_password
+from core_monitor.domain.actor import Actor
 from core_monitor.domain.auth import AuthKind, Identity, Role
 from core_monitor.errors import LoginFailed, TooManyRequests
 from core_monitor.log import get_logger
 from core_monitor.services.revocations import RevocationMark
-from core_monitor.services.stacks import Actor
 from core_monitor.settings import Settings
 from core_monitor.store import audit
 from core_monitor.store import users as user_store

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from core_monitor.domain.actor import Actor
 from core_monitor.domain.commands import Command, CommandType
 from core_monitor.errors import FieldError, ValidationFailed
 from core_monitor.queue.worker import CommandListener, WakeUp, notify
-from core_monitor.services.stacks import Actor
 from core_monitor.store import audit
 from core_monitor.store import commands as command_store
 from core_monitor.store import stacks as stack_store

@@ -6,11 +6,12 @@ or a cancel converges instead of repeating steps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.graph import layers
+from core_monitor.domain.health import assess
 from core_monitor.domain.plan import Plan
 from core_monitor.domain.policy import breaking, refusal
 from core_monitor.domain.stack import StackStatus
@@ -22,7 +23,7 @@ from core_monitor.engine.executor import ExecutionOptions, PlanExecutor
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.observe import observe, observe_resources
 from core_monitor.engine.request_guard import RequestGuard, definition_violations
-from core_monitor.engine.state import DesiredState, ObservedState
+from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
 from core_monitor.errors import TerminalError
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
 from core_monitor.services.desired import DesiredVersions
@@ -37,12 +38,11 @@ if TYPE_CHECKING:
 
 
 class Convergence:
-    def __init__(
-        self, db: Database, settings: Settings, gateway: DockerGateway | None = None
-    ) -> None:
+    def __init__(self, db: Database, settings: Settings, gateway: DockerGateway) -> None:
+        """``gateway``: the host's, from the host registry (the only place that builds one)."""
         self.db = db
         self.settings = settings
-        self.gateway = gateway or DockerGateway(settings.docker_host)
+        self.gateway = gateway
         self.box = SecretBox.of(settings)
         self.versions = DesiredVersions(db, self.box)
         # told (command id, plan) before an APPLY or ROLLBACK runs it
@@ -144,7 +144,7 @@ class Convergence:
             "networks": {n.name: n.id for n in now.networks},
             "volumes": sorted(v.name for v in now.volumes),
         }
-        status = _status(desired, containers)
+        status = _status(desired.services, containers)
 
         def record(session: Session) -> None:
             stack_store.record_runtime(session, desired.stack_id, version, status, mapping)
@@ -209,14 +209,9 @@ class Convergence:
             else:
                 mutations.restart(container.id, timeout=None)
         remaining = self.gateway.containers(stack.name)
-        running = sum(c.state == "running" for c in remaining)
-        status = (
-            StackStatus.STOPPED
-            if running == 0
-            else StackStatus.RUNNING
-            if running == len(remaining)
-            else StackStatus.DEGRADED
-        )
+        version = stack.current_version or stack.desired_version
+        wanted = self.desired(stack_id, version)[1].services if version else None
+        status = _status(wanted, remaining, stopped_on_purpose=action == "stop")
         with self.db.write() as session:
             stack_store.set_status(session, stack_id, status)
         ctx.log(f"stack is {status}")
@@ -235,21 +230,11 @@ class Convergence:
         return list(reversed(ranked)) if reverse else ranked
 
 
-def _status(desired: DesiredState, containers: list[ObservedContainer]) -> StackStatus:
-    expected = sum(s.replicas for s in desired.services.values())
-    healthy = [
-        c
-        for c in containers
-        if c.service in desired.services
-        and (
-            (c.state == "running" and c.health != "unhealthy")
-            or (c.state == "exited" and c.exit_code == 0)
-        )
-    ]
-    return StackStatus.RUNNING if len(healthy) >= expected else StackStatus.DEGRADED
-
-
-def register(registry: ExecutorRegistry, db: Database, settings: Settings) -> Convergence:
-    convergence = Convergence(db, settings)
-    convergence.register(registry)
-    return convergence
+def _status(
+    wanted: Mapping[str, DesiredService] | None,
+    containers: list[ObservedContainer],
+    *,
+    stopped_on_purpose: bool = False,
+) -> StackStatus:
+    """What the executor records: the monitor's health rule on the same containers."""
+    return StackStatus(assess(wanted, containers, stopped_on_purpose=stopped_on_purpose).stack)

@@ -6,7 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core_monitor.compose import check_container_count, validate_project_name
-from core_monitor.domain.stack import Stack, StackVersion, Variable
+from core_monitor.domain.actor import Actor
+from core_monitor.domain.diff import VersionDiff, diff_versions
+from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
+from core_monitor.errors import NotFound
 from core_monitor.services import definitions
 from core_monitor.settings import DEFAULT_MAX_CONTAINERS
 from core_monitor.store import audit
@@ -18,11 +21,22 @@ NO_SECRETS = SecretBox(None)
 
 
 @dataclass(frozen=True)
-class Actor:
-    """Who asks, and from where (authentication arrives with the security issue)."""
+class VersionDraft:
+    """A new version as asked for: what ``create_version`` validates and stores."""
 
-    name: str
-    source: str | None = None
+    compose: str
+    variables: dict[str, Variable]
+    comment: str
+    parent_version: int | None
+
+
+@dataclass(frozen=True)
+class StackQuery:
+    name_contains: str | None
+    status: StackStatus | None
+    limit: int
+    offset: int
+    only: frozenset[str] | None  # the ids the caller may see (None: all)
 
 
 def _prepare(
@@ -111,3 +125,82 @@ def create_version(
             details={"version": version.version, "parent_version": version.parent_version},
         )
         return version
+
+
+class StackService:
+    """Stacks and versions as the API reads and writes them: the secret box and the
+    container cap are its own, so that callers hand over only what the request says."""
+
+    def __init__(self, db: Database, box: SecretBox, max_containers: int) -> None:
+        self.db = db
+        self.box = box
+        self.max_containers = max_containers
+
+    def create_stack(
+        self, actor: Actor, name: str, compose: str, variables: dict[str, Variable], comment: str
+    ) -> tuple[Stack, StackVersion]:
+        return create_stack(
+            self.db,
+            actor,
+            name=name,
+            compose=compose,
+            variables=variables,
+            comment=comment,
+            box=self.box,
+            max_containers=self.max_containers,
+        )
+
+    def create_version(self, actor: Actor, stack_ref: str, draft: VersionDraft) -> StackVersion:
+        return create_version(
+            self.db,
+            actor,
+            stack_ref,
+            compose=draft.compose,
+            variables=draft.variables,
+            comment=draft.comment,
+            parent_version=draft.parent_version,
+            box=self.box,
+            max_containers=self.max_containers,
+        )
+
+    def list_stacks(self, query: StackQuery) -> tuple[list[Stack], int]:
+        with self.db.read() as session:
+            return stack_store.list_stacks(
+                session,
+                q=query.name_contains,
+                status=query.status,
+                limit=query.limit,
+                offset=query.offset,
+                only=query.only,
+            )
+
+    def get(self, stack_ref: str) -> Stack:
+        with self.db.read() as session:
+            return stack_store.get_stack(session, stack_ref)
+
+    def stack_id_of(self, stack_ref: str) -> str | None:
+        """The id of a stack, deleted ones included; None when there is none."""
+        with self.db.read() as session:
+            try:
+                return stack_store.get_stack(session, stack_ref, include_deleted=True).stack_id
+            except NotFound:
+                return None
+
+    def versions(self, stack_ref: str, limit: int, offset: int) -> tuple[list[StackVersion], int]:
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_ref)
+            return stack_store.list_versions(session, stack.stack_id, limit=limit, offset=offset)
+
+    def version(self, stack_ref: str, version: int) -> StackVersion:
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_ref)
+            return stack_store.get_version(session, stack.stack_id, version)
+
+    def diff(self, stack_ref: str, a: int, b: int) -> VersionDiff:
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_ref)
+            va = stack_store.get_version(session, stack.stack_id, a)
+            vb = stack_store.get_version(session, stack.stack_id, b)
+        return diff_versions(
+            va.version, va.compose_text, va.definition, vb.version, vb.compose_text, vb.definition
+        )

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from core_monitor.auth.passwords import hash_password, password_problem
+from core_monitor.domain.actor import Actor
 from core_monitor.domain.auth import ApiToken, Role, User
 from core_monitor.errors import Conflict, FieldError, ValidationFailed
 from core_monitor.services.auth import expires_at
 from core_monitor.services.revocations import RevocationMark
-from core_monitor.services.stacks import Actor
 from core_monitor.store import audit
 from core_monitor.store import stacks as stack_store
 from core_monitor.store import users as user_store

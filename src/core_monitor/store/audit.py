@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core_monitor.store.clock import utcnow
+from core_monitor.store.clock import aware, utcnow
 from core_monitor.store.tables import AuditRow
 
 
@@ -37,7 +37,7 @@ def record(
 
 
 class Who(Protocol):
-    """Whoever acts (services' Actor): a name and the address they came from."""
+    """Whoever acts (domain.actor.Actor): a name and the address they came from."""
 
     @property
     def name(self) -> str: ...
@@ -76,9 +76,21 @@ class AuditFilter:
     until: datetime | None = None
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    time: datetime
+    actor: str
+    source: str | None
+    action: str
+    target: str
+    outcome: str
+    details: dict[str, Any]
+
+
 def list_entries(
     session: Session, where: AuditFilter, *, limit: int, offset: int
-) -> tuple[list[AuditRow], int]:
+) -> tuple[list[AuditEntry], int]:
     query = select(AuditRow)
     if where.actor:
         query = query.where(AuditRow.actor == where.actor)
@@ -98,4 +110,17 @@ def list_entries(
         query = query.where(AuditRow.time < where.until)
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = session.scalars(query.order_by(AuditRow.id.desc()).limit(limit).offset(offset))
-    return list(rows), total
+    return [_entry(row) for row in rows], total
+
+
+def _entry(row: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        time=aware(row.time),
+        actor=row.actor,
+        source=row.source,
+        action=row.action,
+        target=row.target,
+        outcome=row.outcome,
+        details=row.details,
+    )

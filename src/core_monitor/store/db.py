@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -60,6 +60,11 @@ class Database:
         so a read that later writes never fails with SQLITE_BUSY halfway."""
         with self._write() as session, session.begin():
             yield session
+
+    def ping(self) -> None:
+        """Raises when the database does not answer (readiness)."""
+        with self.read() as session:
+            session.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -7,10 +7,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core_monitor.domain.policy import Policy
+from core_monitor.domain.policy import Policy, PolicyException
 from core_monitor.domain.stack import Stack
 from core_monitor.errors import Conflict, NotFound
-from core_monitor.store.clock import utcnow
+from core_monitor.store.clock import aware, utcnow
 from core_monitor.store.tables import PolicyExceptionRow, PolicyRow
 
 POLICY_ROW = 1
@@ -31,11 +31,11 @@ def save_policy(session: Session, policy: Policy, by: str) -> None:
     session.flush()
 
 
-def exceptions(session: Session, stack_id: str | None = None) -> list[PolicyExceptionRow]:
+def exceptions(session: Session, stack_id: str | None = None) -> list[PolicyException]:
     query = select(PolicyExceptionRow).order_by(PolicyExceptionRow.stack, PolicyExceptionRow.rule)
     if stack_id is not None:
         query = query.where(PolicyExceptionRow.stack_id == stack_id)
-    return list(session.scalars(query))
+    return [_exception(row) for row in session.scalars(query)]
 
 
 def allowed_rules(session: Session, stack_id: str | None) -> set[str]:
@@ -47,7 +47,7 @@ def allowed_rules(session: Session, stack_id: str | None) -> set[str]:
 
 def add_exception(
     session: Session, *, stack: Stack, rule: str, reason: str, by: str
-) -> PolicyExceptionRow:
+) -> PolicyException:
     row = PolicyExceptionRow(
         stack_id=stack.stack_id,
         stack=stack.name,
@@ -62,7 +62,7 @@ def add_exception(
             session.flush()
     except IntegrityError:
         raise Conflict(f"stack {stack.name!r} already has an exception for rule {rule!r}") from None
-    return row
+    return _exception(row)
 
 
 def drop_exceptions(session: Session, stack_id: str) -> None:
@@ -70,9 +70,22 @@ def drop_exceptions(session: Session, stack_id: str) -> None:
     session.execute(delete(PolicyExceptionRow).where(PolicyExceptionRow.stack_id == stack_id))
 
 
-def remove_exception(session: Session, exception_id: int) -> PolicyExceptionRow:
+def remove_exception(session: Session, exception_id: int) -> PolicyException:
     row = session.get(PolicyExceptionRow, exception_id)
     if row is None:
         raise NotFound(f"no policy exception {exception_id}")
+    removed = _exception(row)
     session.execute(delete(PolicyExceptionRow).where(PolicyExceptionRow.id == exception_id))
-    return row
+    return removed
+
+
+def _exception(row: PolicyExceptionRow) -> PolicyException:
+    return PolicyException(
+        id=row.id,
+        stack_id=row.stack_id,
+        stack=row.stack,
+        rule=row.rule,
+        reason=row.reason,
+        granted_by=row.granted_by,
+        created_at=aware(row.created_at),
+    )

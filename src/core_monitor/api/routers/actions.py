@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
-from core_monitor.api.deps import ActorDep, IdempotencyKey, RuntimeDep, VersionNumber
+from core_monitor.api.deps import ActorDep, CommandsDep, IdempotencyKey, VersionNumber
 from core_monitor.api.schemas import CommandAccepted, DeleteRequest, DeployRequest
 from core_monitor.api.security import allow
 from core_monitor.domain.auth import Permission
@@ -22,7 +22,7 @@ ACCEPTED: dict[int | str, dict[str, Any]] = {
 
 
 async def _enqueue(
-    runtime: RuntimeDep,
+    commands: CommandsDep,
     actor: ActorDep,
     response: Response,
     type: CommandType,
@@ -30,9 +30,7 @@ async def _enqueue(
     payload: dict[str, Any],
     key: str | None,
 ) -> CommandAccepted:
-    command, _ = await run_in_threadpool(
-        runtime.commands.enqueue, actor, type, stack_id, payload, key
-    )
+    command, _ = await run_in_threadpool(commands.enqueue, actor, type, stack_id, payload, key)
     location = f"/api/v1/commands/{command.command_id}"
     response.headers["Location"] = location
     return CommandAccepted(
@@ -51,13 +49,19 @@ async def _enqueue(
 async def apply(
     stack_id: str,
     version: VersionNumber,
-    runtime: RuntimeDep,
+    commands: CommandsDep,
     actor: ActorDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandAccepted:
     return await _enqueue(
-        runtime, actor, response, CommandType.APPLY, stack_id, {"version": version}, idempotency_key
+        commands,
+        actor,
+        response,
+        CommandType.APPLY,
+        stack_id,
+        {"version": version},
+        idempotency_key,
     )
 
 
@@ -72,13 +76,13 @@ async def apply(
 async def rollback(
     stack_id: str,
     version: VersionNumber,
-    runtime: RuntimeDep,
+    commands: CommandsDep,
     actor: ActorDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandAccepted:
     return await _enqueue(
-        runtime,
+        commands,
         actor,
         response,
         CommandType.ROLLBACK,
@@ -99,13 +103,13 @@ async def rollback(
 async def deploy(
     stack_id: str,
     body: DeployRequest,
-    runtime: RuntimeDep,
+    commands: CommandsDep,
     actor: ActorDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandAccepted:
     return await _enqueue(
-        runtime,
+        commands,
         actor,
         response,
         CommandType.DEPLOY,
@@ -125,7 +129,7 @@ async def deploy(
 )
 async def delete(
     stack_id: str,
-    runtime: RuntimeDep,
+    commands: CommandsDep,
     actor: ActorDep,
     response: Response,
     body: DeleteRequest | None = None,
@@ -133,7 +137,7 @@ async def delete(
 ) -> CommandAccepted:
     payload = (body or DeleteRequest()).model_dump()
     return await _enqueue(
-        runtime, actor, response, CommandType.DELETE, stack_id, payload, idempotency_key
+        commands, actor, response, CommandType.DELETE, stack_id, payload, idempotency_key
     )
 
 
@@ -142,23 +146,23 @@ def _runtime_action(action: CommandType) -> None:
 
     async def whole_stack(
         stack_id: str,
-        runtime: RuntimeDep,
+        commands: CommandsDep,
         actor: ActorDep,
         response: Response,
         idempotency_key: IdempotencyKey = None,
     ) -> CommandAccepted:
-        return await _enqueue(runtime, actor, response, action, stack_id, {}, idempotency_key)
+        return await _enqueue(commands, actor, response, action, stack_id, {}, idempotency_key)
 
     async def one_service(
         stack_id: str,
         service: str,
-        runtime: RuntimeDep,
+        commands: CommandsDep,
         actor: ActorDep,
         response: Response,
         idempotency_key: IdempotencyKey = None,
     ) -> CommandAccepted:
         return await _enqueue(
-            runtime, actor, response, action, stack_id, {"service": service}, idempotency_key
+            commands, actor, response, action, stack_id, {"service": service}, idempotency_key
         )
 
     router.add_api_route(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from core_monitor.api.deps import PagingDep, RuntimeDep
+from core_monitor.api.deps import AuditDep, PagingDep, UsersDep
 from core_monitor.api.schemas import (
     ApiTokenCreated,
     ApiTokenOut,
@@ -21,17 +21,16 @@ from core_monitor.api.schemas import (
 )
 from core_monitor.api.security import ActorDep, allow
 from core_monitor.domain.auth import Permission
+from core_monitor.services.audit import AuditFilter
 from core_monitor.services.users import UNSET
-from core_monitor.store import audit
-from core_monitor.store.clock import aware
 
 router = APIRouter(tags=["admin"])
 ADMIN = [allow(Permission.ADMIN)]
 
 
 @router.get("/users", response_model=Page[UserOut], dependencies=ADMIN, summary="Users")
-async def list_users(runtime: RuntimeDep, paging: PagingDep) -> Page[UserOut]:
-    users, total = await run_in_threadpool(runtime.users.list_users, paging.limit, paging.offset)
+async def list_users(accounts: UsersDep, paging: PagingDep) -> Page[UserOut]:
+    users, total = await run_in_threadpool(accounts.list_users, paging.limit, paging.offset)
     return Page(
         items=[UserOut.of(u) for u in users], total=total, limit=paging.limit, offset=paging.offset
     )
@@ -45,9 +44,9 @@ async def list_users(runtime: RuntimeDep, paging: PagingDep) -> Page[UserOut]:
     summary="Create a local user",
     responses={409: {"description": "Name taken"}},
 )
-async def create_user(body: CreateUserRequest, runtime: RuntimeDep, actor: ActorDep) -> UserOut:
+async def create_user(body: CreateUserRequest, accounts: UsersDep, actor: ActorDep) -> UserOut:
     user = await run_in_threadpool(
-        runtime.users.create, actor, body.username, body.password, body.role, body.stack_roles
+        accounts.create, actor, body.username, body.password, body.role, body.stack_roles
     )
     return UserOut.of(user)
 
@@ -59,10 +58,10 @@ async def create_user(body: CreateUserRequest, runtime: RuntimeDep, actor: Actor
     summary="Change a user's roles, password, or disable them (sessions end at once)",
 )
 async def update_user(
-    username: str, body: UpdateUserRequest, runtime: RuntimeDep, actor: ActorDep
+    username: str, body: UpdateUserRequest, accounts: UsersDep, actor: ActorDep
 ) -> UserOut:
     user = await run_in_threadpool(
-        lambda: runtime.users.update(
+        lambda: accounts.update(
             actor,
             username,
             role=body.role if "role" in body.model_fields_set else UNSET,
@@ -77,8 +76,8 @@ async def update_user(
 @router.get(
     "/tokens", response_model=Page[ApiTokenOut], dependencies=ADMIN, summary="Personal API tokens"
 )
-async def list_tokens(runtime: RuntimeDep, paging: PagingDep) -> Page[ApiTokenOut]:
-    tokens, total = await run_in_threadpool(runtime.users.list_tokens, paging.limit, paging.offset)
+async def list_tokens(accounts: UsersDep, paging: PagingDep) -> Page[ApiTokenOut]:
+    tokens, total = await run_in_threadpool(accounts.list_tokens, paging.limit, paging.offset)
     return Page(
         items=[ApiTokenOut.of(t) for t in tokens],
         total=total,
@@ -95,10 +94,10 @@ async def list_tokens(runtime: RuntimeDep, paging: PagingDep) -> Page[ApiTokenOu
     summary="Create a personal API token (its secret is shown this once)",
 )
 async def create_token(
-    body: CreateTokenRequest, runtime: RuntimeDep, actor: ActorDep
+    body: CreateTokenRequest, accounts: UsersDep, actor: ActorDep
 ) -> ApiTokenCreated:
     created = await run_in_threadpool(
-        lambda: runtime.users.create_token(
+        lambda: accounts.create_token(
             actor,
             name=body.name,
             owner=body.owner or actor.name,
@@ -116,8 +115,8 @@ async def create_token(
     dependencies=ADMIN,
     summary="Revoke a token (refused from the next request on)",
 )
-async def revoke_token(token_id: str, runtime: RuntimeDep, actor: ActorDep) -> Response:
-    await run_in_threadpool(runtime.users.revoke_token, actor, token_id)
+async def revoke_token(token_id: str, accounts: UsersDep, actor: ActorDep) -> Response:
+    await run_in_threadpool(accounts.revoke_token, actor, token_id)
     return Response(status_code=204)
 
 
@@ -128,7 +127,7 @@ async def revoke_token(token_id: str, runtime: RuntimeDep, actor: ActorDep) -> R
     summary="The audit trail, newest first",
 )
 def audit_trail(
-    runtime: RuntimeDep,
+    trail: AuditDep,
     paging: PagingDep,
     actor: Annotated[str | None, Query(max_length=200)] = None,
     action: Annotated[
@@ -139,27 +138,26 @@ def audit_trail(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Page[AuditOut]:
-    where = audit.AuditFilter(
+    where = AuditFilter(
         actor=actor,
         action=action,
         target=target,
         outcome=outcome,
-        since=aware(since) if since else None,
-        until=aware(until) if until else None,
+        since=since,
+        until=until,
     )
-    with runtime.db.read() as session:
-        rows, total = audit.list_entries(session, where, limit=paging.limit, offset=paging.offset)
-        items = [
-            AuditOut(
-                id=r.id,
-                time=aware(r.time),
-                actor=r.actor,
-                source=r.source,
-                action=r.action,
-                target=r.target,
-                outcome=r.outcome,
-                details=r.details,
-            )
-            for r in rows
-        ]
+    entries, total = trail.entries(where, paging.limit, paging.offset)
+    items = [
+        AuditOut(
+            id=e.id,
+            time=e.time,
+            actor=e.actor,
+            source=e.source,
+            action=e.action,
+            target=e.target,
+            outcome=e.outcome,
+            details=e.details,
+        )
+        for e in entries
+    ]
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)

@@ -10,8 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
-from core_monitor.api.deps import RuntimeDep
-from core_monitor.api.runtime import Runtime
+from core_monitor.api.deps import AuthDep, SettingsDep, SsoDep, UsersDep
 from core_monitor.api.schemas import MeOut, StrictInput
 from core_monitor.api.security import (
     CSRF_COOKIE,
@@ -25,6 +24,7 @@ from core_monitor.auth.oidc import OidcError
 from core_monitor.auth.passwords import MAX_LENGTH
 from core_monitor.errors import FieldError, Forbidden, LoginFailed, NotFound, ValidationFailed
 from core_monitor.services.auth import SessionGrant, SingleSignOn, actor_of
+from core_monitor.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
@@ -67,8 +67,7 @@ class PasswordChange(StrictInput):
 
 
 @router.get("/config", response_model=AuthConfig, summary="How one may log in")
-def config(runtime: RuntimeDep) -> AuthConfig:
-    settings = runtime.settings
+def config(settings: SettingsDep) -> AuthConfig:
     return AuthConfig(
         oidc=OidcConfig(
             enabled=settings.oidc_enabled,
@@ -86,7 +85,7 @@ def config(runtime: RuntimeDep) -> AuthConfig:
 )
 async def token(
     request: Request,
-    runtime: RuntimeDep,
+    auth: AuthDep,
     grant_type: Annotated[Literal["password", "refresh_token"], Form()] = "password",
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=MAX_LENGTH)] = "",
@@ -96,12 +95,12 @@ async def token(
     if grant_type == "refresh_token":
         if not refresh_token:
             raise ValidationFailed([FieldError("refresh_token", "required for this grant")])
-        grant = await run_in_threadpool(runtime.auth.refresh, refresh_token, source)
+        grant = await run_in_threadpool(auth.refresh, refresh_token, source)
     else:
         if not username or not password:
             raise LoginFailed("invalid username or password")
-        user = await run_in_threadpool(runtime.auth.login, username, password, source)
-        grant = await run_in_threadpool(runtime.auth.issue_tokens, user.user_id)
+        user = await run_in_threadpool(auth.login, username, password, source)
+        grant = await run_in_threadpool(auth.issue_tokens, user.user_id)
     return TokenOut(
         access_token=grant.access_token,
         expires_in=grant.expires_in,
@@ -111,24 +110,26 @@ async def token(
 
 @router.post("/login", response_model=LoginOut, responses=UNAUTHORIZED, summary="Browser login")
 async def login(
-    body: LoginRequest, request: Request, response: Response, runtime: RuntimeDep
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    auth: AuthDep,
+    settings: SettingsDep,
 ) -> LoginOut:
-    user = await run_in_threadpool(
-        runtime.auth.login, body.username, body.password, source_of(request)
-    )
-    grant = await run_in_threadpool(runtime.auth.open_session, user.user_id)
-    set_session_cookies(request, response, runtime.settings.cookie_secure, grant)
-    identity = await run_in_threadpool(runtime.auth.authenticate, grant.secret)
+    user = await run_in_threadpool(auth.login, body.username, body.password, source_of(request))
+    grant = await run_in_threadpool(auth.open_session, user.user_id)
+    set_session_cookies(request, response, settings.cookie_secure, grant)
+    identity = await run_in_threadpool(auth.authenticate, grant.secret)
     assert identity is not None
     return LoginOut(user=MeOut.of(identity), csrf_token=grant.csrf)
 
 
 @router.post("/logout", status_code=204, summary="End the browser session (or token family)")
-async def logout(request: Request, runtime: RuntimeDep) -> Response:
+async def logout(request: Request, auth: AuthDep) -> Response:
     identity = get_identity(request)
     if is_session(identity) and not csrf_ok(request, identity):
         raise Forbidden("CSRF token missing or wrong")
-    await run_in_threadpool(runtime.auth.logout, identity, source_of(request))
+    await run_in_threadpool(auth.logout, identity, source_of(request))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
@@ -141,14 +142,16 @@ def me(request: Request) -> MeOut:
 
 
 @router.post("/password", status_code=204, summary="Change your own password")
-async def change_password(body: PasswordChange, request: Request, runtime: RuntimeDep) -> Response:
+async def change_password(
+    body: PasswordChange, request: Request, auth: AuthDep, users: UsersDep
+) -> Response:
     identity = get_identity(request)
     if is_session(identity) and not csrf_ok(request, identity):
         raise Forbidden("CSRF token missing or wrong")
     source = source_of(request)
-    await run_in_threadpool(runtime.auth.login, identity.username, body.current_password, source)
+    await run_in_threadpool(auth.login, identity.username, body.current_password, source)
     await run_in_threadpool(
-        runtime.users.update,
+        users.update,
         actor_of(identity, source),
         identity.username,
         password=body.new_password,
@@ -163,9 +166,8 @@ async def change_password(body: PasswordChange, request: Request, runtime: Runti
     summary="Single sign-on: off to the identity provider",
     responses={404: {"description": "Single sign-on is not configured"}},
 )
-async def oidc_login(request: Request, runtime: RuntimeDep) -> RedirectResponse:
-    sso = _sso(runtime)
-    url = await run_in_threadpool(sso.start, _callback_url(request, runtime))
+async def oidc_login(request: Request, sso: SsoDep, settings: SettingsDep) -> RedirectResponse:
+    url = await run_in_threadpool(_configured(sso).start, _callback_url(request, settings))
     return RedirectResponse(url, status_code=302)
 
 
@@ -177,32 +179,34 @@ async def oidc_login(request: Request, runtime: RuntimeDep) -> RedirectResponse:
 )
 async def oidc_callback(
     request: Request,
-    runtime: RuntimeDep,
+    sso: SsoDep,
+    auth: AuthDep,
+    settings: SettingsDep,
     code: Annotated[str, Query(max_length=2000)] = "",
     state: Annotated[str, Query(max_length=200)] = "",
     error: Annotated[str | None, Query(max_length=200)] = None,
 ) -> RedirectResponse:
-    sso = _sso(runtime)
+    configured = _configured(sso)
     if error or not code or not state:
         return _login_page_with(error or "the identity provider sent no code")
     try:
-        user = await run_in_threadpool(sso.finish, state, code, source_of(request))
+        user = await run_in_threadpool(configured.finish, state, code, source_of(request))
     except OidcError as exc:
         return _login_page_with(str(exc))
-    grant = await run_in_threadpool(runtime.auth.open_session, user.user_id)
+    grant = await run_in_threadpool(auth.open_session, user.user_id)
     response = RedirectResponse("/", status_code=302)
-    set_session_cookies(request, response, runtime.settings.cookie_secure, grant)
+    set_session_cookies(request, response, settings.cookie_secure, grant)
     return response
 
 
-def _sso(runtime: Runtime) -> SingleSignOn:
-    if runtime.sso is None:
+def _configured(sso: SingleSignOn | None) -> SingleSignOn:
+    if sso is None:
         raise NotFound("single sign-on is not configured (COREMON_OIDC_ISSUER)")
-    return runtime.sso
+    return sso
 
 
-def _callback_url(request: Request, runtime: Runtime) -> str:
-    return runtime.settings.oidc_redirect_url or str(request.url_for("oidc_callback"))
+def _callback_url(request: Request, settings: Settings) -> str:
+    return settings.oidc_redirect_url or str(request.url_for("oidc_callback"))
 
 
 def _login_page_with(message: str) -> RedirectResponse:

@@ -12,15 +12,20 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from core_monitor.api.deps import ActorDep, IdentityDep, PagingDep, RuntimeDep
+from core_monitor.api.deps import (
+    ActorDep,
+    CommandReadsDep,
+    CommandsDep,
+    IdentityDep,
+    PagingDep,
+    SettingsDep,
+)
 from core_monitor.api.schemas import CommandOut, DismissRequest, LogLineOut, Page, QueueOut
 from core_monitor.api.security import allow
 from core_monitor.api.streams import event_stream
 from core_monitor.domain.auth import Permission
 from core_monitor.domain.commands import CommandLogLine, CommandStatus
-from core_monitor.store import commands as command_store
-from core_monitor.store import queue as queue_store
-from core_monitor.store import stacks as stack_store
+from core_monitor.services.command_reads import CommandQuery
 from core_monitor.vault import REDACTOR
 
 router = APIRouter(tags=["commands"])
@@ -37,25 +42,16 @@ OPERATE = [allow(Permission.OPERATE, "command")]
     dependencies=[allow(Permission.READ, "any")],
 )
 def list_commands(
-    runtime: RuntimeDep,
+    reads: CommandReadsDep,
     identity: IdentityDep,
     paging: PagingDep,
     stack_id: Annotated[str | None, Query(max_length=63)] = None,
     status: CommandStatus | None = None,
     type: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Page[CommandOut]:
-    with runtime.db.read() as session:
-        if stack_id:
-            stack_id = stack_store.get_stack(session, stack_id, include_deleted=True).stack_id
-        items, total = command_store.list_commands(
-            session,
-            stack_id=stack_id,
-            status=status,
-            type=type,
-            limit=paging.limit,
-            offset=paging.offset,
-            only=identity.visible_stacks(),
-        )
+    items, total = reads.find(
+        CommandQuery(stack_id, status, type, paging.limit, paging.offset, identity.visible_stacks())
+    )
     return Page(
         items=[CommandOut.of(c) for c in items],
         total=total,
@@ -65,9 +61,8 @@ def list_commands(
 
 
 @router.get("/commands/{command_id}", response_model=CommandOut, dependencies=READ)
-def get_command(command_id: str, runtime: RuntimeDep) -> CommandOut:
-    with runtime.db.read() as session:
-        return CommandOut.of(command_store.get(session, command_id))
+def get_command(command_id: str, reads: CommandReadsDep) -> CommandOut:
+    return CommandOut.of(reads.get(command_id))
 
 
 @router.get(
@@ -80,22 +75,20 @@ def get_command(command_id: str, runtime: RuntimeDep) -> CommandOut:
 async def command_logs(
     command_id: str,
     request: Request,
-    runtime: RuntimeDep,
+    reads: CommandReadsDep,
+    settings: SettingsDep,
     follow: bool = False,
     after: Annotated[int, Query(ge=0)] = 0,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> list[LogLineOut] | StreamingResponse:
     def read(after_id: int) -> tuple[list[CommandLogLine], CommandStatus]:
-        # the read side's pool: a following stream polls it, holding nothing in between
-        with runtime.read_db.read() as session:
-            status = command_store.get(session, command_id).status
-            return command_store.logs_after(session, command_id, after_id), status
+        return reads.logs_after(command_id, after_id)
 
     lines, _ = await run_in_threadpool(read, after)
     if not follow:
         return [LogLineOut.model_validate(line.model_dump()) for line in lines]
     start = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
-    return event_stream(request, _follow(read, start, runtime.settings.max_stream_seconds))
+    return event_stream(request, _follow(read, start, settings.max_stream_seconds))
 
 
 LogReader = Callable[[int], tuple[list[CommandLogLine], CommandStatus]]
@@ -127,8 +120,8 @@ async def _follow(reader: LogReader, after_id: int, max_seconds: float) -> Async
     responses={409: {"description": "Not PENDING or RUNNING"}},
     dependencies=OPERATE,
 )
-async def cancel(command_id: str, runtime: RuntimeDep, actor: ActorDep) -> CommandOut:
-    return CommandOut.of(await run_in_threadpool(runtime.commands.cancel, actor, command_id))
+async def cancel(command_id: str, commands: CommandsDep, actor: ActorDep) -> CommandOut:
+    return CommandOut.of(await run_in_threadpool(commands.cancel, actor, command_id))
 
 
 @router.post(
@@ -137,8 +130,8 @@ async def cancel(command_id: str, runtime: RuntimeDep, actor: ActorDep) -> Comma
     responses={409: {"description": "Not FAILED"}},
     dependencies=OPERATE,
 )
-async def retry(command_id: str, runtime: RuntimeDep, actor: ActorDep) -> CommandOut:
-    return CommandOut.of(await run_in_threadpool(runtime.commands.retry, actor, command_id))
+async def retry(command_id: str, commands: CommandsDep, actor: ActorDep) -> CommandOut:
+    return CommandOut.of(await run_in_threadpool(commands.retry, actor, command_id))
 
 
 @router.post(
@@ -148,11 +141,9 @@ async def retry(command_id: str, runtime: RuntimeDep, actor: ActorDep) -> Comman
     dependencies=[allow(Permission.ADMIN, "command")],
 )
 async def dismiss(
-    command_id: str, body: DismissRequest, runtime: RuntimeDep, actor: ActorDep
+    command_id: str, body: DismissRequest, commands: CommandsDep, actor: ActorDep
 ) -> CommandOut:
-    return CommandOut.of(
-        await run_in_threadpool(runtime.commands.dismiss, actor, command_id, body.reason)
-    )
+    return CommandOut.of(await run_in_threadpool(commands.dismiss, actor, command_id, body.reason))
 
 
 @router.get(
@@ -161,11 +152,8 @@ async def dismiss(
     summary="Head, depth, and why it is halted",
     dependencies=[allow(Permission.READ)],
 )
-def queue_state(runtime: RuntimeDep) -> QueueOut:
-    with runtime.db.read() as session:
-        state = queue_store.state(
-            session, halt_on_failure=runtime.settings.queue_on_failure == "halt"
-        )
+def queue_state(reads: CommandReadsDep) -> QueueOut:
+    state = reads.queue()
     return QueueOut(
         halted=state.halted,
         halted_reason=state.halted_reason,

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from core_monitor.api.deps import RuntimeDep, VersionNumber
+from core_monitor.api.deps import EngineDep, VersionNumber
 from core_monitor.api.security import allow
 from core_monitor.domain.auth import Permission
 from core_monitor.domain.plan import Plan
@@ -24,8 +24,8 @@ router = APIRouter(tags=["engine"])
     responses={503: {"description": "Docker engine unreachable"}},
     dependencies=[allow(Permission.READ, "stack")],
 )
-async def plan(stack_id: str, version: VersionNumber, runtime: RuntimeDep) -> Plan:
-    return await run_in_threadpool(runtime.convergence.plan, stack_id, version)
+async def plan(stack_id: str, version: VersionNumber, engine: EngineDep) -> Plan:
+    return await run_in_threadpool(engine.plan, stack_id, version)
 
 
 class HostOut(BaseModel):
@@ -51,14 +51,13 @@ class HostOut(BaseModel):
     summary="The Docker engine Core Monitor drives",
     dependencies=[allow(Permission.READ)],
 )
-async def host(runtime: RuntimeDep) -> HostOut:
-    gateway = runtime.convergence.gateway
+async def host(engine: EngineDep) -> HostOut:
     try:
-        info: dict[str, Any] = await run_in_threadpool(gateway.ping)
+        info: dict[str, Any] = await run_in_threadpool(engine.identity)
     except Exception as exc:  # EngineUnreachable and friends: said plainly, never a 500
-        return HostOut(reachable=False, address=gateway.address, error=str(exc))
+        return HostOut(reachable=False, address=engine.address, error=str(exc))
     try:
-        facts = await run_in_threadpool(runtime.monitor.host)
+        facts = await run_in_threadpool(engine.facts)
     except Exception as exc:  # the identity answered; the details are best effort
         facts = None
         error: str | None = str(exc)[:300]
@@ -73,7 +72,7 @@ async def host(runtime: RuntimeDep) -> HostOut:
         images=facts.images if facts else None,
         disk=facts.disk if facts else None,
         reachable=True,
-        address=gateway.address,
+        address=engine.address,
         version=info.get("Version"),
         api_version=info.get("ApiVersion"),
         os=info.get("Os"),

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import text
 
-from core_monitor.api.deps import RuntimeDep
+from core_monitor.api.deps import HealthDep, MonitorDep
 from core_monitor.api.security import allow
 from core_monitor.domain.auth import Permission
 from core_monitor.monitor.metrics import CONTENT_TYPE
@@ -28,18 +27,10 @@ async def healthz() -> dict[str, str]:
     response_model=None,
     responses={503: {"description": "Not ready; the body says why"}},
 )
-def readyz(runtime: RuntimeDep) -> dict[str, str] | JSONResponse:
-    body = {"status": "ok", "database": "ok", "engine": "ok"}
-    try:
-        with runtime.db.read() as session:
-            session.execute(text("SELECT 1"))
-    except Exception as exc:
-        body["database"] = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-    try:
-        runtime.convergence.gateway.ping()
-    except Exception as exc:
-        body["engine"] = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-    if body["database"] != "ok" or body["engine"] != "ok":
+def readyz(health: HealthDep) -> dict[str, str] | JSONResponse:
+    found = health.readiness()
+    body = {"status": "ok", "database": found.database, "engine": found.engine}
+    if not found.ready:
         body["status"] = "unavailable"
         return JSONResponse(body, status_code=503)
     return body
@@ -52,6 +43,6 @@ def readyz(runtime: RuntimeDep) -> dict[str, str] | JSONResponse:
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE: {}}}},
 )
-async def metrics(runtime: RuntimeDep) -> Response:
-    payload = await run_in_threadpool(runtime.monitor.metrics.render)
+async def metrics(monitor: MonitorDep) -> Response:
+    payload = await run_in_threadpool(monitor.render_metrics)
     return Response(payload, media_type=CONTENT_TYPE)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from core_monitor.api.deps import IdentityDep, RuntimeDep
+from core_monitor.api.deps import IdentityDep, MonitorDep
 from core_monitor.api.security import allow
 from core_monitor.api.streams import event_stream
 from core_monitor.domain.auth import Permission
@@ -38,8 +38,8 @@ UNIX = "Unix time, seconds"
     responses=ENGINE,
     dependencies=ANY,
 )
-async def all_status(runtime: RuntimeDep, identity: IdentityDep) -> list[StackSummary]:
-    summaries = await run_in_threadpool(runtime.monitor.all_status)
+async def all_status(monitor: MonitorDep, identity: IdentityDep) -> list[StackSummary]:
+    summaries = await run_in_threadpool(monitor.all_status)
     visible = identity.visible_stacks()
     return [s for s in summaries if visible is None or s.stack_id in visible]
 
@@ -51,8 +51,8 @@ async def all_status(runtime: RuntimeDep, identity: IdentityDep) -> list[StackSu
     responses={404: {"description": "No such stack"}, **ENGINE},
     dependencies=STACK,
 )
-async def stack_status(stack_id: str, runtime: RuntimeDep) -> StackStatusOut:
-    return await run_in_threadpool(runtime.monitor.stack_status, stack_id)
+async def stack_status(stack_id: str, monitor: MonitorDep) -> StackStatusOut:
+    return await run_in_threadpool(monitor.stack_status, stack_id)
 
 
 @router.get(
@@ -62,8 +62,8 @@ async def stack_status(stack_id: str, runtime: RuntimeDep) -> StackStatusOut:
     responses={404: {"description": "No such stack"}, **ENGINE},
     dependencies=STACK,
 )
-async def stack_containers(stack_id: str, runtime: RuntimeDep) -> list[ContainerStatus]:
-    return await run_in_threadpool(runtime.monitor.stack_containers, stack_id)
+async def stack_containers(stack_id: str, monitor: MonitorDep) -> list[ContainerStatus]:
+    return await run_in_threadpool(monitor.stack_containers, stack_id)
 
 
 @router.get(
@@ -73,8 +73,8 @@ async def stack_containers(stack_id: str, runtime: RuntimeDep) -> list[Container
     responses=CONTAINER,
     dependencies=CONTAINER_READ,
 )
-async def container(container_id: str, runtime: RuntimeDep) -> ContainerDetail:
-    return await run_in_threadpool(runtime.monitor.container, container_id)
+async def container(container_id: str, monitor: MonitorDep) -> ContainerDetail:
+    return await run_in_threadpool(monitor.container, container_id)
 
 
 @router.get(
@@ -84,8 +84,8 @@ async def container(container_id: str, runtime: RuntimeDep) -> ContainerDetail:
     responses=CONTAINER,
     dependencies=CONTAINER_READ,
 )
-async def container_stats(container_id: str, runtime: RuntimeDep) -> ContainerStats:
-    return await run_in_threadpool(runtime.monitor.stats, container_id)
+async def container_stats(container_id: str, monitor: MonitorDep) -> ContainerStats:
+    return await run_in_threadpool(monitor.stats, container_id)
 
 
 class LogWindow:
@@ -115,12 +115,11 @@ class LogWindow:
 async def container_logs(
     container_id: str,
     request: Request,
-    runtime: RuntimeDep,
+    monitor: MonitorDep,
     window: Annotated[LogWindow, Depends()],
     timestamps: bool = False,
     follow: bool = False,
 ) -> list[LogLine] | StreamingResponse:
-    monitor = runtime.monitor
     if not follow:
         return await run_in_threadpool(
             lambda: monitor.logs(
@@ -141,7 +140,7 @@ async def container_logs(
             follow=True,
         )
     )
-    return event_stream(request, runtime.monitor.follow_logs(stream, timestamps))
+    return event_stream(request, monitor.follow_logs(stream, timestamps))
 
 
 @router.get(
@@ -156,7 +155,7 @@ async def container_logs(
 )
 async def events(
     request: Request,
-    runtime: RuntimeDep,
+    monitor: MonitorDep,
     identity: IdentityDep,
     stack: Annotated[str | None, Query(max_length=100, description="Stack name or id")] = None,
     after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
@@ -165,5 +164,5 @@ async def events(
 ) -> list[dict[str, Any]] | StreamingResponse:
     last = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
     if accept and "text/event-stream" in accept:
-        return event_stream(request, runtime.monitor.events(last, stack, identity.visible_stacks()))
-    return runtime.monitor.buffered_events(last, stack, identity.visible_stacks())
+        return event_stream(request, monitor.events(last, stack, identity.visible_stacks()))
+    return monitor.buffered_events(last, stack, identity.visible_stacks())

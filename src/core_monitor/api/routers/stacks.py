@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from core_monitor.api.deps import ActorDep, IdentityDep, PagingDep, RuntimeDep, VersionNumber
+from core_monitor.api.deps import ActorDep, IdentityDep, PagingDep, StacksDep, VersionNumber
 from core_monitor.api.schemas import (
     CreateStackRequest,
     CreateVersionRequest,
@@ -20,10 +20,9 @@ from core_monitor.api.schemas import (
 )
 from core_monitor.api.security import allow
 from core_monitor.domain.auth import Permission
-from core_monitor.domain.diff import VersionDiff, diff_versions
+from core_monitor.domain.diff import VersionDiff
 from core_monitor.domain.stack import StackStatus
-from core_monitor.services import stacks as stack_service
-from core_monitor.store import stacks as stack_store
+from core_monitor.services.stacks import StackQuery, VersionDraft
 
 router = APIRouter(prefix="/stacks", tags=["stacks"])
 READ = [allow(Permission.READ, "stack")]
@@ -37,21 +36,15 @@ OPERATE = [allow(Permission.OPERATE, "stack")]
     dependencies=[allow(Permission.READ, "any")],
 )
 def list_stacks(
-    runtime: RuntimeDep,
+    stacks: StacksDep,
     identity: IdentityDep,
     paging: PagingDep,
     q: Annotated[str | None, Query(max_length=63, description="Name contains")] = None,
     status: StackStatus | None = None,
 ) -> Page[StackOut]:
-    with runtime.db.read() as session:
-        items, total = stack_store.list_stacks(
-            session,
-            q=q,
-            status=status,
-            limit=paging.limit,
-            offset=paging.offset,
-            only=identity.visible_stacks(),
-        )
+    items, total = stacks.list_stacks(
+        StackQuery(q, status, paging.limit, paging.offset, identity.visible_stacks())
+    )
     return Page(
         items=[StackOut.of(s) for s in items], total=total, limit=paging.limit, offset=paging.offset
     )
@@ -66,18 +59,15 @@ def list_stacks(
     dependencies=[allow(Permission.OPERATE)],
 )
 async def create_stack(
-    body: CreateStackRequest, runtime: RuntimeDep, actor: ActorDep
+    body: CreateStackRequest, stacks: StacksDep, actor: ActorDep
 ) -> StackCreated:
     stack, version = await run_in_threadpool(
-        stack_service.create_stack,
-        runtime.db,
+        stacks.create_stack,
         actor,
-        name=body.name,
-        compose=body.compose,
-        variables=to_variables(body.variables),
-        comment=body.comment,
-        box=runtime.convergence.box,
-        max_containers=runtime.settings.max_containers_per_stack,
+        body.name,
+        body.compose,
+        to_variables(body.variables),
+        body.comment,
     )
     return StackCreated(**StackOut.of(stack).model_dump(), version=version.version)
 
@@ -88,9 +78,8 @@ async def create_stack(
     summary="One stack (by id or name)",
     dependencies=READ,
 )
-def get_stack(stack_id: str, runtime: RuntimeDep) -> StackOut:
-    with runtime.db.read() as session:
-        return StackOut.of(stack_store.get_stack(session, stack_id))
+def get_stack(stack_id: str, stacks: StacksDep) -> StackOut:
+    return StackOut.of(stacks.get(stack_id))
 
 
 @router.get(
@@ -99,12 +88,8 @@ def get_stack(stack_id: str, runtime: RuntimeDep) -> StackOut:
     summary="A stack's versions, newest first",
     dependencies=READ,
 )
-def list_versions(stack_id: str, runtime: RuntimeDep, paging: PagingDep) -> Page[VersionSummary]:
-    with runtime.db.read() as session:
-        stack = stack_store.get_stack(session, stack_id)
-        items, total = stack_store.list_versions(
-            session, stack.stack_id, limit=paging.limit, offset=paging.offset
-        )
+def list_versions(stack_id: str, stacks: StacksDep, paging: PagingDep) -> Page[VersionSummary]:
+    items, total = stacks.versions(stack_id, paging.limit, paging.offset)
     return Page(
         items=[VersionSummary.of(v) for v in items],
         total=total,
@@ -122,20 +107,12 @@ def list_versions(stack_id: str, runtime: RuntimeDep, paging: PagingDep) -> Page
     dependencies=OPERATE,
 )
 async def create_version(
-    stack_id: str, body: CreateVersionRequest, runtime: RuntimeDep, actor: ActorDep
+    stack_id: str, body: CreateVersionRequest, stacks: StacksDep, actor: ActorDep
 ) -> VersionOut:
-    version = await run_in_threadpool(
-        stack_service.create_version,
-        runtime.db,
-        actor,
-        stack_id,
-        compose=body.compose,
-        variables=to_variables(body.variables),
-        comment=body.comment,
-        parent_version=body.parent_version,
-        box=runtime.convergence.box,
-        max_containers=runtime.settings.max_containers_per_stack,
+    draft = VersionDraft(
+        body.compose, to_variables(body.variables), body.comment, body.parent_version
     )
+    version = await run_in_threadpool(stacks.create_version, actor, stack_id, draft)
     return VersionOut.of(version)
 
 
@@ -145,10 +122,8 @@ async def create_version(
     summary="One version: YAML, normalized definition, runtime",
     dependencies=READ,
 )
-def get_version(stack_id: str, version: VersionNumber, runtime: RuntimeDep) -> VersionOut:
-    with runtime.db.read() as session:
-        stack = stack_store.get_stack(session, stack_id)
-        return VersionOut.of(stack_store.get_version(session, stack.stack_id, version))
+def get_version(stack_id: str, version: VersionNumber, stacks: StacksDep) -> VersionOut:
+    return VersionOut.of(stacks.version(stack_id, version))
 
 
 @router.get(
@@ -157,11 +132,5 @@ def get_version(stack_id: str, version: VersionNumber, runtime: RuntimeDep) -> V
     summary="Unified YAML diff and per-service structured diff",
     dependencies=READ,
 )
-def diff(stack_id: str, a: VersionNumber, b: VersionNumber, runtime: RuntimeDep) -> VersionDiff:
-    with runtime.db.read() as session:
-        stack = stack_store.get_stack(session, stack_id)
-        va = stack_store.get_version(session, stack.stack_id, a)
-        vb = stack_store.get_version(session, stack.stack_id, b)
-    return diff_versions(
-        va.version, va.compose_text, va.definition, vb.version, vb.compose_text, vb.definition
-    )
+def diff(stack_id: str, a: VersionNumber, b: VersionNumber, stacks: StacksDep) -> VersionDiff:
+    return stacks.diff(stack_id, a, b)

@@ -1,17 +1,28 @@
-"""Everything a running server holds: settings, database, worker, services."""
+"""The composition root: settings → database → host registry → services → worker.
+
+``coremon serve``, ``coremon worker`` and the tests build everything here and nowhere else;
+the API receives the services it exposes (``api/deps.py``), never this object's insides.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from core_monitor.auth.oidc import OidcClient
+from core_monitor.hosts.registry import HostRegistry
 from core_monitor.monitor.service import MonitorService
 from core_monitor.queue.executors import ExecutorRegistry, load_plugins
 from core_monitor.queue.worker import WakeUp, Worker
+from core_monitor.services.audit import AuditTrail
 from core_monitor.services.auth import AuthService, SingleSignOn
+from core_monitor.services.command_reads import CommandReads
 from core_monitor.services.commands import CommandService
 from core_monitor.services.convergence import Convergence
 from core_monitor.services.definitions import load_all_secrets
+from core_monitor.services.engine import EngineService
+from core_monitor.services.health import HealthService
+from core_monitor.services.policy import PolicyService
+from core_monitor.services.stacks import StackService
 from core_monitor.services.users import UserService
 from core_monitor.settings import Settings
 from core_monitor.store.db import Database
@@ -30,19 +41,35 @@ class Runtime:
     reads: Database | None = None  # the read side's pool (streams, monitor); default: db
     running: Database | None = None  # the pool of the executors built here (APPLY…)
     worker: Worker | None = field(default=None)
+    hosts: HostRegistry | None = None  # where the convergence's gateway came from
     monitor: MonitorService = field(init=False)
     auth: AuthService = field(init=False)
     users: UserService = field(init=False)
     sso: SingleSignOn | None = field(init=False, default=None)
+    stacks: StackService = field(init=False)
+    policy: PolicyService = field(init=False)
+    engine: EngineService = field(init=False)
+    health: HealthService = field(init=False)
+    command_reads: CommandReads = field(init=False)
+    audit: AuditTrail = field(init=False)
 
     def __post_init__(self) -> None:
-        self.monitor = MonitorService(
-            self.read_db, self.settings, self.convergence.gateway, self.convergence.versions
-        )
+        if self.hosts is None:
+            self.hosts = HostRegistry.from_settings(self.settings)
+        host = self.hosts.default_host()
+        self.monitor = MonitorService(self.read_db, self.settings, host, self.convergence.versions)
         self.auth = AuthService(self.db, self.settings)
         self.users = UserService(self.db, self.auth.revocations)
         if self.settings.oidc_enabled:
             self.sso = SingleSignOn(self.db, self.settings, OidcClient(self.settings))
+        box = self.convergence.versions.box
+        self.stacks = StackService(self.db, box, self.settings.max_containers_per_stack)
+        self.policy = PolicyService(self.db)
+        self.engine = EngineService(host, self.convergence, self.monitor)
+        self.health = HealthService(self.db, host)
+        halt = self.settings.queue_on_failure == "halt"
+        self.command_reads = CommandReads(self.db, self.read_db, halt_on_failure=halt)
+        self.audit = AuditTrail(self.db)
         self.commands.listeners.append(self.monitor.on_command)
 
     @property
@@ -57,14 +84,15 @@ class Runtime:
         )
         upgrade(db)
         load_all_secrets(db, SecretBox.of(settings))  # wrong or missing key: refuse to start
-        convergence = Convergence(db, settings)
+        hosts = HostRegistry.from_settings(settings)
+        convergence = Convergence(db, settings, hosts.default())
         running = applying = None
         if registry is None:
             registry = ExecutorRegistry()
             # what the worker runs reads and writes through a pool of its own: a flood of
             # requests must not fail or stall an APPLY
             running = Database(url, pool_size=settings.worker_db_pool_size)
-            applying = Convergence(running, settings, convergence.gateway)
+            applying = Convergence(running, settings, hosts.default())
             applying.register(registry)
             load_plugins(registry, settings.executor_module_list)
         reads = Database(
@@ -74,7 +102,9 @@ class Runtime:
         )
         wakeup = WakeUp()
         commands = CommandService(db, wakeup)
-        runtime = cls(settings, db, wakeup, registry, commands, convergence, reads, running)
+        runtime = cls(
+            settings, db, wakeup, registry, commands, convergence, reads, running, hosts=hosts
+        )
         if applying is not None:  # the steps it runs, counted in the metrics
             applying.plan_listeners.append(runtime.monitor.on_plan)
         runtime.auth.bootstrap_admin()
@@ -89,7 +119,8 @@ class Runtime:
         self.monitor.stop()
         if self.worker is not None:
             self.worker.stop()
-        self.convergence.gateway.close()
+        if self.hosts is not None:
+            self.hosts.close_all()
         for pool in (self.db, self.reads, self.running):
             if pool is not None:
                 pool.dispose()

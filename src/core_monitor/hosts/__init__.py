@@ -1,0 +1,1 @@
+"""Docker hosts: where each one is, and the one place that builds clients for them."""

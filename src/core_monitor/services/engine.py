@@ -1,0 +1,32 @@
+"""What the API asks of a Docker host: its identity and facts, and dry-run plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core_monitor.domain.plan import Plan
+from core_monitor.hosts.registry import Host
+from core_monitor.monitor.host import HostFacts
+from core_monitor.monitor.service import MonitorService
+from core_monitor.services.convergence import Convergence
+
+
+class EngineService:
+    def __init__(self, host: Host, convergence: Convergence, monitor: MonitorService) -> None:
+        self.host = host
+        self._convergence = convergence
+        self._monitor = monitor
+
+    @property
+    def address(self) -> str:
+        return self.host.address
+
+    def identity(self) -> dict[str, Any]:
+        """The engine's version answer; raises when it does not answer."""
+        return self.host.gateway.ping()
+
+    def facts(self) -> HostFacts:
+        return self._monitor.host()
+
+    def plan(self, stack_ref: str, version: int) -> Plan:
+        return self._convergence.plan(stack_ref, version)
