@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from core_monitor.api.runtime import Runtime
+from core_monitor.runtime import Runtime
 from core_monitor.engine.state import DesiredState, ObservedState
 
 # services listed (and named) against their layers: a sort by name would put web first
