@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from core_monitor.runtime import Runtime
 from core_monitor.engine.state import DesiredState, ObservedState
+from core_monitor.runtime import Runtime
 
 # services listed (and named) against their layers: a sort by name would put web first
 COMPOSE = """

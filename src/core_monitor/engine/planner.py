@@ -27,17 +27,16 @@ from core_monitor.domain.diff import FieldChange, field_changes
 from core_monitor.domain.graph import layers
 from core_monitor.domain.plan import (
     Cause,
-    Condition,
     ContainerStep,
     Plan,
     ResourceStep,
     Step,
     StepDetails,
     StepKind,
-    WaitStep,
     describe,
 )
 from core_monitor.engine import labels as lbl
+from core_monitor.engine import layering
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
 from core_monitor.errors import FieldError, ValidationFailed
@@ -65,67 +64,8 @@ def plan(desired: DesiredState, observed: ObservedState) -> Plan:
     for name, wanted in sorted(desired.services.items()):
         steps += _service(desired, observed, wanted, by_service.get(name, []), layer_of[name])
     steps += _restarts_for_recreated_dependencies(desired, observed, steps, layer_of)
-    steps += _waits(desired, steps, layer_of)
-    return Plan(stack=desired.project, version=desired.version, steps=_in_run_order(steps))
-
-
-_PHASE = {
-    StepKind.PULL_IMAGE: 0,
-    StepKind.CREATE_NETWORK: 1,
-    StepKind.CREATE_VOLUME: 2,
-    StepKind.REMOVE_CONTAINER: 3,
-}
-_WITHIN_LAYER = {
-    StepKind.CREATE_CONTAINER: 0,
-    StepKind.RECREATE_CONTAINER: 0,
-    StepKind.START_CONTAINER: 1,
-    StepKind.RESTART_CONTAINER: 1,
-    StepKind.WAIT: 2,
-}
-
-
-def _in_run_order(steps: list[Step]) -> list[Step]:
-    """Resources and removals first (as planned), then per layer: creates and recreates,
-    starts and restarts, waits; within each, by service and number (a stable sort)."""
-
-    def key(step: Step) -> tuple[int, int, int, str, int]:
-        if step.kind in _PHASE:
-            return (_PHASE[step.kind], 0, 0, "", 0)
-        assert not isinstance(step, ResourceStep)
-        number = step.number if isinstance(step, ContainerStep) else 0
-        return (len(_PHASE), step.layer or 0, _WITHIN_LAYER[step.kind], step.service, number)
-
-    return sorted(steps, key=key)
-
-
-def _waits(desired: DesiredState, steps: list[Step], layer_of: dict[str, int]) -> list[Step]:
-    """A service this plan starts (or creates, recreates, restarts) is waited on for each
-    condition a dependent declares, before the next layer goes on. Services the plan leaves
-    alone are not waited on (Compose does the same)."""
-    if not desired.run:
-        return []
-    acted_on = {s.service for s in steps if isinstance(s, ContainerStep) and s.layer is not None}
-    dependents: dict[tuple[str, Condition], list[str]] = {}
-    for service in desired.services.values():
-        for dep, condition in service.depends_on.items():
-            if dep in acted_on and condition in set(Condition):
-                dependents.setdefault((dep, Condition(condition)), []).append(service.name)
-    return [
-        WaitStep(
-            target=dep,
-            service=dep,
-            condition=condition,
-            layer=layer_of[dep],
-            cause=Cause.DEPENDENCY_CONDITION,
-            reason=describe(
-                Cause.DEPENDENCY_CONDITION,
-                dependents=", ".join(sorted(waiting)),
-                condition=condition,
-            ),
-            details=StepDetails(dependents=sorted(waiting)),
-        )
-        for (dep, condition), waiting in sorted(dependents.items())
-    ]
+    steps += layering.waits(desired, steps, layer_of)
+    return Plan(stack=desired.project, version=desired.version, steps=layering.in_run_order(steps))
 
 
 def _restarts_for_recreated_dependencies(

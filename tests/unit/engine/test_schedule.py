@@ -3,6 +3,8 @@ failures, readiness polling."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 
@@ -140,3 +142,11 @@ def test_readiness_that_can_no_longer_be_met_or_times_out_raises() -> None:
     with pytest.raises(schedule.ReadyTimedOut):
         schedule.wait_until(lambda: False, 2, 1, clock=lambda: now[0], sleep=tick)
     assert now[0] == 3  # polled past the deadline once, not forever
+
+
+def test_the_scheduler_knows_nothing_of_docker() -> None:
+    code = (
+        "import sys, core_monitor.engine.schedule; "
+        "sys.exit(any(m.split('.')[0] == 'docker' for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
