@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from core_monitor.domain.commands import CommandStatus
 from core_monitor.errors import Conflict, LeaseLost, RetryableError
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
-from core_monitor.queue.worker import WakeUp, Worker
+from core_monitor.queue.signals import WakeUp
+from core_monitor.queue.worker import Worker
 from core_monitor.store import audit
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store

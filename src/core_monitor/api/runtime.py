@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from core_monitor.auth.oidc import OidcClient
 from core_monitor.monitor.service import MonitorService
 from core_monitor.queue.executors import ExecutorRegistry, load_plugins
-from core_monitor.queue.worker import WakeUp, Worker
+from core_monitor.queue.signals import WakeUp
+from core_monitor.queue.worker import Worker
 from core_monitor.services.auth import AuthService, SingleSignOn
 from core_monitor.services.commands import CommandService
 from core_monitor.services.convergence import Convergence

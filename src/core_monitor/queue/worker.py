@@ -16,7 +16,6 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +31,7 @@ from core_monitor.errors import (
 )
 from core_monitor.log import get_logger
 from core_monitor.queue.executors import ExecutorRegistry, OutcomeWrite
+from core_monitor.queue.signals import CommandListener, WakeUp, notify
 from core_monitor.settings import Settings
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
@@ -42,32 +42,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 log = get_logger("core_monitor.worker")
-
-CommandListener = Callable[[str, Command, dict[str, Any]], None]
-"""Told of command events: (event, command, fields); events: queued, started, requeued,
-finished (fields: status, error), cancel, retry, dismiss."""
-
-
-def notify(listeners: list[CommandListener], event: str, command: Command, **fields: Any) -> None:
-    for listener in listeners:
-        try:
-            listener(event, command, fields)
-        except Exception:
-            log.exception("command listener failed", command_event=event)
-
-
-class WakeUp:
-    """Lets an enqueue in this process wake the worker at once instead of at the next poll."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def notify(self) -> None:
-        self._event.set()
-
-    def wait(self, timeout: float) -> None:
-        self._event.wait(timeout)
-        self._event.clear()
 
 
 class _RunningCommand:

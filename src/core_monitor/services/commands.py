@@ -6,7 +6,7 @@ from typing import Any
 
 from core_monitor.domain.commands import Command, CommandType
 from core_monitor.errors import FieldError, ValidationFailed
-from core_monitor.queue.worker import CommandListener, WakeUp, notify
+from core_monitor.queue.signals import CommandListener, WakeUp, notify
 from core_monitor.services.stacks import Actor
 from core_monitor.store import audit
 from core_monitor.store import commands as command_store
