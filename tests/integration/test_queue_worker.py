@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
-from core_monitor.domain.commands import CommandStatus
+from core_monitor.domain.commands import CommandStatus, OnFailure
 from core_monitor.errors import Conflict, LeaseLost, RetryableError
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
 from core_monitor.queue.signals import WakeUp
@@ -19,6 +20,7 @@ from core_monitor.queue.worker import Worker
 from core_monitor.store import audit
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
+from core_monitor.store.clock import aware, utcnow
 from core_monitor.store.db import Database
 from core_monitor.store.tables import CommandRow, QueueLeaseRow
 from tests.support.helpers import make_settings
@@ -147,7 +149,7 @@ def test_failure_halts_queue_until_retry(db: Database, start_worker: Callable[..
     time.sleep(0.5)
     assert status_of(db, second) == CommandStatus.PENDING
     with db.read() as s:
-        state = queue_store.state(s, halt_on_failure=True)
+        state = queue_store.state(s, on_failure=OnFailure.HALT)
     assert state.halted and state.halted_reason and first in state.halted_reason
     assert "RuntimeError: boom" in (state.head.error if state.head else "")
     recorder.fail_payloads.clear()
@@ -380,6 +382,67 @@ def test_retryable_error_is_retried_then_succeeds(
     finally:
         worker.stop()
     assert calls == [1, 2]
+
+
+def _fail_once_retryably(db: Database) -> tuple[str, Worker]:
+    """A command whose first attempt raised a RetryableError, as the worker records it."""
+
+    def flaky(ctx: ExecutionContext) -> None:
+        raise RetryableError("engine busy")
+
+    registry = ExecutorRegistry()
+    registry.register("FLAKY", flaky)
+    worker = Worker(db, make_settings(db.url), registry)
+    cid = enqueue(db, type="FLAKY")
+    assert worker.run_once()  # the first attempt: requeued with a backoff
+    return cid, worker
+
+
+def test_a_retry_waits_out_its_backoff_as_data_then_is_claimed(db: Database) -> None:
+    cid, worker = _fail_once_retryably(db)
+    assert worker.lease is not None
+    with db.read() as s:
+        command = command_store.get(s, cid)
+        row = s.get(CommandRow, command.seq)
+        assert row is not None and row.not_before is not None
+        not_before = aware(row.not_before)
+    assert command.status == CommandStatus.PENDING
+    assert not_before > utcnow() + timedelta(seconds=1)  # 2 s after the first attempt
+    later = enqueue(db, type="FLAKY")
+    with db.write() as s:  # before it: neither it nor anything queued after it starts
+        claim = queue_store.claim_next(s, worker.lease, on_failure=OnFailure.HALT, max_attempts=3)
+    assert claim == queue_store.Backoff(not_before)
+    assert status_of(db, later) == CommandStatus.PENDING
+    with db.write() as s:  # time passes
+        s.execute(
+            update(CommandRow)
+            .where(CommandRow.command_id == cid)
+            .values(not_before=utcnow() - timedelta(seconds=1))
+        )
+    with db.write() as s:
+        claimed = queue_store.claim_next(s, worker.lease, on_failure=OnFailure.HALT, max_attempts=3)
+    assert isinstance(claimed, queue_store.Claim)
+    assert claimed.command.command_id == cid and claimed.command.attempts == 2
+    worker.stop()
+
+
+def test_stopping_the_worker_during_a_backoff_is_prompt(db: Database) -> None:
+    calls: list[float] = []
+
+    def flaky(ctx: ExecutionContext) -> None:
+        calls.append(time.monotonic())
+        raise RetryableError("engine busy")
+
+    registry = ExecutorRegistry()
+    registry.register("FLAKY", flaky)
+    worker = Worker(db, make_settings(db.url, poll_seconds=5.0), registry)
+    cid = enqueue(db, type="FLAKY")
+    worker.start()
+    wait_for(lambda: len(calls) == 1 and status_of(db, cid) == CommandStatus.PENDING)
+    started = time.monotonic()
+    worker.stop()
+    assert time.monotonic() - started < 0.5
+    assert len(calls) == 1  # the backoff (2 s) was not over: no second attempt
 
 
 def test_command_timeout_fails_the_command(db: Database) -> None:

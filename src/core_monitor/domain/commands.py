@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -32,10 +32,21 @@ class CommandStatus(StrEnum):
 TERMINAL = frozenset({CommandStatus.DONE, CommandStatus.CANCELLED})
 """Statuses that let later commands start (FAILED too when the queue does not halt)."""
 
+FINISHED = frozenset({CommandStatus.DONE, CommandStatus.FAILED, CommandStatus.CANCELLED})
+"""Statuses a command's run ends in (it may still be retried or dismissed when FAILED)."""
+
 ALLOWED_TRANSITIONS: dict[CommandStatus, frozenset[CommandStatus]] = {
     CommandStatus.PENDING: frozenset({CommandStatus.RUNNING, CommandStatus.CANCELLED}),
+    # RUNNING -> RUNNING: a command orphaned by a dead worker is claimed again;
+    # RUNNING -> PENDING: a retryable failure puts it back at the head, to run again later
     CommandStatus.RUNNING: frozenset(
-        {CommandStatus.DONE, CommandStatus.FAILED, CommandStatus.CANCELLED, CommandStatus.RUNNING}
+        {
+            CommandStatus.DONE,
+            CommandStatus.FAILED,
+            CommandStatus.CANCELLED,
+            CommandStatus.RUNNING,
+            CommandStatus.PENDING,
+        }
     ),
     # retry puts a FAILED command back at its place in the sequence; dismiss cancels it
     CommandStatus.FAILED: frozenset({CommandStatus.PENDING, CommandStatus.CANCELLED}),
@@ -46,6 +57,30 @@ ALLOWED_TRANSITIONS: dict[CommandStatus, frozenset[CommandStatus]] = {
 
 def can_transition(old: CommandStatus, new: CommandStatus) -> bool:
     return new in ALLOWED_TRANSITIONS[old]
+
+
+class OnFailure(StrEnum):
+    """What a FAILED command does to the commands queued after it."""
+
+    HALT = "halt"  # they wait until it is retried or dismissed
+    CONTINUE = "continue"  # they run; it stays FAILED on its own
+
+
+def blocking_statuses(on_failure: OnFailure) -> frozenset[CommandStatus]:
+    """Statuses of a command that keep every later one from starting."""
+    if halts(CommandStatus.FAILED, on_failure):
+        return frozenset({CommandStatus.PENDING, CommandStatus.RUNNING, CommandStatus.FAILED})
+    return frozenset({CommandStatus.PENDING, CommandStatus.RUNNING})
+
+
+def halts(status: CommandStatus, on_failure: OnFailure) -> bool:
+    """The one answer to "does this command, at the head, halt the queue?"."""
+    return status == CommandStatus.FAILED and on_failure == OnFailure.HALT
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a command that failed in a retryable way waits before its next attempt."""
+    return timedelta(seconds=min(2.0**attempts, 30.0))
 
 
 class Command(BaseModel):
@@ -89,4 +124,4 @@ class QueueState(BaseModel):
     depth: int
     halted: bool
     halted_reason: str | None
-    on_failure: str
+    on_failure: OnFailure

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from core_monitor.domain.commands import Command, CommandStatus
+from core_monitor.domain.commands import Command, CommandStatus, retry_delay
 from core_monitor.errors import (
     CommandCancelled,
     InvalidInput,
@@ -135,8 +135,11 @@ class _RunningCommand:
         return queue_store.finish(session, self.lease, self._command.command_id, status, error)
 
     def requeue(self, session: Session, reason: str) -> None:
+        """Back to the queue; its next attempt waits out the backoff (the claim sees to it:
+        this thread does not sleep, so a stop is never held up by a backoff)."""
         self._add_lines(session, self.settled_lines())
-        queue_store.requeue(session, self.lease, self._command.command_id, reason)
+        not_before = utcnow() + retry_delay(self._command.attempts)
+        queue_store.requeue(session, self.lease, self._command.command_id, reason, not_before)
 
     def check_lease(self) -> None:
         self.worker.ensure_lease(self.lease)
@@ -196,6 +199,7 @@ class Worker:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.listeners: list[CommandListener] = []
+        self._due: datetime | None = None  # when the head's retry backoff ends
 
     # -- life cycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -225,7 +229,14 @@ class Worker:
                 log.exception("worker loop error")
                 worked = False
             if not worked:
-                self.wakeup.wait(self.settings.poll_seconds)
+                self.wakeup.wait(self._idle_seconds())
+
+    def _idle_seconds(self) -> float:
+        """Until the next poll, or sooner when the head's backoff ends before it."""
+        if self._due is None:
+            return self.settings.poll_seconds
+        left = (self._due - utcnow()).total_seconds()
+        return min(self.settings.poll_seconds, max(left, 0.0))
 
     def run_once(self) -> bool:
         """Acquire the lease if needed, then run the head command. True if one ran."""
@@ -237,13 +248,14 @@ class Worker:
                 claim = queue_store.claim_next(
                     session,
                     self.lease,
-                    halt_on_failure=self.settings.queue_on_failure == "halt",
+                    on_failure=self.settings.queue_on_failure,
                     max_attempts=self.settings.max_attempts,
                 )
         except LeaseLost:
             self._drop_lease()
             return False
-        if claim is None:
+        self._due = claim.until if isinstance(claim, queue_store.Backoff) else None
+        if not isinstance(claim, queue_store.Claim):
             return False
         self._execute(claim.command, self.lease)
         return True
@@ -353,7 +365,6 @@ class Worker:
             if command.attempts < self.settings.max_attempts:
                 with self.db.write() as session:
                     context.requeue(session, str(exc))
-                time.sleep(min(2.0**command.attempts, 30.0))
                 return None
             return CommandStatus.FAILED, f"{exc} (after {command.attempts} attempts)", False
         except TerminalError as exc:

@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from core_monitor.domain.commands import Command, CommandLogLine, CommandStatus, can_transition
+from core_monitor.domain.commands import (
+    FINISHED,
+    Command,
+    CommandLogLine,
+    CommandStatus,
+    can_transition,
+)
 from core_monitor.errors import Conflict, NotFound
 from core_monitor.store.clock import aware, maybe_aware, utcnow
 from core_monitor.store.tables import CommandLogRow, CommandRow
@@ -95,7 +101,7 @@ def cancel(session: Session, command_id: str, by: str) -> Command:
     """PENDING → CANCELLED at once; RUNNING → flagged, the executor stops at its next step."""
     row = _row(session, command_id, lock=True)
     if row.status == CommandStatus.PENDING:
-        _move(row, CommandStatus.CANCELLED, error=f"cancelled by {by}")
+        move(row, CommandStatus.CANCELLED, error=f"cancelled by {by}")
         add_log(session, command_id, "info", f"cancelled by {by}", attempt=row.attempts)
     elif row.status == CommandStatus.RUNNING:
         row.cancel_requested = True
@@ -111,8 +117,9 @@ def retry(session: Session, command_id: str, by: str) -> Command:
     row = _row(session, command_id, lock=True)
     if row.status != CommandStatus.FAILED:
         raise Conflict(f"command {command_id} is {row.status}; only FAILED commands retry")
-    _move(row, CommandStatus.PENDING, error=row.error)
+    move(row, CommandStatus.PENDING)
     row.attempts = 0
+    row.not_before = None
     row.cancel_requested = False
     add_log(session, command_id, "info", f"retry requested by {by}", attempt=0)
     return to_command(row)
@@ -123,7 +130,7 @@ def dismiss(session: Session, command_id: str, by: str, reason: str) -> Command:
     row = _row(session, command_id, lock=True)
     if row.status != CommandStatus.FAILED:
         raise Conflict(f"command {command_id} is {row.status}; only FAILED commands dismiss")
-    _move(row, CommandStatus.CANCELLED, error=f"dismissed by {by}: {reason} (was: {row.error})")
+    move(row, CommandStatus.CANCELLED, error=f"dismissed by {by}: {reason} (was: {row.error})")
     add_log(session, command_id, "warning", f"dismissed by {by}: {reason}", row.attempts)
     return to_command(row)
 
@@ -194,17 +201,30 @@ def _row(session: Session, command_id: str, *, lock: bool = False) -> CommandRow
     return row
 
 
-def _move(row: CommandRow, new: CommandStatus, *, error: str | None) -> None:
+class _Keep:
+    """The error a transition leaves as it is."""
+
+
+KEEP = _Keep()
+
+
+def move(row: CommandRow, new: CommandStatus, *, error: str | _Keep | None = KEEP) -> None:
+    """The one way a command's status changes: checked against the domain's transition
+    table (an illegal one is a Conflict), with the times that go with the new status."""
     old = CommandStatus(row.status)
     if not can_transition(old, new):
         raise Conflict(f"command {row.command_id} cannot go from {old} to {new}")
     now = utcnow()
     row.status = new
-    row.error = REDACTOR.mask(error) if error else error
     row.updated_at = now
-    if new in (CommandStatus.DONE, CommandStatus.FAILED, CommandStatus.CANCELLED):
+    if not isinstance(error, _Keep):
+        row.error = REDACTOR.mask(error) if error else error
+    if new == CommandStatus.RUNNING:
+        row.started_at = now
+        row.not_before = None
+    elif new in FINISHED:
         row.finished_at = now
-    if new == CommandStatus.PENDING:
+    else:  # PENDING: waits for its next run
         row.started_at = None
         row.finished_at = None
 

@@ -163,9 +163,7 @@ async def dismiss(
 )
 def queue_state(runtime: RuntimeDep) -> QueueOut:
     with runtime.db.read() as session:
-        state = queue_store.state(
-            session, halt_on_failure=runtime.settings.queue_on_failure == "halt"
-        )
+        state = queue_store.state(session, on_failure=runtime.settings.queue_on_failure)
     return QueueOut(
         halted=state.halted,
         halted_reason=state.halted_reason,
