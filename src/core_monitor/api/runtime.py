@@ -73,7 +73,7 @@ class Runtime:
             pool_timeout=settings.db_pool_timeout_seconds,
         )
         wakeup = WakeUp()
-        commands = CommandService(db, wakeup)
+        commands = CommandService(db, wakeup, registry)
         runtime = cls(settings, db, wakeup, registry, commands, convergence, reads, running)
         runtime.auth.bootstrap_admin()
         return runtime

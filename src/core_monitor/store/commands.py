@@ -13,8 +13,12 @@ from core_monitor.domain.commands import (
     FINISHED,
     Command,
     CommandLogLine,
+    CommandPayload,
     CommandStatus,
+    CommandType,
+    UnreadablePayload,
     can_transition,
+    read_payload,
 )
 from core_monitor.errors import Conflict, NotFound
 from core_monitor.store.clock import aware, maybe_aware, utcnow
@@ -30,13 +34,14 @@ ENQUEUE_LOCK_KEY = 0x636F72656D6F6E  # "coremon"
 def enqueue(
     session: Session,
     *,
-    type: str,
     stack_id: str | None,
-    payload: dict[str, Any],
+    payload: CommandPayload,
     requested_by: str,
     idempotency_key: str | None = None,
 ) -> tuple[Command, bool]:
-    """Persist a PENDING command at the end of the queue. Returns (command, created)."""
+    """Persist a PENDING command (of its payload's type) at the end of the queue.
+    Returns (command, created)."""
+    type, stored = payload.type, payload.wire()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ENQUEUE_LOCK_KEY})
     idempotency_key = idempotency_key or None  # an empty header means none
@@ -45,7 +50,7 @@ def enqueue(
             select(CommandRow).where(CommandRow.idempotency_key == idempotency_key)
         ).first()
         if existing is not None:
-            if (existing.type, existing.stack_id, existing.payload) != (type, stack_id, payload):
+            if (existing.type, existing.stack_id, existing.payload) != (type, stack_id, stored):
                 raise Conflict("Idempotency-Key was already used for a different request")
             return to_command(existing), False
     now = utcnow()
@@ -53,7 +58,7 @@ def enqueue(
         command_id=str(uuid.uuid4()),
         stack_id=stack_id,
         type=type,
-        payload=payload,
+        payload=stored,
         status=CommandStatus.PENDING,
         attempts=0,
         requested_by=requested_by,
@@ -229,13 +234,30 @@ def move(row: CommandRow, new: CommandStatus, *, error: str | _Keep | None = KEE
         row.finished_at = None
 
 
+def unreadable(row: CommandRow) -> str | None:
+    """Why a stored command cannot run (a type this version does not know, a payload not
+    valid for its type), or None."""
+    if row.type not in COMMAND_TYPES:
+        return f"unknown command type {row.type!r}"
+    payload = read_payload(CommandType(row.type), row.payload)
+    return payload.problem if isinstance(payload, UnreadablePayload) else None
+
+
+COMMAND_TYPES = frozenset(str(t) for t in CommandType)
+
+
 def to_command(row: CommandRow) -> Command:
+    """The stored row as the domain's command, its payload validated against its type.
+    A row of an unknown type raises Conflict (only a hand-made row can be one)."""
+    if row.type not in COMMAND_TYPES:
+        raise Conflict(f"command {row.command_id} has an unknown type {row.type!r}")
+    type = CommandType(row.type)
     return Command(
         command_id=row.command_id,
         seq=row.seq,
         stack_id=row.stack_id,
-        type=row.type,
-        payload=row.payload,
+        type=type,
+        payload=read_payload(type, row.payload),
         status=CommandStatus(row.status),
         attempts=row.attempts,
         requested_by=row.requested_by,
@@ -245,4 +267,5 @@ def to_command(row: CommandRow) -> Command:
         started_at=maybe_aware(row.started_at),
         finished_at=maybe_aware(row.finished_at),
         updated_at=aware(row.updated_at),
+        not_before=maybe_aware(row.not_before),
     )

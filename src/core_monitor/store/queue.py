@@ -23,7 +23,7 @@ from core_monitor.domain.commands import (
 )
 from core_monitor.errors import LeaseLost
 from core_monitor.store.clock import aware, utcnow
-from core_monitor.store.commands import add_log, move, to_command
+from core_monitor.store.commands import add_log, move, to_command, unreadable
 from core_monitor.store.tables import CommandRow, QueueLeaseRow
 
 LEASE_ROW = 1
@@ -126,6 +126,14 @@ def claim_next(
         return None
     if row.not_before is not None and aware(row.not_before) > utcnow():
         return Backoff(aware(row.not_before))
+    problem = unreadable(row)
+    if problem is not None:
+        error = f"the stored {row.type} command cannot run: {problem}"
+        move(row, CommandStatus.RUNNING)  # claimed, and failed at once: nothing was done
+        row.attempts += 1
+        move(row, CommandStatus.FAILED, error=error)
+        add_log(session, row.command_id, "error", error, row.attempts)
+        return None
     recovered = row.status == CommandStatus.RUNNING
     if recovered and row.attempts >= max_attempts:
         move(row, CommandStatus.FAILED, error=_gave_up(row.attempts))
