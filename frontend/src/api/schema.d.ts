@@ -994,7 +994,11 @@ export interface components {
             seq: number;
             status: components["schemas"]["CommandStatus"];
         };
-        /** CommandOut */
+        /**
+         * CommandOut
+         * @description A Command on the wire (its fields kept in step by a test): the payload without its
+         *     ``type``, as stored; a payload that does not validate is shown as stored.
+         */
         CommandOut: {
             /** Attempts */
             attempts: number;
@@ -1011,6 +1015,11 @@ export interface components {
             error: string | null;
             /** Finished At */
             finished_at: string | null;
+            /**
+             * Not Before
+             * @description A retry's backoff: its next attempt starts no earlier.
+             */
+            not_before: string | null;
             /** Payload */
             payload: {
                 [key: string]: unknown;
@@ -1024,8 +1033,7 @@ export interface components {
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["CommandStatus"];
-            /** Type */
-            type: string;
+            type: components["schemas"]["CommandType"];
             /**
              * Updated At
              * Format: date-time
@@ -1037,6 +1045,12 @@ export interface components {
          * @enum {string}
          */
         CommandStatus: "PENDING" | "RUNNING" | "DONE" | "FAILED" | "CANCELLED";
+        /**
+         * CommandType
+         * @description Command types the API enqueues. The worker dispatches on the type.
+         * @enum {string}
+         */
+        CommandType: "APPLY" | "ROLLBACK" | "DEPLOY" | "DELETE" | "START" | "STOP" | "RESTART";
         /** ContainerDetail */
         ContainerDetail: {
             /** Command */
@@ -1714,7 +1728,10 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** StackOut */
+        /**
+         * StackOut
+         * @description A Stack on the wire (its fields kept in step by a test; ``deleted`` stays inside).
+         */
         StackOut: {
             /**
              * Created At
@@ -2258,7 +2275,7 @@ export interface operations {
             query?: {
                 stack_id?: string | null;
                 status?: components["schemas"]["CommandStatus"] | null;
-                type?: string | null;
+                type?: components["schemas"]["CommandType"] | null;
                 limit?: number;
                 offset?: number;
             };
@@ -2978,6 +2995,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3067,6 +3091,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3106,6 +3137,13 @@ export interface operations {
             };
             /** @description No such stack or version */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3191,6 +3229,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3228,6 +3273,13 @@ export interface operations {
             };
             /** @description No such stack or version */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3274,6 +3326,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3310,6 +3369,13 @@ export interface operations {
             };
             /** @description No such stack or version */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3356,6 +3422,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3391,6 +3464,13 @@ export interface operations {
             };
             /** @description No such stack or version */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3476,6 +3556,13 @@ export interface operations {
             };
             /** @description No such stack or version */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

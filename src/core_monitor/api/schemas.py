@@ -209,7 +209,7 @@ class CommandOut(BaseModel):
     finished_at: datetime | None
     updated_at: datetime
     not_before: datetime | None = Field(
-        None, description="A retry's backoff: its next attempt starts no earlier."
+        description="A retry's backoff: its next attempt starts no earlier."
     )
 
     @classmethod

@@ -82,7 +82,7 @@ def list_commands(
     *,
     stack_id: str | None,
     status: str | None,
-    type: str | None,
+    type: CommandType | None,
     limit: int,
     offset: int,
     only: frozenset[str] | None = None,
