@@ -234,6 +234,9 @@ def move(row: CommandRow, new: CommandStatus, *, error: str | _Keep | None = KEE
         row.finished_at = None
 
 
+COMMAND_TYPES = frozenset(str(t) for t in CommandType)
+
+
 def unreadable(row: CommandRow) -> str | None:
     """Why a stored command cannot run (a type this version does not know, a payload not
     valid for its type), or None."""
@@ -241,9 +244,6 @@ def unreadable(row: CommandRow) -> str | None:
         return f"unknown command type {row.type!r}"
     payload = read_payload(CommandType(row.type), row.payload)
     return payload.problem if isinstance(payload, UnreadablePayload) else None
-
-
-COMMAND_TYPES = frozenset(str(t) for t in CommandType)
 
 
 def to_command(row: CommandRow) -> Command:
