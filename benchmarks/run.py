@@ -23,6 +23,7 @@ from benchmarks.engine import bench_engine
 from benchmarks.monitor import bench_engine_list, bench_status
 from core_monitor.store import commands as command_store
 from core_monitor.store.db import Database
+from tests.support.executors import sleep_order
 from tests.support.server import ServerProcess
 
 COMPOSE = "services:\n  web:\n    image: busybox:1\n"
@@ -40,11 +41,7 @@ def bench_queue(n: int = 500) -> None:
                 db = Database(url)
                 with db.write() as s:  # hold the queue behind one command while we enqueue
                     gate, _ = command_store.enqueue(
-                        s,
-                        type="TEST_SLEEP",
-                        stack_id=None,
-                        payload={"seconds": 3},
-                        requested_by="b",
+                        s, stack_id=None, payload=sleep_order(3), requested_by="b"
                     )
                 latencies = []
                 for _ in range(n):
@@ -58,11 +55,7 @@ def bench_queue(n: int = 500) -> None:
                 with db.write() as s:
                     for _ in range(n):
                         command_store.enqueue(
-                            s,
-                            type="TEST_SLEEP",
-                            stack_id=None,
-                            payload={"seconds": 0},
-                            requested_by="b",
+                            s, stack_id=None, payload=sleep_order(0), requested_by="b"
                         )
                 client.post(f"/api/v1/commands/{gate.command_id}/cancel")
                 started = time.perf_counter()

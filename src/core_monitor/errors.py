@@ -5,6 +5,7 @@ CoreMonitorError
 │   ├── ValidationFailed    422: a list of {path, message}
 │   ├── NotFound            404
 │   ├── Conflict            409 (stale parent_version, duplicate name, illegal transition)
+│   │   └── NoExecutor      409: a command type this server cannot run (refused, not queued)
 │   ├── PayloadTooLarge     413
 │   ├── Unauthenticated     401 (no identity, or a wrong one)
 │   ├── Forbidden           403 (an identity whose role is too low)
@@ -59,6 +60,14 @@ class NotFound(InvalidInput):
 class Conflict(InvalidInput):
     status_code = 409
     title = "Conflict"
+
+
+class NoExecutor(Conflict):
+    """A command of a type nothing here runs: 409, since the request is well-formed but
+    the server's configuration (its executors) cannot honour it. Refused when asked, so it
+    never sits FAILED at the head of the queue."""
+
+    title = "No executor for this command type"
 
 
 class PayloadTooLarge(InvalidInput):

@@ -12,7 +12,8 @@ from core_monitor.auth.oidc import OidcClient
 from core_monitor.hosts.registry import HostRegistry
 from core_monitor.monitor.service import MonitorService
 from core_monitor.queue.executors import ExecutorRegistry, load_plugins
-from core_monitor.queue.worker import WakeUp, Worker
+from core_monitor.queue.signals import WakeUp
+from core_monitor.queue.worker import Worker
 from core_monitor.services.audit import AuditTrail
 from core_monitor.services.auth import AuthService, SingleSignOn
 from core_monitor.services.command_reads import CommandReads
@@ -67,8 +68,9 @@ class Runtime:
         self.policy = PolicyService(self.db)
         self.engine = EngineService(host, self.convergence, self.monitor)
         self.health = HealthService(self.db, host)
-        halt = self.settings.queue_on_failure == "halt"
-        self.command_reads = CommandReads(self.db, self.read_db, halt_on_failure=halt)
+        self.command_reads = CommandReads(
+            self.db, self.read_db, on_failure=self.settings.queue_on_failure
+        )
         self.audit = AuditTrail(self.db)
         self.commands.listeners.append(self.monitor.on_command)
 
@@ -101,7 +103,7 @@ class Runtime:
             pool_timeout=settings.db_pool_timeout_seconds,
         )
         wakeup = WakeUp()
-        commands = CommandService(db, wakeup)
+        commands = CommandService(db, wakeup, registry)
         runtime = cls(
             settings, db, wakeup, registry, commands, convergence, reads, running, hosts=hosts
         )

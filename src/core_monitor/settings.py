@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core_monitor.domain.commands import OnFailure
 from core_monitor.errors import ConfigurationError
 
 DEFAULT_MAX_CONTAINERS = 500
@@ -56,8 +57,9 @@ class Settings(BaseSettings):
     docker_host: str | None = Field(
         None, description="Docker engine address; default DOCKER_HOST or the local socket."
     )
-    queue_on_failure: Literal["halt", "continue"] = Field(
-        "halt", description="halt: a FAILED command stops the queue until retried or dismissed."
+    queue_on_failure: OnFailure = Field(
+        OnFailure.HALT,
+        description="halt: a FAILED command stops the queue until retried or dismissed.",
     )
     max_attempts: int = Field(
         3, ge=1, le=100, description="Runs of one command before it is FAILED (crash recovery)."

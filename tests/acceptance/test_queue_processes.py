@@ -16,7 +16,7 @@ from core_monitor.store import commands as command_store
 from core_monitor.store.db import Database
 from core_monitor.store.migrate import upgrade
 from core_monitor.store.tables import CommandRow
-from tests.support.executors import JOURNAL_ENV
+from tests.support.executors import JOURNAL_ENV, sleep_order
 from tests.support.server import ServerProcess
 
 
@@ -37,7 +37,7 @@ def journal(path: Path) -> list[dict[str, object]]:
 def enqueue_sleep(db: Database, seconds: float) -> str:
     with db.write() as s:
         command, _ = command_store.enqueue(
-            s, type="TEST_SLEEP", stack_id=None, payload={"seconds": seconds}, requested_by="t"
+            s, stack_id=None, payload=sleep_order(seconds), requested_by="t"
         )
     return command.command_id
 

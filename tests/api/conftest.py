@@ -6,17 +6,28 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core_monitor.api.app import create_app
-from core_monitor.queue.executors import ExecutorRegistry
+from core_monitor.domain.commands import CommandType
+from core_monitor.errors import TerminalError
+from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
 from core_monitor.runtime import Runtime
 from tests.support.executors import register
 from tests.support.helpers import login, make_settings
 
+ENGINE_TYPES = frozenset(CommandType) - {CommandType.DEPLOY}
+"""The types the engine runs in production (Convergence registers them)."""
+
+
+def no_engine(ctx: ExecutionContext) -> None:
+    raise TerminalError(f"no engine in the API tests: {ctx.command.type} not run")
+
 
 @pytest.fixture
 def runtime(database_url: str) -> Runtime:
-    # Only the test executors: these API tests need no Docker engine, and APPLY has no
-    # executor here (that is what the halted-queue test relies on).
+    # These API tests need no Docker engine: the engine's types are accepted as in
+    # production, and fail if a worker runs them; DEPLOY is the test plug-in's sleeper.
     registry = ExecutorRegistry()
+    for command_type in ENGINE_TYPES:
+        registry.register(command_type, no_engine)
     register(registry)
     rt = Runtime.build(make_settings(database_url), registry=registry)
     return rt

@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 import time
 
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from core_monitor.api.app import create_app
+from core_monitor.api.routers import actions
+from core_monitor.domain.commands import CommandType
 from core_monitor.runtime import Runtime
 from core_monitor.store import commands as command_store
+from tests.support.executors import sleep_order
+from tests.support.helpers import login, make_settings
 
 WEB = "services:\n  web:\n    image: busybox:1\n"
 
@@ -97,13 +103,14 @@ def test_cancel_pending_and_conflicts(client: TestClient) -> None:
 def test_halted_queue_is_explained_then_dismissed(working_client: TestClient) -> None:
     client = working_client
     stack_id = make_stack(client)
-    # No executor for APPLY is registered in this runtime: the command fails clearly.
+    # APPLY's executor in this runtime is a stand-in that fails (there is no engine here)
     failed = client.post(f"/api/v1/stacks/{stack_id}/apply/1").json()["command_id"]
     wait_status(client, failed, "FAILED")
     queue = client.get("/api/v1/queue").json()
     assert queue["halted"] is True
     assert failed in queue["halted_reason"]
-    assert "no executor" in queue["head"]["error"]
+    assert "POST /" not in queue["halted_reason"]  # the store names no HTTP route
+    assert "no engine in the API tests" in queue["head"]["error"]
     dismissed = client.post(f"/api/v1/commands/{failed}/dismiss", json={"reason": "known"})
     assert dismissed.json()["status"] == "CANCELLED"
     assert client.get("/api/v1/queue").json()["halted"] is False
@@ -115,7 +122,7 @@ def test_logs_follow_streams_lines_until_the_command_ends(
     client = working_client
     with runtime.db.write() as s:
         command, _ = command_store.enqueue(
-            s, type="TEST_SLEEP", stack_id=None, payload={"seconds": 0.5}, requested_by="t"
+            s, stack_id=None, payload=sleep_order(0.5), requested_by="t"
         )
     runtime.wakeup.notify()
     events: list[tuple[str, dict]] = []
@@ -131,7 +138,50 @@ def test_logs_follow_streams_lines_until_the_command_ends(
     assert kinds[-1] == "end"
     assert events[-1][1]["status"] == "DONE"
     messages = [d["message"] for k, d in events if k == "log"]
-    assert messages[0].startswith("TEST_SLEEP queued")
+    assert messages[0].startswith("DEPLOY queued")
     assert "slept" in messages
     plain = client.get(f"/api/v1/commands/{command.command_id}/logs", params={"after": 1}).json()
     assert [line["message"] for line in plain] == messages[1:]
+
+
+# what each route enqueues: every POST of the actions router is here
+ENQUEUE_ROUTES: dict[str, tuple[CommandType, dict[str, object] | None]] = {
+    "apply/1": (CommandType.APPLY, None),
+    "rollback/1": (CommandType.ROLLBACK, None),
+    "delete": (CommandType.DELETE, {}),
+    "start": (CommandType.START, None),
+    "stop": (CommandType.STOP, None),
+    "restart": (CommandType.RESTART, None),
+    "services/web/start": (CommandType.START, None),
+    "services/web/stop": (CommandType.STOP, None),
+    "services/web/restart": (CommandType.RESTART, None),
+    "deploy": (CommandType.DEPLOY, {"service": "web", "artifact": "app.war"}),
+}
+
+
+def test_every_enqueue_route_is_listed() -> None:
+    posts = [r for r in actions.router.routes if isinstance(r, APIRoute)]
+    assert len(posts) == len(ENQUEUE_ROUTES)
+
+
+def test_the_api_enqueues_only_what_an_executor_will_run(database_url: str) -> None:
+    """As the server is built in production (the engine's executors, no plug-in): each
+    command type the API accepts has an executor; any other is refused at once (409,
+    naming the type), never accepted to fail later with the queue halted behind it."""
+    runtime = Runtime.build(make_settings(database_url))
+    try:
+        with TestClient(create_app(runtime, run_worker=False)) as client:
+            login(client)
+            stack_id = make_stack(client)
+            for path, (command_type, body) in ENQUEUE_ROUTES.items():
+                response = client.post(f"/api/v1/stacks/{stack_id}/{path}", json=body)
+                if runtime.registry.get(command_type) is not None:
+                    assert response.status_code == 202, (path, response.text)
+                    continue
+                assert response.status_code == 409, (path, response.text)
+                assert response.headers["content-type"] == "application/problem+json"
+                assert f"no executor is registered for {command_type}" in response.json()["detail"]
+            assert client.get("/api/v1/queue").json()["depth"] == 9
+    finally:
+        runtime.close()
+    assert runtime.registry.types() == frozenset(CommandType) - {CommandType.DEPLOY}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from core_monitor.domain.commands import CommandStatus
+from core_monitor.domain.commands import CommandStatus, DeletePayload
 from core_monitor.domain.plan import Cause, ContainerStep, Plan, StepKind
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.hosts.registry import HostRegistry
@@ -24,7 +24,7 @@ def test_a_finished_delete_names_its_stack_after_the_names_were_refreshed(
     with db.write() as s:
         stack, _ = stack_store.create_stack(s, "shop", new_version())
         command, _ = command_store.enqueue(
-            s, type="DELETE", stack_id=stack.stack_id, payload={}, requested_by="alice"
+            s, stack_id=stack.stack_id, payload=DeletePayload(), requested_by="alice"
         )
     monitor.on_command("started", command, {})
     with db.write() as s:  # what the DELETE executor does before the command finishes

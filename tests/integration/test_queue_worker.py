@@ -5,19 +5,30 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from core_monitor.domain.commands import CommandStatus
+from core_monitor.domain.commands import (
+    ApplyPayload,
+    CommandPayload,
+    CommandStatus,
+    CommandType,
+    DeployPayload,
+    OnFailure,
+    RuntimeActionPayload,
+)
 from core_monitor.errors import Conflict, LeaseLost, RetryableError
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
-from core_monitor.queue.worker import WakeUp, Worker
+from core_monitor.queue.signals import WakeUp
+from core_monitor.queue.worker import Worker
 from core_monitor.store import audit
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
+from core_monitor.store.clock import aware, utcnow
 from core_monitor.store.db import Database
 from core_monitor.store.tables import CommandRow, QueueLeaseRow
 from tests.support.helpers import make_settings
@@ -44,7 +55,7 @@ class Recorder:
             while not self.gate.wait(0.05):
                 ctx.checkpoint()
             ctx.checkpoint()
-            if ctx.command.payload.get("tag") in self.fail_payloads:
+            if ctx.command.payload_as(DeployPayload).artifact in self.fail_payloads:
                 raise RuntimeError("boom")
             with self.lock:
                 self.runs.append((ctx.command.seq, ctx.command.command_id))
@@ -55,7 +66,7 @@ class Recorder:
 
 def registry_with(recorder: Recorder) -> ExecutorRegistry:
     registry = ExecutorRegistry()
-    registry.register("TEST", recorder)
+    registry.register(TEST, recorder)
     return registry
 
 
@@ -74,11 +85,20 @@ def start_worker(db: Database) -> Iterator[Callable[..., Worker]]:
         worker.stop()
 
 
-def enqueue(db: Database, tag: str = "", type: str = "TEST") -> str:
+# the types these tests run (their executors are the tests' own); TEST carries a tag
+TEST, WRITE, FLAKY = CommandType.DEPLOY, CommandType.RESTART, CommandType.START
+
+
+def enqueue(db: Database, tag: str = "", type: CommandType = TEST) -> str:
+    payload: CommandPayload = (
+        DeployPayload(service="test", artifact=tag)
+        if type == TEST
+        else ApplyPayload(version=1)
+        if type == CommandType.APPLY
+        else RuntimeActionPayload(type=type)
+    )
     with db.write() as s:
-        command, _ = command_store.enqueue(
-            s, type=type, stack_id=None, payload={"tag": tag}, requested_by="test"
-        )
+        command, _ = command_store.enqueue(s, stack_id=None, payload=payload, requested_by="test")
     return command.command_id
 
 
@@ -146,7 +166,7 @@ def test_failure_halts_queue_until_retry(db: Database, start_worker: Callable[..
     time.sleep(0.5)
     assert status_of(db, second) == CommandStatus.PENDING
     with db.read() as s:
-        state = queue_store.state(s, halt_on_failure=True)
+        state = queue_store.state(s, on_failure=OnFailure.HALT)
     assert state.halted and state.halted_reason and first in state.halted_reason
     assert "RuntimeError: boom" in (state.head.error if state.head else "")
     recorder.fail_payloads.clear()
@@ -202,14 +222,39 @@ def test_cancel_pending_at_once_and_running_between_steps(
         command_store.cancel(s, running, "op")
 
 
-def test_unknown_type_fails_with_a_clear_error(
+def test_a_type_without_an_executor_here_fails_with_a_clear_error(
     db: Database, start_worker: Callable[..., Worker]
 ) -> None:
-    cid = enqueue(db, type="NOPE")
+    """Queued by a process that had one (the API refuses it otherwise), run by one without."""
+    cid = enqueue(db, type=CommandType.APPLY)
     start_worker(Recorder())
     wait_for(lambda: status_of(db, cid) == CommandStatus.FAILED)
     with db.read() as s:
-        assert "no executor is registered for NOPE" in (command_store.get(s, cid).error or "")
+        assert "no executor is registered for APPLY" in (command_store.get(s, cid).error or "")
+
+
+@pytest.mark.parametrize(
+    ("stored", "error"),
+    [
+        ({"type": "DEPLOY", "payload": {"service": "x"}}, "artifact: Field required"),
+        ({"type": "DEPLOY", "payload": {"tag": "x"}}, "tag: Extra inputs are not permitted"),
+        ({"type": "NOPE"}, "unknown command type 'NOPE'"),
+    ],
+)
+def test_a_stored_command_that_does_not_validate_fails_clearly_and_the_queue_goes_on(
+    db: Database, start_worker: Callable[..., Worker], stored: dict[str, Any], error: str
+) -> None:
+    bad, good = enqueue(db, "bad"), enqueue(db, "good")
+    with db.write() as s:  # written by hand, or by another version
+        s.execute(update(CommandRow).where(CommandRow.command_id == bad).values(**stored))
+    recorder = Recorder()
+    start_worker(recorder, queue_on_failure="continue")
+    wait_for(lambda: status_of(db, good) == CommandStatus.DONE)
+    assert [cid for _, cid in recorder.runs] == [good]
+    with db.read() as s:
+        row = s.scalars(select(CommandRow).where(CommandRow.command_id == bad)).one()
+    assert row.status == CommandStatus.FAILED
+    assert row.error and "cannot run" in row.error and error in row.error
 
 
 def test_two_workers_never_run_two_commands_at_once(
@@ -321,10 +366,10 @@ def _paused_past_its_lease(
 ) -> tuple[str, EngineWriter, Worker]:
     """A worker whose renewal thread never runs (as if the process were frozen) runs a
     command past its lease's local deadline; another holder takes over if ``taken_over``."""
-    cid = enqueue(db, type="WRITE")
+    cid = enqueue(db, type=WRITE)
     writer = EngineWriter(check)
     registry = ExecutorRegistry()
-    registry.register("WRITE", writer)
+    registry.register(WRITE, writer)
     worker = Worker(db, make_settings(db.url, lease_seconds=0.75), registry)
     runner = threading.Thread(target=worker.run_once)
     runner.start()
@@ -370,15 +415,76 @@ def test_retryable_error_is_retried_then_succeeds(
             raise RetryableError("engine busy")
 
     registry = ExecutorRegistry()
-    registry.register("FLAKY", flaky)
+    registry.register(FLAKY, flaky)
     worker = Worker(db, make_settings(db.url), registry)
-    cid = enqueue(db, type="FLAKY")
+    cid = enqueue(db, type=FLAKY)
     worker.start()
     try:
         wait_for(lambda: status_of(db, cid) == CommandStatus.DONE)
     finally:
         worker.stop()
     assert calls == [1, 2]
+
+
+def _fail_once_retryably(db: Database) -> tuple[str, Worker]:
+    """A command whose first attempt raised a RetryableError, as the worker records it."""
+
+    def flaky(ctx: ExecutionContext) -> None:
+        raise RetryableError("engine busy")
+
+    registry = ExecutorRegistry()
+    registry.register(FLAKY, flaky)
+    worker = Worker(db, make_settings(db.url), registry)
+    cid = enqueue(db, type=FLAKY)
+    assert worker.run_once()  # the first attempt: requeued with a backoff
+    return cid, worker
+
+
+def test_a_retry_waits_out_its_backoff_as_data_then_is_claimed(db: Database) -> None:
+    cid, worker = _fail_once_retryably(db)
+    assert worker.lease is not None
+    with db.read() as s:
+        command = command_store.get(s, cid)
+        row = s.get(CommandRow, command.seq)
+        assert row is not None and row.not_before is not None
+        not_before = aware(row.not_before)
+    assert command.status == CommandStatus.PENDING
+    assert not_before > utcnow() + timedelta(seconds=1)  # 2 s after the first attempt
+    later = enqueue(db, type=FLAKY)
+    with db.write() as s:  # before it: neither it nor anything queued after it starts
+        claim = queue_store.claim_next(s, worker.lease, on_failure=OnFailure.HALT, max_attempts=3)
+    assert claim == queue_store.Backoff(not_before)
+    assert status_of(db, later) == CommandStatus.PENDING
+    with db.write() as s:  # time passes
+        s.execute(
+            update(CommandRow)
+            .where(CommandRow.command_id == cid)
+            .values(not_before=utcnow() - timedelta(seconds=1))
+        )
+    with db.write() as s:
+        claimed = queue_store.claim_next(s, worker.lease, on_failure=OnFailure.HALT, max_attempts=3)
+    assert isinstance(claimed, queue_store.Claim)
+    assert claimed.command.command_id == cid and claimed.command.attempts == 2
+    worker.stop()
+
+
+def test_stopping_the_worker_during_a_backoff_is_prompt(db: Database) -> None:
+    calls: list[float] = []
+
+    def flaky(ctx: ExecutionContext) -> None:
+        calls.append(time.monotonic())
+        raise RetryableError("engine busy")
+
+    registry = ExecutorRegistry()
+    registry.register(FLAKY, flaky)
+    worker = Worker(db, make_settings(db.url, poll_seconds=5.0), registry)
+    cid = enqueue(db, type=FLAKY)
+    worker.start()
+    wait_for(lambda: len(calls) == 1 and status_of(db, cid) == CommandStatus.PENDING)
+    started = time.monotonic()
+    worker.stop()
+    assert time.monotonic() - started < 0.5
+    assert len(calls) == 1  # the backoff (2 s) was not over: no second attempt
 
 
 def test_command_timeout_fails_the_command(db: Database) -> None:
@@ -428,7 +534,7 @@ def test_log_lines_from_parallel_steps_are_all_kept_in_order(db: Database) -> No
             thread.join()
 
     registry = ExecutorRegistry()
-    registry.register("TEST", parallel_steps)
+    registry.register(TEST, parallel_steps)
     cid = enqueue(db)
     worker = Worker(db, make_settings(db.url), registry)
     assert worker.run_once()
@@ -456,7 +562,7 @@ def _outcome_write(target: str) -> Callable[[Session], None]:
 
 def _run_one(db: Database, executor: Callable[[ExecutionContext], None]) -> tuple[str, Worker]:
     registry = ExecutorRegistry()
-    registry.register("TEST", executor)
+    registry.register(TEST, executor)
     worker = Worker(db, make_settings(db.url), registry)
     assert worker.run_once() is False  # takes the lease on an empty queue
     return enqueue(db), worker
@@ -489,10 +595,10 @@ def test_a_command_that_only_reads_costs_two_write_transactions(db: Database) ->
     with db.read() as s:
         lines = command_store.logs_after(s, cid, 0)
     said = next(line for line in lines if line.message == "nothing to do")
-    done = next(line for line in lines if line.message == "TEST DONE")
+    done = next(line for line in lines if line.message == f"{TEST} DONE")
     assert said.fields == {"plan": {"steps": 0}}
     assert (done.time - said.time).total_seconds() >= 0.04  # when said, not when written
-    assert [line.message for line in lines][-2:] == ["nothing to do", "TEST DONE"]
+    assert [line.message for line in lines][-2:] == ["nothing to do", f"{TEST} DONE"]
 
 
 def test_outcome_writes_are_dropped_when_the_executor_fails(db: Database) -> None:

@@ -11,6 +11,7 @@ import json
 import os
 import time
 
+from core_monitor.domain.commands import CommandType, DeployPayload
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
 
 JOURNAL_ENV = "COREMON_TEST_JOURNAL"
@@ -34,10 +35,19 @@ def _journal(event: str, context: ExecutionContext) -> None:
         os.fsync(fh.fileno())
 
 
+SLEEPER = "sleeper"
+
+
+def sleep_order(seconds: float) -> DeployPayload:
+    """A DEPLOY the stand-in runs by sleeping: its artifact names how long."""
+    return DeployPayload(service=SLEEPER, artifact=f"sleep:{seconds:g}")
+
+
 def sleep_executor(context: ExecutionContext) -> None:
-    """Sleeps payload.seconds in small steps, checking for cancellation between them."""
+    """Sleeps the seconds its DEPLOY names in small steps, checking for cancellation
+    between them."""
     _journal("start", context)
-    seconds = float(context.command.payload.get("seconds", 0))
+    seconds = float(context.command.payload_as(DeployPayload).artifact.removeprefix("sleep:"))
     steps = max(1, int(seconds / 0.1))
     context.log(f"sleeping {seconds:g} s in {steps} steps")
     for _ in range(steps):
@@ -48,4 +58,5 @@ def sleep_executor(context: ExecutionContext) -> None:
 
 
 def register(registry: ExecutorRegistry) -> None:
-    registry.register("TEST_SLEEP", sleep_executor)
+    """DEPLOY, the one type the engine leaves to a plug-in, is this stand-in's."""
+    registry.register(CommandType.DEPLOY, sleep_executor)

@@ -141,7 +141,7 @@ export function usePlan(name: string, version: number | null) {
 export interface CommandFilters {
   stack_id?: string;
   status?: Command['status'];
-  type?: string;
+  type?: Command['type'];
   limit?: number;
   offset?: number;
 }

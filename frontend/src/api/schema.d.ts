@@ -984,12 +984,6 @@ export interface components {
              */
             username: string;
         };
-        /**
-         * Cause
-         * @description Why a step is in the plan: the closed set drift, metrics and the console switch on.
-         * @enum {string}
-         */
-        Cause: "missing" | "pull_policy" | "orphan" | "duplicate" | "scale_down" | "config_changed" | "image_changed" | "name_changed" | "not_running" | "created" | "recreated" | "dependency_recreated" | "dependency_condition";
         /** CommandAccepted */
         CommandAccepted: {
             /** Command Id */
@@ -1000,7 +994,11 @@ export interface components {
             seq: number;
             status: components["schemas"]["CommandStatus"];
         };
-        /** CommandOut */
+        /**
+         * CommandOut
+         * @description A Command on the wire (its fields kept in step by a test): the payload without its
+         *     ``type``, as stored; a payload that does not validate is shown as stored.
+         */
         CommandOut: {
             /** Attempts */
             attempts: number;
@@ -1017,6 +1015,11 @@ export interface components {
             error: string | null;
             /** Finished At */
             finished_at: string | null;
+            /**
+             * Not Before
+             * @description A retry's backoff: its next attempt starts no earlier.
+             */
+            not_before: string | null;
             /** Payload */
             payload: {
                 [key: string]: unknown;
@@ -1030,8 +1033,7 @@ export interface components {
             /** Started At */
             started_at: string | null;
             status: components["schemas"]["CommandStatus"];
-            /** Type */
-            type: string;
+            type: components["schemas"]["CommandType"];
             /**
              * Updated At
              * Format: date-time
@@ -1044,11 +1046,11 @@ export interface components {
          */
         CommandStatus: "PENDING" | "RUNNING" | "DONE" | "FAILED" | "CANCELLED";
         /**
-         * Condition
-         * @description What a wait step waits for (depends_on conditions that hold a later layer back).
+         * CommandType
+         * @description Command types the API enqueues. The worker dispatches on the type.
          * @enum {string}
          */
-        Condition: "service_healthy" | "service_completed_successfully";
+        CommandType: "APPLY" | "ROLLBACK" | "DEPLOY" | "DELETE" | "START" | "STOP" | "RESTART";
         /** ContainerDetail */
         ContainerDetail: {
             /** Command */
@@ -1177,34 +1179,6 @@ export interface components {
             uptime_seconds?: number | null;
             /** Version */
             version?: number | null;
-        };
-        /** ContainerStep */
-        ContainerStep: {
-            cause: components["schemas"]["Cause"];
-            /** Container Id */
-            container_id?: string | null;
-            /**
-             * @default {
-             *       "dependents": [],
-             *       "fields": []
-             *     }
-             */
-            details: components["schemas"]["StepDetails"];
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            kind: "create_container" | "recreate_container" | "remove_container" | "restart_container" | "start_container";
-            /** Layer */
-            layer?: number | null;
-            /** Number */
-            number: number;
-            /** Reason */
-            reason: string;
-            /** Service */
-            service: string;
-            /** Target */
-            target: string;
         };
         /**
          * CreateStackRequest
@@ -1638,7 +1612,7 @@ export interface components {
             /** Stack */
             stack: string;
             /** Steps */
-            steps: (components["schemas"]["ResourceStep"] | components["schemas"]["ContainerStep"] | components["schemas"]["WaitStep"])[];
+            steps: components["schemas"]["Step"][];
             /** Version */
             version: number | null;
         };
@@ -1688,29 +1662,6 @@ export interface components {
             /** On Failure */
             on_failure: string;
             running: components["schemas"]["CommandOut"] | null;
-        };
-        /**
-         * ResourceStep
-         * @description An image, network or volume; ``target`` is its engine name or image reference.
-         */
-        ResourceStep: {
-            cause: components["schemas"]["Cause"];
-            /**
-             * @default {
-             *       "dependents": [],
-             *       "fields": []
-             *     }
-             */
-            details: components["schemas"]["StepDetails"];
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            kind: "create_network" | "create_volume" | "pull_image";
-            /** Reason */
-            reason: string;
-            /** Target */
-            target: string;
         };
         /**
          * Role
@@ -1777,7 +1728,10 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** StackOut */
+        /**
+         * StackOut
+         * @description A Stack on the wire (its fields kept in step by a test; ``deleted`` stays inside).
+         */
         StackOut: {
             /**
              * Created At
@@ -1844,28 +1798,30 @@ export interface components {
             stack_id: string;
             status: components["schemas"]["OverallStatus"];
         };
-        /**
-         * StepDetails
-         * @description Facts behind a cause, typed: what changed, what was seen.
-         */
-        StepDetails: {
-            /** Dependency */
-            dependency?: string | null;
+        /** Step */
+        Step: {
+            /** Container Id */
+            container_id?: string | null;
+            kind: components["schemas"]["StepKind"];
             /**
-             * Dependents
-             * @default []
+             * Layer
+             * @default 0
              */
-            dependents: string[];
-            /**
-             * Fields
-             * @default []
-             */
-            fields: string[];
-            /** Replicas */
-            replicas?: number | null;
-            /** State */
-            state?: string | null;
+            layer: number;
+            /** Number */
+            number?: number | null;
+            /** Reason */
+            reason: string;
+            /** Service */
+            service?: string | null;
+            /** Target */
+            target: string;
         };
+        /**
+         * StepKind
+         * @enum {string}
+         */
+        StepKind: "create_network" | "create_volume" | "pull_image" | "remove_container" | "create_container" | "recreate_container" | "start_container" | "restart_container" | "stop_container" | "remove_network" | "remove_volume";
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -2026,34 +1982,6 @@ export interface components {
             };
             /** Version */
             version: number;
-        };
-        /**
-         * WaitStep
-         * @description Wait until ``service`` meets ``condition`` before the next layer goes on.
-         */
-        WaitStep: {
-            cause: components["schemas"]["Cause"];
-            condition: components["schemas"]["Condition"];
-            /**
-             * @default {
-             *       "dependents": [],
-             *       "fields": []
-             *     }
-             */
-            details: components["schemas"]["StepDetails"];
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            kind: "wait";
-            /** Layer */
-            layer: number;
-            /** Reason */
-            reason: string;
-            /** Service */
-            service: string;
-            /** Target */
-            target: string;
         };
     };
     responses: never;
@@ -2347,7 +2275,7 @@ export interface operations {
             query?: {
                 stack_id?: string | null;
                 status?: components["schemas"]["CommandStatus"] | null;
-                type?: string | null;
+                type?: components["schemas"]["CommandType"] | null;
                 limit?: number;
                 offset?: number;
             };
@@ -3067,6 +2995,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3156,6 +3091,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3195,6 +3137,13 @@ export interface operations {
             };
             /** @description No such stack or version */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3280,6 +3229,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3317,6 +3273,13 @@ export interface operations {
             };
             /** @description No such stack or version */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3363,6 +3326,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3399,6 +3369,13 @@ export interface operations {
             };
             /** @description No such stack or version */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3445,6 +3422,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -3480,6 +3464,13 @@ export interface operations {
             };
             /** @description No such stack or version */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3565,6 +3556,13 @@ export interface operations {
             };
             /** @description No such stack or version */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

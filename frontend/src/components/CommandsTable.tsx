@@ -23,7 +23,7 @@ export function CommandsTable({ stackId, stackNames }: { stackId?: string; stack
   const filters: CommandFilters = {
     stack_id: stackId ?? (params.get('stack') || undefined),
     status: (params.get('status') || undefined) as CommandFilters['status'],
-    type: params.get('type') || undefined,
+    type: (params.get('type') || undefined) as CommandFilters['type'],
     limit: PAGE,
     offset: (page - 1) * PAGE,
   };

@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from core_monitor.compose import MAX_COMPOSE_BYTES
 from core_monitor.domain.auth import ApiToken, AuthKind, Identity, Role, User
-from core_monitor.domain.commands import Command, CommandStatus
+from core_monitor.domain.commands import Command, CommandStatus, CommandType
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
 
 T = TypeVar("T")
@@ -113,6 +113,8 @@ class DismissRequest(StrictInput):
 
 
 class StackOut(BaseModel):
+    """A Stack on the wire (its fields kept in step by a test; ``deleted`` stays inside)."""
+
     stack_id: str
     name: str
     current_version: int | None
@@ -189,10 +191,13 @@ class VersionOut(VersionSummary):
 
 
 class CommandOut(BaseModel):
+    """A Command on the wire (its fields kept in step by a test): the payload without its
+    ``type``, as stored; a payload that does not validate is shown as stored."""
+
     command_id: str
     seq: int
     stack_id: str | None
-    type: str
+    type: CommandType
     payload: dict[str, Any]
     status: CommandStatus
     attempts: int
@@ -203,10 +208,13 @@ class CommandOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     updated_at: datetime
+    not_before: datetime | None = Field(
+        description="A retry's backoff: its next attempt starts no earlier."
+    )
 
     @classmethod
     def of(cls, c: Command) -> CommandOut:
-        return cls.model_validate(c.model_dump())
+        return cls(**c.model_dump(exclude={"payload"}), payload=c.payload.wire())
 
 
 class CommandAccepted(BaseModel):

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import builtins
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+from core_monitor.errors import TerminalError
 
 
 class CommandType(StrEnum):
-    """Command types the API enqueues. The worker dispatches on the type string."""
+    """Command types the API enqueues. The worker dispatches on the type."""
 
     APPLY = "APPLY"
     ROLLBACK = "ROLLBACK"
@@ -32,10 +42,21 @@ class CommandStatus(StrEnum):
 TERMINAL = frozenset({CommandStatus.DONE, CommandStatus.CANCELLED})
 """Statuses that let later commands start (FAILED too when the queue does not halt)."""
 
+FINISHED = frozenset({CommandStatus.DONE, CommandStatus.FAILED, CommandStatus.CANCELLED})
+"""Statuses a command's run ends in (it may still be retried or dismissed when FAILED)."""
+
 ALLOWED_TRANSITIONS: dict[CommandStatus, frozenset[CommandStatus]] = {
     CommandStatus.PENDING: frozenset({CommandStatus.RUNNING, CommandStatus.CANCELLED}),
+    # RUNNING -> RUNNING: a command orphaned by a dead worker is claimed again;
+    # RUNNING -> PENDING: a retryable failure puts it back at the head, to run again later
     CommandStatus.RUNNING: frozenset(
-        {CommandStatus.DONE, CommandStatus.FAILED, CommandStatus.CANCELLED, CommandStatus.RUNNING}
+        {
+            CommandStatus.DONE,
+            CommandStatus.FAILED,
+            CommandStatus.CANCELLED,
+            CommandStatus.RUNNING,
+            CommandStatus.PENDING,
+        }
     ),
     # retry puts a FAILED command back at its place in the sequence; dismiss cancels it
     CommandStatus.FAILED: frozenset({CommandStatus.PENDING, CommandStatus.CANCELLED}),
@@ -48,14 +69,111 @@ def can_transition(old: CommandStatus, new: CommandStatus) -> bool:
     return new in ALLOWED_TRANSITIONS[old]
 
 
+class OnFailure(StrEnum):
+    """What a FAILED command does to the commands queued after it."""
+
+    HALT = "halt"  # they wait until it is retried or dismissed
+    CONTINUE = "continue"  # they run; it stays FAILED on its own
+
+
+def blocking_statuses(on_failure: OnFailure) -> frozenset[CommandStatus]:
+    """Statuses of a command that keep every later one from starting."""
+    if halts(CommandStatus.FAILED, on_failure):
+        return frozenset({CommandStatus.PENDING, CommandStatus.RUNNING, CommandStatus.FAILED})
+    return frozenset({CommandStatus.PENDING, CommandStatus.RUNNING})
+
+
+def halts(status: CommandStatus, on_failure: OnFailure) -> bool:
+    """The one answer to "does this command, at the head, halt the queue?"."""
+    return status == CommandStatus.FAILED and on_failure == OnFailure.HALT
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a command that failed in a retryable way waits before its next attempt."""
+    return timedelta(seconds=min(2.0**attempts, 30.0))
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def wire(self) -> dict[str, Any]:
+        """As stored and shown: without ``type`` (the command carries it) or unset options."""
+        return self.model_dump(mode="json", exclude={"type"}, exclude_none=True)
+
+
+class ApplyPayload(_Payload):
+    type: Literal[CommandType.APPLY] = CommandType.APPLY
+    version: int = Field(ge=1)
+
+
+class RollbackPayload(_Payload):
+    type: Literal[CommandType.ROLLBACK] = CommandType.ROLLBACK
+    version: int = Field(ge=1)
+
+
+class DeletePayload(_Payload):
+    type: Literal[CommandType.DELETE] = CommandType.DELETE
+    remove_volumes: bool = False
+
+
+class RuntimeActionPayload(_Payload):
+    """START, STOP or RESTART: one service, or (``None``) every service of the stack."""
+
+    type: Literal[CommandType.START, CommandType.STOP, CommandType.RESTART]
+    service: str | None = None
+
+
+class DeployPayload(_Payload):
+    type: Literal[CommandType.DEPLOY] = CommandType.DEPLOY
+    service: str
+    artifact: str
+    context_path: str | None = None
+
+
+CommandPayload = Annotated[
+    ApplyPayload | RollbackPayload | DeletePayload | RuntimeActionPayload | DeployPayload,
+    Field(discriminator="type"),
+]
+"""What a command carries, one model per type: built by the router, stored, run."""
+
+_PAYLOAD: TypeAdapter[CommandPayload] = TypeAdapter(CommandPayload)
+
+
+class UnreadablePayload(BaseModel):
+    """A stored payload that is not valid for its type (written by hand or by another
+    version): kept as stored so it can be shown, never run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stored: dict[str, Any]
+    problem: str
+
+    def wire(self) -> dict[str, Any]:
+        return dict(self.stored)
+
+
+def read_payload(type: CommandType, stored: dict[str, Any]) -> CommandPayload | UnreadablePayload:
+    """A stored payload checked against its command's type."""
+    try:
+        return _PAYLOAD.validate_python({**stored, "type": type})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'][1:])) or 'payload'}: {e['msg']}" for e in exc.errors()
+        )
+        return UnreadablePayload(stored=stored, problem=problems)
+
+
+P = TypeVar("P", bound=_Payload)
+
+
 class Command(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     command_id: str
     seq: int
     stack_id: str | None
-    type: str
-    payload: dict[str, Any]
+    type: CommandType
+    payload: CommandPayload | UnreadablePayload
     status: CommandStatus
     attempts: int
     requested_by: str
@@ -65,6 +183,25 @@ class Command(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     updated_at: datetime
+    not_before: datetime | None = None
+
+    @model_validator(mode="after")
+    def _payload_of_its_type(self) -> Command:
+        if not isinstance(self.payload, UnreadablePayload) and self.payload.type != self.type:
+            raise ValueError(f"a {self.type} command cannot carry a {self.payload.type} payload")
+        return self
+
+    def payload_as(self, kind: builtins.type[P]) -> P:
+        """The payload, as the executor of this type expects it; anything else (a stored
+        payload that does not validate) is a terminal error, never a crash."""
+        if isinstance(self.payload, kind):
+            return self.payload
+        problem = (
+            self.payload.problem
+            if isinstance(self.payload, UnreadablePayload)
+            else f"it carries a {self.payload.type} payload"
+        )
+        raise TerminalError(f"the {self.type} command's payload is not valid: {problem}")
 
 
 class CommandLogLine(BaseModel):
@@ -89,4 +226,4 @@ class QueueState(BaseModel):
     depth: int
     halted: bool
     halted_reason: str | None
-    on_failure: str
+    on_failure: OnFailure

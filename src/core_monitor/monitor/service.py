@@ -433,9 +433,7 @@ class MonitorService:
             event_stream_connected=self.event_stream_connected, log_follows=self.follows.open
         )
         with self.db.read() as session:
-            queue = queue_store.state(
-                session, halt_on_failure=self.settings.queue_on_failure == "halt"
-            )
+            queue = queue_store.state(session, on_failure=self.settings.queue_on_failure)
             stacks, _ = stack_store.list_stacks(session, q=None, status=None, limit=_ALL, offset=0)
         snap.queue_depth, snap.queue_halted = queue.depth, queue.halted
         try:

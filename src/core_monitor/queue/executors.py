@@ -1,5 +1,7 @@
 """Executors: one callable per command type. The engine (and later deploy) register theirs.
 
+Each reads its payload typed: ``ctx.command.payload_as(ApplyPayload)``.
+
 Plug-ins: ``COREMON_EXECUTOR_MODULES=pkg.mod,other.mod`` imports each module and calls its
 ``register(registry)``, so new executors need no change to the worker.
 """
@@ -10,7 +12,7 @@ import importlib
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
-from core_monitor.domain.commands import Command
+from core_monitor.domain.commands import Command, CommandType
 from core_monitor.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -49,17 +51,20 @@ Executor = Callable[[ExecutionContext], None]
 
 
 class ExecutorRegistry:
+    """Who runs each command type. A type without an executor is refused when enqueued."""
+
     def __init__(self) -> None:
-        self._executors: dict[str, Executor] = {}
+        self._executors: dict[CommandType, Executor] = {}
 
-    def register(self, command_type: str, executor: Executor) -> None:
-        self._executors[command_type] = executor
+    def register(self, command_type: CommandType, executor: Executor) -> None:
+        # a plug-in may name the type as a string: it must still be a known one
+        self._executors[CommandType(command_type)] = executor
 
-    def get(self, command_type: str) -> Executor | None:
+    def get(self, command_type: CommandType) -> Executor | None:
         return self._executors.get(command_type)
 
-    def types(self) -> list[str]:
-        return sorted(self._executors)
+    def types(self) -> frozenset[CommandType]:
+        return frozenset(self._executors)
 
 
 def load_plugins(registry: ExecutorRegistry, modules: Iterable[str]) -> None:
@@ -67,5 +72,5 @@ def load_plugins(registry: ExecutorRegistry, modules: Iterable[str]) -> None:
         try:
             module = importlib.import_module(name)
             module.register(registry)
-        except (ImportError, AttributeError) as exc:
+        except (ImportError, AttributeError, ValueError) as exc:
             raise ConfigurationError(f"executor plug-in {name!r} cannot load: {exc}") from None

@@ -16,13 +16,12 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from core_monitor.domain.commands import Command, CommandStatus
+from core_monitor.domain.commands import Command, CommandStatus, retry_delay
 from core_monitor.errors import (
     CommandCancelled,
     InvalidInput,
@@ -32,6 +31,7 @@ from core_monitor.errors import (
 )
 from core_monitor.log import get_logger
 from core_monitor.queue.executors import ExecutorRegistry, OutcomeWrite
+from core_monitor.queue.signals import CommandListener, WakeUp, notify
 from core_monitor.settings import Settings
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
@@ -42,32 +42,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 log = get_logger("core_monitor.worker")
-
-CommandListener = Callable[[str, Command, dict[str, Any]], None]
-"""Told of command events: (event, command, fields); events: queued, started, requeued,
-finished (fields: status, error), cancel, retry, dismiss."""
-
-
-def notify(listeners: list[CommandListener], event: str, command: Command, **fields: Any) -> None:
-    for listener in listeners:
-        try:
-            listener(event, command, fields)
-        except Exception:
-            log.exception("command listener failed", command_event=event)
-
-
-class WakeUp:
-    """Lets an enqueue in this process wake the worker at once instead of at the next poll."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def notify(self) -> None:
-        self._event.set()
-
-    def wait(self, timeout: float) -> None:
-        self._event.wait(timeout)
-        self._event.clear()
 
 
 class _RunningCommand:
@@ -161,8 +135,11 @@ class _RunningCommand:
         return queue_store.finish(session, self.lease, self._command.command_id, status, error)
 
     def requeue(self, session: Session, reason: str) -> None:
+        """Back to the queue; its next attempt waits out the backoff (the claim sees to it:
+        this thread does not sleep, so a stop is never held up by a backoff)."""
         self._add_lines(session, self.settled_lines())
-        queue_store.requeue(session, self.lease, self._command.command_id, reason)
+        not_before = utcnow() + retry_delay(self._command.attempts)
+        queue_store.requeue(session, self.lease, self._command.command_id, reason, not_before)
 
     def check_lease(self) -> None:
         self.worker.ensure_lease(self.lease)
@@ -222,6 +199,7 @@ class Worker:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.listeners: list[CommandListener] = []
+        self._due: datetime | None = None  # when the head's retry backoff ends
 
     # -- life cycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -251,7 +229,14 @@ class Worker:
                 log.exception("worker loop error")
                 worked = False
             if not worked:
-                self.wakeup.wait(self.settings.poll_seconds)
+                self.wakeup.wait(self._idle_seconds())
+
+    def _idle_seconds(self) -> float:
+        """Until the next poll, or sooner when the head's backoff ends before it."""
+        if self._due is None:
+            return self.settings.poll_seconds
+        left = (self._due - utcnow()).total_seconds()
+        return min(self.settings.poll_seconds, max(left, 0.0))
 
     def run_once(self) -> bool:
         """Acquire the lease if needed, then run the head command. True if one ran."""
@@ -263,13 +248,14 @@ class Worker:
                 claim = queue_store.claim_next(
                     session,
                     self.lease,
-                    halt_on_failure=self.settings.queue_on_failure == "halt",
+                    on_failure=self.settings.queue_on_failure,
                     max_attempts=self.settings.max_attempts,
                 )
         except LeaseLost:
             self._drop_lease()
             return False
-        if claim is None:
+        self._due = claim.until if isinstance(claim, queue_store.Backoff) else None
+        if not isinstance(claim, queue_store.Claim):
             return False
         self._execute(claim.command, self.lease)
         return True
@@ -379,7 +365,6 @@ class Worker:
             if command.attempts < self.settings.max_attempts:
                 with self.db.write() as session:
                     context.requeue(session, str(exc))
-                time.sleep(min(2.0**command.attempts, 30.0))
                 return None
             return CommandStatus.FAILED, f"{exc} (after {command.attempts} attempts)", False
         except TerminalError as exc:

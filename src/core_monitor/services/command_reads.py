@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core_monitor.domain.commands import Command, CommandLogLine, CommandStatus, QueueState
+from core_monitor.domain.commands import (
+    Command,
+    CommandLogLine,
+    CommandStatus,
+    CommandType,
+    OnFailure,
+    QueueState,
+)
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
 from core_monitor.store import stacks as stack_store
@@ -16,17 +23,17 @@ from core_monitor.store.db import Database
 class CommandQuery:
     stack: str | None  # id or name, deleted stacks included
     status: CommandStatus | None
-    type: str | None
+    type: CommandType | None
     limit: int
     offset: int
     only: frozenset[str] | None  # the stack ids the caller may see (None: all)
 
 
 class CommandReads:
-    def __init__(self, db: Database, reads: Database, *, halt_on_failure: bool) -> None:
+    def __init__(self, db: Database, reads: Database, *, on_failure: OnFailure) -> None:
         self.db = db
         self.reads = reads  # the read side's pool: following streams poll it
-        self.halt_on_failure = halt_on_failure
+        self.on_failure = on_failure
 
     def find(self, query: CommandQuery) -> tuple[list[Command], int]:
         with self.db.read() as session:
@@ -57,4 +64,4 @@ class CommandReads:
 
     def queue(self) -> QueueState:
         with self.db.read() as session:
-            return queue_store.state(session, halt_on_failure=self.halt_on_failure)
+            return queue_store.state(session, on_failure=self.on_failure)

@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from core_monitor.domain.actor import Actor
-from core_monitor.domain.commands import Command, CommandType
-from core_monitor.errors import FieldError, ValidationFailed
-from core_monitor.queue.worker import CommandListener, WakeUp, notify
+from core_monitor.domain.commands import (
+    ApplyPayload,
+    Command,
+    CommandPayload,
+    DeployPayload,
+    RollbackPayload,
+    RuntimeActionPayload,
+)
+from core_monitor.errors import FieldError, NoExecutor, ValidationFailed
+from core_monitor.queue.executors import ExecutorRegistry
+from core_monitor.queue.signals import CommandListener, WakeUp, notify
 from core_monitor.store import audit
 from core_monitor.store import commands as command_store
 from core_monitor.store import stacks as stack_store
@@ -15,29 +23,31 @@ from core_monitor.store.db import Database
 
 
 class CommandService:
-    def __init__(self, db: Database, wakeup: WakeUp) -> None:
+    def __init__(self, db: Database, wakeup: WakeUp, executors: ExecutorRegistry) -> None:
         self.db = db
         self.wakeup = wakeup
+        self.executors = executors
         self.listeners: list[CommandListener] = []
 
     def enqueue(
         self,
         actor: Actor,
-        type: CommandType,
         stack_ref: str,
-        payload: dict[str, Any],
+        payload: CommandPayload,
         idempotency_key: str | None = None,
     ) -> tuple[Command, bool]:
+        """Queue a command, unless nothing here could run it (refused now, not FAILED later
+        with the queue halted behind it)."""
+        if self.executors.get(payload.type) is None:
+            raise NoExecutor(
+                f"{payload.type} commands cannot run on this server: "
+                f"no executor is registered for {payload.type}"
+            )
         with self.db.write() as session:
             stack = stack_store.get_stack(session, stack_ref)
-            if "version" in payload:
-                stack_store.require_version(session, stack.stack_id, int(payload["version"]))
-            service = payload.get("service")
-            if service is not None:
-                _check_service(session, stack.stack_id, stack.latest_version, service)
+            _check_payload(session, stack.stack_id, stack.latest_version, payload)
             command, created = command_store.enqueue(
                 session,
-                type=type,
                 stack_id=stack.stack_id,
                 payload=payload,
                 requested_by=actor.name,
@@ -47,9 +57,9 @@ class CommandService:
                 audit.record_by(
                     session,
                     actor,
-                    f"command.{type.lower()}",
+                    f"command.{payload.type.lower()}",
                     f"stack:{stack.stack_id}",
-                    details={"command_id": command.command_id, "payload": payload},
+                    details={"command_id": command.command_id, "payload": payload.wire()},
                 )
         self.wakeup.notify()
         if created:
@@ -88,9 +98,13 @@ class CommandService:
         return command
 
 
-def _check_service(session: Any, stack_id: str, version: int, service: str) -> None:
-    definition = stack_store.get_version(session, stack_id, version).definition
-    if service not in definition.get("services", {}):
-        raise ValidationFailed(
-            [FieldError("service", f"no service {service!r} in version {version}")]
-        )
+def _check_payload(session: Any, stack_id: str, latest: int, payload: CommandPayload) -> None:
+    """What the payload names exists: the version, the service (in the latest version)."""
+    if isinstance(payload, ApplyPayload | RollbackPayload):
+        stack_store.require_version(session, stack_id, payload.version)
+    if isinstance(payload, RuntimeActionPayload | DeployPayload) and payload.service is not None:
+        definition = stack_store.get_version(session, stack_id, latest).definition
+        if payload.service not in definition.get("services", {}):
+            raise ValidationFailed(
+                [FieldError("service", f"no service {payload.service!r} in version {latest}")]
+            )

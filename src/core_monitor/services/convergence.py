@@ -9,6 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from core_monitor.domain.commands import (
+    ApplyPayload,
+    CommandType,
+    DeletePayload,
+    RollbackPayload,
+    RuntimeActionPayload,
+)
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.graph import layers
 from core_monitor.domain.health import assess
@@ -49,12 +56,12 @@ class Convergence:
         self.plan_listeners: list[Callable[[str, Plan], None]] = []
 
     def register(self, registry: ExecutorRegistry) -> None:
-        registry.register("APPLY", self.apply)
-        registry.register("ROLLBACK", self.rollback)
-        registry.register("DELETE", self.delete)
-        registry.register("START", self.start)
-        registry.register("STOP", self.stop)
-        registry.register("RESTART", self.restart)
+        registry.register(CommandType.APPLY, self.apply)
+        registry.register(CommandType.ROLLBACK, self.rollback)
+        registry.register(CommandType.DELETE, self.delete)
+        registry.register(CommandType.START, self.start)
+        registry.register(CommandType.STOP, self.stop)
+        registry.register(CommandType.RESTART, self.restart)
 
     # -- planning (also the dry run) ----------------------------------------------------
     def desired(self, stack_ref: str, version: int) -> tuple[ComposeProject, DesiredState]:
@@ -88,10 +95,10 @@ class Convergence:
 
     # -- executors ----------------------------------------------------------------------
     def apply(self, ctx: ExecutionContext) -> None:
-        self._converge(ctx, int(ctx.command.payload["version"]), "apply")
+        self._converge(ctx, ctx.command.payload_as(ApplyPayload).version, "apply")
 
     def rollback(self, ctx: ExecutionContext) -> None:
-        self._converge(ctx, int(ctx.command.payload["version"]), "rollback")
+        self._converge(ctx, ctx.command.payload_as(RollbackPayload).version, "rollback")
 
     def _converge(self, ctx: ExecutionContext, version: int, verb: str) -> None:
         stack_id = ctx.command.stack_id or ""
@@ -160,7 +167,7 @@ class Convergence:
         with self.db.read() as session:
             stack = stack_store.get_stack(session, stack_id)
         mutations = DockerMutations(self.gateway, fence=ctx.check_lease)
-        remove_volumes = bool(ctx.command.payload.get("remove_volumes"))
+        remove_volumes = ctx.command.payload_as(DeletePayload).remove_volumes
         for container in self._ordered(stack.name, None, reverse=True):
             ctx.checkpoint()
             ctx.log(f"remove {container.name}", service=container.service)
@@ -194,7 +201,7 @@ class Convergence:
         stack_id = ctx.command.stack_id or ""
         with self.db.read() as session:
             stack = stack_store.get_stack(session, stack_id)
-        service = ctx.command.payload.get("service")
+        service = ctx.command.payload_as(RuntimeActionPayload).service
         containers = self._ordered(stack.name, service, reverse=action == "stop")
         if not containers:
             raise TerminalError(f"no containers for {service or stack.name}: apply a version first")

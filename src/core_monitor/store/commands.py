@@ -9,7 +9,17 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from core_monitor.domain.commands import Command, CommandLogLine, CommandStatus, can_transition
+from core_monitor.domain.commands import (
+    FINISHED,
+    Command,
+    CommandLogLine,
+    CommandPayload,
+    CommandStatus,
+    CommandType,
+    UnreadablePayload,
+    can_transition,
+    read_payload,
+)
 from core_monitor.errors import Conflict, NotFound
 from core_monitor.store.clock import aware, maybe_aware, utcnow
 from core_monitor.store.tables import CommandLogRow, CommandRow
@@ -24,13 +34,14 @@ ENQUEUE_LOCK_KEY = 0x636F72656D6F6E  # "coremon"
 def enqueue(
     session: Session,
     *,
-    type: str,
     stack_id: str | None,
-    payload: dict[str, Any],
+    payload: CommandPayload,
     requested_by: str,
     idempotency_key: str | None = None,
 ) -> tuple[Command, bool]:
-    """Persist a PENDING command at the end of the queue. Returns (command, created)."""
+    """Persist a PENDING command (of its payload's type) at the end of the queue.
+    Returns (command, created)."""
+    type, stored = payload.type, payload.wire()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ENQUEUE_LOCK_KEY})
     idempotency_key = idempotency_key or None  # an empty header means none
@@ -39,7 +50,7 @@ def enqueue(
             select(CommandRow).where(CommandRow.idempotency_key == idempotency_key)
         ).first()
         if existing is not None:
-            if (existing.type, existing.stack_id, existing.payload) != (type, stack_id, payload):
+            if (existing.type, existing.stack_id, existing.payload) != (type, stack_id, stored):
                 raise Conflict("Idempotency-Key was already used for a different request")
             return to_command(existing), False
     now = utcnow()
@@ -47,7 +58,7 @@ def enqueue(
         command_id=str(uuid.uuid4()),
         stack_id=stack_id,
         type=type,
-        payload=payload,
+        payload=stored,
         status=CommandStatus.PENDING,
         attempts=0,
         requested_by=requested_by,
@@ -71,7 +82,7 @@ def list_commands(
     *,
     stack_id: str | None,
     status: str | None,
-    type: str | None,
+    type: CommandType | None,
     limit: int,
     offset: int,
     only: frozenset[str] | None = None,
@@ -95,7 +106,7 @@ def cancel(session: Session, command_id: str, by: str) -> Command:
     """PENDING → CANCELLED at once; RUNNING → flagged, the executor stops at its next step."""
     row = _row(session, command_id, lock=True)
     if row.status == CommandStatus.PENDING:
-        _move(row, CommandStatus.CANCELLED, error=f"cancelled by {by}")
+        move(row, CommandStatus.CANCELLED, error=f"cancelled by {by}")
         add_log(session, command_id, "info", f"cancelled by {by}", attempt=row.attempts)
     elif row.status == CommandStatus.RUNNING:
         row.cancel_requested = True
@@ -111,8 +122,9 @@ def retry(session: Session, command_id: str, by: str) -> Command:
     row = _row(session, command_id, lock=True)
     if row.status != CommandStatus.FAILED:
         raise Conflict(f"command {command_id} is {row.status}; only FAILED commands retry")
-    _move(row, CommandStatus.PENDING, error=row.error)
+    move(row, CommandStatus.PENDING)
     row.attempts = 0
+    row.not_before = None
     row.cancel_requested = False
     add_log(session, command_id, "info", f"retry requested by {by}", attempt=0)
     return to_command(row)
@@ -123,7 +135,7 @@ def dismiss(session: Session, command_id: str, by: str, reason: str) -> Command:
     row = _row(session, command_id, lock=True)
     if row.status != CommandStatus.FAILED:
         raise Conflict(f"command {command_id} is {row.status}; only FAILED commands dismiss")
-    _move(row, CommandStatus.CANCELLED, error=f"dismissed by {by}: {reason} (was: {row.error})")
+    move(row, CommandStatus.CANCELLED, error=f"dismissed by {by}: {reason} (was: {row.error})")
     add_log(session, command_id, "warning", f"dismissed by {by}: {reason}", row.attempts)
     return to_command(row)
 
@@ -194,28 +206,58 @@ def _row(session: Session, command_id: str, *, lock: bool = False) -> CommandRow
     return row
 
 
-def _move(row: CommandRow, new: CommandStatus, *, error: str | None) -> None:
+class _Keep:
+    """The error a transition leaves as it is."""
+
+
+KEEP = _Keep()
+
+
+def move(row: CommandRow, new: CommandStatus, *, error: str | _Keep | None = KEEP) -> None:
+    """The one way a command's status changes: checked against the domain's transition
+    table (an illegal one is a Conflict), with the times that go with the new status."""
     old = CommandStatus(row.status)
     if not can_transition(old, new):
         raise Conflict(f"command {row.command_id} cannot go from {old} to {new}")
     now = utcnow()
     row.status = new
-    row.error = REDACTOR.mask(error) if error else error
     row.updated_at = now
-    if new in (CommandStatus.DONE, CommandStatus.FAILED, CommandStatus.CANCELLED):
+    if not isinstance(error, _Keep):
+        row.error = REDACTOR.mask(error) if error else error
+    if new == CommandStatus.RUNNING:
+        row.started_at = now
+        row.not_before = None
+    elif new in FINISHED:
         row.finished_at = now
-    if new == CommandStatus.PENDING:
+    else:  # PENDING: waits for its next run
         row.started_at = None
         row.finished_at = None
 
 
+COMMAND_TYPES = frozenset(str(t) for t in CommandType)
+
+
+def unreadable(row: CommandRow) -> str | None:
+    """Why a stored command cannot run (a type this version does not know, a payload not
+    valid for its type), or None."""
+    if row.type not in COMMAND_TYPES:
+        return f"unknown command type {row.type!r}"
+    payload = read_payload(CommandType(row.type), row.payload)
+    return payload.problem if isinstance(payload, UnreadablePayload) else None
+
+
 def to_command(row: CommandRow) -> Command:
+    """The stored row as the domain's command, its payload validated against its type.
+    A row of an unknown type raises Conflict (only a hand-made row can be one)."""
+    if row.type not in COMMAND_TYPES:
+        raise Conflict(f"command {row.command_id} has an unknown type {row.type!r}")
+    type = CommandType(row.type)
     return Command(
         command_id=row.command_id,
         seq=row.seq,
         stack_id=row.stack_id,
-        type=row.type,
-        payload=row.payload,
+        type=type,
+        payload=read_payload(type, row.payload),
         status=CommandStatus(row.status),
         attempts=row.attempts,
         requested_by=row.requested_by,
@@ -225,4 +267,5 @@ def to_command(row: CommandRow) -> Command:
         started_at=maybe_aware(row.started_at),
         finished_at=maybe_aware(row.finished_at),
         updated_at=aware(row.updated_at),
+        not_before=maybe_aware(row.not_before),
     )

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core_monitor.domain.commands import Command, CommandStatus, QueueState
+from core_monitor.domain.commands import (
+    Command,
+    CommandStatus,
+    OnFailure,
+    QueueState,
+    blocking_statuses,
+    halts,
+)
 from core_monitor.errors import LeaseLost
-from core_monitor.store.clock import utcnow
-from core_monitor.store.commands import _move, add_log, to_command
+from core_monitor.store.clock import aware, utcnow
+from core_monitor.store.commands import add_log, move, to_command, unreadable
 from core_monitor.store.tables import CommandRow, QueueLeaseRow
 
 LEASE_ROW = 1
@@ -83,18 +91,11 @@ def check_fence(session: Session, lease: Lease) -> None:
         raise LeaseLost(f"queue lease generation {lease.generation} is no longer held")
 
 
-def _blocking_statuses(halt_on_failure: bool) -> list[str]:
-    statuses = [CommandStatus.PENDING, CommandStatus.RUNNING]
-    if halt_on_failure:
-        statuses.append(CommandStatus.FAILED)
-    return [str(s) for s in statuses]
-
-
-def head(session: Session, halt_on_failure: bool) -> CommandRow | None:
+def head(session: Session, on_failure: OnFailure) -> CommandRow | None:
     """The earliest command that is not finished: the only one allowed to run."""
     return session.scalars(
         select(CommandRow)
-        .where(CommandRow.status.in_(_blocking_statuses(halt_on_failure)))
+        .where(CommandRow.status.in_([str(s) for s in blocking_statuses(on_failure)]))
         .order_by(CommandRow.seq)
         .limit(1)
     ).first()
@@ -106,29 +107,51 @@ class Claim:
     recovered: bool  # re-run after a worker died during an earlier attempt
 
 
+@dataclass(frozen=True)
+class Backoff:
+    """The head waits for its retry: nothing may start before ``until``."""
+
+    until: datetime
+
+
 def claim_next(
-    session: Session, lease: Lease, *, halt_on_failure: bool, max_attempts: int
-) -> Claim | None:
+    session: Session, lease: Lease, *, on_failure: OnFailure, max_attempts: int
+) -> Claim | Backoff | None:
     """Start the head command if it may start. A RUNNING head found by the lease holder was
     orphaned by a dead worker: it is re-run (executors are idempotent) or, past
-    ``max_attempts``, FAILED."""
+    ``max_attempts``, FAILED. A head waiting out a retry's backoff holds the queue."""
     check_fence(session, lease)
-    row = head(session, halt_on_failure)
-    if row is None or row.status == CommandStatus.FAILED:
+    row = head(session, on_failure)
+    if row is None or halts(CommandStatus(row.status), on_failure):
+        return None
+    if row.not_before is not None and aware(row.not_before) > utcnow():
+        return Backoff(aware(row.not_before))
+    problem = unreadable(row)
+    if problem is not None:
+        error = f"the stored {row.type} command cannot run: {problem}"
+        move(row, CommandStatus.RUNNING)  # claimed, and failed at once: nothing was done
+        row.attempts += 1
+        move(row, CommandStatus.FAILED, error=error)
+        add_log(session, row.command_id, "error", error, row.attempts)
         return None
     recovered = row.status == CommandStatus.RUNNING
     if recovered and row.attempts >= max_attempts:
-        _move(row, CommandStatus.FAILED, error=_gave_up(row.attempts))
+        move(row, CommandStatus.FAILED, error=_gave_up(row.attempts))
         add_log(session, row.command_id, "error", _gave_up(row.attempts), row.attempts)
         return None
     if row.cancel_requested:
-        _move(row, CommandStatus.CANCELLED, error="cancelled before it could run again")
+        move(row, CommandStatus.CANCELLED, error="cancelled before it could run again")
         add_log(session, row.command_id, "info", "cancelled", row.attempts)
         return None
-    row.status = CommandStatus.RUNNING
+    move(row, CommandStatus.RUNNING)
     row.attempts += 1
-    row.started_at = utcnow()
-    row.updated_at = row.started_at
+    _log_attempt(session, row, lease, recovered, max_attempts)
+    return Claim(to_command(row), recovered)
+
+
+def _log_attempt(
+    session: Session, row: CommandRow, lease: Lease, recovered: bool, max_attempts: int
+) -> None:
     note = (
         f"attempt {row.attempts}/{max_attempts} (previous worker lost its lease mid-run)"
         if recovered
@@ -142,7 +165,6 @@ def claim_next(
         row.attempts,
         {"worker": lease.holder, "lease_generation": lease.generation},
     )
-    return Claim(to_command(row), recovered)
 
 
 def _gave_up(attempts: int) -> str:
@@ -155,12 +177,10 @@ def finish(
     """The command's final status. A DONE command whose cancel was asked while its last
     step ran ends CANCELLED: what it did stays recorded, the operator's word is kept."""
     check_fence(session, lease)
-    row = session.scalars(
-        select(CommandRow).where(CommandRow.command_id == command_id).with_for_update()
-    ).one()
+    row = _locked(session, command_id)
     if status == CommandStatus.DONE and row.cancel_requested:
         status, error = CommandStatus.CANCELLED, "cancelled at the operator's request"
-    _move(row, status, error=error)
+    move(row, status, error=error)
     level = "info" if status == CommandStatus.DONE else "error"
     add_log(
         session,
@@ -172,13 +192,29 @@ def finish(
     return to_command(row)
 
 
-def requeue(session: Session, lease: Lease, command_id: str, reason: str) -> None:
-    """A retryable failure: back to PENDING at the head, attempts kept."""
+def requeue(
+    session: Session, lease: Lease, command_id: str, reason: str, not_before: datetime
+) -> None:
+    """A retryable failure: back to PENDING at the head, attempts kept; no attempt starts
+    before ``not_before`` (the backoff), and nothing queued after it either."""
     check_fence(session, lease)
-    row = session.scalars(select(CommandRow).where(CommandRow.command_id == command_id)).one()
-    row.status = CommandStatus.PENDING
-    row.updated_at = utcnow()
-    add_log(session, command_id, "warning", f"will retry: {reason}", row.attempts)
+    row = _locked(session, command_id)
+    move(row, CommandStatus.PENDING)
+    row.not_before = not_before
+    add_log(
+        session,
+        command_id,
+        "warning",
+        f"will retry: {reason}",
+        row.attempts,
+        {"not_before": not_before.isoformat()},
+    )
+
+
+def _locked(session: Session, command_id: str) -> CommandRow:
+    return session.scalars(
+        select(CommandRow).where(CommandRow.command_id == command_id).with_for_update()
+    ).one()
 
 
 def is_cancel_requested(session: Session, command_id: str) -> bool:
@@ -189,8 +225,8 @@ def is_cancel_requested(session: Session, command_id: str) -> bool:
     )
 
 
-def state(session: Session, *, halt_on_failure: bool) -> QueueState:
-    first = head(session, halt_on_failure)
+def state(session: Session, *, on_failure: OnFailure) -> QueueState:
+    first = head(session, on_failure)
     running = session.scalars(
         select(CommandRow).where(CommandRow.status == CommandStatus.RUNNING).limit(1)
     ).first()
@@ -199,13 +235,12 @@ def state(session: Session, *, halt_on_failure: bool) -> QueueState:
             select(CommandRow.seq).where(CommandRow.status == CommandStatus.PENDING)
         ).all()
     )
-    halted = first is not None and first.status == CommandStatus.FAILED
+    halted = first is not None and halts(CommandStatus(first.status), on_failure)
     reason = None
     if halted and first is not None:
         reason = (
             f"command {first.command_id} ({first.type}, seq {first.seq}) FAILED: {first.error}. "
-            "Retry it (POST /api/v1/commands/{id}/retry) or dismiss it "
-            "(POST /api/v1/commands/{id}/dismiss) to let the queue go on."
+            "Retry it or dismiss it to let the queue go on."
         )
     return QueueState(
         head=to_command(first) if first else None,
@@ -213,5 +248,5 @@ def state(session: Session, *, halt_on_failure: bool) -> QueueState:
         depth=depth,
         halted=halted,
         halted_reason=reason,
-        on_failure="halt" if halt_on_failure else "continue",
+        on_failure=on_failure,
     )

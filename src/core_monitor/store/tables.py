@@ -106,6 +106,8 @@ class CommandRow(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    # a retry waits until then: the claim leaves it (and so the whole queue) alone before
+    not_before: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_commands_status_seq", "status", "seq"),

@@ -11,13 +11,25 @@ from core_monitor.api.deps import ActorDep, CommandsDep, IdempotencyKey, Version
 from core_monitor.api.schemas import CommandAccepted, DeleteRequest, DeployRequest
 from core_monitor.api.security import allow
 from core_monitor.domain.auth import Permission
-from core_monitor.domain.commands import CommandType
+from core_monitor.domain.commands import (
+    ApplyPayload,
+    CommandPayload,
+    CommandType,
+    DeletePayload,
+    DeployPayload,
+    RollbackPayload,
+    RuntimeActionPayload,
+)
 
 router = APIRouter(prefix="/stacks", tags=["commands"])
 OPERATE = [allow(Permission.OPERATE, "stack")]
 ACCEPTED: dict[int | str, dict[str, Any]] = {
     202: {"description": "Queued; follow the Location header"},
     404: {"description": "No such stack or version"},
+    409: {
+        "description": "Idempotency-Key reused for another request, or no executor runs "
+        "this command type on this server (refused, never queued)"
+    },
 }
 
 
@@ -25,12 +37,11 @@ async def _enqueue(
     commands: CommandsDep,
     actor: ActorDep,
     response: Response,
-    type: CommandType,
     stack_id: str,
-    payload: dict[str, Any],
+    payload: CommandPayload,
     key: str | None,
 ) -> CommandAccepted:
-    command, _ = await run_in_threadpool(commands.enqueue, actor, type, stack_id, payload, key)
+    command, _ = await run_in_threadpool(commands.enqueue, actor, stack_id, payload, key)
     location = f"/api/v1/commands/{command.command_id}"
     response.headers["Location"] = location
     return CommandAccepted(
@@ -55,13 +66,7 @@ async def apply(
     idempotency_key: IdempotencyKey = None,
 ) -> CommandAccepted:
     return await _enqueue(
-        commands,
-        actor,
-        response,
-        CommandType.APPLY,
-        stack_id,
-        {"version": version},
-        idempotency_key,
+        commands, actor, response, stack_id, ApplyPayload(version=version), idempotency_key
     )
 
 
@@ -82,13 +87,7 @@ async def rollback(
     idempotency_key: IdempotencyKey = None,
 ) -> CommandAccepted:
     return await _enqueue(
-        commands,
-        actor,
-        response,
-        CommandType.ROLLBACK,
-        stack_id,
-        {"version": version},
-        idempotency_key,
+        commands, actor, response, stack_id, RollbackPayload(version=version), idempotency_key
     )
 
 
@@ -108,15 +107,8 @@ async def deploy(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandAccepted:
-    return await _enqueue(
-        commands,
-        actor,
-        response,
-        CommandType.DEPLOY,
-        stack_id,
-        body.model_dump(exclude_none=True),
-        idempotency_key,
-    )
+    payload = DeployPayload(**body.model_dump())
+    return await _enqueue(commands, actor, response, stack_id, payload, idempotency_key)
 
 
 @router.post(
@@ -135,10 +127,8 @@ async def delete(
     body: DeleteRequest | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandAccepted:
-    payload = (body or DeleteRequest()).model_dump()
-    return await _enqueue(
-        commands, actor, response, CommandType.DELETE, stack_id, payload, idempotency_key
-    )
+    payload = DeletePayload(remove_volumes=(body or DeleteRequest()).remove_volumes)
+    return await _enqueue(commands, actor, response, stack_id, payload, idempotency_key)
 
 
 def _runtime_action(action: CommandType) -> None:
@@ -151,7 +141,8 @@ def _runtime_action(action: CommandType) -> None:
         response: Response,
         idempotency_key: IdempotencyKey = None,
     ) -> CommandAccepted:
-        return await _enqueue(commands, actor, response, action, stack_id, {}, idempotency_key)
+        payload = RuntimeActionPayload(type=action)
+        return await _enqueue(commands, actor, response, stack_id, payload, idempotency_key)
 
     async def one_service(
         stack_id: str,
@@ -161,9 +152,8 @@ def _runtime_action(action: CommandType) -> None:
         response: Response,
         idempotency_key: IdempotencyKey = None,
     ) -> CommandAccepted:
-        return await _enqueue(
-            commands, actor, response, action, stack_id, {"service": service}, idempotency_key
-        )
+        payload = RuntimeActionPayload(type=action, service=service)
+        return await _enqueue(commands, actor, response, stack_id, payload, idempotency_key)
 
     router.add_api_route(
         f"/{{stack_id}}/{verb}",

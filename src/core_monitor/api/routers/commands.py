@@ -24,12 +24,11 @@ from core_monitor.api.schemas import CommandOut, DismissRequest, LogLineOut, Pag
 from core_monitor.api.security import allow
 from core_monitor.api.streams import event_stream
 from core_monitor.domain.auth import Permission
-from core_monitor.domain.commands import CommandLogLine, CommandStatus
+from core_monitor.domain.commands import FINISHED, CommandLogLine, CommandStatus, CommandType
 from core_monitor.services.command_reads import CommandQuery
 from core_monitor.vault import REDACTOR
 
 router = APIRouter(tags=["commands"])
-FINISHED = {CommandStatus.DONE, CommandStatus.CANCELLED, CommandStatus.FAILED}
 POLL_SECONDS = 0.2
 READ = [allow(Permission.READ, "command")]
 OPERATE = [allow(Permission.OPERATE, "command")]
@@ -47,7 +46,7 @@ def list_commands(
     paging: PagingDep,
     stack_id: Annotated[str | None, Query(max_length=63)] = None,
     status: CommandStatus | None = None,
-    type: Annotated[str | None, Query(max_length=32)] = None,
+    type: CommandType | None = None,
 ) -> Page[CommandOut]:
     items, total = reads.find(
         CommandQuery(stack_id, status, type, paging.limit, paging.offset, identity.visible_stacks())
