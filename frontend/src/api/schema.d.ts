@@ -984,6 +984,12 @@ export interface components {
              */
             username: string;
         };
+        /**
+         * Cause
+         * @description Why a step is in the plan: the closed set drift, metrics and the console switch on.
+         * @enum {string}
+         */
+        Cause: "missing" | "pull_policy" | "orphan" | "duplicate" | "scale_down" | "config_changed" | "image_changed" | "name_changed" | "not_running" | "created" | "recreated" | "dependency_recreated" | "dependency_condition";
         /** CommandAccepted */
         CommandAccepted: {
             /** Command Id */
@@ -1051,6 +1057,12 @@ export interface components {
          * @enum {string}
          */
         CommandType: "APPLY" | "ROLLBACK" | "DEPLOY" | "DELETE" | "START" | "STOP" | "RESTART";
+        /**
+         * Condition
+         * @description What a wait step waits for (depends_on conditions that hold a later layer back).
+         * @enum {string}
+         */
+        Condition: "service_healthy" | "service_completed_successfully";
         /** ContainerDetail */
         ContainerDetail: {
             /** Command */
@@ -1179,6 +1191,34 @@ export interface components {
             uptime_seconds?: number | null;
             /** Version */
             version?: number | null;
+        };
+        /** ContainerStep */
+        ContainerStep: {
+            cause: components["schemas"]["Cause"];
+            /** Container Id */
+            container_id?: string | null;
+            /**
+             * @default {
+             *       "dependents": [],
+             *       "fields": []
+             *     }
+             */
+            details: components["schemas"]["StepDetails"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "create_container" | "recreate_container" | "remove_container" | "restart_container" | "start_container";
+            /** Layer */
+            layer?: number | null;
+            /** Number */
+            number: number;
+            /** Reason */
+            reason: string;
+            /** Service */
+            service: string;
+            /** Target */
+            target: string;
         };
         /**
          * CreateStackRequest
@@ -1612,7 +1652,7 @@ export interface components {
             /** Stack */
             stack: string;
             /** Steps */
-            steps: components["schemas"]["Step"][];
+            steps: (components["schemas"]["ResourceStep"] | components["schemas"]["ContainerStep"] | components["schemas"]["WaitStep"])[];
             /** Version */
             version: number | null;
         };
@@ -1662,6 +1702,29 @@ export interface components {
             /** On Failure */
             on_failure: string;
             running: components["schemas"]["CommandOut"] | null;
+        };
+        /**
+         * ResourceStep
+         * @description An image, network or volume; ``target`` is its engine name or image reference.
+         */
+        ResourceStep: {
+            cause: components["schemas"]["Cause"];
+            /**
+             * @default {
+             *       "dependents": [],
+             *       "fields": []
+             *     }
+             */
+            details: components["schemas"]["StepDetails"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "create_network" | "create_volume" | "pull_image";
+            /** Reason */
+            reason: string;
+            /** Target */
+            target: string;
         };
         /**
          * Role
@@ -1798,30 +1861,28 @@ export interface components {
             stack_id: string;
             status: components["schemas"]["OverallStatus"];
         };
-        /** Step */
-        Step: {
-            /** Container Id */
-            container_id?: string | null;
-            kind: components["schemas"]["StepKind"];
-            /**
-             * Layer
-             * @default 0
-             */
-            layer: number;
-            /** Number */
-            number?: number | null;
-            /** Reason */
-            reason: string;
-            /** Service */
-            service?: string | null;
-            /** Target */
-            target: string;
-        };
         /**
-         * StepKind
-         * @enum {string}
+         * StepDetails
+         * @description Facts behind a cause, typed: what changed, what was seen.
          */
-        StepKind: "create_network" | "create_volume" | "pull_image" | "remove_container" | "create_container" | "recreate_container" | "start_container" | "restart_container" | "stop_container" | "remove_network" | "remove_volume";
+        StepDetails: {
+            /** Dependency */
+            dependency?: string | null;
+            /**
+             * Dependents
+             * @default []
+             */
+            dependents: string[];
+            /**
+             * Fields
+             * @default []
+             */
+            fields: string[];
+            /** Replicas */
+            replicas?: number | null;
+            /** State */
+            state?: string | null;
+        };
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -1982,6 +2043,34 @@ export interface components {
             };
             /** Version */
             version: number;
+        };
+        /**
+         * WaitStep
+         * @description Wait until ``service`` meets ``condition`` before the next layer goes on.
+         */
+        WaitStep: {
+            cause: components["schemas"]["Cause"];
+            condition: components["schemas"]["Condition"];
+            /**
+             * @default {
+             *       "dependents": [],
+             *       "fields": []
+             *     }
+             */
+            details: components["schemas"]["StepDetails"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "wait";
+            /** Layer */
+            layer: number;
+            /** Reason */
+            reason: string;
+            /** Service */
+            service: string;
+            /** Target */
+            target: string;
         };
     };
     responses: never;
