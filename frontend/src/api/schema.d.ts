@@ -1278,10 +1278,13 @@ export interface components {
              * @description The version this edit starts from; stale → 409.
              */
             parent_version?: number | null;
-            /** Variables */
+            /**
+             * Variables
+             * @description Omitted (or null): the parent version's variables, secrets included. Given: they replace the parent's, all of them (send {} for none).
+             */
             variables?: {
                 [key: string]: string | components["schemas"]["VariableInput"];
-            };
+            } | null;
         };
         /** DeleteRequest */
         DeleteRequest: {

@@ -91,7 +91,12 @@ class CreateStackRequest(StrictInput):
 
 class CreateVersionRequest(StrictInput):
     compose: str = Field(min_length=1, max_length=MAX_COMPOSE_BYTES, examples=[EXAMPLE_COMPOSE])
-    variables: dict[str, VariableIn] = Field(default_factory=dict, max_length=1000)
+    variables: dict[str, VariableIn] | None = Field(
+        None,
+        max_length=1000,
+        description="Omitted (or null): the parent version's variables, secrets included. "
+        "Given: they replace the parent's, all of them (send {} for none).",
+    )
     comment: str = Field("", max_length=2000)
     parent_version: int | None = Field(
         None, ge=1, description="The version this edit starts from; stale → 409."
@@ -242,6 +247,7 @@ class Page(BaseModel, Generic[T]):
 
 
 def to_variables(raw: dict[str, VariableIn]) -> dict[str, Variable]:
+    """The request's variables as the domain's; a bad name is a 422 naming it."""
     import re
 
     from core_monitor.errors import FieldError, ValidationFailed

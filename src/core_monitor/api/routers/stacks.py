@@ -130,7 +130,7 @@ async def create_version(
         actor,
         stack_id,
         compose=body.compose,
-        variables=to_variables(body.variables),
+        variables=None if body.variables is None else to_variables(body.variables),
         comment=body.comment,
         parent_version=body.parent_version,
         box=runtime.convergence.box,
