@@ -520,6 +520,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stacks/{stack_id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every container's logs in one view, tagged with service and replica; ?follow=1 streams them as server-sent events
+         * @description Read at once: the last `tail` lines of the whole stack, ordered by time. Followed: each container's new lines as they come (event: stdout | stderr, data: the line with its service, replica and container). A container whose logs the engine cannot read is left out.
+         */
+        get: operations["stack_logs_api_v1_stacks__stack_id__logs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stacks/{stack_id}/plan/{version}": {
         parameters: {
             query?: never;
@@ -1716,6 +1736,21 @@ export interface components {
             updated_at: string;
             /** Version */
             version: number;
+        };
+        /** StackLogLine */
+        StackLogLine: {
+            /** Container */
+            container: string;
+            /** Line */
+            line: string;
+            /** Replica */
+            replica: number;
+            /** Service */
+            service: string;
+            /** Stream */
+            stream: string;
+            /** Time */
+            time?: string | null;
         };
         /** StackOut */
         StackOut: {
@@ -3122,6 +3157,59 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    stack_logs_api_v1_stacks__stack_id__logs_get: {
+        parameters: {
+            query?: {
+                timestamps?: boolean;
+                follow?: boolean;
+                tail?: number;
+                /** @description Unix time, seconds */
+                since?: number | null;
+                /** @description Unix time, seconds */
+                until?: number | null;
+            };
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StackLogLine"][];
+                };
+            };
+            /** @description No such stack */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Docker engine unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
