@@ -347,6 +347,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The engine's local images, by reference (what a stack can use without a registry) */
+        get: operations["images_api_v1_images_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/policy": {
         parameters: {
             query?: never;
@@ -1190,7 +1207,7 @@ export interface components {
          * CreateStackRequest
          * @example {
          *       "comment": "first cut",
-         *       "compose": "services:\n  web:\n    image: nginx:1.27\n    ports: ['127.0.0.1:8081:80']\n",
+         *       "compose": "services:\n  web:\n    image: coremon/demo-web:1\n    ports: ['127.0.0.1:8081:8080']\n",
          *       "name": "shop"
          *     }
          */
@@ -1205,8 +1222,8 @@ export interface components {
              * @description Compose file, YAML or JSON.
              * @example services:
              *       web:
-             *         image: nginx:1.27
-             *         ports: ['127.0.0.1:8081:80']
+             *         image: coremon/demo-web:1
+             *         ports: ['127.0.0.1:8081:8080']
              */
             compose: string;
             /**
@@ -1223,7 +1240,7 @@ export interface components {
              *         "secret": true,
              *         "value": "s3cret"
              *       },
-             *       "TAG": "1.27"
+             *       "TAG": "1"
              *     }
              */
             variables?: {
@@ -1289,8 +1306,8 @@ export interface components {
              * Compose
              * @example services:
              *       web:
-             *         image: nginx:1.27
-             *         ports: ['127.0.0.1:8081:80']
+             *         image: coremon/demo-web:1
+             *         ports: ['127.0.0.1:8081:8080']
              */
             compose: string;
             /**
@@ -1460,6 +1477,20 @@ export interface components {
             reachable: boolean;
             /** Version */
             version?: string | null;
+        };
+        /** LocalImage */
+        LocalImage: {
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            /** Id */
+            id: string;
+            /** Reference */
+            reference: string;
+            /** Size */
+            size: number;
         };
         /** LogLine */
         LogLine: {
@@ -2718,6 +2749,33 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HostOut"];
                 };
+            };
+        };
+    };
+    images_api_v1_images_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocalImage"][];
+                };
+            };
+            /** @description Docker engine unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

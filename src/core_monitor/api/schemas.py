@@ -15,7 +15,9 @@ from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
 
 T = TypeVar("T")
 
-EXAMPLE_COMPOSE = "services:\n  web:\n    image: nginx:1.27\n    ports: ['127.0.0.1:8081:80']\n"
+EXAMPLE_COMPOSE = (
+    "services:\n  web:\n    image: coremon/demo-web:1\n    ports: ['127.0.0.1:8081:8080']\n"
+)
 VARIABLE_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
@@ -77,7 +79,7 @@ class CreateStackRequest(StrictInput):
         default_factory=dict,
         max_length=1000,
         description="Interpolation variables: a string, or {value, secret}.",
-        examples=[{"TAG": "1.27", "DB_PASSWORD": {"value": "s3cret", "secret": True}}],
+        examples=[{"TAG": "1", "DB_PASSWORD": {"value": "s3cret", "secret": True}}],
     )
     comment: str = Field("", max_length=2000)
 

@@ -12,7 +12,9 @@ from core_monitor.api.deps import RuntimeDep, VersionNumber
 from core_monitor.api.security import allow
 from core_monitor.domain.auth import Permission
 from core_monitor.domain.plan import Plan
+from core_monitor.engine.gateway import engine_answers
 from core_monitor.monitor.host import DiskUsage
+from core_monitor.monitor.images import LocalImage, local_images
 
 router = APIRouter(tags=["engine"])
 
@@ -80,3 +82,15 @@ async def host(runtime: RuntimeDep) -> HostOut:
         arch=info.get("Arch"),
         kernel=info.get("KernelVersion"),
     )
+
+
+@router.get(
+    "/images",
+    response_model=list[LocalImage],
+    summary="The engine's local images, by reference (what a stack can use without a registry)",
+    responses={503: {"description": "Docker engine unreachable"}},
+    dependencies=[allow(Permission.READ)],
+)
+async def images(runtime: RuntimeDep) -> list[LocalImage]:
+    listed = engine_answers("images")(runtime.convergence.gateway.list_images)
+    return local_images(await run_in_threadpool(listed))
