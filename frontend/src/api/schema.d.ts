@@ -1755,6 +1755,16 @@ export interface components {
             desired_version: number | null;
             /** Latest Version */
             latest_version: number;
+            /**
+             * Latest Version At
+             * @description When (in lists).
+             */
+            latest_version_at?: string | null;
+            /**
+             * Latest Version Author
+             * @description Who saved the latest version (in lists).
+             */
+            latest_version_author?: string | null;
             /** Name */
             name: string;
             /** Stack Id */
@@ -1796,6 +1806,16 @@ export interface components {
             desired_version: number | null;
             /** Latest Version */
             latest_version: number;
+            /**
+             * Latest Version At
+             * @description When (in lists).
+             */
+            latest_version_at?: string | null;
+            /**
+             * Latest Version Author
+             * @description Who saved the latest version (in lists).
+             */
+            latest_version_author?: string | null;
             /** Name */
             name: string;
             /** Stack Id */
@@ -1842,13 +1862,28 @@ export interface components {
             containers: number;
             /** Drift */
             drift: number;
+            /**
+             * Healthy
+             * @default 0
+             */
+            healthy: number;
             /** Name */
             name: string;
             /** Running */
             running: number;
             /** Stack Id */
             stack_id: string;
+            /**
+             * Starting
+             * @default 0
+             */
+            starting: number;
             status: components["schemas"]["OverallStatus"];
+            /**
+             * Unhealthy
+             * @default 0
+             */
+            unhealthy: number;
         };
         /** Step */
         Step: {

@@ -128,10 +128,17 @@ class StackOut(BaseModel):
     status: StackStatus
     created_at: datetime
     updated_at: datetime
+    latest_version_author: str | None = Field(
+        None, description="Who saved the latest version (in lists)."
+    )
+    latest_version_at: datetime | None = Field(None, description="When (in lists).")
 
     @classmethod
-    def of(cls, stack: Stack) -> StackOut:
-        return cls.model_validate(stack.model_dump())
+    def of(cls, stack: Stack, latest: tuple[str, datetime] | None = None) -> StackOut:
+        out = cls.model_validate(stack.model_dump())
+        if latest is not None:
+            out.latest_version_author, out.latest_version_at = latest
+        return out
 
 
 class StackCreated(StackOut):

@@ -119,6 +119,9 @@ class MonitorService:
                     containers=len(containers),
                     running=sum(c.state == "running" for c in containers),
                     drift=sum(d.drifted for d in status.drift),
+                    healthy=sum(c.health == "healthy" for c in containers),
+                    unhealthy=sum(c.health == "unhealthy" for c in containers),
+                    starting=sum(c.health == "starting" for c in containers),
                 )
             )
         return summaries

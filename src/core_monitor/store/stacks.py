@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -120,6 +121,19 @@ def list_stacks(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(StackRow.name).limit(limit).offset(offset))
     return [_stack(r) for r in rows], total
+
+
+def latest_versions(session: Session, stacks: list[Stack]) -> dict[str, tuple[str, datetime]]:
+    """stack_id → (author, created_at) of each stack's latest version: who changed it last."""
+    if not stacks:
+        return {}
+    wanted = [(s.stack_id, s.latest_version) for s in stacks]
+    rows = session.execute(
+        select(StackVersionRow.stack_id, StackVersionRow.author, StackVersionRow.created_at).where(
+            tuple_(StackVersionRow.stack_id, StackVersionRow.version).in_(wanted)
+        )
+    )
+    return {stack_id: (author, aware(at)) for stack_id, author, at in rows}
 
 
 def list_versions(

@@ -6,6 +6,7 @@ import { EditorView } from '@codemirror/view';
 import { yaml } from '@codemirror/lang-yaml';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { oneDark } from '@codemirror/theme-one-dark';
+import { GLYPH_STYLES } from './glyphs';
 import { imageCompletions } from '../../lib/imageCompletions';
 
 export interface EditorDiagnostic {
@@ -47,6 +48,7 @@ export default function YamlEditor(props: YamlEditorProps) {
         extensions: [
           basicSetup,
           yaml(),
+          EditorView.theme(GLYPH_STYLES),
           lintGutter(),
           EditorState.languageData.of(() => [{ autocomplete: imageCompletions(() => images.current) }]),
           EditorView.lineWrapping,

@@ -52,8 +52,12 @@ def list_stacks(
             offset=paging.offset,
             only=identity.visible_stacks(),
         )
+        latest = stack_store.latest_versions(session, items)
     return Page(
-        items=[StackOut.of(s) for s in items], total=total, limit=paging.limit, offset=paging.offset
+        items=[StackOut.of(s, latest.get(s.stack_id)) for s in items],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
     )
 
 
