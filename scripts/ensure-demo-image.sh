@@ -23,9 +23,10 @@ trap 'rm -rf "$ctx"' EXIT
 mkdir -p "$ctx/rootfs/var/www"
 echo '<html><body><h1>Hello from a Core Monitor stack</h1></body></html>' \
   >"$ctx/rootfs/var/www/index.html"
-# httpd goes to the background and sh waits as PID 1, trapping TERM: `docker stop` returns
-# at once without `init: true`
-CMD='["sh", "-c", "httpd -p 8080 -h /var/www && trap '"'"'exit 0'"'"' TERM INT; while :; do sleep 1 & wait $!; done"]'
+# httpd runs in the foreground (-f) as a background job, logging each request (-v) to the
+# container's output; sh waits as PID 1 and traps TERM: `docker stop` returns at once
+# without `init: true`
+CMD='["sh", "-c", "echo demo-web: serving /var/www on port 8080; httpd -f -v -p 8080 -h /var/www & trap '"'"'exit 0'"'"' TERM INT; while :; do sleep 1 & wait $!; done"]'
 
 if docker image inspect "$PULLED_BASE" >/dev/null 2>&1 ||
   timeout 60 docker pull -q "$PULLED_BASE" >/dev/null 2>&1; then

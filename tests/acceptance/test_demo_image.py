@@ -57,6 +57,9 @@ def test_the_demo_image_is_built_when_missing_and_serves_a_page(image: str) -> N
                     raise
                 time.sleep(0.1)
         assert page.status_code == 200 and "Core Monitor" in page.text
+        logs = subprocess.run(["docker", "logs", name], capture_output=True, text=True, check=True)
+        output = logs.stdout + logs.stderr  # httpd -v logs each request to stderr
+        assert "serving /var/www on port 8080" in output and "response:200" in output
         started = time.monotonic()
         docker("stop", name)
         assert time.monotonic() - started < 5  # PID 1 traps TERM: no 10 s kill wait
