@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from core_monitor.compose import check_container_count, validate_project_name
 from core_monitor.domain.stack import Stack, StackVersion, Variable
-from core_monitor.errors import Conflict, NotFound
 from core_monitor.services import definitions
 from core_monitor.settings import DEFAULT_MAX_CONTAINERS
 from core_monitor.store import audit
@@ -80,13 +77,6 @@ def create_stack(
         return stack_store.get_stack(session, stack.stack_id), version
 
 
-def _parent(session: Session, stack_id: str, number: int) -> StackVersion:
-    try:
-        return stack_store.get_version(session, stack_id, number)
-    except NotFound:  # as stale as any parent that is not the latest or the applied one
-        raise Conflict(f"parent_version {number} does not exist") from None
-
-
 def create_version(
     db: Database,
     actor: Actor,
@@ -106,7 +96,7 @@ def create_version(
         if variables is None:
             parent_version = parent_version or stack.latest_version
             variables = definitions.plain_variables(
-                _parent(session, stack.stack_id, parent_version).variables, box
+                stack_store.get_parent(session, stack.stack_id, parent_version).variables, box
             )
     new = _prepare(
         db,

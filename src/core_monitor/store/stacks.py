@@ -187,6 +187,15 @@ def get_version(session: Session, stack_id: str, version: int) -> StackVersion:
     return _version(found[0], found[1])
 
 
+def get_parent(session: Session, stack_id: str, number: int) -> StackVersion:
+    """The version a new one is to build on; one that does not exist is as stale as any
+    parent that is neither the latest nor the applied version (409)."""
+    try:
+        return get_version(session, stack_id, number)
+    except NotFound:
+        raise Conflict(f"parent_version {number} does not exist") from None
+
+
 def require_version(session: Session, stack_id: str, version: int) -> None:
     """NotFound unless the stack has that version (without loading its definition)."""
     found = session.scalar(
