@@ -2,6 +2,7 @@
 #
 #   make ui-build && docker build -t core-monitor .     # python:3.12-slim, deps from PyPI
 #   ./scripts/build-image.sh                            # offline: debootstrap base + wheelhouse
+#   ./scripts/run-container.sh                          # the latter, then compose up (README)
 #
 # BASE_IMAGE must provide python3 with the venv module (python:3.X-slim does; so does
 # coremon-base:bookworm from scripts/build-base-image.sh). Commands use `python3`, which
@@ -60,7 +61,8 @@ LABEL org.opencontainers.image.title="Core Monitor" \
       org.opencontainers.image.licenses="Apache-2.0"
 
 # A fixed uid/gid so volume ownership is predictable. The Docker socket's group is added
-# at run time (`--group-add $(stat -c %g /var/run/docker.sock)` / compose `group_add`).
+# at run time, read from the socket (`--group-add $(stat -c %g /var/run/docker.sock)`;
+# compose `group_add: DOCKER_GID`, which scripts/run-container.sh sets).
 # Written directly: minimal bases may lack useradd.
 RUN set -eu; \
     if command -v groupadd >/dev/null 2>&1 && command -v useradd >/dev/null 2>&1; then \

@@ -39,6 +39,7 @@ $(DEV_STAMP): $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP) $(UI_DIST)
 	@mkdir -p $(COREMON_DATA_DIR)
+	@./scripts/ensure-demo-image.sh
 	$(BIN)/coremon serve
 
 lint: $(DEV_STAMP)

@@ -1,8 +1,9 @@
 """The production image: builds offline, runs as non-root, migrates, serves, turns healthy.
 
 Builds with scripts/build-image.sh (debootstrap base + host wheelhouse: no registry needed),
-runs the image like compose.yaml does (data volume, Docker socket, socket's group added) and
-talks to it only through a port published on 127.0.0.1.
+starts it with scripts/run-container.sh as the README says (compose.yaml: data volume, Docker
+socket, the socket's group read from the socket and added) and talks to it only through a port
+published on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import httpx
 import pytest
 
 from tests.support.helpers import missing
-from tests.support.server import login_headers
+from tests.support.server import free_port, login_headers
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -102,35 +103,34 @@ class Running:
 
 @pytest.fixture
 def running(image: str) -> Iterator[Running]:
-    suffix = uuid.uuid4().hex[:10]
-    name = f"coremon-imgtest-{suffix}"
-    volume = f"coremon-imgtest-data-{suffix}"
-    socket_gid = str(SOCKET.stat().st_gid)
-    docker("volume", "create", volume)
+    """The image started the way the README says: scripts/run-container.sh (compose.yaml, the
+    socket's group read from the socket), under a project and a port of its own."""
+    project = f"coremon-imgtest-{uuid.uuid4().hex[:10]}"
+    env = {
+        **os.environ,
+        "COREMON_IMAGE": image,
+        "COMPOSE_PROJECT_NAME": project,
+        "COREMON_PUBLISH_PORT": str(free_port()),
+    }
+    env.pop("DOCKER_GID", None)  # the script finds it
     container_id = ""
     try:
-        container_id = docker(
-            "run",
-            "-d",
-            "--name",
-            name,
-            # Docker picks a free host port, on loopback only: no race with other tests.
-            "-p",
-            "127.0.0.1::8080",
-            "-v",
-            f"{volume}:/data",
-            "-v",
-            f"{SOCKET}:/var/run/docker.sock",
-            "--group-add",
-            socket_gid,
-            "--health-interval",
-            "2s",
-            "--health-start-period",
-            "60s",
-            "-e",
-            "COREMON_LOG_LEVEL=info",
-            image,
-        ).stdout.strip()
+        started = subprocess.run(
+            [str(ROOT / "scripts" / "run-container.sh"), "--no-build"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert started.returncode == 0, f"run-container.sh failed:\n{started.stderr}"
+        assert f"socket's group {SOCKET.stat().st_gid}," in started.stdout, started.stdout
+        label = f"label=com.docker.compose.project={project}"
+        container_id = docker("ps", "-q", "--filter", label).stdout.strip()
+        assert container_id, f"no container of {project}: {started.stdout}"
+        groups = json.loads(docker("inspect", container_id).stdout)[0]["HostConfig"]["GroupAdd"]
+        assert groups == [str(SOCKET.stat().st_gid)]
         port_line = docker("port", container_id, "8080/tcp").stdout.splitlines()[0].strip()
         host, _, port = port_line.rpartition(":")
         assert host == "127.0.0.1", port_line
@@ -138,7 +138,24 @@ def running(image: str) -> Iterator[Running]:
     finally:
         if container_id:
             docker("rm", "-f", "-v", container_id, check=False)
-        docker("volume", "rm", "-f", volume, check=False)
+        docker("volume", "rm", "-f", f"{project}_coremon-data", check=False)
+        docker("network", "rm", f"{project}_default", check=False)
+
+
+def test_compose_refuses_to_guess_the_sockets_group() -> None:
+    """Without DOCKER_GID, compose.yaml names what to set rather than assuming a number."""
+    require_docker()
+    env = {k: v for k, v in os.environ.items() if k != "DOCKER_GID"}
+    config = subprocess.run(
+        ["docker", "compose", "-f", str(ROOT / "compose.yaml"), "config"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert config.returncode != 0
+    assert "DOCKER_GID" in config.stderr and "stat -c %g" in config.stderr
 
 
 def one_time_password(app: Running) -> str:

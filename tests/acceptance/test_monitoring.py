@@ -287,6 +287,28 @@ def test_unhealthy_shows_in_status_and_events(server: ServerProcess, api: Api, s
         sse.close()
 
 
+def summary(api: Api, stack: str) -> dict[str, Any]:
+    found = [s for s in api.http.get("/status").json() if s["name"] == stack]
+    assert len(found) == 1, found
+    return dict(found[0])
+
+
+def test_the_summary_counts_each_stacks_health(api: Api, stack: str) -> None:
+    """What the dashboard shows per stack: containers by health (side has no healthcheck)."""
+    deployed(api, stack)
+    counts = ("containers", "running", "healthy", "unhealthy", "starting")
+    assert {k: summary(api, stack)[k] for k in counts} == {
+        "containers": 2,
+        "running": 2,
+        "healthy": 1,
+        "unhealthy": 0,
+        "starting": 0,
+    }
+    docker("exec", f"{stack}-app-1", "touch", "/tmp/sick")
+    wait_status(api, stack, lambda b: b["status"] == "DEGRADED", timeout=10)
+    assert (summary(api, stack)["healthy"], summary(api, stack)["unhealthy"]) == (0, 1)
+
+
 def test_container_replaced_by_hand_is_drifted(api: Api, stack: str) -> None:
     deployed(api, stack)
     name = f"{stack}-side-1"

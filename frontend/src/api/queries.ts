@@ -22,6 +22,7 @@ export type ContainerStats = Schemas['ContainerStats'];
 export type DriftItem = Schemas['DriftItem'];
 export type LogLine = Schemas['LogLine'];
 export type CommandLogLine = Schemas['LogLineOut'];
+export type LocalImage = Schemas['LocalImage'];
 
 export const keys = {
   stacks: ['stacks'] as const,
@@ -37,6 +38,7 @@ export const keys = {
   command: (id: string) => ['command', id] as const,
   commandLogs: (id: string) => ['command', id, 'logs'] as const,
   host: ['host'] as const,
+  images: ['images'] as const,
   stats: (id: string) => ['stats', id] as const,
 };
 
@@ -195,5 +197,16 @@ export function useContainerStats(id: string | null | undefined, enabled: boolea
           signal,
         }),
       ),
+  });
+}
+
+/** The engine's local images (the editor offers them). Best effort: a caller whose role
+ * cannot list them (403) or an engine that does not answer just gets no suggestions. */
+export function useLocalImages() {
+  return useQuery({
+    queryKey: keys.images,
+    staleTime: 60_000,
+    retry: false,
+    queryFn: () => unwrap(api.GET('/api/v1/images')),
   });
 }

@@ -6,6 +6,7 @@ import { ApiError, errorMessage, type FieldError } from '../api/client';
 import { YamlEditor } from './editor';
 import { placeErrors } from '../lib/diagnostics';
 import { Loading } from './common';
+import { useLocalImages } from '../api/queries';
 
 export interface ComposeSubmit {
   compose: string;
@@ -50,6 +51,8 @@ export function ComposeForm(props: ComposeFormProps) {
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [focusAt, setFocusAt] = useState<{ offset: number; nonce: number } | null>(null);
+  const localImages = useLocalImages();
+  const images = useMemo(() => (localImages.data ?? []).map((i) => i.reference), [localImages.data]);
 
   const { placed, general } = useMemo(
     () => (errorText === null ? { placed: [], general: [] } : placeErrors(errorText, errors)),
@@ -137,8 +140,16 @@ export function ComposeForm(props: ComposeFormProps) {
               label="Compose file (YAML)"
               minHeight="360px"
               focusAt={focusAt}
+              images={images}
             />
           </Suspense>
+          {images.length > 0 && (
+            <Text size="xs" c="dimmed" mt={4} data-testid="local-images">
+              Images on this engine (offered after <code>image:</code>, no registry needed):{' '}
+              {images.slice(0, 12).join(', ')}
+              {images.length > 12 ? ` and ${images.length - 12} more` : ''}
+            </Text>
+          )}
         </div>
         <Textarea
           label="Variables"

@@ -30,6 +30,7 @@ export function HostPanel() {
       )}
       {h?.reachable && (
         <SimpleGrid cols={{ base: 2, sm: 3, lg: 2 }} spacing="xs">
+          <Fact label="Address" value={h.address} />
           <Fact label="Engine" value={`Docker ${h.version ?? '?'} (API ${h.api_version ?? '?'})`} />
           <Fact label="System" value={h.operating_system ?? h.os ?? '—'} />
           <Fact label="CPUs / memory" value={`${h.cpus ?? '?'} / ${formatBytes(h.memory_bytes)}`} />

@@ -30,14 +30,20 @@ interface NavItem {
   match?: (path: string) => boolean;
 }
 
-const NAV: NavItem[] = [
-  { to: '/', label: 'Dashboard', match: (p) => p === '/' || (p.startsWith('/stacks/') && p !== '/stacks/new') },
+export const NAV: NavItem[] = [
+  // a stack's pages are no part of the dashboard: nothing in the menu stands for them
+  { to: '/', label: 'Dashboard', match: (p) => p === '/' },
   { to: '/stacks/new', label: 'New stack' },
   { to: '/commands', label: 'Commands' },
   { to: '/admin', label: 'Admin', admin: true },
   { to: '/wizard', label: 'Wizard', later: true },
   { to: '/deploy', label: 'Deployments', later: true },
 ];
+
+/** Whether a menu entry stands for the page at ``path``. */
+export function isActive(item: NavItem, path: string): boolean {
+  return item.match ? item.match(path) : path === item.to || path.startsWith(`${item.to}/`);
+}
 
 function ColorSchemeToggle() {
   const { setColorScheme } = useMantineColorScheme();
@@ -122,7 +128,7 @@ export function Shell({ children }: { children: ReactNode }) {
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
         {NAV.filter((item) => !item.admin || isAdmin).map((item) => {
-          const active = item.match ? item.match(location.pathname) : location.pathname.startsWith(item.to);
+          const active = isActive(item, location.pathname);
           return (
             <NavLink
               key={item.to}

@@ -4,6 +4,7 @@ export interface ShownLine {
   stream: 'stdout' | 'stderr';
   line: string;
   time?: string | null;
+  source?: string; // service-replica, in a stack's merged view
 }
 
 export const MAX_LINES = 5000;
@@ -21,5 +22,5 @@ export function filterLines(lines: ShownLine[], text: string, stream: 'all' | 's
 }
 
 export function asText(lines: ShownLine[]): string {
-  return lines.map((l) => `${l.time ? `${l.time} ` : ''}${l.stream} ${l.line}`).join('\n') + '\n';
+  return lines.map((l) => `${l.time ? `${l.time} ` : ''}${l.source ? `${l.source} ` : ''}${l.stream} ${l.line}`).join('\n') + '\n';
 }

@@ -1,13 +1,44 @@
-// Every stack with its live status, versions, containers and last command; the queue; the host.
+// Every stack with its live status, versions, containers and their health, its last change
+// (and who made it) and last command; the queue; the host.
 import { useMemo } from 'react';
-import { Anchor, Button, Card, Grid, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Grid, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router-dom';
-import { useAllStatus, useCommands, useStacks, type Command } from '../api/queries';
+import { useAllStatus, useCommands, useStacks, type Command, type Stack as StackT, type StackSummary } from '../api/queries';
 import { useAuth } from '../api/auth';
 import { EmptyState, Loading, QueryError, StatusBadge } from '../components/common';
 import { HostPanel } from '../components/HostPanel';
 import { QueuePanel } from '../components/QueuePanel';
 import { timeAgo } from '../lib/format';
+
+/** The newest of a stack's latest version and its last command: what changed, who, when. */
+export function lastChange(stack: StackT, command: Command | undefined): { what: string; who: string; at: string } | null {
+  const saved = stack.latest_version_at
+    ? { what: `v${stack.latest_version} saved`, who: stack.latest_version_author ?? '?', at: stack.latest_version_at }
+    : null;
+  const ran = command ? { what: command.type, who: command.requested_by, at: command.created_at } : null;
+  if (!saved || !ran) return saved ?? ran;
+  return new Date(ran.at).getTime() >= new Date(saved.at).getTime() ? ran : saved;
+}
+
+function HealthCounts({ live, name }: { live: StackSummary; name: string }) {
+  const counts = [
+    { n: live.healthy ?? 0, label: 'healthy', color: 'green' },
+    { n: live.unhealthy ?? 0, label: 'unhealthy', color: 'red' },
+    { n: live.starting ?? 0, label: 'starting', color: 'yellow' },
+  ].filter((c) => c.n > 0);
+  return (
+    <Group gap={4} wrap="nowrap" data-testid={`stack-health-${name}`}>
+      <Text size="sm" data-testid={`stack-containers-${name}`}>
+        {live.running}/{live.containers} running
+      </Text>
+      {counts.map((c) => (
+        <Badge key={c.label} size="xs" variant="light" color={c.color}>
+          {c.n} {c.label}
+        </Badge>
+      ))}
+    </Group>
+  );
+}
 
 export function DashboardPage() {
   const stacks = useStacks();
@@ -67,6 +98,7 @@ export function DashboardPage() {
                       <Table.Th>Status</Table.Th>
                       <Table.Th title="current / desired version">Current / desired</Table.Th>
                       <Table.Th>Containers</Table.Th>
+                      <Table.Th>Last change</Table.Th>
                       <Table.Th>Last command</Table.Th>
                     </Table.Tr>
                   </Table.Thead>
@@ -74,6 +106,7 @@ export function DashboardPage() {
                     {items.map((s) => {
                       const live = statusById.get(s.stack_id);
                       const last = lastCommand.get(s.stack_id);
+                      const change = lastChange(s, last);
                       return (
                         <Table.Tr key={s.stack_id} data-testid={`stack-row-${s.name}`}>
                           <Table.Td>
@@ -95,9 +128,28 @@ export function DashboardPage() {
                             </Text>
                           </Table.Td>
                           <Table.Td>
-                            <Text size="sm" data-testid={`stack-containers-${s.name}`}>
-                              {live ? `${live.running}/${live.containers} running` : '—'}
-                            </Text>
+                            {live ? (
+                              <HealthCounts live={live} name={s.name} />
+                            ) : (
+                              <Text size="sm" data-testid={`stack-containers-${s.name}`}>
+                                —
+                              </Text>
+                            )}
+                          </Table.Td>
+                          <Table.Td data-testid={`stack-change-${s.name}`}>
+                            {change ? (
+                              <Text size="sm">
+                                {change.what} by {change.who}
+                                <Text span size="xs" c="dimmed">
+                                  {' '}
+                                  {timeAgo(change.at)}
+                                </Text>
+                              </Text>
+                            ) : (
+                              <Text size="sm" c="dimmed">
+                                —
+                              </Text>
+                            )}
                           </Table.Td>
                           <Table.Td>
                             {last ? (

@@ -10,11 +10,11 @@ import { ComposeForm } from '../components/ComposeForm';
 import { unmarkGone } from '../lib/goneStacks';
 import { EmptyState } from '../components/common';
 
-const STARTER = `services:
+// coremon/demo-web:1 is the image `make run` makes sure the engine has (a tiny web server on
+// port 8080): the first stack runs on a fresh machine, registry or not.
+export const STARTER = `services:
   web:
-    image: coremon-test/busybox:latest
-    init: true
-    command: ["httpd", "-f", "-p", "8080"]
+    image: coremon/demo-web:1
     ports:
       - "127.0.0.1:8081:8080"
 `;

@@ -15,7 +15,9 @@ from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
 
 T = TypeVar("T")
 
-EXAMPLE_COMPOSE = "services:\n  web:\n    image: nginx:1.27\n    ports: ['127.0.0.1:8081:80']\n"
+EXAMPLE_COMPOSE = (
+    "services:\n  web:\n    image: coremon/demo-web:1\n    ports: ['127.0.0.1:8081:8080']\n"
+)
 VARIABLE_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
@@ -77,7 +79,7 @@ class CreateStackRequest(StrictInput):
         default_factory=dict,
         max_length=1000,
         description="Interpolation variables: a string, or {value, secret}.",
-        examples=[{"TAG": "1.27", "DB_PASSWORD": {"value": "s3cret", "secret": True}}],
+        examples=[{"TAG": "1", "DB_PASSWORD": {"value": "s3cret", "secret": True}}],
     )
     comment: str = Field("", max_length=2000)
 
@@ -91,7 +93,12 @@ class CreateStackRequest(StrictInput):
 
 class CreateVersionRequest(StrictInput):
     compose: str = Field(min_length=1, max_length=MAX_COMPOSE_BYTES, examples=[EXAMPLE_COMPOSE])
-    variables: dict[str, VariableIn] = Field(default_factory=dict, max_length=1000)
+    variables: dict[str, VariableIn] | None = Field(
+        None,
+        max_length=1000,
+        description="Omitted (or null): the parent version's variables, secrets included. "
+        "Given: they replace the parent's, all of them (send {} for none).",
+    )
     comment: str = Field("", max_length=2000)
     parent_version: int | None = Field(
         None, ge=1, description="The version this edit starts from; stale → 409."
@@ -123,10 +130,17 @@ class StackOut(BaseModel):
     status: StackStatus
     created_at: datetime
     updated_at: datetime
+    latest_version_author: str | None = Field(
+        None, description="Who saved the latest version (in lists)."
+    )
+    latest_version_at: datetime | None = Field(None, description="When (in lists).")
 
     @classmethod
-    def of(cls, stack: Stack) -> StackOut:
-        return cls.model_validate(stack.model_dump())
+    def of(cls, stack: Stack, latest: tuple[str, datetime] | None = None) -> StackOut:
+        out = cls.model_validate(stack.model_dump())
+        if latest is not None:
+            out.latest_version_author, out.latest_version_at = latest
+        return out
 
 
 class StackCreated(StackOut):
@@ -250,6 +264,7 @@ class Page(BaseModel, Generic[T]):
 
 
 def to_variables(raw: dict[str, VariableIn]) -> dict[str, Variable]:
+    """The request's variables as the domain's; a bad name is a 422 naming it."""
     import re
 
     from core_monitor.errors import FieldError, ValidationFailed

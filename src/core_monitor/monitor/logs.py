@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from typing import Protocol
 
 import anyio.to_thread
 from pydantic import BaseModel
@@ -86,6 +87,62 @@ class LogFollows:
         finally:
             reader.stop()
 
+    async def merged_sse(
+        self,
+        sources: Sequence[tuple[Callable[[LogLine], LogLine], LogStream]],
+        timestamps: bool,
+        max_seconds: float,
+        keepalive: float = 15.0,
+    ) -> AsyncIterator[str]:
+        """Several streams as one (a stack's containers): each line through its source's
+        ``tag`` (which says where it came from), in the order they arrive. Each stream has its
+        reader thread, as in ``sse``; the event loop only moves lines between queues."""
+        loop = asyncio.get_running_loop()
+        readers = [(tag, _Reader(stream, timestamps, self.count, loop)) for tag, stream in sources]
+        merge = _Merge(len(readers))
+        try:
+            for _, reader in readers:
+                await anyio.to_thread.run_sync(reader.thread.start)
+            merge.pump(readers)
+            yield ": following\n\n"
+            async for chunk in _events(merge, max_seconds, keepalive, "every container"):
+                yield chunk
+        finally:
+            merge.stop()
+            for _, reader in readers:
+                reader.stop()
+
+
+class _Merge:
+    """The lines of several readers in one bounded queue: a slow client holds every reader
+    (BUFFERED_LINES here, then each reader's own room), not the server's memory."""
+
+    def __init__(self, sources: int) -> None:
+        self._left = sources
+        self._queue: asyncio.Queue[LogLine | None] = asyncio.Queue(maxsize=BUFFERED_LINES)
+        self._pumps: list[asyncio.Task[None]] = []
+
+    def pump(self, readers: Sequence[tuple[Callable[[LogLine], LogLine], _Reader]]) -> None:
+        self._pumps = [asyncio.ensure_future(self._pump(tag, r)) for tag, r in readers]
+
+    async def _pump(self, tag: Callable[[LogLine], LogLine], reader: _Reader) -> None:
+        while (line := await reader.get()) is not None:
+            await self._queue.put(tag(line))
+        await self._queue.put(None)
+
+    async def get(self) -> LogLine | None:
+        """The next line of any reader; None once every one has ended."""
+        while self._left:
+            item = await self._queue.get()
+            if item is not None:
+                return item
+            self._left -= 1
+        return None
+
+    def stop(self) -> None:
+        for task in self._pumps:
+            task.cancel()
+
 
 class _Reader:
     """The thread that reads one engine log stream and hands its lines to the event loop,
@@ -152,7 +209,13 @@ class _Reader:
             self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
 
 
-async def _events(reader: _Reader, max_seconds: float, keepalive: float) -> AsyncIterator[str]:
+class _Lines(Protocol):
+    async def get(self) -> LogLine | None: ...
+
+
+async def _events(
+    reader: _Lines, max_seconds: float, keepalive: float, source: str = "the container"
+) -> AsyncIterator[str]:
     deadline = time.monotonic() + max_seconds
     number = 0
     while True:
@@ -166,7 +229,7 @@ async def _events(reader: _Reader, max_seconds: float, keepalive: float) -> Asyn
             yield ": keep-alive\n\n"
             continue
         if item is None:
-            yield 'event: end\ndata: {"reason": "the container stopped logging"}\n\n'
+            yield f'event: end\ndata: {{"reason": "{source} stopped logging"}}\n\n'
             return
         number += 1
         yield f"id: {number}\nevent: {item.stream}\ndata: {item.model_dump_json()}\n\n"

@@ -25,6 +25,7 @@ from core_monitor.log import get_logger
 from core_monitor.monitor import drift as drift_rules
 from core_monitor.monitor import host as host_facts
 from core_monitor.monitor import logs as log_lines
+from core_monitor.monitor import stack_logs as merged_logs
 from core_monitor.monitor import stats as stats_math
 from core_monitor.monitor.cache import EngineCache
 from core_monitor.monitor.containers import ContainerDetail, detail
@@ -119,6 +120,9 @@ class MonitorService:
                     containers=len(containers),
                     running=sum(c.state == "running" for c in containers),
                     drift=sum(d.drifted for d in status.drift),
+                    healthy=sum(c.health == "healthy" for c in containers),
+                    unhealthy=sum(c.health == "unhealthy" for c in containers),
+                    starting=sum(c.health == "starting" for c in containers),
                 )
             )
         return summaries
@@ -260,6 +264,51 @@ class MonitorService:
     def render_metrics(self) -> bytes:
         """The Prometheus exposition of every metric, computed at the scrape."""
         return self.metrics.render()
+
+    # -- a stack's logs, merged ------------------------------------------------------------
+    def open_stack_logs(
+        self, ref: str, *, tail: int, since: int | None, until: int | None, follow: bool
+    ) -> list[tuple[merged_logs.LogSource, LogStream]]:
+        """Every container's log stream (always time-stamped: the merge orders by it)."""
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, ref)
+        rows = self.cache.by_project().get(stack.name, [])
+        for row in rows:
+            self._learn_secrets(row)
+        found = merged_logs.sources(rows, self.cache.inspect)
+        return merged_logs.open_all(
+            found,
+            lambda s: self.gateway.container_logs(
+                s.container_id,
+                tail=tail,
+                since=since,
+                until=until,
+                timestamps=True,
+                follow=follow,
+                tty=s.tty,
+            ),
+        )
+
+    def stack_logs(
+        self, ref: str, *, tail: int, since: int | None, until: int | None, timestamps: bool
+    ) -> list[merged_logs.StackLogLine]:
+        opened = self.open_stack_logs(ref, tail=tail, since=since, until=until, follow=False)
+        read = []
+        try:
+            for source, stream in opened:
+                read.append((source, list(log_lines.lines(masked_frames(stream.frames), True))))
+        finally:
+            for _, stream in opened:
+                stream.close()
+        return merged_logs.merged(read, tail, timestamps)
+
+    def follow_stack_logs(
+        self, opened: list[tuple[merged_logs.LogSource, LogStream]], timestamps: bool
+    ) -> AsyncIterator[str]:
+        for _, stream in opened:
+            stream.frames = masked_frames(stream.frames)
+        tagged = [(_stamped_as(source, timestamps), stream) for source, stream in opened]
+        return self.follows.merged_sse(tagged, True, self.settings.max_stream_seconds)
 
     # -- host ----------------------------------------------------------------------------
     def host(self) -> host_facts.HostFacts:
@@ -458,6 +507,18 @@ class MonitorService:
                 key = (container.state, container.health or "none")
                 snap.containers[key] = snap.containers.get(key, 0) + 1
         return snap
+
+
+def _stamped_as(
+    source: merged_logs.LogSource, timestamps: bool
+) -> Callable[[log_lines.LogLine], log_lines.LogLine]:
+    """The source's tag; the engine's stamp kept only when asked for."""
+
+    def tag(line: log_lines.LogLine) -> log_lines.LogLine:
+        tagged = source.tag(line)
+        return tagged if timestamps else tagged.model_copy(update={"time": None})
+
+    return tag
 
 
 def _event_filter(stack: str | None, visible: frozenset[str] | None) -> Callable[[HubEvent], bool]:

@@ -92,6 +92,9 @@ class StackSummary(BaseModel):
     containers: int
     running: int
     drift: int
+    healthy: int = 0  # containers whose healthcheck passes
+    unhealthy: int = 0
+    starting: int = 0  # health not known yet
 
 
 _NANOS = re.compile(r"(\.\d{6})\d*")

@@ -85,6 +85,15 @@ def stored_form(
     return _mask_tree(definition, local), stored, box.keyed_hash(canonical_json(definition))
 
 
+def plain_variables(stored: dict[str, Variable], box: SecretBox) -> dict[str, Variable]:
+    """A stored version's variables with their secrets decrypted, for a version that inherits
+    them: the server re-checks and re-encrypts them; they never go back to the client."""
+    return {
+        k: Variable(value=box.decrypt(v.ciphertext or ""), secret=True) if v.secret else v
+        for k, v in stored.items()
+    }
+
+
 def project_of(version: StackVersion, box: SecretBox) -> ComposeProject:
     """The real project of a stored version (secrets decrypted), for the engine only."""
     if not any(v.secret for v in version.variables.values()):
@@ -146,6 +155,7 @@ __all__ = [
     "check_secrets",
     "config_hasher",
     "load_masked",
+    "plain_variables",
     "project_of",
     "stored_form",
 ]

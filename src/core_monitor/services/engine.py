@@ -25,6 +25,10 @@ class EngineService:
         """The engine's version answer; raises when it does not answer."""
         return self.host.gateway.ping()
 
+    def local_images(self) -> list[dict[str, Any]]:
+        """The engine's image list, as it answers it."""
+        return self.host.gateway.list_images()
+
     def facts(self) -> HostFacts:
         return self._monitor.host()
 

@@ -4,6 +4,7 @@ audited."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from core_monitor.compose import check_container_count, validate_project_name
 from core_monitor.domain.actor import Actor
@@ -25,7 +26,7 @@ class VersionDraft:
     """A new version as asked for: what ``create_version`` validates and stores."""
 
     compose: str
-    variables: dict[str, Variable]
+    variables: dict[str, Variable] | None  # None: the parent's, secrets carried over
     comment: str
     parent_version: int | None
 
@@ -97,14 +98,21 @@ def create_version(
     stack_ref: str,
     *,
     compose: str,
-    variables: dict[str, Variable],
+    variables: dict[str, Variable] | None,
     comment: str,
     parent_version: int | None,
     box: SecretBox = NO_SECRETS,
     max_containers: int = DEFAULT_MAX_CONTAINERS,
 ) -> StackVersion:
+    """``variables`` None: the parent's (the latest when no parent is named), secrets
+    included; the parent is then pinned, so a version added meanwhile makes this one stale."""
     with db.read() as session:
         stack = stack_store.get_stack(session, stack_ref)
+        if variables is None:
+            parent_version = parent_version or stack.latest_version
+            variables = definitions.plain_variables(
+                stack_store.get_parent(session, stack.stack_id, parent_version).variables, box
+            )
     new = _prepare(
         db,
         box,
@@ -163,9 +171,12 @@ class StackService:
             max_containers=self.max_containers,
         )
 
-    def list_stacks(self, query: StackQuery) -> tuple[list[Stack], int]:
+    def list_stacks(
+        self, query: StackQuery
+    ) -> tuple[list[Stack], int, dict[str, tuple[str, datetime]]]:
+        """A page of stacks, their total, and who changed each last and when."""
         with self.db.read() as session:
-            return stack_store.list_stacks(
+            items, total = stack_store.list_stacks(
                 session,
                 q=query.name_contains,
                 status=query.status,
@@ -173,6 +184,7 @@ class StackService:
                 offset=query.offset,
                 only=query.only,
             )
+            return items, total, stack_store.latest_versions(session, items)
 
     def get(self, stack_ref: str) -> Stack:
         with self.db.read() as session:

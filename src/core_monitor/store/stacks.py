@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -122,6 +123,19 @@ def list_stacks(
     return [_stack(r) for r in rows], total
 
 
+def latest_versions(session: Session, stacks: list[Stack]) -> dict[str, tuple[str, datetime]]:
+    """stack_id → (author, created_at) of each stack's latest version: who changed it last."""
+    if not stacks:
+        return {}
+    wanted = [(s.stack_id, s.latest_version) for s in stacks]
+    rows = session.execute(
+        select(StackVersionRow.stack_id, StackVersionRow.author, StackVersionRow.created_at).where(
+            tuple_(StackVersionRow.stack_id, StackVersionRow.version).in_(wanted)
+        )
+    )
+    return {stack_id: (author, aware(at)) for stack_id, author, at in rows}
+
+
 def list_versions(
     session: Session, stack_id: str, *, limit: int, offset: int
 ) -> tuple[list[StackVersion], int]:
@@ -171,6 +185,15 @@ def get_version(session: Session, stack_id: str, version: int) -> StackVersion:
     if found is None:
         raise NotFound(f"stack {stack_id} has no version {version}")
     return _version(found[0], found[1])
+
+
+def get_parent(session: Session, stack_id: str, number: int) -> StackVersion:
+    """The version a new one is to build on; one that does not exist is as stale as any
+    parent that is neither the latest nor the applied version (409)."""
+    try:
+        return get_version(session, stack_id, number)
+    except NotFound:
+        raise Conflict(f"parent_version {number} does not exist") from None
 
 
 def require_version(session: Session, stack_id: str, version: int) -> None:

@@ -6,6 +6,8 @@ import { EditorView } from '@codemirror/view';
 import { yaml } from '@codemirror/lang-yaml';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { oneDark } from '@codemirror/theme-one-dark';
+import { GLYPH_STYLES } from './glyphs';
+import { imageCompletions } from '../../lib/imageCompletions';
 
 export interface EditorDiagnostic {
   from: number;
@@ -23,6 +25,8 @@ export interface YamlEditorProps {
   minHeight?: string;
   /** Asks the editor to put the cursor at this offset and scroll there. */
   focusAt?: { offset: number; nonce: number } | null;
+  /** Image references offered as completions after `image:` (the engine's local images). */
+  images?: readonly string[];
 }
 
 export default function YamlEditor(props: YamlEditorProps) {
@@ -32,6 +36,8 @@ export default function YamlEditor(props: YamlEditorProps) {
   const editable = useRef(new Compartment());
   const onChange = useRef(props.onChange);
   onChange.current = props.onChange;
+  const images = useRef(props.images ?? []);
+  images.current = props.images ?? [];
 
   useEffect(() => {
     if (!host.current) return;
@@ -42,7 +48,9 @@ export default function YamlEditor(props: YamlEditorProps) {
         extensions: [
           basicSetup,
           yaml(),
+          EditorView.theme(GLYPH_STYLES),
           lintGutter(),
+          EditorState.languageData.of(() => [{ autocomplete: imageCompletions(() => images.current) }]),
           EditorView.lineWrapping,
           theme.current.of(props.dark ? oneDark : []),
           editable.current.of([

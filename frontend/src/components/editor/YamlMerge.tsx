@@ -6,6 +6,7 @@ import { EditorView } from '@codemirror/view';
 import { yaml } from '@codemirror/lang-yaml';
 import { MergeView } from '@codemirror/merge';
 import { oneDark } from '@codemirror/theme-one-dark';
+import { GLYPH_STYLES } from './glyphs';
 
 export interface YamlMergeProps {
   left: string;
@@ -22,6 +23,7 @@ export default function YamlMerge({ left, right, leftLabel, rightLabel, dark }: 
     const common = (label: string) => [
       basicSetup,
       yaml(),
+      EditorView.theme(GLYPH_STYLES),
       EditorState.readOnly.of(true),
       EditorView.editable.of(false),
       // read-only, but reachable with the keyboard (to scroll and read)

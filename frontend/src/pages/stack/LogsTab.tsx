@@ -1,5 +1,6 @@
-// A container's logs, followed live (server-sent events), stdout and stderr told apart,
-// filterable, downloadable.
+// A stack's logs, followed live (server-sent events): every container's lines merged, each
+// tagged with its service and replica (the default), or one container's; stdout and stderr
+// told apart, filterable, downloadable.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Badge, Button, Group, NativeSelect, SegmentedControl, Stack, Switch, Text, TextInput } from '@mantine/core';
 import { useNavigate, useParams } from 'react-router-dom';
@@ -9,11 +10,27 @@ import { append, asText, filterLines, type ShownLine } from '../../lib/logBuffer
 
 type StreamState = 'connecting' | 'live' | 'ended' | 'error';
 
-function useFollowedLogs(container: string | null, session: number) {
+/** The stream to follow: one container's, or (null) the whole stack's. */
+export function logsUrl(stack: string, container: string | null): string {
+  const path = container
+    ? `/api/v1/containers/${encodeURIComponent(container)}/logs`
+    : `/api/v1/stacks/${encodeURIComponent(stack)}/logs`;
+  return `${path}?follow=1&tail=200&timestamps=1`;
+}
+
+interface LogEvent {
+  stream: 'stdout' | 'stderr';
+  line: string;
+  time?: string | null;
+  service?: string;
+  replica?: number;
+}
+
+function useFollowedLogs(url: string | null, session: number) {
   const [lines, setLines] = useState<ShownLine[]>([]);
   const [state, setState] = useState<StreamState>('connecting');
   useEffect(() => {
-    if (!container) return;
+    if (!url) return;
     setLines([]);
     setState('connecting');
     let n = 0;
@@ -25,12 +42,12 @@ function useFollowedLogs(container: string | null, session: number) {
       pending = [];
       setLines((old) => append(old, batch));
     };
-    const url = `/api/v1/containers/${encodeURIComponent(container)}/logs?follow=1&tail=200&timestamps=1`;
     const source = new EventSource(url, { withCredentials: true });
     const onLine = (event: MessageEvent<string>) => {
       try {
-        const data = JSON.parse(event.data) as { stream: 'stdout' | 'stderr'; line: string; time?: string | null };
-        pending.push({ n: ++n, stream: data.stream, line: data.line, time: data.time });
+        const data = JSON.parse(event.data) as LogEvent;
+        const from = data.service === undefined ? undefined : `${data.service}-${data.replica ?? 0}`;
+        pending.push({ n: ++n, stream: data.stream, line: data.line, time: data.time, source: from });
         if (!timer) timer = setTimeout(flush, 100);
       } catch {
         /* a malformed frame: skip it */
@@ -54,7 +71,7 @@ function useFollowedLogs(container: string | null, session: number) {
       source.close();
       if (timer) clearTimeout(timer);
     };
-  }, [container, session]);
+  }, [url, session]);
   return { lines, state };
 }
 
@@ -66,9 +83,10 @@ export default function LogsTab({ stack }: { stack: StackT }) {
     () => (status.data?.services ?? []).flatMap((s) => s.containers).filter((c) => c.id),
     [status.data],
   );
-  const container = fromUrl ?? containers[0]?.name ?? null;
+  const container = fromUrl ?? null; // none chosen: every container of the stack
   const [session, setSession] = useState(0);
-  const { lines, state } = useFollowedLogs(container, session);
+  const any = container !== null || containers.length > 0;
+  const { lines, state } = useFollowedLogs(any ? logsUrl(stack.name, container) : null, session);
   const [filter, setFilter] = useState('');
   const [stream, setStream] = useState<'all' | 'stdout' | 'stderr'>('all');
   const [follow, setFollow] = useState(true);
@@ -81,7 +99,7 @@ export default function LogsTab({ stack }: { stack: StackT }) {
 
   if (status.isPending) return <Loading />;
   if (status.isError) return <QueryError error={status.error} />;
-  if (!container) {
+  if (!any) {
     return <EmptyState title="No container to read">Apply or start the stack: its containers' logs show here.</EmptyState>;
   }
 
@@ -90,7 +108,7 @@ export default function LogsTab({ stack }: { stack: StackT }) {
     const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
     a.href = url;
-    a.download = `${container}.log`;
+    a.download = `${container ?? stack.name}.log`;
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   };
@@ -100,9 +118,12 @@ export default function LogsTab({ stack }: { stack: StackT }) {
       <Group align="flex-end" wrap="wrap">
         <NativeSelect
           label="Container"
-          data={containers.map((c) => c.name)}
-          value={container}
-          onChange={(e) => navigate(`/stacks/${stack.name}/logs/${e.currentTarget.value}`)}
+          data={[{ value: '', label: 'All containers' }, ...containers.map((c) => c.name)]}
+          value={container ?? ''}
+          onChange={(e) => {
+            const chosen = e.currentTarget.value;
+            navigate(chosen ? `/stacks/${stack.name}/logs/${chosen}` : `/stacks/${stack.name}/logs`);
+          }}
           data-testid="log-container"
         />
         <TextInput
@@ -141,6 +162,11 @@ export default function LogsTab({ stack }: { stack: StackT }) {
             <Text span size="xs" c="dimmed">
               {l.time ? `${l.time.slice(11, 19)} ` : ''}
             </Text>
+            {l.source && (
+              <Text span size="xs" c="blue" fw={600} data-testid="log-source">
+                {l.source}{' '}
+              </Text>
+            )}
             {l.stream === 'stderr' && (
               <Text span size="xs" fw={700}>
                 [err]{' '}

@@ -25,6 +25,13 @@ const TABS = [
   { value: 'commands', label: 'Commands' },
 ];
 
+/** The tab a page under the stack belongs to: comparing versions is part of Versions. */
+export function tabOf(rest: string): string {
+  const first = rest.split('/')[0] ?? '';
+  if (first === 'compare') return 'versions';
+  return TABS.some((t) => t.value === first) ? first : 'services';
+}
+
 export default function StackPage() {
   const { name = '' } = useParams();
   const stack = useStack(name);
@@ -59,7 +66,7 @@ export default function StackPage() {
   const s = stack.data;
   const base = `/stacks/${name}`;
   const rest = location.pathname.slice(base.length).replace(/^\//, '');
-  const tab = TABS.find((t) => t.value !== 'services' && rest.startsWith(t.value))?.value ?? 'services';
+  const tab = tabOf(rest);
   const canAct = s.current_version !== null;
 
   return (

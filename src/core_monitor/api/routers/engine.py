@@ -13,6 +13,7 @@ from core_monitor.api.security import allow
 from core_monitor.domain.auth import Permission
 from core_monitor.domain.plan import Plan
 from core_monitor.monitor.host import DiskUsage
+from core_monitor.monitor.images import LocalImage, local_images
 
 router = APIRouter(tags=["engine"])
 
@@ -79,3 +80,14 @@ async def host(engine: EngineDep) -> HostOut:
         arch=info.get("Arch"),
         kernel=info.get("KernelVersion"),
     )
+
+
+@router.get(
+    "/images",
+    response_model=list[LocalImage],
+    summary="The engine's local images, by reference (what a stack can use without a registry)",
+    responses={503: {"description": "Docker engine unreachable"}},
+    dependencies=[allow(Permission.READ)],
+)
+async def images(engine: EngineDep) -> list[LocalImage]:
+    return local_images(await run_in_threadpool(engine.local_images))

@@ -15,6 +15,7 @@ from core_monitor.domain.auth import Permission
 from core_monitor.errors import FieldError, ValidationFailed
 from core_monitor.monitor.containers import ContainerDetail
 from core_monitor.monitor.logs import MAX_TAIL, LogLine
+from core_monitor.monitor.stack_logs import StackLogLine
 from core_monitor.monitor.stats import ContainerStats
 from core_monitor.monitor.status import ContainerStatus, StackStatusOut, StackSummary
 
@@ -141,6 +142,44 @@ async def container_logs(
         )
     )
     return event_stream(request, monitor.follow_logs(stream, timestamps))
+
+
+@router.get(
+    "/stacks/{stack_id}/logs",
+    response_model=list[StackLogLine],
+    summary="Every container's logs in one view, tagged with service and replica; "
+    "?follow=1 streams them as server-sent events",
+    description="Read at once: the last `tail` lines of the whole stack, ordered by time. "
+    "Followed: each container's new lines as they come (event: stdout | stderr, data: the "
+    "line with its service, replica and container). A container whose logs the engine "
+    "cannot read is left out.",
+    responses={404: {"description": "No such stack"}, **ENGINE},
+    dependencies=STACK,
+)
+async def stack_logs(
+    stack_id: str,
+    request: Request,
+    monitor: MonitorDep,
+    window: Annotated[LogWindow, Depends()],
+    timestamps: bool = False,
+    follow: bool = False,
+) -> list[StackLogLine] | StreamingResponse:
+    if not follow:
+        return await run_in_threadpool(
+            lambda: monitor.stack_logs(
+                stack_id,
+                tail=window.tail,
+                since=window.since,
+                until=window.until,
+                timestamps=timestamps,
+            )
+        )
+    opened = await run_in_threadpool(
+        lambda: monitor.open_stack_logs(
+            stack_id, tail=window.tail, since=window.since, until=window.until, follow=True
+        )
+    )
+    return event_stream(request, monitor.follow_stack_logs(opened, timestamps))
 
 
 @router.get(

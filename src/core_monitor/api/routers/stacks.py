@@ -42,11 +42,14 @@ def list_stacks(
     q: Annotated[str | None, Query(max_length=63, description="Name contains")] = None,
     status: StackStatus | None = None,
 ) -> Page[StackOut]:
-    items, total = stacks.list_stacks(
+    items, total, latest = stacks.list_stacks(
         StackQuery(q, status, paging.limit, paging.offset, identity.visible_stacks())
     )
     return Page(
-        items=[StackOut.of(s) for s in items], total=total, limit=paging.limit, offset=paging.offset
+        items=[StackOut.of(s, latest.get(s.stack_id)) for s in items],
+        total=total,
+        limit=paging.limit,
+        offset=paging.offset,
     )
 
 
@@ -109,9 +112,8 @@ def list_versions(stack_id: str, stacks: StacksDep, paging: PagingDep) -> Page[V
 async def create_version(
     stack_id: str, body: CreateVersionRequest, stacks: StacksDep, actor: ActorDep
 ) -> VersionOut:
-    draft = VersionDraft(
-        body.compose, to_variables(body.variables), body.comment, body.parent_version
-    )
+    variables = None if body.variables is None else to_variables(body.variables)
+    draft = VersionDraft(body.compose, variables, body.comment, body.parent_version)
     version = await run_in_threadpool(stacks.create_version, actor, stack_id, draft)
     return VersionOut.of(version)
 

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Core Monitor in a container (compose.yaml), on a host with or without a registry:
+#   ./scripts/run-container.sh             build the image (scripts/build-image.sh: debootstrap
+#                                          base + the host's wheels, no registry needed), start it
+#   ./scripts/run-container.sh --no-build  start the image built before
+# The container's user reaches the engine through the socket's group, whatever number this
+# host gave it: read from the socket (stat -c %g), handed to compose as DOCKER_GID (group_add).
+# Environment: COREMON_IMAGE (core-monitor:latest), COREMON_PUBLISH_PORT (8080),
+# COMPOSE_PROJECT_NAME (core-monitor), DOCKER_SOCKET (/var/run/docker.sock).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=1
+case "${1:-}" in
+  "") ;;
+  --no-build) build=0 ;;
+  *) echo "usage: $0 [--no-build]" >&2; exit 2 ;;
+esac
+export COREMON_IMAGE=${COREMON_IMAGE:-core-monitor:latest}
+export DOCKER_SOCKET=${DOCKER_SOCKET:-/var/run/docker.sock}
+if [ ! -S "$DOCKER_SOCKET" ]; then
+  echo "run-container: no Docker socket at $DOCKER_SOCKET" >&2
+  exit 1
+fi
+DOCKER_GID=$(stat -c %g "$DOCKER_SOCKET")
+export DOCKER_GID
+if [ "$build" = 1 ]; then
+  ./scripts/build-image.sh "$COREMON_IMAGE"
+fi
+docker compose -f compose.yaml up -d --no-build
+echo "run-container: $COREMON_IMAGE started with the socket's group $DOCKER_GID," \
+  "on http://127.0.0.1:${COREMON_PUBLISH_PORT:-8080}"
