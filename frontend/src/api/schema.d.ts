@@ -347,6 +347,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The engine's local images, by reference (what a stack can use without a registry) */
+        get: operations["images_api_v1_images_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/policy": {
         parameters: {
             query?: never;
@@ -514,6 +531,26 @@ export interface paths {
         put?: never;
         /** Deploy an artifact into a middleware service */
         post: operations["deploy_api_v1_stacks__stack_id__deploy_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacks/{stack_id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every container's logs in one view, tagged with service and replica; ?follow=1 streams them as server-sent events
+         * @description Read at once: the last `tail` lines of the whole stack, ordered by time. Followed: each container's new lines as they come (event: stdout | stderr, data: the line with its service, replica and container). A container whose logs the engine cannot read is left out.
+         */
+        get: operations["stack_logs_api_v1_stacks__stack_id__logs_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1224,7 +1261,7 @@ export interface components {
          * CreateStackRequest
          * @example {
          *       "comment": "first cut",
-         *       "compose": "services:\n  web:\n    image: nginx:1.27\n    ports: ['127.0.0.1:8081:80']\n",
+         *       "compose": "services:\n  web:\n    image: coremon/demo-web:1\n    ports: ['127.0.0.1:8081:8080']\n",
          *       "name": "shop"
          *     }
          */
@@ -1239,8 +1276,8 @@ export interface components {
              * @description Compose file, YAML or JSON.
              * @example services:
              *       web:
-             *         image: nginx:1.27
-             *         ports: ['127.0.0.1:8081:80']
+             *         image: coremon/demo-web:1
+             *         ports: ['127.0.0.1:8081:8080']
              */
             compose: string;
             /**
@@ -1257,7 +1294,7 @@ export interface components {
              *         "secret": true,
              *         "value": "s3cret"
              *       },
-             *       "TAG": "1.27"
+             *       "TAG": "1"
              *     }
              */
             variables?: {
@@ -1323,8 +1360,8 @@ export interface components {
              * Compose
              * @example services:
              *       web:
-             *         image: nginx:1.27
-             *         ports: ['127.0.0.1:8081:80']
+             *         image: coremon/demo-web:1
+             *         ports: ['127.0.0.1:8081:8080']
              */
             compose: string;
             /**
@@ -1332,10 +1369,13 @@ export interface components {
              * @description The version this edit starts from; stale → 409.
              */
             parent_version?: number | null;
-            /** Variables */
+            /**
+             * Variables
+             * @description Omitted (or null): the parent version's variables, secrets included. Given: they replace the parent's, all of them (send {} for none).
+             */
             variables?: {
                 [key: string]: string | components["schemas"]["VariableInput"];
-            };
+            } | null;
         };
         /** DeleteRequest */
         DeleteRequest: {
@@ -1491,6 +1531,20 @@ export interface components {
             reachable: boolean;
             /** Version */
             version?: string | null;
+        };
+        /** LocalImage */
+        LocalImage: {
+            /**
+             * Created
+             * Format: date-time
+             */
+            created: string;
+            /** Id */
+            id: string;
+            /** Reference */
+            reference: string;
+            /** Size */
+            size: number;
         };
         /** LogLine */
         LogLine: {
@@ -1778,6 +1832,16 @@ export interface components {
             desired_version: number | null;
             /** Latest Version */
             latest_version: number;
+            /**
+             * Latest Version At
+             * @description When (in lists).
+             */
+            latest_version_at?: string | null;
+            /**
+             * Latest Version Author
+             * @description Who saved the latest version (in lists).
+             */
+            latest_version_author?: string | null;
             /** Name */
             name: string;
             /** Stack Id */
@@ -1790,6 +1854,21 @@ export interface components {
             updated_at: string;
             /** Version */
             version: number;
+        };
+        /** StackLogLine */
+        StackLogLine: {
+            /** Container */
+            container: string;
+            /** Line */
+            line: string;
+            /** Replica */
+            replica: number;
+            /** Service */
+            service: string;
+            /** Stream */
+            stream: string;
+            /** Time */
+            time?: string | null;
         };
         /**
          * StackOut
@@ -1807,6 +1886,16 @@ export interface components {
             desired_version: number | null;
             /** Latest Version */
             latest_version: number;
+            /**
+             * Latest Version At
+             * @description When (in lists).
+             */
+            latest_version_at?: string | null;
+            /**
+             * Latest Version Author
+             * @description Who saved the latest version (in lists).
+             */
+            latest_version_author?: string | null;
             /** Name */
             name: string;
             /** Stack Id */
@@ -1853,13 +1942,28 @@ export interface components {
             containers: number;
             /** Drift */
             drift: number;
+            /**
+             * Healthy
+             * @default 0
+             */
+            healthy: number;
             /** Name */
             name: string;
             /** Running */
             running: number;
             /** Stack Id */
             stack_id: string;
+            /**
+             * Starting
+             * @default 0
+             */
+            starting: number;
             status: components["schemas"]["OverallStatus"];
+            /**
+             * Unhealthy
+             * @default 0
+             */
+            unhealthy: number;
         };
         /**
          * StepDetails
@@ -2789,6 +2893,33 @@ export interface operations {
             };
         };
     };
+    images_api_v1_images_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocalImage"][];
+                };
+            };
+            /** @description Docker engine unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     get_policy_api_v1_policy_get: {
         parameters: {
             query?: never;
@@ -3246,6 +3377,59 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    stack_logs_api_v1_stacks__stack_id__logs_get: {
+        parameters: {
+            query?: {
+                timestamps?: boolean;
+                follow?: boolean;
+                tail?: number;
+                /** @description Unix time, seconds */
+                since?: number | null;
+                /** @description Unix time, seconds */
+                until?: number | null;
+            };
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StackLogLine"][];
+                };
+            };
+            /** @description No such stack */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Docker engine unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
