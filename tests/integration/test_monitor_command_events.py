@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
-from core_monitor.domain.commands import CommandStatus, DeletePayload
+from core_monitor.domain.commands import ApplyPayload, CommandStatus, DeletePayload
 from core_monitor.domain.plan import Cause, ContainerStep, Plan, StepKind
-from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.hosts.registry import HostRegistry
 from core_monitor.monitor.service import MonitorService
 from core_monitor.store import commands as command_store
@@ -45,11 +44,11 @@ def test_applied_steps_are_counted_from_the_plan_not_from_log_lines(
     db: Database, database_url: str
 ) -> None:
     settings = make_settings(database_url)
-    monitor = MonitorService(db, settings, DockerGateway(settings.docker_host))
+    monitor = MonitorService(db, settings, HostRegistry.from_settings(settings).default_host())
     with db.write() as s:
         stack, _ = stack_store.create_stack(s, "shop", new_version())
         command, _ = command_store.enqueue(
-            s, type="APPLY", stack_id=stack.stack_id, payload={"version": 1}, requested_by="al"
+            s, stack_id=stack.stack_id, payload=ApplyPayload(version=1), requested_by="al"
         )
     step = {"service": "web", "cause": Cause.MISSING, "reason": "said anyhow", "layer": 0}
     plan = Plan(

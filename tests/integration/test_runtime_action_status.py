@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from core_monitor.domain.actor import Actor
-from core_monitor.domain.commands import Command, CommandStatus
+from core_monitor.domain.commands import Command, CommandStatus, CommandType, read_payload
 from core_monitor.domain.stack import StackStatus
 from core_monitor.hosts.registry import HostRegistry
 from core_monitor.services.convergence import Convergence
@@ -43,8 +43,8 @@ class Context:
             command_id=uuid.uuid4().hex,
             seq=1,
             stack_id=stack_id,
-            type=type,
-            payload=payload,
+            type=CommandType(type),
+            payload=read_payload(CommandType(type), payload),
             status=CommandStatus.RUNNING,
             attempts=1,
             requested_by="test",

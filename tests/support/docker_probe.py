@@ -25,11 +25,20 @@ def docker(*args: str) -> str:
 
 
 def containers(project: str) -> dict[str, dict[str, Any]]:
-    """name → inspect, for every container of a project."""
+    """name → inspect, for every container of a project.
+
+    Read while an APPLY runs, a container listed may be gone by the time it is inspected
+    (a recreate's replaced container, a host-path probe): those are left out, as a later
+    listing would not show them either."""
     ids = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={project}").split()
     if not ids:
         return {}
-    return {c["Name"].lstrip("/"): c for c in json.loads(docker("inspect", *ids))}
+    result = subprocess.run(
+        ["docker", "inspect", *ids], capture_output=True, text=True, timeout=120
+    )
+    if result.returncode != 0 and "No such object" not in result.stderr:
+        raise AssertionError(f"docker inspect {' '.join(ids)}: {result.stderr}")
+    return {c["Name"].lstrip("/"): c for c in json.loads(result.stdout or "[]")}
 
 
 def remove_project(project: str) -> None:
