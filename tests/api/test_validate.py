@@ -128,3 +128,10 @@ def test_roles_are_those_of_creating(client: TestClient) -> None:
         assert (
             other.post("/api/v1/stacks/shop/validate", json={"compose": good}).status_code == status
         )
+
+
+def test_a_bad_name_does_not_stop_the_file_being_checked(client: TestClient) -> None:
+    report = client.post(URL, json={"name": "Bad Name", "compose": TWO_SERVICES}).json()
+    paths = [e["path"] for e in report["errors"]]
+    assert paths[0] == "name"
+    assert "services.tool.privileged" in paths

@@ -57,6 +57,11 @@ def _issues(db: Database, draft: Draft, max_containers: int) -> list[Issue]:
     plain = {k: v.value for k, v in draft.variables.items()}
     try:
         validate_project_name(draft.name)
+    except ValidationFailed as exc:
+        # the name is not in the text: the file is still judged (as Compose's default name)
+        named = _of(exc.errors, IssueKind.SCHEMA)
+        return named + _issues(db, replace(draft, name="stack"), max_containers)
+    try:
         check_variables(plain)
         definitions.check_secrets(draft.variables)
         data = parse(draft.compose)
