@@ -135,3 +135,19 @@ def test_a_bad_name_does_not_stop_the_file_being_checked(client: TestClient) -> 
     paths = [e["path"] for e in report["errors"]]
     assert paths[0] == "name"
     assert "services.tool.privileged" in paths
+
+
+def test_a_semantic_error_leaves_the_other_services_judged(client: TestClient) -> None:
+    """An undefined network makes no engine request: its service is left out of the policy,
+    the others are judged (and nothing answers 500)."""
+    text = (
+        "services:\n  b:\n    image: x\n    networks: [nope]\n"
+        "  d:\n    image: x\n    cap_add: [SYS_ADMIN]\n"
+    )
+    response = client.post(URL, json={"compose": text})
+    assert response.status_code == 200, response.text
+    found = [(e["kind"], e["path"], e["line"]) for e in response.json()["errors"]]
+    assert found == [
+        ("semantic", "services.b.networks.nope", 4),
+        ("policy", "services.d.cap_add[0]", 7),
+    ]

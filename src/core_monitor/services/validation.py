@@ -121,9 +121,25 @@ def _under(errors: Iterable[FieldError], prefix: str) -> bool:
     return any(e.path == prefix or e.path.startswith((prefix + ".", prefix + "[")) for e in errors)
 
 
+def _judgeable(project: ComposeProject) -> ComposeProject | None:
+    """The project without the services that have a semantic error (nor those that then
+    have one): the policy renders engine requests, which only a checked project makes (an
+    undefined network has no endpoint). None when nothing is left to judge."""
+    for _ in range(len(project.services) + 1):
+        problems = check(project)
+        if not problems:
+            return project if project.services else None
+        bad = {n for n in project.services if _under(problems, f"services.{n}")}
+        if not bad:  # a problem outside every service: no safe part to judge
+            return None
+        kept = {n: s for n, s in project.services.items() if n not in bad}
+        project = project.model_copy(update={"services": kept})
+    return None
+
+
 def _policy(db: Database, draft: Draft, projects: list[ComposeProject]) -> list[Issue]:
     found: dict[tuple[str, str], Issue] = {}
-    for project in projects:
+    for project in filter(None, map(_judgeable, projects)):
         try:
             violations = definitions.policy_violations(db, draft.stack_id, project)
         except ValidationFailed as exc:
