@@ -54,7 +54,6 @@ def validate(db: Database, draft: Draft, max_containers: int) -> list[Issue]:
 
 
 def _issues(db: Database, draft: Draft, max_containers: int) -> list[Issue]:
-    plain = {k: v.value for k, v in draft.variables.items()}
     try:
         validate_project_name(draft.name)
     except ValidationFailed as exc:
@@ -62,23 +61,33 @@ def _issues(db: Database, draft: Draft, max_containers: int) -> list[Issue]:
         named = _of(exc.errors, IssueKind.SCHEMA)
         return named + _issues(db, replace(draft, name="stack"), max_containers)
     try:
-        check_variables(plain)
-        definitions.check_secrets(draft.variables)
-        data = parse(draft.compose)
+        data = _parsed(draft)
     except ValidationFailed as exc:
-        at = syntax_error_at(draft.compose)
+        at = syntax_error_at(draft.compose)  # when the YAML does not parse, it is all there is
         return [
             Issue(e.path, e.message, IssueKind.SCHEMA, line=at and at[0], column=at and at[1])
             for e in exc.errors
         ]
+    return _loaded(db, draft, data, max_containers)
+
+
+def _parsed(draft: Draft) -> dict[str, Any]:
+    """The file as plain data, after the variables' own checks."""
+    check_variables({k: v.value for k, v in draft.variables.items()})
+    definitions.check_secrets(draft.variables)
+    return parse(draft.compose)
+
+
+def _loaded(db: Database, draft: Draft, data: dict[str, Any], max_containers: int) -> list[Issue]:
+    """Schema errors and the policy of what loaded; else semantic errors and the policy."""
     errors: list[FieldError] = []
-    data = interpolate(data, plain, "", errors)
+    data = interpolate(data, {k: v.value for k, v in draft.variables.items()}, "", errors)
     project: ComposeProject | None = None
     try:
         project = None if errors else normalize(data, draft.name)
     except ValidationFailed as exc:
         errors = list(exc.errors)
-    if project is None or errors:
+    if project is None:
         partial = _policy(db, draft, _loadable_part(data, draft.name, errors))
         return _of(errors, IssueKind.SCHEMA) + partial
     semantic = list(check(project))
