@@ -452,6 +452,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stacks/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a new stack's definition: every problem, each at its line (writes nothing) */
+        post: operations["validate_stack_api_v1_stacks_validate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stacks/{stack_id}": {
         parameters: {
             query?: never;
@@ -704,6 +721,23 @@ export interface paths {
         put?: never;
         /** Stop every service */
         post: operations["stop_stack_api_v1_stacks__stack_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacks/{stack_id}/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a new version's definition: every problem, each at its line (writes nothing) */
+        post: operations["validate_version_api_v1_stacks__stack_id__validate_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1532,6 +1566,11 @@ export interface components {
             /** Version */
             version?: string | null;
         };
+        /**
+         * IssueKind
+         * @enum {string}
+         */
+        IssueKind: "schema" | "semantic" | "policy";
         /** LocalImage */
         LocalImage: {
             /**
@@ -2036,6 +2075,56 @@ export interface components {
             /** Username */
             username: string;
         };
+        /**
+         * ValidateStackRequest
+         * @description A new stack's definition to check (nothing is stored): as for creating, the name
+         *     optional (the file is then judged as the project ``stack``).
+         */
+        ValidateStackRequest: {
+            /**
+             * Compose
+             * @example services:
+             *       web:
+             *         image: coremon/demo-web:1
+             *         ports: ['127.0.0.1:8081:8080']
+             */
+            compose: string;
+            /**
+             * Name
+             * @example shop
+             */
+            name?: string | null;
+            /** Variables */
+            variables?: {
+                [key: string]: string | components["schemas"]["VariableInput"];
+            };
+        };
+        /**
+         * ValidateVersionRequest
+         * @description A new version's definition to check (nothing is stored).
+         */
+        ValidateVersionRequest: {
+            /**
+             * Compose
+             * @example services:
+             *       web:
+             *         image: coremon/demo-web:1
+             *         ports: ['127.0.0.1:8081:8080']
+             */
+            compose: string;
+            /**
+             * Parent Version
+             * @description Whose variables are inherited (default: the latest).
+             */
+            parent_version?: number | null;
+            /**
+             * Variables
+             * @description Omitted (or null): the parent version's.
+             */
+            variables?: {
+                [key: string]: string | components["schemas"]["VariableInput"];
+            } | null;
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -2048,6 +2137,36 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** ValidationIssueOut */
+        ValidationIssueOut: {
+            /** Column */
+            column: number | null;
+            kind: components["schemas"]["IssueKind"];
+            /**
+             * Line
+             * @description 1-based line in the YAML; null when unknown.
+             */
+            line: number | null;
+            /** Message */
+            message: string;
+            /**
+             * Path
+             * @description Dotted path (services.web.ports[0]); empty: the whole file.
+             */
+            path: string;
+            /**
+             * Rule
+             * @description The policy rule, for kind policy.
+             */
+            rule?: string | null;
+        };
+        /** ValidationReport */
+        ValidationReport: {
+            /** Errors */
+            errors: components["schemas"]["ValidationIssueOut"][];
+            /** Valid */
+            valid: boolean;
         };
         /** VariableInput */
         VariableInput: {
@@ -3153,6 +3272,39 @@ export interface operations {
             };
         };
     };
+    validate_stack_api_v1_stacks_validate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ValidateStackRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_stack_api_v1_stacks__stack_id__get: {
         parameters: {
             query?: never;
@@ -3840,6 +3992,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    validate_version_api_v1_stacks__stack_id__validate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ValidateVersionRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationReport"];
+                };
             };
             /** @description Validation Error */
             422: {

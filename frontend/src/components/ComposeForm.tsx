@@ -1,10 +1,10 @@
 // The YAML editor form used to create a stack and to edit a version as a new one. A refused
 // file comes back as a list of {path, message}; each lands on its line in the editor.
-import { Suspense, useMemo, useState, type ReactNode } from 'react';
+import { Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Alert, Anchor, Button, Group, List, Stack, Text, Textarea, TextInput, useComputedColorScheme } from '@mantine/core';
 import { ApiError, errorMessage, type FieldError } from '../api/client';
 import { YamlEditor } from './editor';
-import { placeErrors } from '../lib/diagnostics';
+import { placeErrors, placeIssues, type LiveIssue } from '../lib/diagnostics';
 import { Loading } from './common';
 import { useLocalImages } from '../api/queries';
 
@@ -21,6 +21,35 @@ export interface ComposeFormProps {
   onSubmit: (value: ComposeSubmit) => Promise<unknown>;
   extraFields?: ReactNode;
   notice?: ReactNode;
+  /** Checks the text as the user types (the validate endpoint; nothing is stored). */
+  validate?: (draft: { compose: string; variables: Record<string, string> }) => Promise<LiveIssue[]>;
+}
+
+/** How long the text must rest before it is checked: one request per pause, not per key. */
+export const VALIDATE_DELAY_MS = 400;
+
+/** The issues of the text as it is now: checked after each pause in typing; an answer about
+ * an older text is dropped (its places may have moved). */
+function useLiveIssues(props: ComposeFormProps, compose: string, variables: string): LiveIssue[] {
+  const [live, setLive] = useState<{ text: string; issues: LiveIssue[] } | null>(null);
+  const validate = props.validate;
+  useEffect(() => {
+    if (!validate) return;
+    let current = true;
+    const timer = setTimeout(() => {
+      validate({ compose, variables: parseVariables(variables) })
+        .then((issues) => {
+          if (current) setLive({ text: compose, issues });
+        })
+        // a failed check is no verdict on the text: submitting still checks it
+        .catch(() => undefined);
+    }, VALIDATE_DELAY_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [validate, compose, variables]);
+  return live !== null && live.text === compose ? live.issues : [];
 }
 
 /** "A=1\nB=two" → {A: "1", B: "two"}; blank lines and # comments are skipped. */
@@ -58,10 +87,11 @@ export function ComposeForm(props: ComposeFormProps) {
     () => (errorText === null ? { placed: [], general: [] } : placeErrors(errorText, errors)),
     [errorText, errors],
   );
-  const diagnostics = useMemo(
-    () => (errorText === compose ? placed.map((p) => ({ from: p.from, to: p.to, message: p.message })) : []),
-    [placed, errorText, compose],
-  );
+  const liveIssues = useLiveIssues(props, compose, variables);
+  const diagnostics = useMemo(() => {
+    const shown = errorText === compose ? placed : placeIssues(compose, liveIssues);
+    return shown.map((p) => ({ from: p.from, to: p.to, message: p.message }));
+  }, [placed, errorText, compose, liveIssues]);
 
   const submit = async () => {
     setBusy(true);

@@ -66,3 +66,33 @@ export function placeErrors(text: string, errors: FieldError[]): { placed: Place
   }
   return { placed, general };
 }
+
+/** One problem the validate endpoint found while the user types (line and column 1-based). */
+export interface LiveIssue {
+  path: string;
+  message: string;
+  kind: 'schema' | 'semantic' | 'policy';
+  rule?: string | null;
+  line: number | null;
+  column: number | null;
+}
+
+/** The validate endpoint's issues → editor diagnostics: at the line the server found, else
+ * where the path leads in the text; issues about no place of the text are left out (the
+ * form shows them when it is submitted). */
+export function placeIssues(text: string, issues: LiveIssue[]): PlacedError[] {
+  const placed: PlacedError[] = [];
+  for (const issue of issues) {
+    const label = issue.kind === 'policy' ? `policy (${issue.rule ?? 'rule'})` : issue.kind;
+    const message = `${label}: ${issue.path ? `${issue.path}: ` : ''}${issue.message}`;
+    if (issue.line !== null) {
+      const start = lineStart(text, issue.line);
+      const from = Math.min(start + Math.max((issue.column ?? 1) - 1, 0), text.length);
+      placed.push({ from, to: lineEnd(text, from), line: issue.line, path: issue.path, message });
+      continue;
+    }
+    const [spot] = placeErrors(text, [{ path: issue.path, message }]).placed;
+    if (spot) placed.push({ ...spot, message });
+  }
+  return placed;
+}

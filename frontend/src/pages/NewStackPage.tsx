@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Alert, Stack, TextInput, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router-dom';
@@ -24,6 +24,11 @@ export default function NewStackPage() {
   const navigate = useNavigate();
   const client = useQueryClient();
   const [name, setName] = useState('');
+  const validate = useCallback(
+    async ({ compose, variables }: { compose: string; variables: Record<string, string> }) =>
+      (await unwrap(api.POST('/api/v1/stacks/validate', { body: { name: name || null, compose, variables } }))).errors,
+    [name],
+  );
 
   if (!can('operator')) {
     return (
@@ -38,6 +43,7 @@ export default function NewStackPage() {
       <ComposeForm
         initialCompose={STARTER}
         submitLabel="Create stack"
+        validate={validate}
         notice={
           <Alert color="blue" variant="light">
             Paste a compose file. It is validated and stored as version 1; nothing runs until you

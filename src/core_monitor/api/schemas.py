@@ -12,6 +12,7 @@ from core_monitor.compose import MAX_COMPOSE_BYTES
 from core_monitor.domain.auth import ApiToken, AuthKind, Identity, Role, User
 from core_monitor.domain.commands import Command, CommandStatus, CommandType
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
+from core_monitor.domain.validation import Issue, IssueKind
 
 T = TypeVar("T")
 
@@ -103,6 +104,58 @@ class CreateVersionRequest(StrictInput):
     parent_version: int | None = Field(
         None, ge=1, description="The version this edit starts from; stale → 409."
     )
+
+
+class ValidateStackRequest(StrictInput):
+    """A new stack's definition to check (nothing is stored): as for creating, the name
+    optional (the file is then judged as the project ``stack``)."""
+
+    name: str | None = Field(None, min_length=1, max_length=63, examples=["shop"])
+    compose: str = Field(min_length=1, max_length=MAX_COMPOSE_BYTES, examples=[EXAMPLE_COMPOSE])
+    variables: dict[str, VariableIn] = Field(default_factory=dict, max_length=1000)
+
+
+class ValidateVersionRequest(StrictInput):
+    """A new version's definition to check (nothing is stored)."""
+
+    compose: str = Field(min_length=1, max_length=MAX_COMPOSE_BYTES, examples=[EXAMPLE_COMPOSE])
+    variables: dict[str, VariableIn] | None = Field(
+        None, max_length=1000, description="Omitted (or null): the parent version's."
+    )
+    parent_version: int | None = Field(
+        None, ge=1, description="Whose variables are inherited (default: the latest)."
+    )
+
+
+class ValidationIssueOut(BaseModel):
+    path: str = Field(description="Dotted path (services.web.ports[0]); empty: the whole file.")
+    line: int | None = Field(description="1-based line in the YAML; null when unknown.")
+    column: int | None
+    message: str
+    kind: IssueKind
+    rule: str | None = Field(None, description="The policy rule, for kind policy.")
+
+
+class ValidationReport(BaseModel):
+    valid: bool
+    errors: list[ValidationIssueOut]
+
+    @classmethod
+    def of(cls, issues: list[Issue]) -> ValidationReport:
+        return cls(
+            valid=not issues,
+            errors=[
+                ValidationIssueOut(
+                    path=i.path,
+                    line=i.line,
+                    column=i.column,
+                    message=i.message,
+                    kind=i.kind,
+                    rule=i.rule,
+                )
+                for i in issues
+            ],
+        )
 
 
 class DeleteRequest(StrictInput):

@@ -18,6 +18,7 @@ __all__ = [
     "MAX_COMPOSE_BYTES",
     "ComposeProject",
     "check_container_count",
+    "check_variables",
     "content_hash",
     "load_compose",
     "service_config_hash",
@@ -32,7 +33,7 @@ def load_compose(
     validate_project_name(project_name)
     if not isinstance(text, str):
         raise ValidationFailed([FieldError("", "the compose file must be text")])
-    _check_variables(variables or {})
+    check_variables(variables or {})
     try:
         return _load(text, variables or {}, project_name)
     except ValidationFailed:
@@ -41,7 +42,7 @@ def load_compose(
         raise ValidationFailed([FieldError("", "file too complex to load")]) from None
 
 
-def _check_variables(variables: Mapping[str, str]) -> None:
+def check_variables(variables: Mapping[str, str]) -> None:
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in variables.items()):
         raise ValidationFailed([FieldError("variables", "names and values must be text")])
     nul = sorted(k for k, v in variables.items() if NUL in k or NUL in v)

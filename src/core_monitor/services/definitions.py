@@ -12,7 +12,7 @@ from typing import Any
 from core_monitor.compose import content_hash, load_compose
 from core_monitor.compose.hashing import canonical_json, service_config_hash
 from core_monitor.domain.compose import ComposeProject
-from core_monitor.domain.policy import breaking
+from core_monitor.domain.policy import Violation, breaking
 from core_monitor.domain.stack import StackVersion, Variable
 from core_monitor.engine.request_guard import definition_violations
 from core_monitor.engine.state import ConfigHasher
@@ -55,15 +55,22 @@ def load_masked(
 def check_policy(db: Database, stack_id: str | None, project: ComposeProject) -> None:
     """422 naming each offending path, unless an admin excepted that rule for this stack
     (``stack_id`` None: a stack not created yet, which has no exceptions)."""
+    found = policy_violations(db, stack_id, project)
+    if found:
+        raise ValidationFailed([FieldError(v.path, f"policy {v.rule}: {v.message}") for v in found])
+
+
+def policy_violations(
+    db: Database, stack_id: str | None, project: ComposeProject
+) -> list[Violation]:
+    """The violations of the stack policy that no exception of the stack covers."""
     with db.read() as session:
         policy = policy_store.get_policy(session)
         allowed = policy_store.allowed_rules(session, stack_id)
     try:
-        found = breaking(definition_violations(project, policy), policy, allowed)
+        return breaking(definition_violations(project, policy), policy, allowed)
     except TerminalError as exc:  # docker-py refused to render a request
         raise ValidationFailed([FieldError("services", str(exc))]) from None
-    if found:
-        raise ValidationFailed([FieldError(v.path, f"policy {v.rule}: {v.message}") for v in found])
 
 
 def stored_form(
@@ -156,6 +163,7 @@ __all__ = [
     "config_hasher",
     "load_masked",
     "plain_variables",
+    "policy_violations",
     "project_of",
     "stored_form",
 ]

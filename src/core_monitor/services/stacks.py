@@ -10,8 +10,9 @@ from core_monitor.compose import check_container_count, validate_project_name
 from core_monitor.domain.actor import Actor
 from core_monitor.domain.diff import VersionDiff, diff_versions
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
+from core_monitor.domain.validation import Issue
 from core_monitor.errors import NotFound
-from core_monitor.services import definitions
+from core_monitor.services import definitions, validation
 from core_monitor.settings import DEFAULT_MAX_CONTAINERS
 from core_monitor.store import audit
 from core_monitor.store import stacks as stack_store
@@ -170,6 +171,27 @@ class StackService:
             box=self.box,
             max_containers=self.max_containers,
         )
+
+    def validate_new(
+        self, name: str | None, compose: str, variables: dict[str, Variable]
+    ) -> list[Issue]:
+        """Every problem of a new stack's definition; writes nothing. Without a name (the
+        user has not typed one yet) the file is judged as Compose's default project."""
+        draft = validation.Draft(None, name or "stack", compose, variables)
+        return validation.validate(self.db, draft, self.max_containers)
+
+    def validate_version(self, stack_ref: str, draft: VersionDraft) -> list[Issue]:
+        """Every problem of a new version of ``stack_ref``; writes nothing. No variables:
+        the parent's (the latest when none is named), as ``create_version`` inherits them."""
+        variables = draft.variables
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_ref)
+            if variables is None:
+                number = draft.parent_version or stack.latest_version
+                parent = stack_store.get_parent(session, stack.stack_id, number)
+                variables = definitions.plain_variables(parent.variables, self.box)
+        checked = validation.Draft(stack.stack_id, stack.name, draft.compose, variables)
+        return validation.validate(self.db, checked, self.max_containers)
 
     def list_stacks(
         self, query: StackQuery

@@ -1,4 +1,5 @@
 // "Edit as new version": the chosen version's YAML in the editor; saving creates a version.
+import { useCallback } from 'react';
 import { Alert, Stack, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router-dom';
@@ -16,6 +17,20 @@ export default function EditVersionPage({ stack }: { stack: StackT }) {
   const navigate = useNavigate();
   const client = useQueryClient();
   const { can } = useAuth();
+  // The form sends its variables as it will on save (the parent's are only inherited when
+  // none are sent, which this form never does).
+  const validate = useCallback(
+    async ({ compose, variables }: { compose: string; variables: Record<string, string> }) =>
+      (
+        await unwrap(
+          api.POST('/api/v1/stacks/{stack_id}/validate', {
+            params: { path: { stack_id: stack.name } },
+            body: { compose, variables },
+          }),
+        )
+      ).errors,
+    [stack.name],
+  );
 
   if (!can('operator', stack.stack_id)) {
     return <EmptyState title="Editing needs the operator role">Your role on this stack can only look.</EmptyState>;
@@ -36,6 +51,7 @@ export default function EditVersionPage({ stack }: { stack: StackT }) {
       <ComposeForm
         initialCompose={v.compose}
         initialVariables={initialVariables}
+        validate={validate}
         submitLabel={`Save as v${stack.latest_version + 1}`}
         notice={
           <>

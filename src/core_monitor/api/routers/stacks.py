@@ -14,6 +14,9 @@ from core_monitor.api.schemas import (
     Page,
     StackCreated,
     StackOut,
+    ValidateStackRequest,
+    ValidateVersionRequest,
+    ValidationReport,
     VersionOut,
     VersionSummary,
     to_variables,
@@ -75,6 +78,19 @@ async def create_stack(
     return StackCreated(**StackOut.of(stack).model_dump(), version=version.version)
 
 
+@router.post(
+    "/validate",
+    response_model=ValidationReport,
+    summary="Check a new stack's definition: every problem, each at its line (writes nothing)",
+    dependencies=[allow(Permission.OPERATE)],
+)
+async def validate_stack(body: ValidateStackRequest, stacks: StacksDep) -> ValidationReport:
+    issues = await run_in_threadpool(
+        stacks.validate_new, body.name, body.compose, to_variables(body.variables)
+    )
+    return ValidationReport.of(issues)
+
+
 @router.get(
     "/{stack_id}",
     response_model=StackOut,
@@ -116,6 +132,21 @@ async def create_version(
     draft = VersionDraft(body.compose, variables, body.comment, body.parent_version)
     version = await run_in_threadpool(stacks.create_version, actor, stack_id, draft)
     return VersionOut.of(version)
+
+
+@router.post(
+    "/{stack_id}/validate",
+    response_model=ValidationReport,
+    summary="Check a new version's definition: every problem, each at its line (writes nothing)",
+    dependencies=OPERATE,
+)
+async def validate_version(
+    stack_id: str, body: ValidateVersionRequest, stacks: StacksDep
+) -> ValidationReport:
+    variables = None if body.variables is None else to_variables(body.variables)
+    draft = VersionDraft(body.compose, variables, "", body.parent_version)
+    issues = await run_in_threadpool(stacks.validate_version, stack_id, draft)
+    return ValidationReport.of(issues)
 
 
 @router.get(
