@@ -81,8 +81,8 @@ def assess(
 ) -> Assessment:
     """``wanted`` None: nothing was ever applied. ``stopped``: the services a STOP command
     stopped on purpose (and no START, RESTART or APPLY started again): down is what they
-    should be, so they never make the stack degraded; the stack is STOPPED when every
-    service it wants is down on purpose. Containers of services nobody wants are judged
+    should be, so they never make the stack degraded; the stack is STOPPED when some are
+    and nothing it wants runs. Containers of services nobody wants are judged
     (they show) but never make the stack itself degraded."""
     wants = wanted or {}
     by_service: dict[str, list[Seen]] = {name: [] for name in wants}
@@ -94,10 +94,15 @@ def assess(
     }
     down = {n for n in wants if n in stopped and services[n] == Health.STOPPED}
     serving = [n for n, w in wants.items() if n not in down and w.replicas > 0]
-    if wanted is None or (down and not serving):
+    # one-shots that completed serve without running: with the rest down on purpose,
+    # nothing the stack wants runs, and it is STOPPED
+    runs = any(c.state == "running" for c in containers if c.service in wants)
+    if wanted is None:
         stack = Health.STOPPED
-    elif all(services[n] == Health.RUNNING for n in serving):
-        stack = Health.RUNNING
-    else:
+    elif not all(services[n] == Health.RUNNING for n in serving):
         stack = Health.DEGRADED
+    elif down and not runs:
+        stack = Health.STOPPED
+    else:
+        stack = Health.RUNNING
     return Assessment(stack, services)
