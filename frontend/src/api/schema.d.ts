@@ -3215,7 +3215,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3311,7 +3311,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3362,7 +3362,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3502,7 +3502,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3551,7 +3551,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3599,7 +3599,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3647,7 +3647,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3695,7 +3695,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3742,7 +3742,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3834,7 +3834,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
