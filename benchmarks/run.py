@@ -23,6 +23,7 @@ from benchmarks.engine import bench_engine
 from benchmarks.monitor import bench_engine_list, bench_status
 from core_monitor.store import commands as command_store
 from core_monitor.store.db import Database
+from tests.support.applied import pretend_applied
 from tests.support.executors import sleep_order
 from tests.support.server import ServerProcess
 
@@ -39,6 +40,9 @@ def bench_queue(n: int = 500) -> None:
             with httpx.Client(base_url=server.url, timeout=30, headers=server.headers) as client:
                 client.post("/api/v1/stacks", json={"name": "bench", "compose": COMPOSE})
                 db = Database(url)
+                # a RESTART of a stack never applied is refused (409): record it as applied,
+                # its container never created, so each RESTART is accepted and fails fast
+                pretend_applied(db, "bench")
                 with db.write() as s:  # hold the queue behind one command while we enqueue
                     gate, _ = command_store.enqueue(
                         s, stack_id=None, payload=sleep_order(3), requested_by="b"
@@ -49,8 +53,8 @@ def bench_queue(n: int = 500) -> None:
                     response = client.post("/api/v1/stacks/bench/restart")
                     latencies.append(time.perf_counter() - started)
                     assert response.status_code == 202
-                # the stack was never applied, so each RESTART lists the engine's containers,
-                # finds none and fails fast (the queue is set to continue); then as many
+                # the stack's container was never created, so each RESTART lists the engine's
+                # containers, finds none and fails fast (the queue is set to continue); then as many
                 # no-op commands, so the figure mixes engine-touching and pure queue work
                 with db.write() as s:
                     for _ in range(n):

@@ -13,6 +13,7 @@ from core_monitor.api.routers import actions
 from core_monitor.domain.commands import CommandType
 from core_monitor.runtime import Runtime
 from core_monitor.store import commands as command_store
+from tests.support.applied import pretend_applied
 from tests.support.executors import sleep_order
 from tests.support.helpers import login, make_settings
 
@@ -34,8 +35,9 @@ def wait_status(client: TestClient, cid: str, want: str, timeout: float = 15) ->
     raise AssertionError(f"{cid} never reached {want}: {body}")
 
 
-def test_write_commands_are_accepted_with_location(client: TestClient) -> None:
+def test_write_commands_are_accepted_with_location(client: TestClient, runtime: Runtime) -> None:
     stack_id = make_stack(client)
+    pretend_applied(runtime.db, stack_id)
     for path in (
         "apply/1",
         "rollback/1",
@@ -71,8 +73,9 @@ def test_unknown_service_is_422(client: TestClient) -> None:
     assert response.json()["errors"][0]["path"] == "service"
 
 
-def test_idempotency_key_enqueues_once(client: TestClient) -> None:
+def test_idempotency_key_enqueues_once(client: TestClient, runtime: Runtime) -> None:
     stack_id = make_stack(client)
+    pretend_applied(runtime.db, stack_id)
     headers = {"Idempotency-Key": "abc-123"}
     first = client.post(f"/api/v1/stacks/{stack_id}/apply/1", headers=headers).json()
     again = client.post(f"/api/v1/stacks/{stack_id}/apply/1", headers=headers).json()
@@ -173,6 +176,7 @@ def test_the_api_enqueues_only_what_an_executor_will_run(database_url: str) -> N
         with TestClient(create_app(runtime, run_worker=False)) as client:
             login(client)
             stack_id = make_stack(client)
+            pretend_applied(runtime.db, stack_id)
             for path, (command_type, body) in ENQUEUE_ROUTES.items():
                 response = client.post(f"/api/v1/stacks/{stack_id}/{path}", json=body)
                 if runtime.registry.get(command_type) is not None:

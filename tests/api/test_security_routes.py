@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core_monitor.runtime import Runtime
+from tests.support.applied import pretend_applied
 from tests.support.helpers import login
 
 WEB = "services:\n  web:\n    image: busybox:1\n"
@@ -35,6 +36,7 @@ def world(client: TestClient, runtime: Runtime) -> dict[str, Any]:
     """Two stacks, a command, and one user per role (plus one with no role at all)."""
     for name in ("alpha", "beta"):
         assert client.post("/api/v1/stacks", json={"name": name, "compose": WEB}).status_code == 201
+        pretend_applied(runtime.db, name)  # runtime actions act on what runs
     command = client.post("/api/v1/stacks/alpha/start").json()["command_id"]
     for role in ROLES:
         add_user(client, f"an-{role}", role)

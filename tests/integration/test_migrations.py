@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core_monitor.store.db import Database
 from core_monitor.store.migrate import alembic_config, table_names, upgrade
+from core_monitor.store.stopped import stopped_services
 from core_monitor.store.tables import Base, PolicyExceptionRow
 
 
@@ -82,3 +83,59 @@ def _upgrade_to(db: Database, revision: str) -> None:
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+STACKS_0005 = sa.table(
+    "stacks",
+    *map(sa.column, ("stack_id", "name", "status", "deleted", "latest_version")),
+    *map(sa.column, ("current_version", "created_at", "updated_at")),
+)
+RUNTIME_0005 = sa.table(
+    "version_runtime",
+    *map(sa.column, ("stack_id", "version", "desired", "actual", "last_updated")),
+    sa.column("mapping", sa.JSON),
+)
+
+
+def test_a_stack_stopped_before_0006_has_every_service_stopped_on_purpose(
+    database_url: str,
+) -> None:
+    """0006: a stack recorded STOPPED was stopped whole; one RUNNING has nothing stopped."""
+    db = Database(database_url)
+    try:
+        _upgrade_to(db, "0005")
+        now = datetime.now(UTC)
+        containers = {
+            "s-web-1": {"id": "a", "service": "web", "number": 1},
+            "s-db-1": {"id": "b", "service": "db", "number": 1},
+        }
+        with db.engine.begin() as conn:
+            for stack_id, status in (("id-stopped", "STOPPED"), ("id-running", "RUNNING")):
+                conn.execute(
+                    STACKS_0005.insert().values(
+                        stack_id=stack_id,
+                        name=stack_id,
+                        status=status,
+                        deleted=False,
+                        latest_version=1,
+                        current_version=1,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                conn.execute(
+                    RUNTIME_0005.insert().values(
+                        stack_id=stack_id,
+                        version=1,
+                        desired=True,
+                        actual=status,
+                        last_updated=now,
+                        mapping={"containers": containers},
+                    )
+                )
+        upgrade(db)
+        with db.read() as session:
+            found = stopped_services(session, ["id-stopped", "id-running"])
+        assert found == {"id-stopped": frozenset({"web", "db"})}
+    finally:
+        db.dispose()

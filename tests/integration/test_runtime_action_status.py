@@ -20,6 +20,7 @@ from core_monitor.services.convergence import Convergence
 from core_monitor.services.stacks import create_stack
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
+from core_monitor.store.stopped import stopped_services
 from tests.support.docker_probe import remove_project, require_docker
 from tests.support.helpers import make_settings
 
@@ -109,5 +110,41 @@ def test_starting_a_stack_whose_one_shot_completed_records_running(
         assert run("STOP", {"service": "web"}) == StackStatus.STOPPED
         assert run("START", {"service": "web"}) == StackStatus.RUNNING
         assert run("RESTART", {"service": "web"}) == StackStatus.RUNNING
+    finally:
+        hosts.close_all()
+
+
+TWO_SERVING = f"""
+services:
+  web: {{image: {IMAGE}, command: ["sleep", "300"]}}
+  api: {{image: {IMAGE}, command: ["sleep", "300"]}}
+"""
+
+
+def test_a_service_stopped_on_purpose_does_not_degrade_the_stack(
+    sqlite_db: Database, project: str
+) -> None:
+    settings = make_settings(str(sqlite_db.engine.url))
+    hosts = HostRegistry.from_settings(settings)
+    convergence = Convergence(sqlite_db, settings, hosts.default())
+    stack, _ = create_stack(
+        sqlite_db, Actor("test"), name=project, compose=TWO_SERVING, variables={}, comment=""
+    )
+    sid = stack.stack_id
+
+    def run(type: str, payload: dict[str, Any]) -> tuple[StackStatus, frozenset[str]]:
+        getattr(convergence, type.lower())(Context(sqlite_db, sid, type, payload))
+        with sqlite_db.read() as session:
+            stopped = stopped_services(session, [sid]).get(sid, frozenset())
+            return stack_store.get_stack(session, sid).status, stopped
+
+    try:
+        assert run("APPLY", {"version": 1}) == (StackStatus.RUNNING, frozenset())
+        assert run("STOP", {"service": "web"}) == (StackStatus.RUNNING, {"web"})
+        assert run("STOP", {}) == (StackStatus.STOPPED, {"web", "api"})
+        assert run("START", {"service": "api"}) == (StackStatus.RUNNING, {"web"})
+        assert run("RESTART", {"service": "web"}) == (StackStatus.RUNNING, frozenset())
+        run("STOP", {"service": "api"})
+        assert run("APPLY", {"version": 1}) == (StackStatus.RUNNING, frozenset())
     finally:
         hosts.close_all()

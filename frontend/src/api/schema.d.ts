@@ -3367,7 +3367,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3463,7 +3463,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3514,7 +3514,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3654,7 +3654,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3703,7 +3703,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3751,7 +3751,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3799,7 +3799,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3847,7 +3847,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3894,7 +3894,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3986,7 +3986,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, or no executor runs this command type on this server (refused, never queued) */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;

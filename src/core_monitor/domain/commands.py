@@ -125,8 +125,10 @@ class RuntimeActionPayload(_Payload):
 
 class DeployPayload(_Payload):
     type: Literal[CommandType.DEPLOY] = CommandType.DEPLOY
-    service: str
-    artifact: str
+    # its target, required here (not only by the request body): a DEPLOY into nothing
+    # is refused when asked, naming the field, whichever executor runs it
+    service: str = Field(min_length=1)
+    artifact: str = Field(min_length=1)
     context_path: str | None = None
 
 

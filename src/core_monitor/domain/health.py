@@ -10,6 +10,7 @@ policy means the engine, or the next APPLY, would run it again).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -76,23 +77,32 @@ def assess(
     wanted: Mapping[str, Wanted] | None,
     containers: Sequence[Seen],
     *,
-    stopped_on_purpose: bool = False,
+    stopped: AbstractSet[str] = frozenset(),
 ) -> Assessment:
-    """``wanted`` None: nothing was ever applied. Containers of services nobody wants are
-    judged (they show) but never make the stack itself degraded."""
+    """``wanted`` None: nothing was ever applied. ``stopped``: the services a STOP command
+    stopped on purpose (and no START, RESTART or APPLY started again): down is what they
+    should be, so they never make the stack degraded; the stack is STOPPED when some are
+    and nothing it wants runs. Containers of services nobody wants are judged
+    (they show) but never make the stack itself degraded."""
     wants = wanted or {}
     by_service: dict[str, list[Seen]] = {name: [] for name in wants}
     for c in containers:
         by_service.setdefault(c.service, []).append(c)
     services = {
-        name: service_health(wants.get(name), members, stopped_on_purpose=stopped_on_purpose)
+        name: service_health(wants.get(name), members, stopped_on_purpose=name in stopped)
         for name, members in sorted(by_service.items())
     }
-    any_running = any(c.state == "running" for c in containers)
-    if wanted is None or (stopped_on_purpose and not any_running):
+    down = {n for n in wants if n in stopped and services[n] == Health.STOPPED}
+    serving = [n for n, w in wants.items() if n not in down and w.replicas > 0]
+    # one-shots that completed serve without running: with the rest down on purpose,
+    # nothing the stack wants runs, and it is STOPPED
+    runs = any(c.state == "running" for c in containers if c.service in wants)
+    if wanted is None:
         stack = Health.STOPPED
-    elif all(services[n] == Health.RUNNING or w.replicas == 0 for n, w in wants.items()):
-        stack = Health.RUNNING
-    else:
+    elif not all(services[n] == Health.RUNNING for n in serving):
         stack = Health.DEGRADED
+    elif down and not runs:
+        stack = Health.STOPPED
+    else:
+        stack = Health.RUNNING
     return Assessment(stack, services)

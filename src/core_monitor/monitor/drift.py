@@ -5,6 +5,7 @@ Read from each step's kind and cause, never from its words."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from core_monitor.domain.plan import Cause, ContainerStep, Plan, Step, StepKind, WaitStep
@@ -26,6 +27,8 @@ _RECREATE_DIFFERENCE = {
     Cause.IMAGE_CHANGED: "image_changed",
 }
 # not differences: a policy, or the consequence of a step listed anyway
+# a container that does not run, by hand or not: what a service stopped on purpose should be
+_DOWN = {"not_running", "stopped"}
 _NOT_DRIFT = {Cause.PULL_POLICY, Cause.CREATED, Cause.RECREATED, Cause.DEPENDENCY_RECREATED}
 
 
@@ -48,9 +51,15 @@ def observed_state(
 
 
 def detect(
-    desired: DesiredState, observed: ObservedState, *, stopped: bool, stopped_by_hand: set[str]
+    desired: DesiredState,
+    observed: ObservedState,
+    *,
+    stopped: bool,
+    stopped_by_hand: set[str],
+    stopped_services: AbstractSet[str] = frozenset(),
 ) -> list[DriftItem]:
-    """``stopped``: the last command was STOP, so containers are meant to be down.
+    """``stopped``: every service was stopped on purpose, so containers are meant to be down;
+    ``stopped_services``: the services a STOP stopped (theirs are not "not running").
     ``stopped_by_hand``: containers someone stopped outside Core Monitor (seen as events)."""
     wanted = dataclasses.replace(desired, run=False) if stopped else desired
     try:
@@ -66,7 +75,11 @@ def detect(
             )
             for e in exc.errors
         ]
-    return from_plan(plan, stopped_by_hand)
+    return [
+        item
+        for item in from_plan(plan, stopped_by_hand)
+        if not (item.difference in _DOWN and item.service in stopped_services)
+    ]
 
 
 def from_plan(plan: Plan, stopped_by_hand: set[str]) -> list[DriftItem]:

@@ -10,12 +10,13 @@ import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from core_monitor.domain.commands import Command
 from core_monitor.domain.plan import Plan
-from core_monitor.domain.stack import Stack, StackStatus
+from core_monitor.domain.stack import Stack
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.log_stream import LogStream
 from core_monitor.engine.model import ObservedContainer
@@ -41,13 +42,33 @@ from core_monitor.monitor.status import (
 )
 from core_monitor.services.desired import DesiredVersions
 from core_monitor.settings import Settings
+from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
 from core_monitor.store import stacks as stack_store
+from core_monitor.store import stopped as stopped_store
 from core_monitor.store.db import Database
 from core_monitor.vault import SecretBox
 
 log = get_logger("core_monitor.monitor")
 _ALL = 100_000
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """What the stacks' commands left that the status rule reads: the stacks whose last
+    command failed, and each stack's services stopped on purpose."""
+
+    failed: set[str]
+    stopped: dict[str, frozenset[str]]
+
+    @classmethod
+    def read(cls, session: Any, stack_ids: list[str]) -> _Marks:
+        return cls(
+            command_store.failed_stacks(session, stack_ids),
+            stopped_store.stopped_services(session, stack_ids),
+        )
+
+
 _DF_SECONDS = 30.0
 
 
@@ -102,15 +123,17 @@ class MonitorService:
     def stack_status(self, ref: str) -> StackStatusOut:
         with self.db.read() as session:
             stack = stack_store.get_stack(session, ref)
-        return self._status(stack, self.cache.by_project().get(stack.name, []))
+            marks = _Marks.read(session, [stack.stack_id])
+        return self._status(stack, self.cache.by_project().get(stack.name, []), marks)
 
     def all_status(self) -> list[StackSummary]:
         with self.db.read() as session:
             stacks, _ = stack_store.list_stacks(session, q=None, status=None, limit=_ALL, offset=0)
+            marks = _Marks.read(session, [s.stack_id for s in stacks])
         grouped = self.cache.by_project()
         summaries = []
         for stack in stacks:
-            status = self._status(stack, grouped.get(stack.name, []))
+            status = self._status(stack, grouped.get(stack.name, []), marks)
             containers = [c for s in status.services for c in s.containers if c.id]
             summaries.append(
                 StackSummary(
@@ -137,7 +160,9 @@ class MonitorService:
             key=lambda c: (c.service, c.number, c.name),
         )
 
-    def _status(self, stack: Stack, found: list[ObservedContainer]) -> StackStatusOut:
+    def _status(
+        self, stack: Stack, found: list[ObservedContainer], marks: _Marks
+    ) -> StackStatusOut:
         now = datetime.now(UTC)
         containers = [
             container_status(c, self.cache.inspect(c.id), now, self.fingerprint) for c in found
@@ -155,8 +180,14 @@ class MonitorService:
             )
             with self._lock:
                 by_hand = set(self._stopped_by_hand)
-            stopped = stack.status == StackStatus.STOPPED
-            drift = drift_rules.detect(desired, observed, stopped=stopped, stopped_by_hand=by_hand)
+            on_purpose = marks.stopped.get(stack.stack_id, frozenset())
+            drift = drift_rules.detect(
+                desired,
+                observed,
+                stopped=bool(desired.services) and set(desired.services) <= on_purpose,
+                stopped_by_hand=by_hand,
+                stopped_services=on_purpose,
+            )
         return aggregate(
             stack_id=stack.stack_id,
             name=stack.name,
@@ -167,6 +198,8 @@ class MonitorService:
             containers=containers,
             drift=drift,
             now=now,
+            failed=stack.stack_id in marks.failed,
+            stopped=marks.stopped.get(stack.stack_id, frozenset()),
         )
 
     def _present(self, kind: str, wanted: dict[str, tuple[str, bool]]) -> set[str]:
@@ -484,6 +517,7 @@ class MonitorService:
         with self.db.read() as session:
             queue = queue_store.state(session, on_failure=self.settings.queue_on_failure)
             stacks, _ = stack_store.list_stacks(session, q=None, status=None, limit=_ALL, offset=0)
+            marks = _Marks.read(session, [s.stack_id for s in stacks])
         snap.queue_depth, snap.queue_halted = queue.depth, queue.halted
         try:
             grouped = self.cache.by_project()
@@ -495,7 +529,7 @@ class MonitorService:
                 status = str(stack.status)
             else:
                 try:
-                    status = str(self._status(stack, grouped.get(stack.name, [])).status)
+                    status = str(self._status(stack, grouped.get(stack.name, []), marks).status)
                 except Exception:
                     status = str(stack.status)
             snap.stacks[status] = snap.stacks.get(status, 0) + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -165,11 +166,14 @@ def aggregate(
     containers: list[ContainerStatus],
     drift: list[DriftItem],
     now: datetime,
+    failed: bool = False,
+    stopped: AbstractSet[str] = frozenset(),
 ) -> StackStatusOut:
-    """The stack's overall status. Precedence: FAILED (the last command failed) > DRIFTED
-    (someone changed the stack by hand) > STOPPED (stopped on purpose) > DEGRADED (a
-    container that should serve does not: crashed, restarting, unhealthy) > RUNNING; the
-    last three are the one health rule (domain.health) the executor records too."""
+    """The stack's overall status. Precedence: FAILED (the stack's last command to finish
+    failed; ``recorded`` is only shown) > DRIFTED (someone changed the stack by hand) >
+    STOPPED (every service stopped on purpose: ``stopped``) > DEGRADED (a container that
+    should serve does not: crashed, restarting, unhealthy) > RUNNING; the last three are
+    the one health rule (domain.health) the executor records too."""
     by_service: dict[str, list[ContainerStatus]] = {}
     for c in containers:
         by_service.setdefault(c.service, []).append(c)
@@ -185,7 +189,7 @@ def aggregate(
     health = assess(
         wanted,
         [c for members in by_service.values() for c in members],
-        stopped_on_purpose=recorded == StackStatus.STOPPED,
+        stopped=stopped,
     )
     services = []
     for service, state in health.services.items():
@@ -200,7 +204,7 @@ def aggregate(
                 containers=members,
             )
         )
-    if recorded == StackStatus.FAILED:
+    if failed:
         overall = OverallStatus.FAILED
     elif any(d.drifted for d in drift):
         overall = OverallStatus.DRIFTED

@@ -13,7 +13,8 @@ from core_monitor.domain.commands import (
     RollbackPayload,
     RuntimeActionPayload,
 )
-from core_monitor.errors import FieldError, NoExecutor, ValidationFailed
+from core_monitor.domain.stack import Stack
+from core_monitor.errors import Conflict, FieldError, NoExecutor, ValidationFailed
 from core_monitor.queue.executors import ExecutorRegistry
 from core_monitor.queue.signals import CommandListener, WakeUp, notify
 from core_monitor.store import audit
@@ -45,7 +46,7 @@ class CommandService:
             )
         with self.db.write() as session:
             stack = stack_store.get_stack(session, stack_ref)
-            _check_payload(session, stack.stack_id, stack.latest_version, payload)
+            _check_payload(session, stack, payload)
             command, created = command_store.enqueue(
                 session,
                 stack_id=stack.stack_id,
@@ -98,13 +99,40 @@ class CommandService:
         return command
 
 
-def _check_payload(session: Any, stack_id: str, latest: int, payload: CommandPayload) -> None:
-    """What the payload names exists: the version, the service (in the latest version)."""
+def _check_payload(session: Any, stack: Stack, payload: CommandPayload) -> None:
+    """What the payload names exists, and what can be seen to fail now is refused now."""
     if isinstance(payload, ApplyPayload | RollbackPayload):
-        stack_store.require_version(session, stack_id, payload.version)
-    if isinstance(payload, RuntimeActionPayload | DeployPayload) and payload.service is not None:
-        definition = stack_store.get_version(session, stack_id, latest).definition
-        if payload.service not in definition.get("services", {}):
+        stack_store.require_version(session, stack.stack_id, payload.version)
+    elif isinstance(payload, DeployPayload):
+        definition = stack_store.get_version(session, stack.stack_id, stack.latest_version)
+        if payload.service not in definition.definition.get("services", {}):
             raise ValidationFailed(
-                [FieldError("service", f"no service {payload.service!r} in version {latest}")]
+                [
+                    FieldError(
+                        "service",
+                        f"no service {payload.service!r} in version {stack.latest_version}",
+                    )
+                ]
             )
+    elif isinstance(payload, RuntimeActionPayload):
+        _check_runtime_action(session, stack, payload)
+
+
+def _check_runtime_action(session: Any, stack: Stack, payload: RuntimeActionPayload) -> None:
+    """START/STOP/RESTART act on what runs: the containers the applied version's last run
+    recorded, not the latest saved version (which may not run yet, or drop the service)."""
+    verb, service = payload.type.lower(), payload.service
+    if service is not None and not stack_store.has_service(session, stack.stack_id, service):
+        raise ValidationFailed(
+            [FieldError("service", f"no service {service!r} in any version of {stack.name}")]
+        )
+    if stack.current_version is None:
+        raise Conflict(f"cannot {verb} {stack.name}: it was never applied; apply a version first")
+    applied = stack_store.get_version(session, stack.stack_id, stack.current_version)
+    running = {c["service"] for c in applied.runtime.mapping.get("containers", {}).values()}
+    if (service is None and not running) or (service is not None and service not in running):
+        target = f"service {service!r}" if service is not None else stack.name
+        raise Conflict(
+            f"cannot {verb} {target}: it has no containers in the applied version "
+            f"{stack.current_version}"
+        )

@@ -7,6 +7,7 @@ or a cancel converges instead of repeating steps.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from core_monitor.domain.commands import (
@@ -21,7 +22,7 @@ from core_monitor.domain.graph import layers
 from core_monitor.domain.health import assess
 from core_monitor.domain.plan import Plan
 from core_monitor.domain.policy import breaking, refusal
-from core_monitor.domain.stack import StackStatus
+from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine import planner
 from core_monitor.engine.docker.gateway import DockerGateway
@@ -37,6 +38,7 @@ from core_monitor.services.desired import DesiredVersions
 from core_monitor.settings import Settings
 from core_monitor.store import policy as policy_store
 from core_monitor.store import stacks as stack_store
+from core_monitor.store import stopped as stopped_store
 from core_monitor.store.db import Database
 from core_monitor.vault import SecretBox
 
@@ -155,6 +157,7 @@ class Convergence:
 
         def record(session: Session) -> None:
             stack_store.record_runtime(session, desired.stack_id, version, status, mapping)
+            stopped_store.clear_stopped(session, desired.stack_id, None)  # all run again
             stack_store.set_status(
                 session, desired.stack_id, status, desired_version=version, current_version=version
             )
@@ -215,13 +218,27 @@ class Convergence:
                 mutations.stop(container.id, timeout=None)
             else:
                 mutations.restart(container.id, timeout=None)
-        remaining = self.gateway.containers(stack.name)
-        version = stack.current_version or stack.desired_version
-        wanted = self.desired(stack_id, version)[1].services if version else None
-        status = _status(wanted, remaining, stopped_on_purpose=action == "stop")
-        with self.db.write() as session:
-            stack_store.set_status(session, stack_id, status)
+        status = self._record_action(stack, action, service, {c.service for c in containers})
         ctx.log(f"stack is {status}")
+
+    def _record_action(
+        self, stack: Stack, action: str, service: str | None, acted: set[str]
+    ) -> StackStatus:
+        """A STOP is a desired state of the services it stopped, until a START or RESTART
+        of them (or an APPLY); the status is judged on what runs, in the applied version's
+        terms (the latest saved version may not run yet)."""
+        remaining = self.gateway.containers(stack.name)
+        version = stack.current_version
+        wanted = self.desired(stack.stack_id, version)[1].services if version else None
+        with self.db.write() as session:
+            if action == "stop":
+                stopped_store.mark_stopped(session, stack.stack_id, acted)
+            else:
+                stopped_store.clear_stopped(session, stack.stack_id, acted if service else None)
+            stopped = stopped_store.stopped_services(session, [stack.stack_id])
+            status = _status(wanted, remaining, stopped=stopped.get(stack.stack_id, frozenset()))
+            stack_store.set_status(session, stack.stack_id, status)
+        return status
 
     def _ordered(self, project: str, service: str | None, reverse: bool) -> list[ObservedContainer]:
         """Containers in depends_on order (read from Compose's label on each container)."""
@@ -241,7 +258,7 @@ def _status(
     wanted: Mapping[str, DesiredService] | None,
     containers: list[ObservedContainer],
     *,
-    stopped_on_purpose: bool = False,
+    stopped: AbstractSet[str] = frozenset(),
 ) -> StackStatus:
     """What the executor records: the monitor's health rule on the same containers."""
-    return StackStatus(assess(wanted, containers, stopped_on_purpose=stopped_on_purpose).stack)
+    return StackStatus(assess(wanted, containers, stopped=stopped).stack)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -269,3 +270,23 @@ def to_command(row: CommandRow) -> Command:
         updated_at=aware(row.updated_at),
         not_before=maybe_aware(row.not_before),
     )
+
+
+def failed_stacks(session: Session, stack_ids: Collection[str]) -> set[str]:
+    """The stacks whose last command to finish FAILED: a later DONE one, or a dismiss
+    (CANCELLED, left out), gives the stack back its status from what runs."""
+    if not stack_ids:
+        return set()
+    finished = [CommandStatus.DONE, CommandStatus.FAILED]
+    last = (
+        select(CommandRow.stack_id, func.max(CommandRow.seq).label("seq"))
+        .where(CommandRow.stack_id.in_(stack_ids), CommandRow.status.in_(finished))
+        .group_by(CommandRow.stack_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(CommandRow.stack_id)
+        .join(last, CommandRow.seq == last.c.seq)
+        .where(CommandRow.status == CommandStatus.FAILED)
+    )
+    return {stack_id for stack_id in rows if stack_id is not None}

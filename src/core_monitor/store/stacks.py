@@ -207,6 +207,14 @@ def require_version(session: Session, stack_id: str, version: int) -> None:
         raise NotFound(f"stack {stack_id} has no version {version}")
 
 
+def has_service(session: Session, stack_id: str, service: str) -> bool:
+    """Whether any version of the stack defines the service."""
+    definitions = session.scalars(
+        select(StackVersionRow.definition).where(StackVersionRow.stack_id == stack_id)
+    )
+    return any(service in (d.get("services") or {}) for d in definitions)
+
+
 def set_status(
     session: Session,
     stack_id: str,
@@ -231,8 +239,16 @@ def set_status(
 def record_runtime(
     session: Session, stack_id: str, version: int, actual: str, mapping: dict[str, Any]
 ) -> None:
-    """The engine's record of what a version became; the snapshot itself stays untouched."""
+    """The engine's record of what a version became; the snapshot itself stays untouched.
+    Only the applied version is actual: every other version of the stack loses its status
+    and the ids of containers that are gone (after a rollback, the version rolled back from)."""
     values = {"actual": actual, "mapping": mapping, "desired": True, "last_updated": utcnow()}
+    session.execute(
+        update(VersionRuntimeRow)
+        .where(VersionRuntimeRow.stack_id == stack_id, VersionRuntimeRow.version != version)
+        .values(actual=None, mapping={}, desired=False, last_updated=values["last_updated"]),
+        execution_options={"synchronize_session": False},
+    )
     updated = session.execute(
         update(VersionRuntimeRow)
         .where(VersionRuntimeRow.stack_id == stack_id, VersionRuntimeRow.version == version)

@@ -88,6 +88,15 @@ class VersionRuntimeRow(Base):
     last_updated: Mapped[datetime]
 
 
+class StoppedServiceRow(Base):
+    """A service a STOP command stopped on purpose, until a START, RESTART or APPLY of it."""
+
+    __tablename__ = "stack_stopped_services"
+
+    stack_id: Mapped[str] = mapped_column(ForeignKey("stacks.stack_id"), primary_key=True)
+    service: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
 class CommandRow(Base):
     __tablename__ = "commands"
 

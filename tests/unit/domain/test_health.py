@@ -82,15 +82,22 @@ def test_one_service(
 
 def test_stopped_on_purpose_is_stopped_while_nothing_runs() -> None:
     exited = [Box("app", "exited", 143), Box("job", "exited", 0)]
-    found = assess({"app": Want(), "job": Want()}, exited, stopped_on_purpose=True)
+    found = assess({"app": Want(), "job": Want()}, exited, stopped={"app", "job"})
     assert found.stack == S
     assert found.services == {"app": S, "job": S}
 
 
-def test_one_service_stopped_on_purpose_leaves_the_stack_degraded() -> None:
+def test_one_service_stopped_on_purpose_does_not_degrade_the_stack() -> None:
+    """A STOP of one service is a desired state: it shows STOPPED, the rest serves."""
     containers = [Box("app", "exited", 143), Box("web")]
-    found = assess({"app": Want(), "web": Want()}, containers, stopped_on_purpose=True)
-    assert (found.stack, found.services) == (D, {"app": S, "web": R})
+    found = assess({"app": Want(), "web": Want()}, containers, stopped={"app"})
+    assert (found.stack, found.services) == (R, {"app": S, "web": R})
+
+
+def test_only_the_services_stopped_on_purpose_are_meant_to_be_down() -> None:
+    containers = [Box("app", "exited", 143), Box("web", "exited", 137)]
+    found = assess({"app": Want(), "web": Want()}, containers, stopped={"app"})
+    assert (found.stack, found.services) == (D, {"app": S, "web": D})
 
 
 def test_without_the_stop_the_same_containers_are_degraded() -> None:

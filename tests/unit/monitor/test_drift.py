@@ -43,11 +43,20 @@ def as_applied(state: DesiredState, **changes: dict[str, object]) -> list[Observ
 
 
 def drift_of(
-    containers: list[ObservedContainer], stopped: bool = False, by_hand: set[str] | None = None
+    containers: list[ObservedContainer],
+    stopped: bool = False,
+    by_hand: set[str] | None = None,
+    services: frozenset[str] = frozenset(),
 ) -> list[tuple[str, str, bool]]:
     state = desired()
     observed = observed_state(containers, {"shop_default"}, set(), {"busybox:1": IMAGE_ID})
-    items = detect(state, observed, stopped=stopped, stopped_by_hand=by_hand or set())
+    items = detect(
+        state,
+        observed,
+        stopped=stopped,
+        stopped_by_hand=by_hand or set(),
+        stopped_services=services,
+    )
     return [(i.target, i.difference, i.drifted) for i in items]
 
 
@@ -89,6 +98,16 @@ def test_a_stack_stopped_on_purpose_is_not_drifted_for_being_stopped() -> None:
     assert drift_of(containers, stopped=True) == []
     # …but a container removed by hand still is
     assert drift_of(containers[1:], stopped=True) == [("shop-db-1", "missing", True)]
+
+
+def test_a_service_stopped_on_purpose_is_not_down_for_drift() -> None:
+    containers = as_applied(
+        desired(),
+        shop_db_1={"state": "exited", "exit_code": 143},
+        shop_web_1={"state": "exited", "exit_code": 143},
+    )
+    found = drift_of(containers, by_hand={"shop-db-1"}, services=frozenset({"db"}))
+    assert found == [("shop-web-1", "not_running", False)]  # web was not stopped on purpose
 
 
 def test_missing_image_is_drift() -> None:

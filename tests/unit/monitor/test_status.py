@@ -60,6 +60,9 @@ def run(
     drift: list[DriftItem] | None = None,
     recorded: StackStatus = StackStatus.RUNNING,
     state: DesiredState | None = None,
+    *,
+    failed: bool = False,
+    stopped: frozenset[str] = frozenset(),
 ) -> StackStatusOut:
     return aggregate(
         stack_id="sid",
@@ -71,6 +74,8 @@ def run(
         containers=containers,
         drift=drift or [],
         now=NOW,
+        failed=failed,
+        stopped=stopped,
     )
 
 
@@ -115,7 +120,13 @@ def test_drift_wins_over_degraded_and_failed_wins_over_drift() -> None:
     containers[2] = container("shop-web-2", "exited", exit_code=137)
     drift = [item("not_running", drifted=False), item("extra", drifted=True, target="shop-x-1")]
     assert run(containers, drift).status == OverallStatus.DRIFTED
-    assert run(containers, drift, StackStatus.FAILED).status == OverallStatus.FAILED
+    assert run(containers, drift, failed=True).status == OverallStatus.FAILED
+
+
+def test_a_recorded_failure_alone_is_not_failed() -> None:
+    """FAILED comes from the stack's last finished command: once it is dismissed (or a
+    later command succeeds) the status is what runs again, whatever was recorded."""
+    assert run(healthy_set(), recorded=StackStatus.FAILED).status == OverallStatus.RUNNING
 
 
 def test_missing_containers_are_listed_as_missing() -> None:
@@ -134,7 +145,7 @@ def test_stopped_on_purpose_is_stopped_not_degraded() -> None:
         container(c.name, "exited", exit_code=0 if c.service == "job" else 143)
         for c in healthy_set()
     ]
-    body = run(containers, recorded=StackStatus.STOPPED)
+    body = run(containers, recorded=StackStatus.STOPPED, stopped=frozenset({"db", "web", "job"}))
     assert body.status == OverallStatus.STOPPED
     assert {s.status for s in body.services} == {OverallStatus.STOPPED}
 

@@ -27,8 +27,10 @@ ACCEPTED: dict[int | str, dict[str, Any]] = {
     202: {"description": "Queued; follow the Location header"},
     404: {"description": "No such stack or version"},
     409: {
-        "description": "Idempotency-Key reused for another request, or no executor runs "
-        "this command type on this server (refused, never queued)"
+        "description": "Idempotency-Key reused for another request, no executor runs "
+        "this command type on this server, or a start/stop/restart with nothing to act on "
+        "(a stack never applied, a service without containers in the applied version): "
+        "refused, never queued"
     },
 }
 
