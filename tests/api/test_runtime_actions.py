@@ -47,6 +47,22 @@ def test_a_stack_never_applied_is_refused_with_the_reason(client: TestClient) ->
     assert client.get("/api/v1/queue").json()["depth"] == 0
 
 
+def test_an_action_queued_behind_an_apply_waits_for_it(client: TestClient) -> None:
+    """APPLY then RESTART in one go (a pipeline's habit): what the APPLY will run cannot be
+    known in advance, so the RESTART is queued behind it; a service the APPLY's version does
+    not run is still refused."""
+    stack_id = make_stack(client, WEB)
+    applying = client.post(f"/api/v1/stacks/{stack_id}/apply/1")
+    assert applying.status_code == 202, applying.text
+    for path in ("restart", "services/web/restart"):
+        response = client.post(f"/api/v1/stacks/{stack_id}/{path}")
+        assert response.status_code == 202, (path, response.text)
+    save(client, stack_id, TWO)
+    ticker = client.post(f"/api/v1/stacks/{stack_id}/services/ticker/restart")
+    assert ticker.status_code == 409, ticker.text
+    assert client.get("/api/v1/queue").json()["depth"] == 3
+
+
 def test_a_service_without_containers_is_refused(client: TestClient, runtime: Runtime) -> None:
     """cache is in v2, saved but not applied: nothing of it runs to restart."""
     stack_id = make_stack(client, WEB)

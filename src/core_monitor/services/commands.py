@@ -126,6 +126,8 @@ def _check_runtime_action(session: Any, stack: Stack, payload: RuntimeActionPayl
         raise ValidationFailed(
             [FieldError("service", f"no service {service!r} in any version of {stack.name}")]
         )
+    if _on_its_way(session, stack, service):
+        return  # an APPLY or ROLLBACK ahead in the queue decides: not known in advance
     if stack.current_version is None:
         raise Conflict(f"cannot {verb} {stack.name}: it was never applied; apply a version first")
     applied = stack_store.get_version(session, stack.stack_id, stack.current_version)
@@ -136,3 +138,15 @@ def _check_runtime_action(session: Any, stack: Stack, payload: RuntimeActionPayl
             f"cannot {verb} {target}: it has no containers in the applied version "
             f"{stack.current_version}"
         )
+
+
+def _on_its_way(session: Any, stack: Stack, service: str | None) -> bool:
+    """Whether a queued or running APPLY/ROLLBACK takes the stack to a version that runs
+    the service (any service when None): the queue runs the action after it."""
+    for version in command_store.versions_on_their_way(session, stack.stack_id):
+        services = stack_store.get_version(session, stack.stack_id, version).definition.get(
+            "services", {}
+        )
+        if service is None or service in services:
+            return True
+    return False

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 
 from core_monitor.domain.commands import (
     FINISHED,
+    ApplyPayload,
     Command,
     CommandLogLine,
     CommandPayload,
     CommandStatus,
     CommandType,
+    RollbackPayload,
     UnreadablePayload,
     can_transition,
     read_payload,
@@ -290,3 +292,19 @@ def failed_stacks(session: Session, stack_ids: Collection[str]) -> set[str]:
         .where(CommandRow.status == CommandStatus.FAILED)
     )
     return {stack_id for stack_id in rows if stack_id is not None}
+
+
+def versions_on_their_way(session: Session, stack_id: str) -> list[int]:
+    """The versions an APPLY or ROLLBACK of the stack, queued or running, is taking it to."""
+    rows = session.scalars(
+        select(CommandRow).where(
+            CommandRow.stack_id == stack_id,
+            CommandRow.type.in_([CommandType.APPLY, CommandType.ROLLBACK]),
+            CommandRow.status.in_([CommandStatus.PENDING, CommandStatus.RUNNING]),
+        )
+    )
+    return [
+        payload.version
+        for payload in (to_command(row).payload for row in rows)
+        if isinstance(payload, ApplyPayload | RollbackPayload)
+    ]
