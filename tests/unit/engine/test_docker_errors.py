@@ -127,3 +127,21 @@ def test_mutations_go_through_the_table_and_keep_their_words() -> None:
         mutations.start("abc")
     with pytest.raises(TerminalError, match="cannot name abc net-1: the engine's words"):
         mutations.rename("abc", "net-1")
+
+
+@pytest.mark.parametrize("status", [500, 404, 403])
+def test_an_answered_pull_fails_at_once_as_an_unavailable_image(status: int) -> None:
+    """dockerd answers 500 when no registry answers: retrying the pull changes nothing."""
+    with pytest.raises(ImageUnavailable, match="pull x:1: the engine's words") as caught:
+        with engine_call("pull x:1", ADDRESS, pulling=True):
+            raise answer(status)
+    assert not isinstance(caught.value, RetryableError)
+    with pytest.raises(EngineUnreachable):  # the engine itself not answering: retried
+        with engine_call("pull x:1", ADDRESS, pulling=True):
+            raise requests.exceptions.ConnectionError("refused")
+
+
+def test_the_gateway_pull_is_marked_as_one() -> None:
+    gw = gateway(FakeApi(pull=answer(500, "registry-1.docker.io: no such host")))
+    with pytest.raises(ImageUnavailable, match="cannot pull image x:1: registry-1"):
+        gw.pull("x:1")

@@ -2,11 +2,15 @@
 
     no answer (transport error, no client)   → EngineUnreachable  (retryable)
     time-out                                  → EngineUnreachable  (retryable)
+    any answer to an image pull               → ImageUnavailable   (terminal)
     404 for an image                          → ImageUnavailable   (terminal)
     404                                       → EngineNotFound     (terminal; HTTP 404)
     409, 501 (this container cannot)          → EngineConflict     (terminal; HTTP 409)
     other 4xx                                 → EngineRefused      (terminal; HTTP 422)
     5xx                                       → EngineFailed       (retryable)
+
+A pull the engine answers with an error is the registry's failure relayed (dockerd says 500
+when no registry answers): trying again in a few seconds changes nothing, so it fails at once.
 
 The typed error keeps the engine's words after ``what`` and the docker-py error as its cause.
 Anything else (a bug of ours) goes through untouched.
@@ -34,11 +38,16 @@ from core_monitor.errors import CoreMonitorError, TerminalError
 NO_ANSWER = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
 
 
-def translate(exc: BaseException, what: str, address: str) -> CoreMonitorError | None:
-    """The typed error for a docker-py failure; None for anything that is not one."""
+def translate(
+    exc: BaseException, what: str, address: str, *, pulling: bool = False
+) -> CoreMonitorError | None:
+    """The typed error for a docker-py failure; None for anything that is not one.
+    ``pulling``: the call was an image pull."""
     if isinstance(exc, NO_ANSWER):
         return EngineUnreachable(unreachable(address, exc))
     if isinstance(exc, docker.errors.APIError):
+        if pulling:
+            return ImageUnavailable(f"{what}: {exc.explanation or exc}")
         return _answered(exc, what)
     if isinstance(exc, docker.errors.DockerException):
         # raised before any answer: docker-py could not ask the engine its API version, or
@@ -67,12 +76,12 @@ def unreachable(address: str, exc: BaseException) -> str:
 
 
 @contextmanager
-def engine_call(what: str, address: str) -> Iterator[None]:
+def engine_call(what: str, address: str, *, pulling: bool = False) -> Iterator[None]:
     """Runs one engine call; a docker-py failure leaves as its typed error."""
     try:
         yield
     except Exception as exc:
-        mapped = translate(exc, what, address)
+        mapped = translate(exc, what, address, pulling=pulling)
         if mapped is None:
             raise
         raise mapped from exc

@@ -151,7 +151,8 @@ class DockerGateway:
     # -- images ---------------------------------------------------------------------
     def pull(self, reference: str) -> str:
         repository, tag = _split_reference(reference)
-        self.call(f"cannot pull image {reference}", lambda api: api.pull(repository, tag=tag))
+        with engine_call(f"cannot pull image {reference}", self.address, pulling=True):
+            self.client.api.pull(repository, tag=tag)
         image = self.image_id(reference)
         if image is None:
             raise ImageUnavailable(f"image {reference} is still missing after a pull")
