@@ -1982,6 +1982,8 @@ export interface components {
              * @default []
              */
             fields: string[];
+            /** Registry Unreachable */
+            registry_unreachable?: string | null;
             /** Replicas */
             replicas?: number | null;
             /** State */
