@@ -23,6 +23,7 @@ from core_monitor.services.definitions import load_all_secrets
 from core_monitor.services.engine import EngineService
 from core_monitor.services.health import HealthService
 from core_monitor.services.policy import PolicyService
+from core_monitor.services.pull_check import PullCheck
 from core_monitor.services.stacks import StackService
 from core_monitor.services.users import UserService
 from core_monitor.settings import Settings
@@ -43,6 +44,8 @@ class Runtime:
     running: Database | None = None  # the pool of the executors built here (APPLY…)
     worker: Worker | None = field(default=None)
     hosts: HostRegistry | None = None  # where the convergence's gateway came from
+    # with the engine's own executors: images that cannot be pulled, said before an apply
+    pull_check: PullCheck | None = None
     monitor: MonitorService = field(init=False)
     auth: AuthService = field(init=False)
     users: UserService = field(init=False)
@@ -66,7 +69,7 @@ class Runtime:
         box = self.convergence.versions.box
         self.stacks = StackService(self.db, box, self.settings.max_containers_per_stack)
         self.policy = PolicyService(self.db)
-        self.engine = EngineService(host, self.convergence, self.monitor)
+        self.engine = EngineService(host, self.convergence, self.monitor, self.pull_check)
         self.health = HealthService(self.db, host)
         self.command_reads = CommandReads(
             self.db, self.read_db, on_failure=self.settings.queue_on_failure
@@ -88,7 +91,7 @@ class Runtime:
         load_all_secrets(db, SecretBox.of(settings))  # wrong or missing key: refuse to start
         hosts = HostRegistry.from_settings(settings)
         convergence = Convergence(db, settings, hosts.default())
-        running = applying = None
+        running = applying = pull_check = None
         if registry is None:
             registry = ExecutorRegistry()
             # what the worker runs reads and writes through a pool of its own: a flood of
@@ -96,6 +99,9 @@ class Runtime:
             running = Database(url, pool_size=settings.worker_db_pool_size)
             applying = Convergence(running, settings, hosts.default())
             applying.register(registry)
+            pull_check = PullCheck(
+                hosts.default(), lambda stack, version: convergence.desired(stack, version)[1]
+            )
             load_plugins(registry, settings.executor_module_list)
         reads = Database(
             url,
@@ -103,9 +109,18 @@ class Runtime:
             pool_timeout=settings.db_pool_timeout_seconds,
         )
         wakeup = WakeUp()
-        commands = CommandService(db, wakeup, registry)
+        commands = CommandService(db, wakeup, registry, pull_check)
         runtime = cls(
-            settings, db, wakeup, registry, commands, convergence, reads, running, hosts=hosts
+            settings,
+            db,
+            wakeup,
+            registry,
+            commands,
+            convergence,
+            reads,
+            running,
+            hosts=hosts,
+            pull_check=pull_check,
         )
         if applying is not None:  # the steps it runs, counted in the metrics
             applying.plan_listeners.append(runtime.monitor.on_plan)

@@ -270,11 +270,15 @@ def test_delete_keeps_named_volumes_unless_asked(api: Api, stack: str) -> None:
     assert docker("volume", "ls", "-q", "--filter", f"name={stack}_data").strip() == ""
 
 
-def test_missing_image_fails_with_the_registry_message(api: Api, stack: str) -> None:
+def test_missing_image_whose_registry_does_not_answer_is_refused_before_apply(
+    api: Api, stack: str
+) -> None:
+    """No registry answers here: the APPLY is refused when asked, not FAILED at its pull."""
     api.create_stack(stack, TWO.replace(IMAGE, "coremon-test/absent:1", 1))
-    result = api.apply(stack, 1, expect="FAILED")
-    assert "cannot pull image coremon-test/absent:1" in result["error"]
-    assert api.http.get(f"/stacks/{stack}").json()["status"] == "FAILED"
+    refused = api.http.post(f"/stacks/{stack}/apply/1")
+    assert refused.status_code == 409, refused.text
+    assert "image coremon-test/absent:1" in refused.json()["detail"]
+    assert api.http.get(f"/stacks/{stack}").json()["status"] != "FAILED"
 
 
 def test_pull_policy_always_pulls_even_a_present_image(api: Api, stack: str) -> None:

@@ -2021,6 +2021,8 @@ export interface components {
              * @default []
              */
             fields: string[];
+            /** Registry Unreachable */
+            registry_unreachable?: string | null;
             /** Replicas */
             replicas?: number | null;
             /** State */

@@ -60,6 +60,8 @@ class StepDetails(BaseModel):
     dependency: str | None = None  # dependency_recreated: the service recreated
     dependents: list[str] = []  # dependency_condition: the services waiting
     replicas: int | None = None  # scale_down: how many are kept
+    # pull_image: the registry of an image absent here that did not answer (the pull would fail)
+    registry_unreachable: str | None = None
 
 
 class _Step(BaseModel):

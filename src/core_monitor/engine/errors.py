@@ -39,5 +39,9 @@ class ImageUnavailable(TerminalError):
     pass
 
 
+class RegistryUnreachable(TerminalError):
+    """Asked through the engine, an image's registry did not answer (or not in time)."""
+
+
 class PathUnreadable(TerminalError):
     """The engine could not stat a host path (a link loop makes its archive API fail)."""

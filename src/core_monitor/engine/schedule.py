@@ -14,6 +14,10 @@ The constraints (the executor's order since the first version, measured in the b
 - a start or restart follows its own create or recreate, the previous start of its service
   (the engine races on published port ranges), and every step of the earlier layers;
 - a wait follows every container step of its layer; the next layer follows the waits.
+
+Runtime actions on a whole stack (start, stop, restart, down) have no plan: ``in_layers``
+orders them like Compose, layer after layer and all of a layer at once (stops and removals
+in reverse dependency order, so a dependent stops before what it depends on).
 """
 
 from __future__ import annotations
@@ -102,6 +106,24 @@ def _own(
         own.add(last_start[step.service])
     last_start[step.service] = index
     return earlier | own
+
+
+def in_layers(layer_of: Sequence[int]) -> list[frozenset[int]]:
+    """For items listed layer by layer (``layer_of[i]``: item i's layer, in run order), the
+    indices each waits for: every item of the layers listed before its own."""
+    after: list[frozenset[int]] = []
+    before: frozenset[int] = frozenset()
+    group: list[int] = []
+    seen: set[int] = set()
+    for index, layer in enumerate(layer_of):
+        if not group or layer != layer_of[group[0]]:
+            if layer in seen:
+                raise ValueError(f"item {index}: layer {layer} is listed in two places")
+            seen.add(layer)
+            before, group = before | frozenset(group), []
+        after.append(before)
+        group.append(index)
+    return after
 
 
 def run(

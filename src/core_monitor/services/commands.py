@@ -17,6 +17,7 @@ from core_monitor.domain.stack import Stack
 from core_monitor.errors import Conflict, FieldError, NoExecutor, ValidationFailed
 from core_monitor.queue.executors import ExecutorRegistry
 from core_monitor.queue.signals import CommandListener, WakeUp, notify
+from core_monitor.services.pull_check import PullCheck
 from core_monitor.store import audit
 from core_monitor.store import commands as command_store
 from core_monitor.store import stacks as stack_store
@@ -24,10 +25,18 @@ from core_monitor.store.db import Database
 
 
 class CommandService:
-    def __init__(self, db: Database, wakeup: WakeUp, executors: ExecutorRegistry) -> None:
+    def __init__(
+        self,
+        db: Database,
+        wakeup: WakeUp,
+        executors: ExecutorRegistry,
+        pull_check: PullCheck | None = None,
+    ) -> None:
+        """``pull_check``: refuses an APPLY or ROLLBACK whose image cannot be pulled."""
         self.db = db
         self.wakeup = wakeup
         self.executors = executors
+        self.pull_check = pull_check
         self.listeners: list[CommandListener] = []
 
     def enqueue(
@@ -44,6 +53,9 @@ class CommandService:
                 f"{payload.type} commands cannot run on this server: "
                 f"no executor is registered for {payload.type}"
             )
+        if self.pull_check is not None and isinstance(payload, ApplyPayload | RollbackPayload):
+            # before the transaction: it may ask a registry (bounded, a few seconds)
+            self.pull_check.refuse_unpullable(stack_ref, payload.version)
         with self.db.write() as session:
             stack = stack_store.get_stack(session, stack_ref)
             _check_payload(session, stack, payload)

@@ -24,10 +24,10 @@ from core_monitor.domain.plan import Plan
 from core_monitor.domain.policy import breaking, refusal
 from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
-from core_monitor.engine import planner
+from core_monitor.engine import planner, schedule
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.docker.mutations import DockerMutations
-from core_monitor.engine.executor import ExecutionOptions, PlanExecutor
+from core_monitor.engine.executor import POOL_SIZE, ExecutionOptions, PlanExecutor
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.observe import observe, observe_resources
 from core_monitor.engine.request_guard import RequestGuard, definition_violations
@@ -171,12 +171,16 @@ class Convergence:
             stack = stack_store.get_stack(session, stack_id)
         mutations = DockerMutations(self.gateway, fence=ctx.check_lease)
         remove_volumes = ctx.command.payload_as(DeletePayload).remove_volumes
-        for container in self._ordered(stack.name, None, reverse=True):
+        grace = self._stop_timeouts(stack_id, stack.current_version or stack.desired_version)
+
+        def remove(container: ObservedContainer) -> None:
             ctx.checkpoint()
             ctx.log(f"remove {container.name}", service=container.service)
-            mutations.stop(container.id, timeout=None)
+            mutations.stop(container.id, timeout=grace.get(container.service))
             # like `docker compose down -v`: anonymous volumes go with their container
             mutations.remove_container(container.id, anonymous_volumes=remove_volumes)
+
+        self._in_layers(self._ordered(stack.name, None, reverse=True), remove)
         for network in self.gateway.networks(stack.name):
             ctx.checkpoint()
             ctx.log(f"remove network {network.name}")
@@ -209,16 +213,20 @@ class Convergence:
         if not containers:
             raise TerminalError(f"no containers for {service or stack.name}: apply a version first")
         mutations = DockerMutations(self.gateway, fence=ctx.check_lease)
-        for container in containers:
+        grace = self._stop_timeouts(stack_id, stack.current_version or stack.desired_version)
+
+        def act(container: ObservedContainer) -> None:
             ctx.checkpoint()
             ctx.log(f"{action} {container.name}", service=container.service)
             if action == "start":
                 mutations.start(container.id)
             elif action == "stop":
-                mutations.stop(container.id, timeout=None)
+                mutations.stop(container.id, timeout=grace.get(container.service))
             else:
-                mutations.restart(container.id, timeout=None)
-        status = self._record_action(stack, action, service, {c.service for c in containers})
+                mutations.restart(container.id, timeout=grace.get(container.service))
+
+        self._in_layers(containers, act)
+        status = self._record_action(stack, action, service, {c.service for _, c in containers})
         ctx.log(f"stack is {status}")
 
     def _record_action(
@@ -240,8 +248,31 @@ class Convergence:
             stack_store.set_status(session, stack.stack_id, status)
         return status
 
-    def _ordered(self, project: str, service: str | None, reverse: bool) -> list[ObservedContainer]:
-        """Containers in depends_on order (read from Compose's label on each container)."""
+    def _stop_timeouts(self, stack_id: str, version: int | None) -> dict[str, int]:
+        """Each service's stop_grace_period in seconds, as the version says (none: the
+        container's own, set at create from the same value)."""
+        if not version:
+            return {}
+        services = self.desired(stack_id, version)[0].services
+        return {
+            name: spec.stop_grace_period // 1_000_000_000
+            for name, spec in services.items()
+            if spec.stop_grace_period is not None
+        }
+
+    @staticmethod
+    def _in_layers(
+        ordered: list[tuple[int, ObservedContainer]], act: Callable[[ObservedContainer], None]
+    ) -> None:
+        """Like Compose: layer after layer, every container of a layer at once."""
+        after = schedule.in_layers([layer for layer, _ in ordered])
+        schedule.run([c for _, c in ordered], after, act, POOL_SIZE)
+
+    def _ordered(
+        self, project: str, service: str | None, reverse: bool
+    ) -> list[tuple[int, ObservedContainer]]:
+        """Containers with their layer, in depends_on order (read from Compose's label on
+        each container); ``reverse``: dependents first (a stop, a removal)."""
         containers = [
             c for c in self.gateway.containers(project) if service is None or c.service == service
         ]
@@ -250,7 +281,10 @@ class Convergence:
             deps = lbl.decode_depends_on(c.labels.get(lbl.COMPOSE_DEPENDS_ON, ""))
             graph.setdefault(c.service, set()).update(deps)
         order = {name: i for i, names in enumerate(layers(graph)) for name in names}
-        ranked = sorted(containers, key=lambda c: (order.get(c.service, 0), c.service, c.number))
+        ranked = sorted(
+            ((order.get(c.service, 0), c) for c in containers),
+            key=lambda lc: (lc[0], lc[1].service, lc[1].number),
+        )
         return list(reversed(ranked)) if reverse else ranked
 
 

@@ -9,13 +9,21 @@ from core_monitor.hosts.registry import Host
 from core_monitor.monitor.host import HostFacts
 from core_monitor.monitor.service import MonitorService
 from core_monitor.services.convergence import Convergence
+from core_monitor.services.pull_check import PullCheck
 
 
 class EngineService:
-    def __init__(self, host: Host, convergence: Convergence, monitor: MonitorService) -> None:
+    def __init__(
+        self,
+        host: Host,
+        convergence: Convergence,
+        monitor: MonitorService,
+        pull_check: PullCheck | None = None,
+    ) -> None:
         self.host = host
         self._convergence = convergence
         self._monitor = monitor
+        self._pull_check = pull_check
 
     @property
     def address(self) -> str:
@@ -33,4 +41,6 @@ class EngineService:
         return self._monitor.host()
 
     def plan(self, stack_ref: str, version: int) -> Plan:
-        return self._convergence.plan(stack_ref, version)
+        """What APPLY would do now; a pull that cannot succeed (no registry) says so."""
+        plan = self._convergence.plan(stack_ref, version)
+        return plan if self._pull_check is None else self._pull_check.annotate(plan)

@@ -9,7 +9,7 @@ import docker.errors
 import pytest
 import requests
 
-from core_monitor.engine.docker.errors import engine_call
+from core_monitor.engine.docker.errors import CallKind, engine_call
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.docker.mutations import DockerMutations
 from core_monitor.engine.errors import (
@@ -19,6 +19,7 @@ from core_monitor.engine.errors import (
     EngineRefused,
     EngineUnreachable,
     ImageUnavailable,
+    RegistryUnreachable,
 )
 from core_monitor.errors import (
     Conflict,
@@ -127,3 +128,32 @@ def test_mutations_go_through_the_table_and_keep_their_words() -> None:
         mutations.start("abc")
     with pytest.raises(TerminalError, match="cannot name abc net-1: the engine's words"):
         mutations.rename("abc", "net-1")
+
+
+@pytest.mark.parametrize("status", [500, 404, 403])
+def test_an_answered_pull_fails_at_once_as_an_unavailable_image(status: int) -> None:
+    """dockerd answers 500 when no registry answers: retrying the pull changes nothing."""
+    with pytest.raises(ImageUnavailable, match="pull x:1: the engine's words") as caught:
+        with engine_call("pull x:1", ADDRESS, CallKind.PULL):
+            raise answer(status)
+    assert not isinstance(caught.value, RetryableError)
+    with pytest.raises(EngineUnreachable):  # the engine itself not answering: retried
+        with engine_call("pull x:1", ADDRESS, CallKind.PULL):
+            raise requests.exceptions.ConnectionError("refused")
+
+
+def test_the_gateway_pull_is_marked_as_one() -> None:
+    gw = gateway(FakeApi(pull=answer(500, "registry-1.docker.io: no such host")))
+    with pytest.raises(ImageUnavailable, match="cannot pull image x:1: registry-1"):
+        gw.pull("x:1")
+
+
+def test_a_registry_that_does_not_answer_the_engine_is_told_apart() -> None:
+    for error in (answer(500), requests.exceptions.ReadTimeout("read timed out")):
+        with pytest.raises(RegistryUnreachable), engine_call("ask", ADDRESS, CallKind.REGISTRY):
+            raise error
+    with pytest.raises(EngineNotFound), engine_call("ask", ADDRESS, CallKind.REGISTRY):
+        raise answer(404)  # the registry answered: no such image
+    assert not gateway(FakeApi(_get=answer(500))).registry_answers("r.example/x:1", 3)
+    assert gateway(FakeApi(_get=answer(401))).registry_answers("r.example/x:1", 3)
+    assert gateway(FakeApi()).registry_answers("r.example/x:1", 3)

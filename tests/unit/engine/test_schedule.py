@@ -112,6 +112,45 @@ def test_run_refuses_a_constraint_on_a_later_step() -> None:
         schedule.run([0, 1], [frozenset({1}), frozenset()], lambda _: None, pool_size=1)
 
 
+def test_in_layers_waits_for_the_layers_before_only() -> None:
+    # a stop: the dependents (layer 2) first, then what they depend on
+    assert schedule.in_layers([2, 2, 1, 0, 0]) == [
+        frozenset(),
+        frozenset(),
+        frozenset({0, 1}),
+        frozenset({0, 1, 2}),
+        frozenset({0, 1, 2}),
+    ]
+    assert schedule.in_layers([]) == []
+    with pytest.raises(ValueError, match="layer 1 is listed in two places"):
+        schedule.in_layers([1, 0, 1])
+
+
+def test_a_layer_runs_at_once_and_the_next_only_after_it() -> None:
+    layer_of = {"web": 1, "api": 1, "db": 0, "cache": 0}
+    names = ["web", "api", "db", "cache"]
+    events: list[tuple[str, str]] = []
+    changed = threading.Condition()
+
+    def action(name: str) -> None:
+        with changed:
+            events.append(("start", name))
+            changed.notify_all()
+            # hold until the whole layer is in flight (bounded): one by one never gets there
+            mates = {n for n in names if layer_of[n] == layer_of[name]}
+            changed.wait_for(lambda: mates <= {n for _, n in events}, timeout=5)
+            events.append(("end", name))
+
+    after = schedule.in_layers([layer_of[n] for n in names])
+    schedule.run(names, after, action, pool_size=8)
+    order = [f"{kind} {name}" for kind, name in events]
+    first_layer, second_layer = order[:4], order[4:]
+    assert sorted(first_layer) == ["end api", "end web", "start api", "start web"]
+    # both in flight before either ends
+    assert sorted(first_layer[:2]) == ["start api", "start web"]
+    assert sorted(second_layer[:2]) == ["start cache", "start db"]
+
+
 def probe_of(*answers: bool | str) -> Callable[[], bool | str]:
     replies = iter(answers)
     return lambda: next(replies)

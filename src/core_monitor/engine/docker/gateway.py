@@ -15,12 +15,12 @@ from core_monitor.engine import labels as lbl
 from core_monitor.engine.container_spec import Endpoint
 from core_monitor.engine.docker import rows
 from core_monitor.engine.docker.connection import CONNECTIONS, client_arguments, engine_address
-from core_monitor.engine.docker.errors import engine_call
+from core_monitor.engine.docker.errors import CallKind, engine_call
 from core_monitor.engine.docker.logs import open_logs
-from core_monitor.engine.errors import ImageUnavailable
+from core_monitor.engine.errors import ImageUnavailable, RegistryUnreachable
 from core_monitor.engine.log_stream import LogStream
 from core_monitor.engine.model import ObservedContainer, ObservedResource
-from core_monitor.errors import NotFound
+from core_monitor.errors import InvalidInput, NotFound
 
 T = TypeVar("T")
 
@@ -151,11 +151,27 @@ class DockerGateway:
     # -- images ---------------------------------------------------------------------
     def pull(self, reference: str) -> str:
         repository, tag = _split_reference(reference)
-        self.call(f"cannot pull image {reference}", lambda api: api.pull(repository, tag=tag))
+        with engine_call(f"cannot pull image {reference}", self.address, CallKind.PULL):
+            self.client.api.pull(repository, tag=tag)
         image = self.image_id(reference)
         if image is None:
             raise ImageUnavailable(f"image {reference} is still missing after a pull")
         return image
+
+    def registry_answers(self, reference: str, timeout: float) -> bool:
+        """Whether the registry of ``reference`` answers the engine within ``timeout``
+        seconds (a refusal, an unknown image, is an answer)."""
+        api = self.client.api
+        url = api._url("/distribution/{0}/json", reference)
+        try:
+            with engine_call(f"registry of {reference}", self.address, CallKind.REGISTRY):
+                # docker-py's inspect_distribution takes no time-out; its _get does
+                api._raise_for_status(api._get(url, timeout=timeout))
+        except RegistryUnreachable:
+            return False
+        except (ImageUnavailable, NotFound, InvalidInput):
+            return True
+        return True
 
     # -- every stack at once (the monitor) -------------------------------------------
     def list_all_containers(self) -> list[ObservedContainer]:
