@@ -143,6 +143,18 @@ class StackOut(BaseModel):
         return out
 
 
+class RestoreRequest(StrictInput):
+    version: int = Field(
+        ge=1, le=2**31 - 1, description="The deleted stack's version to start from."
+    )
+    name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=63,
+        description="The new stack's name (default: the old one).",
+    )
+
+
 class StackCreated(StackOut):
     version: int
 
