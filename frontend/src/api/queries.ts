@@ -26,6 +26,7 @@ export type LocalImage = Schemas['LocalImage'];
 
 export const keys = {
   stacks: ['stacks'] as const,
+  deletedStacks: ['stacks', 'deleted'] as const,
   allStatus: ['status'] as const,
   stack: (name: string) => ['stack', name] as const,
   stackStatus: (name: string) => ['stack', name, 'status'] as const,
@@ -46,6 +47,15 @@ export function useStacks() {
   return useQuery({
     queryKey: keys.stacks,
     queryFn: () => unwrap(api.GET('/api/v1/stacks', { params: { query: { limit: 500 } } })),
+  });
+}
+
+/** The deleted stacks one may see: their history stays readable, by id. */
+export function useDeletedStacks(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.deletedStacks,
+    enabled,
+    queryFn: () => unwrap(api.GET('/api/v1/stacks', { params: { query: { limit: 500, deleted: true } } })),
   });
 }
 

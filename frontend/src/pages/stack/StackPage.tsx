@@ -8,6 +8,7 @@ import { runtimeAction, useEnqueue, type RuntimeVerb } from '../../api/actions';
 import { useStack, useStackStatus } from '../../api/queries';
 import { EmptyState, Loading, QueryError, RoleButton, StatusBadge } from '../../components/common';
 import { DeleteDialog } from './DeleteDialog';
+import { DeletedStackView } from './DeletedStackView';
 import { useGone } from '../../lib/goneStacks';
 import { OverviewTab } from './OverviewTab';
 
@@ -64,6 +65,7 @@ export default function StackPage() {
     return <QueryError error={stack.error} />;
   }
   const s = stack.data;
+  if (s.status === 'DELETED') return <DeletedStackView stack={s} />;
   const base = `/stacks/${name}`;
   const rest = location.pathname.slice(base.length).replace(/^\//, '');
   const tab = tabOf(rest);
