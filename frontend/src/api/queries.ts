@@ -76,11 +76,12 @@ export function useStack(name: string) {
   });
 }
 
-export function useStackStatus(name: string) {
+/** `live` false (a deleted stack, or one not loaded yet): no status to ask for. */
+export function useStackStatus(name: string, live = true) {
   const gone = useGone(name);
   return useQuery({
     queryKey: keys.stackStatus(name),
-    enabled: !gone,
+    enabled: !gone && live,
     queryFn: () =>
       unwrap(
         api.GET('/api/v1/stacks/{stack_id}/status', { params: { path: { stack_id: name } } }),

@@ -43,7 +43,6 @@ describe('a deleted stack', () => {
   it('is read-only, lists its versions, and restores one under a new name', async () => {
     const { fetchStub, calls } = stubFetch({
       'GET /api/v1/stacks/old-id': gone,
-      'GET /api/v1/stacks/old-id/status': { title: 'gone' },
       'GET /api/v1/stacks/old-id/versions': { items: [version(2), version(1)], total: 2, limit: 500, offset: 0 },
       'POST /api/v1/stacks/old-id/restore': { ...gone, stack_id: 'new-id', name: 'shop-2', status: 'NEW', version: 1 },
     });
@@ -60,6 +59,7 @@ describe('a deleted stack', () => {
     const post = calls.find((c) => c.method === 'POST')!;
     expect(post.path).toBe('/api/v1/stacks/old-id/restore');
     expect(JSON.parse(post.body!)).toEqual({ version: 1, name: 'shop-2' });
+    expect(calls.some((c) => c.path.endsWith('/status'))).toBe(false); // no live status: a 404
   });
 
   it('offers Restore only to who may create stacks', async () => {

@@ -36,7 +36,8 @@ export function tabOf(rest: string): string {
 export default function StackPage() {
   const { name = '' } = useParams();
   const stack = useStack(name);
-  const status = useStackStatus(name);
+  // a deleted stack has no live status (404): ask only once the stack is known to be live
+  const status = useStackStatus(name, stack.data !== undefined && stack.data.status !== 'DELETED');
   const navigate = useNavigate();
   const location = useLocation();
   const [deleting, setDeleting] = useState(false);
