@@ -377,6 +377,16 @@ test('an admin deletes the stack after typing its name', async ({ page }) => {
   expect(docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${stack}`)).toBe('');
   await page.getByRole('link', { name: 'Dashboard' }).click();
   await expect(page.getByTestId(`stack-row-${stack}`)).toHaveCount(0);
+  // Its versions stay in the history: shown on asking, read-only, restorable as a new stack.
+  await page.getByTestId('show-deleted').check({ force: true }); // Mantine's input is visually hidden
+  await page.getByTestId(`deleted-row-${stack}`).getByRole('link', { name: stack }).click();
+  await expect(page.getByTestId('deleted-note')).toBeVisible();
+  await expect(page.getByTestId('stack-delete')).toHaveCount(0);
+  await page.getByTestId('restore-1').click();
+  await page.getByTestId('restore-name').fill(`${stack}-restored`);
+  await page.getByTestId('restore-submit').click();
+  await expect(page).toHaveURL(new RegExp(`/stacks/${stack}-restored$`));
+  await expect(page.getByRole('heading', { name: `${stack}-restored` })).toBeVisible();
   consoleErrors.expectNone();
 });
 

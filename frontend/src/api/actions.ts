@@ -50,6 +50,16 @@ export function deleteStack(stack: string, removeVolumes: boolean, key: string) 
   );
 }
 
+/** A new live stack from a deleted stack's version (its secrets carried over by the server). */
+export function restoreStack(stackId: string, version: number, name: string | null) {
+  return unwrap(
+    api.POST('/api/v1/stacks/{stack_id}/restore', {
+      params: { path: { stack_id: stackId } },
+      body: { version, name: name || null },
+    }),
+  );
+}
+
 export function cancelCommand(id: string) {
   return unwrap(
     api.POST('/api/v1/commands/{command_id}/cancel', { params: { path: { command_id: id } } }),

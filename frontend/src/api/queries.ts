@@ -26,6 +26,7 @@ export type LocalImage = Schemas['LocalImage'];
 
 export const keys = {
   stacks: ['stacks'] as const,
+  deletedStacks: ['stacks', 'deleted'] as const,
   allStatus: ['status'] as const,
   stack: (name: string) => ['stack', name] as const,
   stackStatus: (name: string) => ['stack', name, 'status'] as const,
@@ -49,6 +50,15 @@ export function useStacks() {
   });
 }
 
+/** The deleted stacks one may see: their history stays readable, by id. */
+export function useDeletedStacks(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.deletedStacks,
+    enabled,
+    queryFn: () => unwrap(api.GET('/api/v1/stacks', { params: { query: { limit: 500, deleted: true } } })),
+  });
+}
+
 export function useAllStatus() {
   return useQuery({
     queryKey: keys.allStatus,
@@ -66,11 +76,12 @@ export function useStack(name: string) {
   });
 }
 
-export function useStackStatus(name: string) {
+/** `live` false (a deleted stack, or one not loaded yet): no status to ask for. */
+export function useStackStatus(name: string, live = true) {
   const gone = useGone(name);
   return useQuery({
     queryKey: keys.stackStatus(name),
-    enabled: !gone,
+    enabled: !gone && live,
     queryFn: () =>
       unwrap(
         api.GET('/api/v1/stacks/{stack_id}/status', { params: { path: { stack_id: name } } }),

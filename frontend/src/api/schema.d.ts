@@ -424,7 +424,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Head, depth, and why it is halted */
+        /** Head, depth, and why it is halted (commands on stacks you cannot see withheld) */
         get: operations["queue_state_api_v1_queue_get"];
         put?: never;
         post?: never;
@@ -602,6 +602,23 @@ export interface paths {
         put?: never;
         /** Restart every service */
         post: operations["restart_stack_api_v1_stacks__stack_id__restart_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacks/{stack_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new live stack from a deleted stack's version (the deleted one stays as it was) */
+        post: operations["restore_stack_api_v1_stacks__stack_id__restore_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1534,6 +1551,31 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * Halt
+         * @description The FAILED command that blocks those behind it. To a caller who may not see its
+         *     stack, only that it exists and who may act (the stack is not named: existence does not
+         *     leak).
+         */
+        Halt: {
+            /** Command Id */
+            command_id: string | null;
+            /** Error */
+            error: string | null;
+            /** May Act */
+            may_act: string;
+            /** Seq */
+            seq: number | null;
+            /** Stack Id */
+            stack_id: string | null;
+            /** Stack Name */
+            stack_name: string | null;
+            type: components["schemas"]["CommandType"] | null;
+            /** Visible */
+            visible: boolean;
+            /** You May Act */
+            you_may_act: boolean;
+        };
         /** HostOut */
         HostOut: {
             /** Address */
@@ -1789,8 +1831,11 @@ export interface components {
             depth: number;
             /** Halted */
             halted: boolean;
+            /** @description The FAILED command halting the queue, and who may retry or dismiss it. */
+            halted_by?: components["schemas"]["Halt"] | null;
             /** Halted Reason */
             halted_reason: string | null;
+            /** @description None also when it is on a stack you cannot see. */
             head: components["schemas"]["CommandOut"] | null;
             /** On Failure */
             on_failure: string;
@@ -1818,6 +1863,19 @@ export interface components {
             reason: string;
             /** Target */
             target: string;
+        };
+        /** RestoreRequest */
+        RestoreRequest: {
+            /**
+             * Name
+             * @description The new stack's name (default: the old one).
+             */
+            name?: string | null;
+            /**
+             * Version
+             * @description The deleted stack's version to start from.
+             */
+            version: number;
         };
         /**
          * Role
@@ -3207,6 +3265,8 @@ export interface operations {
                 /** @description Name contains */
                 q?: string | null;
                 status?: components["schemas"]["StackStatus"] | null;
+                /** @description The deleted stacks instead of the live */
+                deleted?: boolean;
                 limit?: number;
                 offset?: number;
             };
@@ -3657,6 +3717,48 @@ export interface operations {
                 content?: never;
             };
             /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    restore_stack_api_v1_stacks__stack_id__restore_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestoreRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StackCreated"];
+                };
+            };
+            /** @description Not deleted, or the name is taken */
             409: {
                 headers: {
                     [name: string]: unknown;

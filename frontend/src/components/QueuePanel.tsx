@@ -3,9 +3,8 @@ import { useState } from 'react';
 import { Alert, Anchor, Badge, Button, Card, Group, Modal, Stack, Text, TextInput, Title } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import { dismissCommand, retryCommand, useCommandVerb } from '../api/actions';
-import { useQueue, type Command } from '../api/queries';
-import { useAuth } from '../api/auth';
-import { QueryError, RoleButton, StatusBadge } from './common';
+import { useQueue, type Command, type Queue } from '../api/queries';
+import { QueryError, StatusBadge } from './common';
 
 function commandLabel(c: Command) {
   const version = typeof c.payload.version === 'number' ? ` v${c.payload.version}` : '';
@@ -50,9 +49,75 @@ export function DismissDialog({ command, onClose }: { command: Command | null; o
   );
 }
 
+type Halt = NonNullable<Queue['halted_by']>;
+
+function haltLabel(h: Halt) {
+  return `#${h.seq} ${h.type}`;
+}
+
+/** What halts the queue: the failed command, its stack, its error, and who may act. The
+ * server says whether you may (an operator of that stack, or an admin); a caller who
+ * cannot see that stack is told only that the queue is halted and who may act. */
+export function HaltedBanner({
+  queue,
+  onRetry,
+  retrying,
+  onDismiss,
+}: {
+  queue: Queue;
+  onRetry: (id: string) => void;
+  retrying: boolean;
+  onDismiss: (c: Command) => void;
+}) {
+  const h = queue.halted_by;
+  return (
+    <Alert color="red" title="The queue is halted" data-testid="queue-halted">
+      <Stack gap="xs">
+        {h && h.visible && h.command_id ? (
+          <Text size="sm">
+            <Anchor component={Link} to={`/commands/${h.command_id}`} data-testid="halt-command">
+              {queue.head ? commandLabel(queue.head) : haltLabel(h)}
+            </Anchor>{' '}
+            on stack{' '}
+            <Anchor component={Link} to={`/stacks/${h.stack_name ?? h.stack_id}`} data-testid="halt-stack">
+              {h.stack_name ?? h.stack_id}
+            </Anchor>{' '}
+            failed: <span data-testid="halt-error">{h.error ?? 'no error recorded'}</span>. Later commands (of
+            every stack) wait until it is retried or dismissed.
+          </Text>
+        ) : (
+          <Text size="sm">A command failed on a stack you cannot see. Later commands wait until it is retried or dismissed.</Text>
+        )}
+        {h && (
+          <Text size="sm" data-testid="halt-who">
+            Who may retry or dismiss it: {h.may_act}
+            {h.you_may_act ? ' (you may).' : ' (not you).'}
+          </Text>
+        )}
+        {h?.you_may_act && h.command_id && (
+          <Group gap="xs">
+            <Button size="xs" onClick={() => onRetry(h.command_id!)} loading={retrying} data-testid="queue-retry">
+              Retry
+            </Button>
+            <Button
+              size="xs"
+              color="red"
+              variant="light"
+              onClick={() => queue.head && onDismiss(queue.head)}
+              disabled={!queue.head}
+              data-testid="queue-dismiss"
+            >
+              Dismiss
+            </Button>
+          </Group>
+        )}
+      </Stack>
+    </Alert>
+  );
+}
+
 export function QueuePanel() {
   const queue = useQueue();
-  const { can } = useAuth();
   const [dismissing, setDismissing] = useState<Command | null>(null);
   const retry = useCommandVerb((id: string) => retryCommand(id), 'Retry');
   const q = queue.data;
@@ -64,42 +129,7 @@ export function QueuePanel() {
       {queue.isError && <QueryError error={queue.error} />}
       {q && (
         <Stack gap="xs">
-          {q.halted && q.head && (
-            <Alert color="red" title="The queue is halted" data-testid="queue-halted">
-              <Stack gap="xs">
-                <Text size="sm">
-                  <Anchor component={Link} to={`/commands/${q.head.command_id}`}>
-                    {commandLabel(q.head)}
-                  </Anchor>{' '}
-                  failed: {q.head.error ?? 'no error recorded'}. Later commands wait until it is
-                  retried or dismissed.
-                </Text>
-                <Group gap="xs">
-                  <RoleButton
-                    need="operator"
-                    stackId={q.head.stack_id}
-                    size="xs"
-                    onClick={() => retry.mutate(q.head!.command_id)}
-                    loading={retry.isPending}
-                    data-testid="queue-retry"
-                  >
-                    Retry
-                  </RoleButton>
-                  <RoleButton
-                    need="admin"
-                    hide={!can('operator')}
-                    size="xs"
-                    color="red"
-                    variant="light"
-                    onClick={() => setDismissing(q.head)}
-                    data-testid="queue-dismiss"
-                  >
-                    Dismiss
-                  </RoleButton>
-                </Group>
-              </Stack>
-            </Alert>
-          )}
+          {q.halted && <HaltedBanner queue={q} onRetry={(id) => retry.mutate(id)} retrying={retry.isPending} onDismiss={setDismissing} />}
           <Group gap="xs">
             <Text size="sm" fw={500}>
               Running:

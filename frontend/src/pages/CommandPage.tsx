@@ -4,7 +4,6 @@ import { Alert, Anchor, Badge, Breadcrumbs, Card, Code, Group, SimpleGrid, Stack
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { cancelCommand, retryCommand, useCommandVerb } from '../api/actions';
-import { useAuth } from '../api/auth';
 import { ApiError } from '../api/client';
 import { keys, useCommand, useStacks, type CommandLogLine } from '../api/queries';
 import { EmptyState, Loading, QueryError, RoleButton, StatusBadge } from '../components/common';
@@ -64,7 +63,6 @@ export default function CommandPage() {
   const command = useCommand(id);
   const stacks = useStacks();
   const { lines, live } = useCommandLog(id, command.data?.status);
-  const { can } = useAuth();
   const [dismissing, setDismissing] = useState(false);
   const cancel = useCommandVerb((cid: string) => cancelCommand(cid), 'Cancel');
   const retry = useCommandVerb((cid: string) => retryCommand(cid), 'Retry');
@@ -110,7 +108,7 @@ export default function CommandPage() {
               <RoleButton need="operator" stackId={c.stack_id} onClick={() => retry.mutate(c.command_id)} loading={retry.isPending} data-testid="command-retry">
                 Retry
               </RoleButton>
-              <RoleButton need="admin" hide={!can('operator', c.stack_id)} color="red" variant="light" onClick={() => setDismissing(true)} data-testid="command-dismiss">
+              <RoleButton need="operator" stackId={c.stack_id} color="red" variant="light" onClick={() => setDismissing(true)} data-testid="command-dismiss">
                 Dismiss…
               </RoleButton>
             </>

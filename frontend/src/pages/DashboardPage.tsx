@@ -8,6 +8,7 @@ import { useAuth } from '../api/auth';
 import { EmptyState, Loading, QueryError, StatusBadge } from '../components/common';
 import { HostPanel } from '../components/HostPanel';
 import { QueuePanel } from '../components/QueuePanel';
+import { DeletedStacks } from '../components/DeletedStacks';
 import { timeAgo } from '../lib/format';
 
 /** The newest of a stack's latest version and its last command: what changed, who, when. */
@@ -175,6 +176,7 @@ export function DashboardPage() {
                 </Table>
               </Table.ScrollContainer>
             )}
+            <DeletedStacks />
           </Card>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 4 }}>

@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 from core_monitor.compose import MAX_COMPOSE_BYTES
 from core_monitor.domain.auth import ApiToken, AuthKind, Identity, Role, User
 from core_monitor.domain.commands import Command, CommandStatus, CommandType
+from core_monitor.domain.halt import Halt
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
 from core_monitor.domain.validation import Issue, IssueKind
 
@@ -196,6 +197,18 @@ class StackOut(BaseModel):
         return out
 
 
+class RestoreRequest(StrictInput):
+    version: int = Field(
+        ge=1, le=2**31 - 1, description="The deleted stack's version to start from."
+    )
+    name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=63,
+        description="The new stack's name (default: the old one).",
+    )
+
+
 class StackCreated(StackOut):
     version: int
 
@@ -305,8 +318,11 @@ class QueueOut(BaseModel):
     halted_reason: str | None
     depth: int = Field(description="PENDING commands.")
     on_failure: str
-    head: CommandOut | None
+    head: CommandOut | None = Field(description="None also when it is on a stack you cannot see.")
     running: CommandOut | None
+    halted_by: Halt | None = Field(
+        None, description="The FAILED command halting the queue, and who may retry or dismiss it."
+    )
 
 
 class Page(BaseModel, Generic[T]):

@@ -26,8 +26,9 @@ class Permission(IntEnum):
     """What a route needs; a role grants every permission up to its rank."""
 
     READ = 1  # viewer: every READ query
-    OPERATE = 2  # operator: versions, apply, rollback, deploy, runtime actions, cancel, retry
-    ADMIN = 3  # admin: users, tokens, audit, policy, delete, dismiss
+    OPERATE = 2  # operator: versions, apply, rollback, deploy, runtime actions, cancel, retry,
+    # dismiss (a stack's operator unblocks the queue its failed command halts)
+    ADMIN = 3  # admin: users, tokens, audit, policy, delete
 
     @property
     def label(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core_monitor.domain.auth import Identity
 from core_monitor.domain.commands import (
     Command,
     CommandLogLine,
@@ -13,6 +14,8 @@ from core_monitor.domain.commands import (
     OnFailure,
     QueueState,
 )
+from core_monitor.domain.halt import Halt, halt_of
+from core_monitor.errors import NotFound
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
 from core_monitor.store import stacks as stack_store
@@ -65,3 +68,36 @@ class CommandReads:
     def queue(self) -> QueueState:
         with self.db.read() as session:
             return queue_store.state(session, on_failure=self.on_failure)
+
+    def queue_for(self, identity: Identity) -> tuple[QueueState, Halt | None]:
+        """The queue as ``identity`` may see it: commands of stacks it cannot see withheld
+        (their existence does not leak), and what halts it with who may act."""
+        state = self.queue()
+        halt = self._halt(state, identity)
+
+        def shown(command: Command | None) -> Command | None:
+            if command is None or command.stack_id is None or identity.sees(command.stack_id):
+                return command
+            return None
+
+        hidden = halt is not None and not halt.visible
+        return state.model_copy(
+            update={
+                "head": shown(state.head),
+                "running": shown(state.running),
+                "halted_reason": None if hidden else state.halted_reason,
+            }
+        ), halt
+
+    def _halt(self, state: QueueState, identity: Identity) -> Halt | None:
+        if not state.halted or state.head is None:
+            return None
+        name = None
+        if state.head.stack_id is not None:
+            with self.db.read() as session:
+                try:
+                    stack_id = state.head.stack_id
+                    name = stack_store.get_stack(session, stack_id, include_deleted=True).name
+                except NotFound:
+                    name = None
+        return halt_of(state.head, name, identity)

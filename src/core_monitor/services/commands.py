@@ -105,7 +105,8 @@ class CommandService:
                 actor,
                 f"command.{verb}",
                 f"command:{command_id}",
-                details={"reason": reason} if reason else {},
+                # the stack too: who unblocked which stack's command is read by stack
+                details={"stack_id": command.stack_id, **({"reason": reason} if reason else {})},
             )
         notify(self.listeners, verb, command)
         return command

@@ -11,7 +11,7 @@ from core_monitor.domain.actor import Actor
 from core_monitor.domain.diff import VersionDiff, diff_versions
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
 from core_monitor.domain.validation import Issue
-from core_monitor.errors import NotFound
+from core_monitor.errors import Conflict, NotFound
 from core_monitor.services import definitions, validation
 from core_monitor.settings import DEFAULT_MAX_CONTAINERS
 from core_monitor.store import audit
@@ -39,6 +39,7 @@ class StackQuery:
     limit: int
     offset: int
     only: frozenset[str] | None  # the ids the caller may see (None: all)
+    deleted: bool = False  # the deleted stacks instead of the live ones
 
 
 def _prepare(
@@ -136,6 +137,59 @@ def create_version(
         return version
 
 
+@dataclass(frozen=True)
+class Revival:
+    """What a restore asks for: the deleted stack's version to start from, and a name
+    (None: the deleted stack's own)."""
+
+    version: int
+    name: str | None
+
+
+def restore_stack(
+    db: Database,
+    actor: Actor,
+    stack_ref: str,
+    revival: Revival,
+    *,
+    box: SecretBox = NO_SECRETS,
+    max_containers: int = DEFAULT_MAX_CONTAINERS,
+) -> tuple[Stack, StackVersion]:
+    """A new live stack whose v1 is a deleted stack's version (its compose and variables,
+    secrets re-encrypted server-side). The deleted stack stays as it was: its history is a
+    record, never rewritten, and its id (which roles and tokens may name) never comes back."""
+    with db.read() as session:
+        old = stack_store.get_stack(session, stack_ref, include_deleted=True)
+        if not old.deleted:
+            raise Conflict(f"stack {old.name!r} is not deleted: there is nothing to restore")
+        source = stack_store.get_version(session, old.stack_id, revival.version)
+    name = revival.name or old.name
+    validate_project_name(name)
+    variables = definitions.plain_variables(source.variables, box)
+    comment = f"restored from deleted stack {old.stack_id}, version {source.version}"
+    first = _prepare(
+        db, box, (None, name), source.compose_text, variables, actor.name, comment, max_containers
+    )
+    with db.write() as session:
+        try:
+            stack, version = stack_store.create_stack(session, name, first)
+        except Conflict:
+            raise Conflict(
+                f"name: a live stack is named {name!r}; restore under another name"
+            ) from None
+        details = {"from_stack_id": old.stack_id, "from_version": source.version, "name": name}
+        audit.record_by(session, actor, "stack.restore", f"stack:{stack.stack_id}", details=details)
+        # the deleted stack's own trail says where it went
+        audit.record_by(
+            session,
+            actor,
+            "stack.restored",
+            f"stack:{old.stack_id}",
+            details={"to_stack_id": stack.stack_id, "version": source.version, "name": name},
+        )
+        return stack_store.get_stack(session, stack.stack_id), version
+
+
 class StackService:
     """Stacks and versions as the API reads and writes them: the secret box and the
     container cap are its own, so that callers hand over only what the request says."""
@@ -205,34 +259,50 @@ class StackService:
                 limit=query.limit,
                 offset=query.offset,
                 only=query.only,
+                deleted=query.deleted,
             )
             return items, total, stack_store.latest_versions(session, items)
 
+    # the reads below include deleted stacks: their history stays readable (by id, or by
+    # a name no live stack holds); every write refuses them
+
     def get(self, stack_ref: str) -> Stack:
         with self.db.read() as session:
-            return stack_store.get_stack(session, stack_ref)
+            return stack_store.get_stack(session, stack_ref, include_deleted=True)
 
     def stack_id_of(self, stack_ref: str) -> str | None:
         """The id of a stack, deleted ones included; None when there is none."""
         with self.db.read() as session:
             try:
                 return stack_store.get_stack(session, stack_ref, include_deleted=True).stack_id
-            except NotFound:
+            except (NotFound, Conflict):  # none, or a name several deleted stacks had
                 return None
 
     def versions(self, stack_ref: str, limit: int, offset: int) -> tuple[list[StackVersion], int]:
         with self.db.read() as session:
-            stack = stack_store.get_stack(session, stack_ref)
+            stack = stack_store.get_stack(session, stack_ref, include_deleted=True)
             return stack_store.list_versions(session, stack.stack_id, limit=limit, offset=offset)
 
     def version(self, stack_ref: str, version: int) -> StackVersion:
         with self.db.read() as session:
-            stack = stack_store.get_stack(session, stack_ref)
+            stack = stack_store.get_stack(session, stack_ref, include_deleted=True)
             return stack_store.get_version(session, stack.stack_id, version)
+
+    def restore(
+        self, actor: Actor, stack_ref: str, version: int, name: str | None
+    ) -> tuple[Stack, StackVersion]:
+        return restore_stack(
+            self.db,
+            actor,
+            stack_ref,
+            Revival(version, name),
+            box=self.box,
+            max_containers=self.max_containers,
+        )
 
     def diff(self, stack_ref: str, a: int, b: int) -> VersionDiff:
         with self.db.read() as session:
-            stack = stack_store.get_stack(session, stack_ref)
+            stack = stack_store.get_stack(session, stack_ref, include_deleted=True)
             va = stack_store.get_version(session, stack.stack_id, a)
             vb = stack_store.get_version(session, stack.stack_id, b)
         return diff_versions(

@@ -109,9 +109,11 @@ def list_stacks(
     limit: int,
     offset: int,
     only: frozenset[str] | None = None,
+    deleted: bool = False,
 ) -> tuple[list[Stack], int]:
-    """Live stacks, by name; ``only`` limits them to these ids (what a caller may see)."""
-    query = select(StackRow).where(StackRow.deleted.is_(False))
+    """Live stacks (or, ``deleted``, the deleted ones), by name; ``only`` limits them to
+    these ids (what a caller may see)."""
+    query = select(StackRow).where(StackRow.deleted.is_(deleted))
     if only is not None:
         query = query.where(StackRow.stack_id.in_(only))
     if q:
@@ -276,10 +278,15 @@ def _row(session: Session, ref: str, *, include_deleted: bool, lock: bool = Fals
     if lock:
         query = query.with_for_update()
     # a live stack's name wins over a deleted one's of the same name
-    row = session.scalars(query.order_by(StackRow.deleted, StackRow.created_at.desc())).first()
-    if row is None:
+    rows = session.scalars(
+        query.order_by(StackRow.deleted, StackRow.created_at.desc()).limit(2)
+    ).all()
+    if not rows:
         raise NotFound(f"no stack {ref!r}")
-    return row
+    if rows[0].deleted and rows[0].stack_id != ref and len(rows) > 1:
+        # several deleted stacks had this name and no live one has it: only an id says which
+        raise Conflict(f"several deleted stacks were named {ref!r}: name the one you mean by id")
+    return rows[0]
 
 
 def _live_row(session: Session, ref: str, *, lock: bool = False) -> StackRow:

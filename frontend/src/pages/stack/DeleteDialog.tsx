@@ -34,7 +34,7 @@ export function DeleteDialog({ stack, opened, onClose }: { stack: StackT; opened
       >
         <Stack>
           <Text size="sm">
-            This removes the stack's containers and networks. Its versions stay in the history.
+            This removes the stack's containers and networks. Its versions stay in the history: find it under “Show deleted stacks” to read them or restore one.
           </Text>
           <Checkbox
             label="Also remove its named volumes (their data is lost)"

@@ -8,6 +8,7 @@ import { runtimeAction, useEnqueue, type RuntimeVerb } from '../../api/actions';
 import { useStack, useStackStatus } from '../../api/queries';
 import { EmptyState, Loading, QueryError, RoleButton, StatusBadge } from '../../components/common';
 import { DeleteDialog } from './DeleteDialog';
+import { DeletedStackView } from './DeletedStackView';
 import { useGone } from '../../lib/goneStacks';
 import { OverviewTab } from './OverviewTab';
 
@@ -35,7 +36,8 @@ export function tabOf(rest: string): string {
 export default function StackPage() {
   const { name = '' } = useParams();
   const stack = useStack(name);
-  const status = useStackStatus(name);
+  // a deleted stack has no live status (404): ask only once the stack is known to be live
+  const status = useStackStatus(name, stack.data !== undefined && stack.data.status !== 'DELETED');
   const navigate = useNavigate();
   const location = useLocation();
   const [deleting, setDeleting] = useState(false);
@@ -64,6 +66,7 @@ export default function StackPage() {
     return <QueryError error={stack.error} />;
   }
   const s = stack.data;
+  if (s.status === 'DELETED') return <DeletedStackView stack={s} />;
   const base = `/stacks/${name}`;
   const rest = location.pathname.slice(base.length).replace(/^\//, '');
   const tab = tabOf(rest);

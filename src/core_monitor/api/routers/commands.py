@@ -137,7 +137,7 @@ async def retry(command_id: str, commands: CommandsDep, actor: ActorDep) -> Comm
     "/commands/{command_id}/dismiss",
     response_model=CommandOut,
     responses={409: {"description": "Not FAILED"}},
-    dependencies=[allow(Permission.ADMIN, "command")],
+    dependencies=OPERATE,
 )
 async def dismiss(
     command_id: str, body: DismissRequest, commands: CommandsDep, actor: ActorDep
@@ -148,11 +148,11 @@ async def dismiss(
 @router.get(
     "/queue",
     response_model=QueueOut,
-    summary="Head, depth, and why it is halted",
-    dependencies=[allow(Permission.READ)],
+    summary="Head, depth, and why it is halted (commands on stacks you cannot see withheld)",
+    dependencies=[allow(Permission.READ, "any")],
 )
-def queue_state(reads: CommandReadsDep) -> QueueOut:
-    state = reads.queue()
+def queue_state(reads: CommandReadsDep, identity: IdentityDep) -> QueueOut:
+    state, halt = reads.queue_for(identity)
     return QueueOut(
         halted=state.halted,
         halted_reason=state.halted_reason,
@@ -160,4 +160,5 @@ def queue_state(reads: CommandReadsDep) -> QueueOut:
         on_failure=state.on_failure,
         head=CommandOut.of(state.head) if state.head else None,
         running=CommandOut.of(state.running) if state.running else None,
+        halted_by=halt,
     )

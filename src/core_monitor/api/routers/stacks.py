@@ -12,6 +12,7 @@ from core_monitor.api.schemas import (
     CreateStackRequest,
     CreateVersionRequest,
     Page,
+    RestoreRequest,
     StackCreated,
     StackOut,
     ValidateStackRequest,
@@ -44,9 +45,10 @@ def list_stacks(
     paging: PagingDep,
     q: Annotated[str | None, Query(max_length=63, description="Name contains")] = None,
     status: StackStatus | None = None,
+    deleted: Annotated[bool, Query(description="The deleted stacks instead of the live")] = False,
 ) -> Page[StackOut]:
     items, total, latest = stacks.list_stacks(
-        StackQuery(q, status, paging.limit, paging.offset, identity.visible_stacks())
+        StackQuery(q, status, paging.limit, paging.offset, identity.visible_stacks(), deleted)
     )
     return Page(
         items=[StackOut.of(s, latest.get(s.stack_id)) for s in items],
@@ -89,6 +91,23 @@ async def validate_stack(body: ValidateStackRequest, stacks: StacksDep) -> Valid
         stacks.validate_new, body.name, body.compose, to_variables(body.variables)
     )
     return ValidationReport.of(issues)
+
+
+@router.post(
+    "/{stack_id}/restore",
+    status_code=201,
+    response_model=StackCreated,
+    summary="A new live stack from a deleted stack's version (the deleted one stays as it was)",
+    responses={409: {"description": "Not deleted, or the name is taken"}},
+    dependencies=[allow(Permission.OPERATE)],
+)
+async def restore_stack(
+    stack_id: str, body: RestoreRequest, stacks: StacksDep, actor: ActorDep
+) -> StackCreated:
+    stack, version = await run_in_threadpool(
+        stacks.restore, actor, stack_id, body.version, body.name
+    )
+    return StackCreated(**StackOut.of(stack).model_dump(), version=version.version)
 
 
 @router.get(
