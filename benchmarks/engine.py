@@ -134,8 +134,15 @@ def remove_project(project: str) -> None:
     if ids:
         _docker("rm", "-f", *ids)
     nets = _docker("network", "ls", "-q", "--filter", f"label={LABEL}={project}").split()
-    if nets:
-        _docker("network", "rm", *nets)
+    for attempt in range(20):  # a loaded engine may still hold a removed container's endpoint
+        try:
+            if nets:
+                _docker("network", "rm", *nets)
+            return
+        except EngineHiccup:
+            if attempt == 19:
+                raise
+            time.sleep(0.5)
 
 
 def _timed(fn: Callable[[], object]) -> float:

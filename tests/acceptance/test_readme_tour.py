@@ -103,7 +103,14 @@ def test_the_tour_reaches_a_running_stack_and_cleans_up(
         # the page the tour curls on 127.0.0.1 was served by the running stack
         assert PAGE in output, output[-3000:]
         kinds = [(c["type"], c["status"]) for c in reversed(commands)]
-        assert [k for k, _ in kinds] == ["APPLY", "APPLY", "ROLLBACK", "RESTART", "DELETE"], kinds
+        assert [k for k, _ in kinds] == [
+            "APPLY",
+            "APPLY",
+            "ROLLBACK",
+            "RESTART",
+            "STOP",
+            "DELETE",
+        ], kinds
         assert all(status == "DONE" for _, status in kinds), (kinds, output[-3000:])
         assert api.http.get("/queue").json().get("halted") in (None, False)
         assert docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={name}") == ""
