@@ -133,8 +133,8 @@ def remove_project(project: str) -> None:
     ids = _docker("ps", "-aq", "--filter", f"label={LABEL}={project}").split()
     if ids:
         _docker("rm", "-f", *ids)
-    nets = _docker("network", "ls", "-q", "--filter", f"label={LABEL}={project}").split()
     for attempt in range(20):  # a loaded engine may still hold a removed container's endpoint
+        nets = _docker("network", "ls", "-q", "--filter", f"label={LABEL}={project}").split()
         try:
             if nets:
                 _docker("network", "rm", *nets)
