@@ -9,6 +9,7 @@ from core_monitor.compose.interpolate import interpolate
 from core_monitor.compose.loader import MAX_COMPOSE_BYTES, parse
 from core_monitor.compose.normalize import normalize
 from core_monitor.compose.validate import check, check_container_count, validate_project_name
+from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.errors import FieldError, ValidationFailed
 
@@ -27,15 +28,22 @@ __all__ = [
 
 
 def load_compose(
-    text: str, variables: Mapping[str, str] | None = None, *, project_name: str = "stack"
+    text: str,
+    variables: Mapping[str, str] | None = None,
+    *,
+    project_name: str = "stack",
+    files: ProjectFiles = NO_FILES,
 ) -> ComposeProject:
-    """Parse, interpolate, normalize and check. Raises ValidationFailed, never anything else."""
+    """Parse, interpolate, normalize and check. Raises ValidationFailed, never anything else.
+
+    ``files``: the version's bundle (clean relative path → bytes), where env files, extended
+    and included files, secret and config files and build contexts are read from."""
     validate_project_name(project_name)
     if not isinstance(text, str):
         raise ValidationFailed([FieldError("", "the compose file must be text")])
     check_variables(variables or {})
     try:
-        return _load(text, variables or {}, project_name)
+        return _load(text, variables or {}, project_name, files)
     except ValidationFailed:
         raise
     except (RecursionError, MemoryError):
@@ -55,7 +63,10 @@ def check_variables(variables: Mapping[str, str]) -> None:
         )
 
 
-def _load(text: str, variables: Mapping[str, str], project_name: str) -> ComposeProject:
+def _load(
+    text: str, variables: Mapping[str, str], project_name: str, files: ProjectFiles
+) -> ComposeProject:
+    del files  # read by the loader's bundle-aware steps (issue 15)
     data = parse(text)
     errors: list[FieldError] = []
     data = interpolate(data, variables, "", errors)

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.engine.state import DesiredState, desired_state
 from core_monitor.errors import NotFound
@@ -29,6 +30,7 @@ class DesiredVersion:
     project: ComposeProject  # secrets decrypted: for the engine only
     state: DesiredState
     stored_services: dict[str, dict[str, Any]]  # as stored (secrets masked): for reasons
+    files: ProjectFiles = NO_FILES  # the version's bundle, secrets decrypted: engine only
 
 
 class DesiredVersions:
