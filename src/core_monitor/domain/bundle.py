@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import PurePosixPath
+from types import MappingProxyType
 
 ProjectFiles = Mapping[str, bytes]
-NO_FILES: ProjectFiles = {}
+NO_FILES: ProjectFiles = MappingProxyType({})  # immutable: safe as a default
 
 MAX_FILES = 1000
 MAX_FILE_BYTES = 8 * 1024 * 1024
