@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from core_monitor.domain.bundle import NO_FILES, ProjectFiles
+from core_monitor.domain.bundle import ProjectFiles
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.engine.state import DesiredState, desired_state
 from core_monitor.errors import NotFound
@@ -30,7 +30,7 @@ class DesiredVersion:
     project: ComposeProject  # secrets decrypted: for the engine only
     state: DesiredState
     stored_services: dict[str, dict[str, Any]]  # as stored (secrets masked): for reasons
-    files: ProjectFiles = NO_FILES  # the version's bundle, secrets decrypted: engine only
+    files: ProjectFiles = field(default_factory=dict)  # the version's bundle, secrets decrypted: engine only
 
 
 class DesiredVersions:
