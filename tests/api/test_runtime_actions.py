@@ -119,3 +119,8 @@ def test_a_dismissed_failure_gives_the_stack_its_status_back(
     dismissed = client.post(f"/api/v1/commands/{command}/dismiss", json={"reason": "seen"})
     assert dismissed.status_code == 200, dismissed.text
     assert overall(client, stack_id) == "DRIFTED"
+    # the recorded status the stack list shows is judged again too (its containers are
+    # missing: degraded), not left FAILED forever
+    assert client.get(f"/api/v1/stacks/{stack_id}").json()["status"] == "DEGRADED"
+    listed = client.get("/api/v1/stacks").json()["items"]
+    assert [s["status"] for s in listed if s["stack_id"] == stack_id] == ["DEGRADED"]

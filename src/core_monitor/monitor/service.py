@@ -16,7 +16,8 @@ from typing import Any
 
 from core_monitor.domain.commands import Command
 from core_monitor.domain.plan import Plan
-from core_monitor.domain.stack import Stack
+from core_monitor.domain.health import assess
+from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.log_stream import LogStream
 from core_monitor.engine.model import ObservedContainer
@@ -496,6 +497,26 @@ class MonitorService:
         # after the event: whoever waits for the command need not wait for the metrics
         if event == "finished":
             self._count_steps(command.command_id, counted=started is not None)
+        elif event == "dismiss" and command.stack_id:
+            self._judge_again(command.stack_id)
+
+    def _judge_again(self, stack_id: str) -> None:
+        """A dismissed failure gives the stack back its status from what runs (issue 14): the
+        recorded status, which the stack list shows, is judged again by the health rule."""
+        with self.db.read() as session:
+            try:
+                stack = stack_store.get_stack(session, stack_id)
+            except NotFound:  # deleted meanwhile
+                return
+            stopped = stopped_store.stopped_services(session, [stack_id]).get(stack_id)
+        if stack.current_version is None:
+            status = StackStatus.NEW
+        else:
+            wanted = self.versions.get(stack_id, stack.current_version).state.services
+            found = self.cache.by_project().get(stack.name, [])
+            status = StackStatus(assess(wanted, found, stopped=stopped or frozenset()).stack)
+        with self.db.write() as session:
+            stack_store.replace_status(session, stack_id, StackStatus.FAILED, status)
 
     def on_plan(self, command_id: str, plan: Plan) -> None:
         """Hook for convergence: the plan an APPLY or ROLLBACK runs, counted once it ends."""

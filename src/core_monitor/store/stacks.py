@@ -238,6 +238,20 @@ def set_status(
     )
 
 
+def replace_status(
+    session: Session, stack_id: str, was: StackStatus, status: StackStatus
+) -> bool:
+    """Compare and set: the stack's status becomes ``status`` only while it is still ``was``
+    (a command that started meanwhile has written its own, which wins)."""
+    result = session.execute(
+        update(StackRow)
+        .where(StackRow.stack_id == stack_id, StackRow.status == was)
+        .values(status=status, updated_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 def record_runtime(
     session: Session, stack_id: str, version: int, actual: str, mapping: dict[str, Any]
 ) -> None:
