@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core_monitor.domain.commands import Command
-from core_monitor.domain.plan import Plan
 from core_monitor.domain.health import assess
+from core_monitor.domain.plan import Plan
 from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.log_stream import LogStream

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from core_monitor.domain.actor import Actor
 from core_monitor.domain.commands import (
@@ -22,6 +22,9 @@ from core_monitor.store import audit
 from core_monitor.store import commands as command_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class CommandService:
@@ -112,7 +115,7 @@ class CommandService:
         return command
 
 
-def _check_payload(session: Any, stack: Stack, payload: CommandPayload) -> None:
+def _check_payload(session: Session, stack: Stack, payload: CommandPayload) -> None:
     """What the payload names exists, and what can be seen to fail now is refused now."""
     if isinstance(payload, ApplyPayload | RollbackPayload):
         stack_store.require_version(session, stack.stack_id, payload.version)
@@ -131,7 +134,7 @@ def _check_payload(session: Any, stack: Stack, payload: CommandPayload) -> None:
         _check_runtime_action(session, stack, payload)
 
 
-def _check_runtime_action(session: Any, stack: Stack, payload: RuntimeActionPayload) -> None:
+def _check_runtime_action(session: Session, stack: Stack, payload: RuntimeActionPayload) -> None:
     """START/STOP/RESTART act on what runs: the containers the applied version's last run
     recorded, not the latest saved version (which may not run yet, or drop the service)."""
     verb, service = payload.type.lower(), payload.service
@@ -153,7 +156,7 @@ def _check_runtime_action(session: Any, stack: Stack, payload: RuntimeActionPayl
         )
 
 
-def _on_its_way(session: Any, stack: Stack, service: str | None) -> bool:
+def _on_its_way(session: Session, stack: Stack, service: str | None) -> bool:
     """Whether a queued or running APPLY/ROLLBACK takes the stack to a version that runs
     the service (any service when None): the queue runs the action after it."""
     for version in command_store.versions_on_their_way(session, stack.stack_id):

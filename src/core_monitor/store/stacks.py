@@ -238,9 +238,7 @@ def set_status(
     )
 
 
-def replace_status(
-    session: Session, stack_id: str, was: StackStatus, status: StackStatus
-) -> bool:
+def replace_status(session: Session, stack_id: str, was: StackStatus, status: StackStatus) -> bool:
     """Compare and set: the stack's status becomes ``status`` only while it is still ``was``
     (a command that started meanwhile has written its own, which wins)."""
     result = session.execute(
