@@ -17,7 +17,8 @@ for arg in "$@"; do
   esac
 done
 
-is_static() { ldd "$1" 2>&1 | grep -Eq 'not a dynamic executable|statically linked'; }
+# shellcheck source=lib/busybox-rootfs.sh
+. scripts/lib/busybox-rootfs.sh
 # The legacy builder prints a deprecation notice on every build: show output only on failure.
 build() {
   local log
@@ -47,17 +48,9 @@ if ! have coremon-test/busybox:latest || ! have coremon-test/busybox:alt; then
 
   ctx=$(mktemp -d)
   trap 'rm -rf "$ctx"' EXIT
-  mkdir -p "$ctx/rootfs/bin" "$ctx/rootfs/tmp" "$ctx/rootfs/etc" "$ctx/rootfs/root" \
-    "$ctx/rootfs/var/www"
-  chmod 1777 "$ctx/rootfs/tmp"
-  install -m 0755 "$bb" "$ctx/rootfs/bin/busybox"
   # Every applet this busybox has, as a symlink in /bin (the image has no other files).
-  for applet in $("$bb" --list); do
-    [ "$applet" = busybox ] || ln -s busybox "$ctx/rootfs/bin/$applet"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' \
-    >"$ctx/rootfs/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' >"$ctx/rootfs/etc/group"
+  busybox_rootfs "$ctx/rootfs" "$bb"
+  mkdir -p "$ctx/rootfs/root" "$ctx/rootfs/var/www"
   echo '<html><body>coremon-test</body></html>' >"$ctx/rootfs/var/www/index.html"
 
   cat >"$ctx/Dockerfile" <<'EOF'

@@ -33,19 +33,12 @@ if docker image inspect "$PULLED_BASE" >/dev/null 2>&1 ||
   from="FROM $PULLED_BASE"
 else
   bb=/bin/busybox
-  linked=$(ldd "$bb" 2>&1 || true)
-  if ! { [ -x "$bb" ] && grep -Eq 'not a dynamic executable|statically linked' <<<"$linked"; }; then
+  # shellcheck source=lib/busybox-rootfs.sh
+  . scripts/lib/busybox-rootfs.sh
+  if ! { [ -x "$bb" ] && is_static "$bb"; }; then
     warn "no registry answers and there is no static busybox at $bb (apt-get install busybox-static)"
   fi
-  mkdir -p "$ctx/rootfs/bin" "$ctx/rootfs/tmp" "$ctx/rootfs/etc"
-  chmod 1777 "$ctx/rootfs/tmp"
-  install -m 0755 "$bb" "$ctx/rootfs/bin/busybox"
-  for applet in $("$bb" --list); do
-    [ "$applet" = busybox ] || ln -s busybox "$ctx/rootfs/bin/$applet"
-  done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' \
-    >"$ctx/rootfs/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' >"$ctx/rootfs/etc/group"
+  busybox_rootfs "$ctx/rootfs" "$bb"
   from=$'FROM scratch\nENV PATH=/bin'
 fi
 printf '%s\nCOPY rootfs/ /\nEXPOSE 8080\nCMD %s\n' "$from" "$CMD" >"$ctx/Dockerfile"
