@@ -8,6 +8,7 @@ import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import anyio.to_thread
@@ -17,6 +18,15 @@ from core_monitor.engine.log_stream import LogStream
 
 MAX_TAIL = 10_000
 BUFFERED_LINES = 1_000  # per follow stream, between its reader thread and its client
+
+
+@dataclass(frozen=True)
+class LogWindow:
+    """Which lines: the last ``tail``, between ``since`` and ``until`` (Unix seconds)."""
+
+    tail: int = 100
+    since: int | None = None
+    until: int | None = None
 
 
 class LogLine(BaseModel):

@@ -258,34 +258,25 @@ class MonitorService:
         return stats_math.compute(raw)
 
     def open_logs(
-        self,
-        ref: str,
-        *,
-        tail: int,
-        since: int | None,
-        until: int | None = None,
-        timestamps: bool,
-        follow: bool,
+        self, ref: str, window: log_lines.LogWindow, *, timestamps: bool, follow: bool
     ) -> LogStream:
         container_id = self._managed(ref).id
         inspect = self.cache.inspect(container_id) or {}
         tty = bool((inspect.get("Config") or {}).get("Tty"))
         return self.gateway.container_logs(
             container_id,
-            tail=tail,
-            since=since,
-            until=until,
+            tail=window.tail,
+            since=window.since,
+            until=window.until,
             timestamps=timestamps,
             follow=follow,
             tty=tty,
         )
 
     def logs(
-        self, ref: str, *, tail: int, since: int | None, until: int | None, timestamps: bool
+        self, ref: str, window: log_lines.LogWindow, *, timestamps: bool
     ) -> list[log_lines.LogLine]:
-        stream = self.open_logs(
-            ref, tail=tail, since=since, until=until, timestamps=timestamps, follow=False
-        )
+        stream = self.open_logs(ref, window, timestamps=timestamps, follow=False)
         try:
             return list(log_lines.lines(masked_frames(stream.frames), timestamps))
         finally:
@@ -301,7 +292,7 @@ class MonitorService:
 
     # -- a stack's logs, merged ------------------------------------------------------------
     def open_stack_logs(
-        self, ref: str, *, tail: int, since: int | None, until: int | None, follow: bool
+        self, ref: str, window: log_lines.LogWindow, *, follow: bool
     ) -> list[tuple[merged_logs.LogSource, LogStream]]:
         """Every container's log stream (always time-stamped: the merge orders by it)."""
         with self.db.read() as session:
@@ -314,9 +305,9 @@ class MonitorService:
             found,
             lambda s: self.gateway.container_logs(
                 s.container_id,
-                tail=tail,
-                since=since,
-                until=until,
+                tail=window.tail,
+                since=window.since,
+                until=window.until,
                 timestamps=True,
                 follow=follow,
                 tty=s.tty,
@@ -324,9 +315,9 @@ class MonitorService:
         )
 
     def stack_logs(
-        self, ref: str, *, tail: int, since: int | None, until: int | None, timestamps: bool
+        self, ref: str, window: log_lines.LogWindow, *, timestamps: bool
     ) -> list[merged_logs.StackLogLine]:
-        opened = self.open_stack_logs(ref, tail=tail, since=since, until=until, follow=False)
+        opened = self.open_stack_logs(ref, window, follow=False)
         read = []
         try:
             for source, stream in opened:
@@ -334,7 +325,7 @@ class MonitorService:
         finally:
             for _, stream in opened:
                 stream.close()
-        return merged_logs.merged(read, tail, timestamps)
+        return merged_logs.merged(read, window.tail, timestamps)
 
     def follow_stack_logs(
         self, opened: list[tuple[merged_logs.LogSource, LogStream]], timestamps: bool

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -14,12 +15,14 @@ from core_monitor.api.streams import event_stream
 from core_monitor.domain.auth import Permission
 from core_monitor.errors import FieldError, ValidationFailed
 from core_monitor.monitor.containers import ContainerDetail
-from core_monitor.monitor.logs import MAX_TAIL, LogLine
+from core_monitor.monitor.logs import MAX_TAIL, LogLine, LogWindow
 from core_monitor.monitor.stack_logs import StackLogLine
 from core_monitor.monitor.stats import ContainerStats
 from core_monitor.monitor.status import ContainerStatus, StackStatusOut, StackSummary
 
 router = APIRouter(tags=["monitor"])
+T = TypeVar("T")
+S = TypeVar("S")
 ENGINE: dict[int | str, dict[str, Any]] = {503: {"description": "Docker engine unreachable"}}
 CONTAINER: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such container in a managed stack"},
@@ -89,21 +92,34 @@ async def container_stats(container_id: str, monitor: MonitorDep) -> ContainerSt
     return await run_in_threadpool(monitor.stats, container_id)
 
 
-class LogWindow:
-    """Which lines: the last ``tail``, between ``since`` and ``until`` (Unix seconds). Times
-    are bounded here: the engine answers 500 to one it cannot parse."""
+def log_window(
+    tail: Annotated[int, Query(ge=0, le=MAX_TAIL)] = 100,
+    since: Annotated[int | None, Query(ge=0, le=LAST_SECOND, description=UNIX)] = None,
+    until: Annotated[int | None, Query(ge=0, le=LAST_SECOND, description=UNIX)] = None,
+) -> LogWindow:
+    """The query's window. Times are bounded here: the engine answers 500 to one it cannot
+    parse."""
+    if since is not None and until is not None and until < since:
+        raise ValidationFailed([FieldError("until", "must not be before since")])
+    return LogWindow(tail, since, until)
 
-    def __init__(
-        self,
-        tail: Annotated[int, Query(ge=0, le=MAX_TAIL)] = 100,
-        since: Annotated[int | None, Query(ge=0, le=LAST_SECOND, description=UNIX)] = None,
-        until: Annotated[int | None, Query(ge=0, le=LAST_SECOND, description=UNIX)] = None,
-    ) -> None:
-        if since is not None and until is not None and until < since:
-            raise ValidationFailed([FieldError("until", "must not be before since")])
-        self.tail = tail
-        self.since = since
-        self.until = until
+
+WindowDep = Annotated[LogWindow, Depends(log_window)]
+
+
+async def read_or_follow(
+    request: Request,
+    follow: bool,
+    read: Callable[[], list[T]],
+    open_stream: Callable[[], S],
+    stream: Callable[[S], AsyncIterator[str]],
+) -> list[T] | StreamingResponse:
+    """Logs read at once, or opened (in a worker thread: the engine may be slow to answer)
+    and followed as server-sent events."""
+    if not follow:
+        return await run_in_threadpool(read)
+    opened = await run_in_threadpool(open_stream)
+    return event_stream(request, stream(opened))
 
 
 @router.get(
@@ -117,31 +133,17 @@ async def container_logs(
     container_id: str,
     request: Request,
     monitor: MonitorDep,
-    window: Annotated[LogWindow, Depends()],
+    window: WindowDep,
     timestamps: bool = False,
     follow: bool = False,
 ) -> list[LogLine] | StreamingResponse:
-    if not follow:
-        return await run_in_threadpool(
-            lambda: monitor.logs(
-                container_id,
-                tail=window.tail,
-                since=window.since,
-                until=window.until,
-                timestamps=timestamps,
-            )
-        )
-    stream = await run_in_threadpool(
-        lambda: monitor.open_logs(
-            container_id,
-            tail=window.tail,
-            since=window.since,
-            until=window.until,
-            timestamps=timestamps,
-            follow=True,
-        )
+    return await read_or_follow(
+        request,
+        follow,
+        lambda: monitor.logs(container_id, window, timestamps=timestamps),
+        lambda: monitor.open_logs(container_id, window, timestamps=timestamps, follow=True),
+        lambda opened: monitor.follow_logs(opened, timestamps),
     )
-    return event_stream(request, monitor.follow_logs(stream, timestamps))
 
 
 @router.get(
@@ -160,26 +162,17 @@ async def stack_logs(
     stack_id: str,
     request: Request,
     monitor: MonitorDep,
-    window: Annotated[LogWindow, Depends()],
+    window: WindowDep,
     timestamps: bool = False,
     follow: bool = False,
 ) -> list[StackLogLine] | StreamingResponse:
-    if not follow:
-        return await run_in_threadpool(
-            lambda: monitor.stack_logs(
-                stack_id,
-                tail=window.tail,
-                since=window.since,
-                until=window.until,
-                timestamps=timestamps,
-            )
-        )
-    opened = await run_in_threadpool(
-        lambda: monitor.open_stack_logs(
-            stack_id, tail=window.tail, since=window.since, until=window.until, follow=True
-        )
+    return await read_or_follow(
+        request,
+        follow,
+        lambda: monitor.stack_logs(stack_id, window, timestamps=timestamps),
+        lambda: monitor.open_stack_logs(stack_id, window, follow=True),
+        lambda opened: monitor.follow_stack_logs(opened, timestamps),
     )
-    return event_stream(request, monitor.follow_stack_logs(opened, timestamps))
 
 
 @router.get(
