@@ -82,10 +82,10 @@ class Outcome:
 
 
 def projects() -> list[CorpusProject]:
-    return [_project(d) for d in sorted(CORPUS.iterdir()) if d.is_dir()]
+    return [load_project(d) for d in sorted(CORPUS.iterdir()) if d.is_dir()]
 
 
-def _project(directory: Path) -> CorpusProject:
+def load_project(directory: Path) -> CorpusProject:
     meta: dict[str, Any] = {}
     if (directory / METADATA).exists():
         meta = tomllib.loads((directory / METADATA).read_text())
@@ -216,7 +216,7 @@ def run_ours(project: CorpusProject) -> tuple[Any, list[FieldError]]:
 
 @functools.cache
 def evaluate(key: str) -> Outcome:
-    project = _project(CORPUS / key)
+    project = load_project(CORPUS / key)
     theirs, compose_error = run_compose(project)
     ours, errors = run_ours(project)
     outcome = Outcome(project, compose_error, errors)
@@ -254,8 +254,8 @@ def _local_path(source: str, root: str) -> str:
 
 
 def differences(ours: Any, theirs: Any, path: str = "") -> list[str]:
-    """Dotted paths where the two projections differ (down to a service's fields)."""
-    if isinstance(ours, dict) and isinstance(theirs, dict) and path.count(".") < 2:
+    """Paths (``services.web.volumes[2].target``) where the two projections differ."""
+    if isinstance(ours, dict) and isinstance(theirs, dict):
         found = []
         for key in sorted(set(ours) | set(theirs), key=str):
             sub = f"{path}.{key}" if path else str(key)
@@ -264,6 +264,12 @@ def differences(ours: Any, theirs: Any, path: str = "") -> list[str]:
             else:
                 found += differences(ours[key], theirs[key], sub)
         return found
+    if isinstance(ours, list) and isinstance(theirs, list) and len(ours) == len(theirs):
+        return [
+            d
+            for i, pair in enumerate(zip(ours, theirs, strict=True))
+            for d in differences(*pair, f"{path}[{i}]")
+        ]
     return [] if ours == theirs else [f"{path}: ours {ours!r} != Compose {theirs!r}"]
 
 
