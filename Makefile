@@ -13,13 +13,14 @@ UI_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config
 	frontend/tsconfig.json frontend/postcss.config.cjs -type f 2>/dev/null)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test lint unit bench images clean help ui-build ui-test ui-unit ui-e2e api-client ui-check-client
+.PHONY: run test lint unit bench corpus images clean help ui-build ui-test ui-unit ui-e2e api-client ui-check-client
 
 help:
 	@echo "make run    set up and start Core Monitor on http://127.0.0.1:8080 (SQLite under ./data)"
 	@echo "make test   set up everything (Docker engine, PostgreSQL, test images) and run every test"
 	@echo "make lint   ruff + mypy --strict"
 	@echo "make bench  benchmarks"
+	@echo "make corpus the real-world compose corpus: acceptance rate and refusals by reason"
 	@echo "make ui-test       the web console's checks: client freshness, types, vitest, build, bundle size, e2e"
 	@echo "make api-client    regenerate frontend/src/api/schema.d.ts from the backend's OpenAPI schema"
 
@@ -69,6 +70,9 @@ unit: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	./scripts/ensure-docker.sh
 	$(BIN)/python -m benchmarks.run
+
+corpus: $(DEV_STAMP)
+	$(BIN)/python -m tests.support.corpus
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .mypy_cache .pytest_cache .ruff_cache
