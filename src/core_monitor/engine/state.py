@@ -36,7 +36,8 @@ class DesiredState:
     networks: dict[str, tuple[str, bool]]  # key → (engine name, external)
     volumes: dict[str, tuple[str, bool]]
     run: bool = True  # containers should be running
-    files: ProjectFiles = field(default_factory=dict)  # the version's bundle, written to the project directory
+    # the version's bundle, written to the project directory
+    files: ProjectFiles = field(default_factory=dict)
     manifest: dict[str, str] = field(default_factory=dict)  # path → sha256 of ``files``
 
 
