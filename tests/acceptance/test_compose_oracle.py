@@ -35,7 +35,7 @@ INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
 STRICTER_THAN_COMPOSE: dict[str, str] = {
     "build_refused.yaml": "we run existing images only: `build` is refused",
     "pull_policy_build.yaml": "pull_policy: build needs `build`, which we refuse",
-    "relative_bind.yaml": "no project directory to resolve a relative bind source against",
+    "relative_bind_escape.yaml": "a relative bind source may not leave the project directory",
     "port_published_twice.yaml": "Compose leaves host-port clashes to the engine at start time",
     "port_clash_all_interfaces.yaml": "0.0.0.0:P clashes with 127.0.0.1:P at start time only",
     "replicas_fixed_port.yaml": "replicas>1 on one fixed host port fails at start time only",
@@ -207,15 +207,20 @@ def _ports_from_compose(ports: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _mounts_from_compose(volumes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _mounts_from_compose(volumes: list[dict[str, Any]], project_dir: str) -> list[dict[str, Any]]:
+    """Compose resolves a relative bind source in the compose file's directory (``project_dir``);
+    we keep it relative (``./x``), resolved later in the stack's project directory."""
     result = []
     for v in volumes:
+        source = v.get("source") or None
+        if v["type"] == "bind" and source and (source + "/").startswith(project_dir + "/"):
+            source = "." + source[len(project_dir) :] if source != project_dir else "."
         bind = v.get("bind") or {}
         tmpfs = v.get("tmpfs") or {}
         result.append(
             {
                 "type": v["type"],
-                "source": v.get("source") or None,
+                "source": source,
                 "target": v["target"],
                 "read_only": bool(v.get("read_only", False)),
                 "propagation": bind.get("propagation"),
@@ -264,7 +269,7 @@ def _unescape(value: Any) -> Any:
     return value
 
 
-def project_compose(data: dict[str, Any]) -> dict[str, Any]:
+def project_compose(data: dict[str, Any], project_dir: str = "/nowhere") -> dict[str, Any]:
     data = _unescape(data)
     services = {}
     for name, s in data.get("services", {}).items():
@@ -279,7 +284,7 @@ def project_compose(data: dict[str, Any]) -> dict[str, Any]:
             "environment": dict(s.get("environment") or {}),
             "ports": _ports_from_compose(s.get("ports") or []),
             "expose": [str(e) for e in s.get("expose") or []],
-            "volumes": _mounts_from_compose(s.get("volumes") or []),
+            "volumes": _mounts_from_compose(s.get("volumes") or [], project_dir),
             "networks": {
                 net: {
                     "aliases": sorted((cfg or {}).get("aliases") or []),
@@ -481,7 +486,7 @@ def test_valid_fixture_matches_compose(path: Path, docker_compose: str, tmp_path
     result = _run_compose(docker_compose, path, project_name, tmp_path)
     assert result.returncode == 0, f"Compose refused a valid fixture: {result.stderr}"
     theirs = json.loads(result.stdout)
-    assert project_ours(ours) == project_compose(theirs)
+    assert project_ours(ours) == project_compose(theirs, str(path.parent))
 
 
 @pytest.mark.parametrize("path", INVALID, ids=[p.name for p in INVALID])
