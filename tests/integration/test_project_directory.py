@@ -20,6 +20,7 @@ from core_monitor.compose import load_compose
 from core_monitor.domain.bundle import ProjectFiles
 from core_monitor.domain.plan import Cause, Plan, StepKind
 from core_monitor.domain.project_dir import HostPlaces
+from core_monitor.engine import project_files
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.docker.project_files import ProjectDirectory
 from core_monitor.engine.executor import ExecutionOptions, PlanExecutor
@@ -126,3 +127,19 @@ def test_reading_an_absent_project_directory_leaves_it_absent(
     finally:
         gateway.close()
     assert not os.path.exists(places.project_dir(name))
+
+
+def test_a_file_of_one_version_may_be_a_directory_of_the_next(
+    stack: tuple[str, HostPlaces],
+) -> None:
+    name, places = stack
+    gateway = DockerGateway()
+    try:
+        directory = ProjectDirectory(gateway, places.project_dir(name))
+        directory.write({"site": b"a file"}, [])
+        directory.write({"site/index.html": b"<p>"}, ["site"])
+        assert directory.read_manifest() == project_files.manifest({"site/index.html": b"<p>"})
+    finally:
+        gateway.close()
+    with open(f"{places.project_dir(name)}/site/index.html", "rb") as found:
+        assert found.read() == b"<p>"

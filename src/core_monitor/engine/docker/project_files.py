@@ -25,7 +25,7 @@ from core_monitor.domain.project_dir import MANIFEST
 from core_monitor.engine import labels as lbl
 from core_monitor.engine import project_files
 from core_monitor.engine.docker.gateway import DockerGateway
-from core_monitor.engine.errors import EngineFailed
+from core_monitor.engine.errors import EngineFailed, EngineRefused
 from core_monitor.errors import NotFound, TerminalError
 
 HELPER_IMAGE = "coremon/files:1"
@@ -56,17 +56,19 @@ class ProjectDirectory:
         return project_files.decode(data)
 
     def write(self, files: ProjectFiles, obsolete: Iterable[str]) -> None:
-        """The bundle's files and its manifest in, then the previous bundle's leftovers out."""
+        """The previous bundle's leftovers out (first: a file of theirs may be a directory
+        of this one), then the bundle's files and its manifest in (last: until it is
+        written, the next plan still sees the old manifest and writes again)."""
         wanted = project_files.manifest(files)
         archive = _tar({**files, MANIFEST: project_files.encode(wanted)})
         self.fence()
         with self._container([f"{self.directory}:{INSIDE}:rw"]) as container:
+            for path in obsolete:
+                self._remove(container, path)
             self.gw.call(
                 f"write the project files of {self.directory}",
                 lambda api: api.put_archive(container, INSIDE, archive),
             )
-            for path in obsolete:
-                self._remove(container, path)
 
     # -- helpers ------------------------------------------------------------------------
     def _remove(self, container: str, path: str) -> None:
@@ -75,7 +77,8 @@ class ProjectDirectory:
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w") as archive:
             archive.addfile(entry)
-        with contextlib.suppress(EngineFailed):  # refused after the removal: see above
+        # refused after the removal (see above); whatever the answer, the stat decides
+        with contextlib.suppress(EngineFailed, EngineRefused):
             self.gw.call(
                 f"remove {path} from {self.directory}",
                 lambda api: api.put_archive(container, INSIDE, buffer.getvalue()),
