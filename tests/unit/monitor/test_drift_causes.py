@@ -61,7 +61,7 @@ def container(
 
 def scenarios(state: DesiredState) -> list[tuple[ObservedState, set[str]]]:
     """Observed states that between them give every cause the planner has."""
-    images = {"busybox:1": IMAGE_ID, "other:1": IMAGE_ID}
+    images: dict[str, str | None] = {"busybox:1": IMAGE_ID, "other:1": IMAGE_ID}
     changed = [
         container(state, "db", 1, config_hash="by-hand"),  # config changed → restarts web
         container(state, "cron", 1, image_id="sha256:old"),  # image changed
