@@ -10,6 +10,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core_monitor.domain.commands import OnFailure
+from core_monitor.domain.host_paths import clean
+from core_monitor.domain.project_dir import DEFAULT_HOST_HOME, DEFAULT_PROJECTS_ROOT, HostPlaces
 from core_monitor.errors import ConfigurationError
 
 DEFAULT_MAX_CONTAINERS = 500
@@ -77,6 +79,18 @@ class Settings(BaseSettings):
     )
     wait_timeout_seconds: float = Field(
         300.0, gt=0, le=86400, description="Longest wait for a depends_on condition."
+    )
+    projects_root: str = Field(
+        DEFAULT_PROJECTS_ROOT,
+        description="Directory on the engine's host holding each stack's project directory "
+        "(<root>/<stack name>): the version's files are written there, relative binds resolve "
+        "inside it. Keep it under a policy's allowed bind root (the default policy allows "
+        "/var/lib/coremon).",
+    )
+    host_home: str = Field(
+        DEFAULT_HOST_HOME,
+        description="What '~' in a bind source means on the engine's host (Compose's: the "
+        "home of whoever runs it; Core Monitor runs nothing there).",
     )
     worker: bool = Field(True, description="Run the queue worker inside `coremon serve`.")
     max_stream_seconds: float = Field(
@@ -161,6 +175,18 @@ class Settings(BaseSettings):
         None,
         description="Public URL of /api/v1/auth/oidc/callback; default: derived from the request.",
     )
+
+    @field_validator("projects_root", "host_home")
+    @classmethod
+    def _absolute_host_path(cls, value: str) -> str:
+        if not value.startswith("/") or "\x00" in value or len(value) > 500:
+            raise ValueError("must be an absolute path on the engine's host")
+        return value
+
+    @property
+    def places(self) -> HostPlaces:
+        """The engine host's projects root and home, cleaned."""
+        return HostPlaces(clean(self.projects_root), clean(self.host_home))
 
     @field_validator("database_url")
     @classmethod

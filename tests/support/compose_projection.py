@@ -79,15 +79,20 @@ def _ports_from_compose(ports: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _mounts_from_compose(volumes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _mounts_from_compose(volumes: list[dict[str, Any]], project_dir: str) -> list[dict[str, Any]]:
+    """Compose resolves a relative bind source in the compose file's directory (``project_dir``);
+    we keep it relative (``./x``), resolved later in the stack's project directory."""
     result = []
     for v in volumes:
+        source = v.get("source") or None
+        if v["type"] == "bind" and source and (source + "/").startswith(project_dir + "/"):
+            source = "." + source[len(project_dir) :] if source != project_dir else "."
         bind = v.get("bind") or {}
         tmpfs = v.get("tmpfs") or {}
         result.append(
             {
                 "type": v["type"],
-                "source": v.get("source") or None,
+                "source": source,
                 "target": v["target"],
                 "read_only": bool(v.get("read_only", False)),
                 "propagation": bind.get("propagation"),
@@ -136,7 +141,7 @@ def _unescape(value: Any) -> Any:
     return value
 
 
-def project_compose(data: dict[str, Any]) -> dict[str, Any]:
+def project_compose(data: dict[str, Any], project_dir: str = "/nowhere") -> dict[str, Any]:
     data = _unescape(data)
     services = {}
     for name, s in data.get("services", {}).items():
@@ -151,7 +156,7 @@ def project_compose(data: dict[str, Any]) -> dict[str, Any]:
             "environment": dict(s.get("environment") or {}),
             "ports": _ports_from_compose(s.get("ports") or []),
             "expose": [str(e) for e in s.get("expose") or []],
-            "volumes": _mounts_from_compose(s.get("volumes") or []),
+            "volumes": _mounts_from_compose(s.get("volumes") or [], project_dir),
             "networks": {
                 net: {
                     "aliases": sorted((cfg or {}).get("aliases") or []),

@@ -1077,7 +1077,7 @@ export interface components {
          * @description Why a step is in the plan: the closed set drift, metrics and the console switch on.
          * @enum {string}
          */
-        Cause: "missing" | "pull_policy" | "orphan" | "duplicate" | "scale_down" | "config_changed" | "image_changed" | "name_changed" | "not_running" | "created" | "recreated" | "dependency_recreated" | "dependency_condition";
+        Cause: "missing" | "files_changed" | "pull_policy" | "orphan" | "duplicate" | "scale_down" | "config_changed" | "image_changed" | "name_changed" | "not_running" | "created" | "recreated" | "dependency_recreated" | "dependency_condition";
         /** CommandAccepted */
         CommandAccepted: {
             /** Command Id */
@@ -1288,7 +1288,8 @@ export interface components {
             /**
              * @default {
              *       "dependents": [],
-             *       "fields": []
+             *       "fields": [],
+             *       "files": []
              *     }
              */
             details: components["schemas"]["StepDetails"];
@@ -1843,14 +1844,16 @@ export interface components {
         };
         /**
          * ResourceStep
-         * @description An image, network or volume; ``target`` is its engine name or image reference.
+         * @description An image, network, volume or the project's files; ``target`` is its engine name,
+         *     image reference, or (project files) the stack's project name.
          */
         ResourceStep: {
             cause: components["schemas"]["Cause"];
             /**
              * @default {
              *       "dependents": [],
-             *       "fields": []
+             *       "fields": [],
+             *       "files": []
              *     }
              */
             details: components["schemas"]["StepDetails"];
@@ -1858,7 +1861,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            kind: "create_network" | "create_volume" | "pull_image";
+            kind: "create_network" | "create_volume" | "pull_image" | "write_project_files";
             /** Reason */
             reason: string;
             /** Target */
@@ -2079,6 +2082,11 @@ export interface components {
              * @default []
              */
             fields: string[];
+            /**
+             * Files
+             * @default []
+             */
+            files: string[];
             /** Registry Unreachable */
             registry_unreachable?: string | null;
             /** Replicas */
@@ -2337,7 +2345,8 @@ export interface components {
             /**
              * @default {
              *       "dependents": [],
-             *       "fields": []
+             *       "fields": [],
+             *       "files": []
              *     }
              */
             details: components["schemas"]["StepDetails"];

@@ -4,7 +4,7 @@ import { PlanDialog, byLayer } from './PlanDialog';
 import { renderWith, stubFetch } from '../test/render';
 import type { Plan } from '../api/queries';
 
-const details = { fields: [], dependents: [] };
+const details = { fields: [], dependents: [], files: [] };
 const plan: Plan = {
   stack: 'shop',
   version: 1,

@@ -24,6 +24,7 @@ const KIND_COLORS: Record<PlanStep['kind'], string> = {
   restart_container: 'yellow',
   create_network: 'blue',
   create_volume: 'blue',
+  write_project_files: 'cyan',
   pull_image: 'violet',
   wait: 'gray',
 };

@@ -1,10 +1,17 @@
-"""Volumes of a service: short ("data:/data:ro", "/host:/ctr") and long syntax."""
+"""Volumes of a service: short ("data:/data:ro", "/host:/ctr") and long syntax.
+
+Bind sources come in three forms: absolute host paths; relative ones (``./conf``, ``.``),
+kept as ``./<clean path>`` and resolved in the stack's project directory by the engine;
+``~`` ones (``~/x``), kept as written and resolved in the engine host's home directory
+(``domain/project_dir.py``). A relative path that leaves the project directory is refused.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from core_monitor.compose.fields import Invalid, Reader
+from core_monitor.domain.bundle import UnsafePath, relative_source
 
 LONG_KEYS = {"type", "source", "target", "read_only", "bind", "volume", "tmpfs", "consistency"}
 SHORT_MODES = {"ro", "rw", "z", "Z", "cached", "delegated", "consistent", "nocopy"}
@@ -126,6 +133,22 @@ def _check_source(reader: Reader, mount: dict[str, Any], path: str) -> None:
     if not target.startswith("/"):
         raise reader.fail(path, f"target {target!r} must be an absolute path")
     source = mount.get("source")
-    if mount["type"] == "bind" and source and not source.startswith("/"):
-        # There is no project directory to resolve against: say so instead of guessing.
-        raise reader.fail(path, f"bind source {source!r} must be an absolute path")
+    if mount["type"] == "bind" and source:
+        mount["source"] = _bind_source(reader, source, path)
+
+
+def _bind_source(reader: Reader, source: str, path: str) -> str:
+    """The normalized form of a bind source (see the module's docstring)."""
+    if source.startswith("/"):
+        return source
+    if source == "~" or source.startswith("~/"):
+        return source.rstrip("/") or "~"
+    if source.startswith("~"):
+        # ~user: whose home that is on the engine's host cannot be known from here
+        raise reader.fail(path, f"bind source {source!r}: only '~' or '~/…' is supported")
+    try:
+        return relative_source(source)
+    except UnsafePath as exc:
+        raise reader.fail(
+            path, f"bind source {source!r} {exc}: it must stay inside the project directory"
+        ) from None

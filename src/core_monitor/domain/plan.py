@@ -17,6 +17,7 @@ class StepKind(StrEnum):
     PULL_IMAGE = "pull_image"
     CREATE_NETWORK = "create_network"
     CREATE_VOLUME = "create_volume"
+    WRITE_PROJECT_FILES = "write_project_files"  # the version's bundle, into its project dir
     REMOVE_CONTAINER = "remove_container"
     CREATE_CONTAINER = "create_container"
     RECREATE_CONTAINER = "recreate_container"
@@ -28,7 +29,8 @@ class StepKind(StrEnum):
 class Cause(StrEnum):
     """Why a step is in the plan: the closed set drift, metrics and the console switch on."""
 
-    MISSING = "missing"  # network, volume, image or container absent
+    MISSING = "missing"  # network, volume, image, container or project files absent
+    FILES_CHANGED = "files_changed"  # the project directory holds another version's files
     PULL_POLICY = "pull_policy"  # pull_policy: always pulls whatever is present
     ORPHAN = "orphan"  # its service is not in the version
     DUPLICATE = "duplicate"  # a second container under one number
@@ -60,6 +62,7 @@ class StepDetails(BaseModel):
     dependency: str | None = None  # dependency_recreated: the service recreated
     dependents: list[str] = []  # dependency_condition: the services waiting
     replicas: int | None = None  # scale_down: how many are kept
+    files: list[str] = []  # files_changed: the bundle paths written or removed
     # pull_image: the registry of an image absent here that did not answer (the pull would fail)
     registry_unreachable: str | None = None
 
@@ -73,9 +76,15 @@ class _Step(BaseModel):
 
 
 class ResourceStep(_Step):
-    """An image, network or volume; ``target`` is its engine name or image reference."""
+    """An image, network, volume or the project's files; ``target`` is its engine name,
+    image reference, or (project files) the stack's project name."""
 
-    kind: Literal[StepKind.PULL_IMAGE, StepKind.CREATE_NETWORK, StepKind.CREATE_VOLUME]
+    kind: Literal[
+        StepKind.PULL_IMAGE,
+        StepKind.CREATE_NETWORK,
+        StepKind.CREATE_VOLUME,
+        StepKind.WRITE_PROJECT_FILES,
+    ]
     target: str
 
 
@@ -132,6 +141,7 @@ class Plan(BaseModel):
 REASONS: dict[Cause, str] = {
     Cause.MISSING: "{what} missing",
     Cause.PULL_POLICY: "pull_policy: always",
+    Cause.FILES_CHANGED: "project files changed: {files}",
     Cause.ORPHAN: "orphan: service {service!r} is not in v{version}",
     Cause.DUPLICATE: "duplicate container number",
     Cause.SCALE_DOWN: "scale down to {replicas}",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core_monitor.domain.compose import ComposeProject, MountSpec, ServiceSpec
+from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
 from core_monitor.engine import labels as lbl
 
 
@@ -38,10 +39,12 @@ def build(
     engine_api: tuple[int, int] = (1, 41),
     number: int = 1,
     peers: Mapping[str, str] | None = None,
+    places: HostPlaces = DEFAULT_PLACES,
 ) -> ContainerConfig:
     """``peers``: service → the container id a `service:x` network/pid/ipc mode joins
     (``network_mode_container``: the one for network_mode, kept for callers that only know
-    that); ``number`` the replica's container number."""
+    that); ``number`` the replica's container number; ``places``: where relative and ``~``
+    bind sources lead on the engine's host."""
     spec = project.services[service]
     peers = dict(peers or {})
     mode = spec.network_mode or ""
@@ -70,6 +73,10 @@ def build(
     endpoints = _endpoints(
         project, service, spec, container_name(project.name, service, spec, number)
     )
+
+    def source(mount: MountSpec) -> str:
+        return places.host_source(project.name, mount.source or "")
+
     host: dict[str, Any] = {
         "port_bindings": _port_bindings(spec),
         "restart_policy": _restart(spec.restart),
@@ -98,8 +105,9 @@ def build(
         if spec.logging
         else None,
         "tmpfs": _tmpfs(spec.tmpfs) or None,
-        "binds": [_bind(m) for m in spec.volumes if _is_legacy_bind(m)] or None,
-        "mounts": [_mount(project, m) for m in spec.volumes if not _is_legacy_bind(m)] or None,
+        "binds": [_bind(m, source(m)) for m in spec.volumes if _is_legacy_bind(m)] or None,
+        "mounts": [_mount(project, m, source(m)) for m in spec.volumes if not _is_legacy_bind(m)]
+        or None,
         "network_mode": _network_mode(spec, endpoints, peers),
     }
     return ContainerConfig(create, {k: v for k, v in host.items() if v is not None}, endpoints)
@@ -175,11 +183,11 @@ def _is_legacy_bind(mount: MountSpec) -> bool:
     )
 
 
-def _bind(mount: MountSpec) -> str:
-    return f"{mount.source}:{mount.target}:{'ro' if mount.read_only else 'rw'}"
+def _bind(mount: MountSpec, source: str) -> str:
+    return f"{source}:{mount.target}:{'ro' if mount.read_only else 'rw'}"
 
 
-def _mount(project: ComposeProject, mount: MountSpec) -> dict[str, Any]:
+def _mount(project: ComposeProject, mount: MountSpec, source: str) -> dict[str, Any]:
     result: dict[str, Any] = {
         "Target": mount.target,
         "Type": mount.type,
@@ -191,7 +199,7 @@ def _mount(project: ComposeProject, mount: MountSpec) -> dict[str, Any]:
         if mount.volume_nocopy:
             result["VolumeOptions"] = {"NoCopy": True}
     elif mount.type == "bind":
-        result["Source"] = mount.source
+        result["Source"] = source
         if mount.bind_propagation:
             result["BindOptions"] = {"Propagation": mount.bind_propagation}
     else:

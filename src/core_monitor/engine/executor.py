@@ -24,11 +24,13 @@ from core_monitor.domain.plan import (
     StepKind,
     WaitStep,
 )
+from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
 from core_monitor.engine import container_spec, schedule
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.docker.mutations import DockerMutations
 from core_monitor.engine.docker.probe import render_host_config
+from core_monitor.engine.docker.project_files import ProjectDirectory
 from core_monitor.engine.request_guard import RequestGuard
 from core_monitor.engine.state import DesiredState
 from core_monitor.errors import TerminalError
@@ -52,6 +54,8 @@ class ExecutionOptions:
     guard: RequestGuard | None = None
     # raises (LeaseLost) when this worker may no longer act: called before each engine write
     fence: Callable[[], None] | None = None
+    # the engine host's projects root and home: where relative and ~ bind sources lead
+    places: HostPlaces = DEFAULT_PLACES
 
 
 class PlanExecutor:
@@ -96,6 +100,7 @@ class PlanExecutor:
             StepKind.PULL_IMAGE: self._pull,
             StepKind.CREATE_NETWORK: self._create_network,
             StepKind.CREATE_VOLUME: self._create_volume,
+            StepKind.WRITE_PROJECT_FILES: self._write_files,
         }
 
     @property
@@ -174,6 +179,15 @@ class PlanExecutor:
             },
         )
 
+    def _write_files(self, step: ResourceStep) -> None:
+        """The version's bundle into the project directory; the step names the previous
+        bundle's files this one lacks (they go)."""
+        self.reporter.checkpoint()
+        directory = self.options.places.project_dir(self.desired.project)
+        self.reporter.log(f"write project files to {directory}: {step.reason}", step=step.kind)
+        gone = [p for p in step.details.files if p not in self.desired.files]
+        ProjectDirectory(self.gw, directory, self.options.fence).write(self.desired.files, gone)
+
     def _remove(self, step: ContainerStep) -> None:
         self.reporter.checkpoint()
         self.reporter.log(
@@ -246,7 +260,13 @@ class PlanExecutor:
         )
         peers = {peer: self._first_container_of(peer) for peer in _peer_services(spec)}
         return container_spec.build(
-            self.project, service, labels, engine_api=self.api_version, number=number, peers=peers
+            self.project,
+            service,
+            labels,
+            engine_api=self.api_version,
+            number=number,
+            peers=peers,
+            places=self.options.places,
         )
 
     def _image_id(self, reference: str) -> str:

@@ -20,7 +20,9 @@ _PHASE = {
     StepKind.PULL_IMAGE: 0,
     StepKind.CREATE_NETWORK: 1,
     StepKind.CREATE_VOLUME: 2,
-    StepKind.REMOVE_CONTAINER: 3,
+    # before any container that mounts them is created (recreates create too)
+    StepKind.WRITE_PROJECT_FILES: 3,
+    StepKind.REMOVE_CONTAINER: 4,
 }
 _WITHIN_LAYER = {
     StepKind.CREATE_CONTAINER: 0,

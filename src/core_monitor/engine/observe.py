@@ -6,7 +6,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
 from core_monitor.engine.docker.gateway import DockerGateway
+from core_monitor.engine.docker.project_files import ProjectDirectory
 from core_monitor.engine.state import DesiredState, ObservedState
 
 PreviousConfigs = Callable[[set[int]], dict[tuple[int, str], dict[str, Any]]]
@@ -17,9 +19,18 @@ _LISTS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="coremon-observe")
 
 
 def observe(
-    gateway: DockerGateway, desired: DesiredState, previous: PreviousConfigs | None = None
+    gateway: DockerGateway,
+    desired: DesiredState,
+    previous: PreviousConfigs | None = None,
+    places: HostPlaces = DEFAULT_PLACES,
 ) -> ObservedState:
+    """The project directory's manifest is read only when the version has files."""
     project = desired.project
+    manifest = (
+        _LISTS.submit(ProjectDirectory(gateway, places.project_dir(project)).read_manifest)
+        if desired.files
+        else None
+    )
     # the engine answers list calls one by one, slowly while health checks keep it busy:
     # ask everything at once
     listed = _LISTS.submit(gateway.containers, project)
@@ -49,6 +60,7 @@ def observe(
         present_volumes=frozenset(present_volumes),
         images=images,
         previous_configs=previous(versions - {0}) if previous else {},
+        project_files=manifest.result() if manifest is not None else None,
     )
 
 

@@ -2,6 +2,8 @@
 
 Rules (Docker Compose v2's, see docs/engineering notes):
 - networks and volumes first; external ones must exist, ours are created when missing;
+- then the version's bundle files into the project directory, when the manifest read back
+  from there differs (``engine/project_files.py``);
 - orphans (containers of services absent from the version) are removed;
 - a container is recreated only when its config hash, its image ID or its name changed
   (the new one ends under the desired name);
@@ -36,7 +38,7 @@ from core_monitor.domain.plan import (
     describe,
 )
 from core_monitor.engine import labels as lbl
-from core_monitor.engine import layering
+from core_monitor.engine import layering, project_files
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
 from core_monitor.errors import FieldError, ValidationFailed
@@ -46,6 +48,8 @@ def plan(desired: DesiredState, observed: ObservedState) -> Plan:
     steps: list[Step] = []
     steps += _images(desired, observed)
     steps += _resources(desired, observed)
+    files = project_files.step(desired.project, desired.manifest, observed.project_files)
+    steps += [files] if files else []
     by_service: dict[str, list[ObservedContainer]] = {}
     for container in observed.containers:
         by_service.setdefault(container.service, []).append(container)

@@ -24,6 +24,7 @@ from core_monitor.domain.host_access import (
 )
 from core_monitor.domain.host_paths import clean
 from core_monitor.domain.policy import Policy, Violation, breaking, refusal
+from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
 from core_monitor.domain.request_policy import ContainerRequest, check_container
 from core_monitor.engine import container_spec
 from core_monitor.engine.bind_resolution import resolve
@@ -34,8 +35,11 @@ from core_monitor.errors import TerminalError
 DEFINITION_API = "1.41"  # the oldest engine API we speak: the widest HostConfig docker-py makes
 
 
-def definition_violations(project: ComposeProject, policy: Policy) -> list[Violation]:
-    """Every rule the requests of ``project`` would break (before any exception)."""
+def definition_violations(
+    project: ComposeProject, policy: Policy, places: HostPlaces = DEFAULT_PLACES
+) -> list[Violation]:
+    """Every rule the requests of ``project`` would break (before any exception); relative
+    and ``~`` bind sources are judged as the host paths ``places`` makes of them."""
     firsts = {
         name: container_spec.container_name(project.name, name, spec, 1)
         for name, spec in project.services.items()
@@ -49,7 +53,7 @@ def definition_violations(project: ComposeProject, policy: Policy) -> list[Viola
     for key, network in sorted(project.networks.items()):
         found += check_network(f"networks.{key}", network.name, network.driver, network.external)
     for name in sorted(project.services):
-        config = container_spec.build(project, name, {}, peers=firsts)
+        config = container_spec.build(project, name, {}, peers=firsts, places=places)
         host = render_host_config(config.host, DEFINITION_API)
         request = _request(name, project.services[name], host, config)
         found += check_container(request, scope, policy)

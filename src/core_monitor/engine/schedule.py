@@ -35,6 +35,7 @@ T = TypeVar("T")
 _PHASES = (
     (StepKind.PULL_IMAGE,),
     (StepKind.CREATE_NETWORK, StepKind.CREATE_VOLUME),
+    (StepKind.WRITE_PROJECT_FILES,),  # done before any container is made
     (StepKind.REMOVE_CONTAINER,),
 )
 _SERIAL_PHASE = 1  # networks and volumes: one after another

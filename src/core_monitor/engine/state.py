@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core_monitor.compose import service_config_hash
+from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.compose import ComposeProject
+from core_monitor.engine import project_files
 from core_monitor.engine.model import ObservedContainer, ObservedResource
 
 
@@ -34,6 +36,9 @@ class DesiredState:
     networks: dict[str, tuple[str, bool]]  # key → (engine name, external)
     volumes: dict[str, tuple[str, bool]]
     run: bool = True  # containers should be running
+    # the version's bundle, written to the project directory
+    files: ProjectFiles = field(default_factory=dict)
+    manifest: dict[str, str] = field(default_factory=dict)  # path → sha256 of ``files``
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,9 @@ class ObservedState:
     present_volumes: frozenset[str]
     images: dict[str, str | None]  # reference → local image id (None: not present)
     previous_configs: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
+    # the bundle manifest read back from the project directory (None: none there, or not
+    # read because the version has no files)
+    project_files: dict[str, str] | None = None
 
 
 ConfigHasher = Callable[[ComposeProject, str], str]  # (project, service) → config hash
@@ -56,9 +64,14 @@ def desired_state(
     version: int,
     profiles: frozenset[str] = frozenset(),
     hash_of: ConfigHasher = service_config_hash,
+    files: ProjectFiles = NO_FILES,
 ) -> DesiredState:
     """Services switched off by profiles are left out (and so are not orphans either).
-    ``hash_of``: keyed for services that hold a secret (see services.definitions)."""
+    ``hash_of``: keyed for services that hold a secret (see services.definitions).
+    ``files``: the version's bundle; a service's config hash covers the bundle files its
+    relative binds mount, so a changed file recreates it (a file bind keeps the replaced
+    file's old inode: only a new container sees the new content)."""
+    manifest = project_files.manifest(files)
     services = {}
     for name, spec in project.services.items():
         if spec.profiles and not profiles.intersection(spec.profiles):
@@ -66,7 +79,7 @@ def desired_state(
         services[name] = DesiredService(
             name=name,
             replicas=spec.replicas,
-            config_hash=hash_of(project, name),
+            config_hash=project_files.with_mounted(hash_of(project, name), spec.volumes, manifest),
             image=spec.image,
             container_name=spec.container_name,
             depends_on={dep: d.condition for dep, d in spec.depends_on.items()},
@@ -91,4 +104,6 @@ def desired_state(
             k: (n.name, n.external) for k, n in project.networks.items() if k in used_networks
         },
         volumes={k: (v.name, v.external) for k, v in project.volumes.items() if k in used_volumes},
+        files=files,
+        manifest=manifest,
     )

@@ -86,7 +86,10 @@ def from_plan(plan: Plan, stopped_by_hand: set[str]) -> list[DriftItem]:
     return [
         _item(step, stopped_by_hand)
         for step in plan.steps
-        if not isinstance(step, WaitStep) and step.cause not in _NOT_DRIFT
+        if not isinstance(step, WaitStep)
+        and step.cause not in _NOT_DRIFT
+        # the monitor does not read the project directory: its files are no drift signal
+        and step.kind != StepKind.WRITE_PROJECT_FILES
     ]
 
 

@@ -79,7 +79,8 @@ class Convergence:
         with self.db.read() as session:
             policy = policy_store.get_policy(session)
             allowed = policy_store.allowed_rules(session, stack_id)
-        found = breaking(definition_violations(project, policy), policy, allowed)
+        places = self.settings.places
+        found = breaking(definition_violations(project, policy, places), policy, allowed)
         if found:
             raise TerminalError(refusal(found))
         return RequestGuard(self.gateway, project, policy, allowed)
@@ -93,6 +94,7 @@ class Convergence:
             self.gateway,
             desired,
             lambda versions: self.versions.previous_configs(desired.stack_id, versions),
+            self.settings.places,
         )
 
     # -- executors ----------------------------------------------------------------------
@@ -127,6 +129,7 @@ class Convergence:
                 wait_timeout=self.settings.wait_timeout_seconds,
                 guard=guard,
                 fence=ctx.check_lease,
+                places=self.settings.places,
             )
             try:
                 PlanExecutor(self.gateway, project, desired, ctx, options).execute(plan)

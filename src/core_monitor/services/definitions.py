@@ -13,6 +13,7 @@ from core_monitor.compose import content_hash, load_compose
 from core_monitor.compose.hashing import canonical_json, service_config_hash
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.policy import Violation, breaking
+from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
 from core_monitor.domain.stack import StackVersion, Variable
 from core_monitor.engine.request_guard import definition_violations
 from core_monitor.engine.state import ConfigHasher
@@ -61,14 +62,18 @@ def check_policy(db: Database, stack_id: str | None, project: ComposeProject) ->
 
 
 def policy_violations(
-    db: Database, stack_id: str | None, project: ComposeProject
+    db: Database,
+    stack_id: str | None,
+    project: ComposeProject,
+    places: HostPlaces = DEFAULT_PLACES,
 ) -> list[Violation]:
-    """The violations of the stack policy that no exception of the stack covers."""
+    """The violations of the stack policy that no exception of the stack covers; relative
+    and ``~`` binds judged where ``places`` puts them."""
     with db.read() as session:
         policy = policy_store.get_policy(session)
         allowed = policy_store.allowed_rules(session, stack_id)
     try:
-        return breaking(definition_violations(project, policy), policy, allowed)
+        return breaking(definition_violations(project, policy, places), policy, allowed)
     except TerminalError as exc:  # docker-py refused to render a request
         raise ValidationFailed([FieldError("services", str(exc))]) from None
 

@@ -30,7 +30,7 @@ class DesiredVersion:
     project: ComposeProject  # secrets decrypted: for the engine only
     state: DesiredState
     stored_services: dict[str, dict[str, Any]]  # as stored (secrets masked): for reasons
-    # the version's bundle, secrets decrypted: engine only
+    # the version's bundle, secrets decrypted: engine only (a dict default must be a factory)
     files: ProjectFiles = field(default_factory=dict)
 
 
@@ -53,12 +53,14 @@ class DesiredVersions:
         with self.db.read() as session:
             stored = stack_store.get_version(session, stack_id, version)
         project = project_of(stored, self.box)
+        files = NO_FILES  # the version's bundle: filled from the store (issue 15, bundles)
         found = DesiredVersion(
             project=project,
             state=desired_state(
-                project, stack_id, version, hash_of=config_hasher(stored, self.box)
+                project, stack_id, version, hash_of=config_hasher(stored, self.box), files=files
             ),
             stored_services=dict(stored.definition.get("services", {})),
+            files=files,
         )
         with self._lock:
             self._found[key] = found

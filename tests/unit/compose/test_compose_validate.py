@@ -147,7 +147,7 @@ def test_fixed_port_with_replicas() -> None:
         ("privileged: maybe", "services.web.privileged"),
         ("cpus: -1", "services.web.cpus"),
         ("ulimits: {nofile: {soft: 3, hard: 2}}", "services.web.ulimits.nofile"),
-        ("volumes: ['./rel:/x']", "services.web.volumes[0]"),
+        ("volumes: ['../rel:/x']", "services.web.volumes[0]"),
         ("volumes: ['/abs:rel']", "services.web.volumes[0]"),
         ("network_mode: 'service:ghost'", "services.web.network_mode"),
         ("environment: 3", "services.web.environment"),

@@ -3,6 +3,8 @@ every reason changes nothing but the words."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from core_monitor.compose import load_compose
@@ -26,14 +28,15 @@ services:
     depends_on: {db: {condition: service_healthy, restart: true}}
     deploy: {replicas: 2}
   api: {image: busybox:1, container_name: shop-api}
-  cron: {image: busybox:1}
+  cron: {image: busybox:1, volumes: ["./conf/site.conf:/etc/site.conf:ro"]}
   job: {image: other:1, pull_policy: always, deploy: {replicas: 1}}
 volumes: {data: {}}
 """
 
 
 def desired() -> DesiredState:
-    return desired_state(load_compose(COMPOSE, project_name="shop"), "sid", 1)
+    project = load_compose(COMPOSE, project_name="shop")
+    return desired_state(project, "sid", 1, files={"conf/site.conf": b"v1"})
 
 
 def container(
@@ -58,7 +61,7 @@ def container(
 
 def scenarios(state: DesiredState) -> list[tuple[ObservedState, set[str]]]:
     """Observed states that between them give every cause the planner has."""
-    images = {"busybox:1": IMAGE_ID, "other:1": IMAGE_ID}
+    images: dict[str, str | None] = {"busybox:1": IMAGE_ID, "other:1": IMAGE_ID}
     changed = [
         container(state, "db", 1, config_hash="by-hand"),  # config changed → restarts web
         container(state, "cron", 1, image_id="sha256:old"),  # image changed
@@ -70,8 +73,15 @@ def scenarios(state: DesiredState) -> list[tuple[ObservedState, set[str]]]:
         container(state, "api", 1),  # name changed (container_name)
     ]
     missing = [container(state, "db", 1, state="exited", exit_code=0)]
+    other_files = {"conf/site.conf": "another version's"}  # files changed
     return [
-        (observed_state(changed, {"shop_default"}, {"shop_data"}, images), {"shop-web-2"}),
+        (
+            replace(
+                observed_state(changed, {"shop_default"}, {"shop_data"}, images),
+                project_files=other_files,
+            ),
+            {"shop-web-2"},
+        ),
         (observed_state(changed, {"shop_default"}, {"shop_data"}, images), set()),
         (observed_state(missing, set(), set(), {"busybox:1": None, "other:1": None}), set()),
     ]
