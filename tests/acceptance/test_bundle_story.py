@@ -5,6 +5,7 @@ data, apply v2, roll back: the data survived and the config file is v1's again."
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 
@@ -37,7 +38,7 @@ def files(conf: str) -> dict[str, str]:
     return {
         "app/Dockerfile": DOCKERFILE,
         "app/hello.txt": "built from the bundle\n",
-        "app.env": "# the app's settings\nMODE=production\nQUOTED=\"a b\"\n",
+        "app.env": '# the app\'s settings\nMODE=production\nQUOTED="a b"\n',
         "conf/site.conf": conf,
         "secrets/db_password.txt": "s3cret-from-a-file\n",
     }
@@ -73,10 +74,8 @@ def stack() -> Iterator[str]:
 
 
 def docker_quiet(*args: str) -> None:
-    try:
+    with contextlib.suppress(AssertionError):
         docker(*args)
-    except AssertionError:
-        pass
 
 
 def in_app(stack: str, script: str) -> str:
@@ -115,4 +114,3 @@ def test_a_reapply_of_the_same_bundle_plans_nothing(api: Api, stack: str) -> Non
     api.create_stack(stack, COMPOSE, files=files("x\n"), variables={"GREETING": {"value": "h"}})
     api.apply(stack, 1)
     assert api.plan(stack, 1) == []
-

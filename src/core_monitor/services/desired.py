@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from core_monitor.domain.bundle import ProjectFiles
+from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.engine.state import DesiredState, desired_state
 from core_monitor.errors import NotFound
