@@ -8,6 +8,8 @@ in STRICTER_THAN_COMPOSE.
 Fixture headers (YAML comments on the first lines):
   ``# project: NAME``      the project name to load with (default "stack")
   ``# expect-path: PATH``  (invalid fixtures) one of our errors must carry exactly this path
+  ``# files: DIR``         a directory beside the fixture given to us as the version's files
+                          (Compose reads it from the project directory, the fixture's own)
 A sidecar ``NAME.env`` holds the variables (KEY=VALUE lines) for both loaders.
 """
 
@@ -33,8 +35,8 @@ VALID = sorted((FIXTURES / "valid").glob("*.yaml"))
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
 
 STRICTER_THAN_COMPOSE: dict[str, str] = {
-    "build_refused.yaml": "we run existing images only: `build` is refused",
-    "pull_policy_build.yaml": "pull_policy: build needs `build`, which we refuse",
+    "build_refused.yaml": "a build context must be among the version's files (none here)",
+    "pull_policy_build.yaml": "pull_policy: build without `build` has nothing to build",
     "relative_bind.yaml": "no project directory to resolve a relative bind source against",
     "port_published_twice.yaml": "Compose leaves host-port clashes to the engine at start time",
     "port_clash_all_interfaces.yaml": "0.0.0.0:P clashes with 127.0.0.1:P at start time only",
@@ -107,6 +109,19 @@ def _variables(path: Path) -> dict[str, str]:
                 key, _, value = line.partition("=")
                 result[key] = value
     return result
+
+
+def _files(path: Path) -> dict[str, bytes]:
+    """The bundle a ``# files: DIR`` header names, keyed like the project directory's."""
+    directory = _header(path, "files")
+    if directory is None:
+        return {}
+    root = path.parent / directory
+    return {
+        f"{directory}/{f.relative_to(root).as_posix()}": f.read_bytes()
+        for f in sorted(root.rglob("*"))
+        if f.is_file()
+    }
 
 
 def _run_compose(
@@ -273,7 +288,6 @@ def project_compose(data: dict[str, Any]) -> dict[str, Any]:
         logging = s.get("logging")
         replicas = deploy.get("replicas", s.get("scale", 1))
         out: dict[str, Any] = {
-            "image": s.get("image"),
             "command": s.get("command"),
             "entrypoint": s.get("entrypoint"),
             "environment": dict(s.get("environment") or {}),
@@ -320,6 +334,9 @@ def project_compose(data: dict[str, Any]) -> dict[str, Any]:
                 as_int(limits.get("pids")),
             ),
             "pull_policy": s.get("pull_policy", "missing"),
+            # Compose names a build-only service's image <project>-<service>
+            "image": s.get("image") or f"{data['name']}-{name}",
+            "build": _build_from_compose(s.get("build")),
         }
         for key in SCALARS:
             out[key] = s.get(key)
@@ -341,6 +358,39 @@ def project_compose(data: dict[str, Any]) -> dict[str, Any]:
             )
             for k, v in (data.get("volumes") or {}).items()
         },
+    }
+
+
+def _build_from_compose(build: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Compose makes the context absolute: projected back relative to the project directory
+    (the fixtures' directory)."""
+    if build is None:
+        return None
+    context = os.path.relpath(build["context"], FIXTURES / "valid")
+    inline = build.get("dockerfile_inline")
+    return {
+        "context": "." if context == "." else f"./{context}",
+        "dockerfile": None if inline is not None else build.get("dockerfile", "Dockerfile"),
+        "dockerfile_inline": inline,
+        "args": {k: v for k, v in (build.get("args") or {}).items() if v is not None},
+        "target": build.get("target"),
+        "labels": dict(build.get("labels") or {}),
+        "network": build.get("network"),
+        "shm_size": as_int(build.get("shm_size")),
+        "no_cache": bool(build.get("no_cache", False)),
+        "pull": bool(build.get("pull", False)),
+    }
+
+
+def _build_ours(build: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Ours keeps a bare arg as None (not passed to the engine); Compose drops it."""
+    if build is None:
+        return None
+    inline = build["dockerfile_inline"]
+    return {
+        **{k: v for k, v in build.items() if k not in ("digest", "args", "dockerfile")},
+        "dockerfile": None if inline is not None else build["dockerfile"],
+        "args": {k: v for k, v in build["args"].items() if v is not None},
     }
 
 
@@ -433,6 +483,7 @@ def project_ours(project: ComposeProject) -> dict[str, Any]:
             "replicas": s["replicas"],
             "limits": (limits["cpus"], limits["memory"], limits["pids"]),
             "pull_policy": s["pull_policy"],
+            "build": _build_ours(s["build"]),
         }
         for key in (*SCALARS, *FLAGS, *LISTS):
             out[key] = s[key]
@@ -475,7 +526,9 @@ def test_stricter_list_names_real_fixtures() -> None:
 @pytest.mark.parametrize("path", VALID, ids=[p.name for p in VALID])
 def test_valid_fixture_matches_compose(path: Path, docker_compose: str, tmp_path: Path) -> None:
     project_name = _header(path, "project") or "stack"
-    ours = load_compose(path.read_text(), _variables(path), project_name=project_name)
+    ours = load_compose(
+        path.read_text(), _variables(path), project_name=project_name, files=_files(path)
+    )
     # The store keeps the JSON dump: it must round-trip exactly.
     assert ComposeProject.model_validate(ours.model_dump(mode="json")) == ours
     result = _run_compose(docker_compose, path, project_name, tmp_path)
@@ -534,6 +587,6 @@ def test_valid_fixtures_cover_every_supported_key() -> None:
     from core_monitor.compose.project import NETWORK_KEYS, VOLUME_KEYS
     from core_monitor.compose.service import HANDLERS
 
-    assert set(HANDLERS) - {"build"} - _keys_used("services") == set()
+    assert set(HANDLERS) - _keys_used("services") == set()
     assert NETWORK_KEYS - _keys_used("networks") == set()
     assert VOLUME_KEYS - _keys_used("volumes") == set()

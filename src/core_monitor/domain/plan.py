@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class StepKind(StrEnum):
     PULL_IMAGE = "pull_image"
+    BUILD_IMAGE = "build_image"
     CREATE_NETWORK = "create_network"
     CREATE_VOLUME = "create_volume"
     REMOVE_CONTAINER = "remove_container"
@@ -29,7 +30,8 @@ class Cause(StrEnum):
     """Why a step is in the plan: the closed set drift, metrics and the console switch on."""
 
     MISSING = "missing"  # network, volume, image or container absent
-    PULL_POLICY = "pull_policy"  # pull_policy: always pulls whatever is present
+    PULL_POLICY = "pull_policy"  # pull_policy: always pulls (build: builds) whatever is present
+    BUILD_CHANGED = "build_changed"  # the image was built from another context or options
     ORPHAN = "orphan"  # its service is not in the version
     DUPLICATE = "duplicate"  # a second container under one number
     SCALE_DOWN = "scale_down"
@@ -62,6 +64,9 @@ class StepDetails(BaseModel):
     replicas: int | None = None  # scale_down: how many are kept
     # pull_image: the registry of an image absent here that did not answer (the pull would fail)
     registry_unreachable: str | None = None
+    # build_image: the service whose build section it runs, and the digest it labels
+    service: str | None = None
+    digest: str | None = None
 
 
 class _Step(BaseModel):
@@ -75,7 +80,9 @@ class _Step(BaseModel):
 class ResourceStep(_Step):
     """An image, network or volume; ``target`` is its engine name or image reference."""
 
-    kind: Literal[StepKind.PULL_IMAGE, StepKind.CREATE_NETWORK, StepKind.CREATE_VOLUME]
+    kind: Literal[
+        StepKind.PULL_IMAGE, StepKind.BUILD_IMAGE, StepKind.CREATE_NETWORK, StepKind.CREATE_VOLUME
+    ]
     target: str
 
 
@@ -131,7 +138,8 @@ class Plan(BaseModel):
 # The words for each cause, filled from the facts the planner has. Only people read them.
 REASONS: dict[Cause, str] = {
     Cause.MISSING: "{what} missing",
-    Cause.PULL_POLICY: "pull_policy: always",
+    Cause.PULL_POLICY: "pull_policy: {policy}",
+    Cause.BUILD_CHANGED: "build context or options changed ({what})",
     Cause.ORPHAN: "orphan: service {service!r} is not in v{version}",
     Cause.DUPLICATE: "duplicate container number",
     Cause.SCALE_DOWN: "scale down to {replicas}",

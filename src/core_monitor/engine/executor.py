@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from core_monitor.domain.bundle import ProjectFiles
 from core_monitor.domain.compose import ComposeProject, ServiceSpec
 from core_monitor.domain.plan import (
     Condition,
@@ -24,11 +25,14 @@ from core_monitor.domain.plan import (
     StepKind,
     WaitStep,
 )
-from core_monitor.engine import container_spec, schedule
+from core_monitor.engine import build_context, container_spec, schedule
 from core_monitor.engine import labels as lbl
+from core_monitor.engine.build_log import BuildLog
+from core_monitor.engine.docker.build import build_image
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.docker.mutations import DockerMutations
 from core_monitor.engine.docker.probe import render_host_config
+from core_monitor.engine.errors import BuildFailed
 from core_monitor.engine.request_guard import RequestGuard
 from core_monitor.engine.state import DesiredState
 from core_monitor.errors import TerminalError
@@ -52,6 +56,8 @@ class ExecutionOptions:
     guard: RequestGuard | None = None
     # raises (LeaseLost) when this worker may no longer act: called before each engine write
     fence: Callable[[], None] | None = None
+    # the version's bundle: build contexts are read from it
+    files: ProjectFiles = field(default_factory=dict)
 
 
 class PlanExecutor:
@@ -94,6 +100,7 @@ class PlanExecutor:
     def _resource_actions(self) -> dict[StepKind, Callable[[ResourceStep], None]]:
         return {
             StepKind.PULL_IMAGE: self._pull,
+            StepKind.BUILD_IMAGE: self._build,
             StepKind.CREATE_NETWORK: self._create_network,
             StepKind.CREATE_VOLUME: self._create_volume,
         }
@@ -115,6 +122,29 @@ class PlanExecutor:
             self.options.fence()
         self.reporter.log(f"pull {step.target}: {step.reason}", step=step.kind)
         self.gw.pull(step.target)
+
+    def _build(self, step: ResourceStep) -> None:
+        """One build through the engine; its output bounded into the command log."""
+        self.reporter.checkpoint()
+        if self.options.fence is not None:
+            self.options.fence()
+        service = step.details.service or ""
+        spec = self.project.services[service].build
+        if spec is None:
+            raise TerminalError(f"build {step.target}: service {service} has no build section")
+        request = build_context.request(step.target, spec, self.options.files)
+        self.reporter.log(f"build {step.target}: {step.reason}", step=step.kind, service=service)
+        output = BuildLog(lambda line: self.reporter.log(line, step=step.kind, service=service))
+        try:
+            image_id = build_image(self.gw, request, output.feed, self.reporter.checkpoint)
+        except BuildFailed as exc:
+            output.finish()
+            raise BuildFailed(
+                f"build of {step.target} failed:\n{output.failure(str(exc))}"
+            ) from exc
+        output.finish()
+        self._image_ids[step.target] = image_id
+        self.reporter.log(f"built {step.target} ({image_id[:19]})", step=step.kind, service=service)
 
     def _create_network(self, step: ResourceStep) -> None:
         self.reporter.checkpoint()

@@ -18,9 +18,10 @@ from core_monitor.engine.state import DesiredState
 
 _PHASE = {
     StepKind.PULL_IMAGE: 0,
-    StepKind.CREATE_NETWORK: 1,
-    StepKind.CREATE_VOLUME: 2,
-    StepKind.REMOVE_CONTAINER: 3,
+    StepKind.BUILD_IMAGE: 1,
+    StepKind.CREATE_NETWORK: 2,
+    StepKind.CREATE_VOLUME: 3,
+    StepKind.REMOVE_CONTAINER: 4,
 }
 _WITHIN_LAYER = {
     StepKind.CREATE_CONTAINER: 0,

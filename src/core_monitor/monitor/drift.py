@@ -20,6 +20,7 @@ _DIFFERENCE = {
     StepKind.CREATE_NETWORK: "network_missing",
     StepKind.CREATE_VOLUME: "volume_missing",
     StepKind.PULL_IMAGE: "image_missing",
+    StepKind.BUILD_IMAGE: "image_missing",
     StepKind.REMOVE_CONTAINER: "extra",
 }
 _RECREATE_DIFFERENCE = {
@@ -38,7 +39,9 @@ def observed_state(
     present_volumes: set[str],
     images: dict[str, str | None],
     previous_configs: dict[tuple[int, str], dict[str, Any]] | None = None,
+    built: dict[str, str | None] | None = None,
 ) -> ObservedState:
+    """``built``: each built image's build digest label (reference → digest or None)."""
     return ObservedState(
         containers=containers,
         networks=[],
@@ -46,6 +49,7 @@ def observed_state(
         present_networks=frozenset(present_networks),
         present_volumes=frozenset(present_volumes),
         images=images,
+        built=built or {},
         previous_configs=previous_configs or {},
     )
 

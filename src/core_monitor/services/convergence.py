@@ -127,6 +127,7 @@ class Convergence:
                 wait_timeout=self.settings.wait_timeout_seconds,
                 guard=guard,
                 fence=ctx.check_lease,
+                files=self.versions.get(stack_id, version).files,
             )
             try:
                 PlanExecutor(self.gateway, project, desired, ctx, options).execute(plan)

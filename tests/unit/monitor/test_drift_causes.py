@@ -28,12 +28,14 @@ services:
   api: {image: busybox:1, container_name: shop-api}
   cron: {image: busybox:1}
   job: {image: other:1, pull_policy: always, deploy: {replicas: 1}}
+  app: {build: ./app}
 volumes: {data: {}}
 """
 
 
 def desired() -> DesiredState:
-    return desired_state(load_compose(COMPOSE, project_name="shop"), "sid", 1)
+    files = {"app/Dockerfile": b"FROM busybox:1\n"}
+    return desired_state(load_compose(COMPOSE, project_name="shop", files=files), "sid", 1)
 
 
 def container(
@@ -58,7 +60,8 @@ def container(
 
 def scenarios(state: DesiredState) -> list[tuple[ObservedState, set[str]]]:
     """Observed states that between them give every cause the planner has."""
-    images = {"busybox:1": IMAGE_ID, "other:1": IMAGE_ID}
+    images = {"busybox:1": IMAGE_ID, "other:1": IMAGE_ID, "shop-app": IMAGE_ID}
+    built: dict[str, str | None] = {"shop-app": "sha256:another-context"}  # build changed
     changed = [
         container(state, "db", 1, config_hash="by-hand"),  # config changed → restarts web
         container(state, "cron", 1, image_id="sha256:old"),  # image changed
@@ -68,12 +71,21 @@ def scenarios(state: DesiredState) -> list[tuple[ObservedState, set[str]]]:
         container(state, "web", 2, id="id-dup"),  # duplicate number
         container(state, "cache", 1),  # orphan
         container(state, "api", 1),  # name changed (container_name)
+        container(state, "app", 1),
     ]
     missing = [container(state, "db", 1, state="exited", exit_code=0)]
     return [
-        (observed_state(changed, {"shop_default"}, {"shop_data"}, images), {"shop-web-2"}),
-        (observed_state(changed, {"shop_default"}, {"shop_data"}, images), set()),
-        (observed_state(missing, set(), set(), {"busybox:1": None, "other:1": None}), set()),
+        (
+            observed_state(changed, {"shop_default"}, {"shop_data"}, images, built=built),
+            {"shop-web-2"},
+        ),
+        (observed_state(changed, {"shop_default"}, {"shop_data"}, images, built=built), set()),
+        (
+            observed_state(
+                missing, set(), set(), {"busybox:1": None, "other:1": None, "shop-app": None}
+            ),
+            set(),
+        ),
     ]
 
 

@@ -45,7 +45,7 @@ def check(gateway: FakeGateway, clock: Clock | None = None, images: Any = ()) ->
 
 
 def _service(image: str) -> Any:
-    return type("Service", (), {"image": image, "pull_policy": "missing"})()
+    return type("Service", (), {"image": image, "pull_policy": "missing", "build_digest": None})()
 
 
 def test_registry_of_reads_references_like_the_docker_cli() -> None:
