@@ -91,7 +91,6 @@ def test_an_absent_context_or_dockerfile_names_the_path() -> None:
 @pytest.mark.parametrize(
     ("build", "path"),
     [
-        ("https://github.com/x/y.git", "services.web.build"),
         ("{context: 'git@github.com:x/y.git'}", "services.web.build.context"),
         ("{context: ../up}", "services.web.build.context"),
         ("{context: /abs}", "services.web.build.context"),
@@ -108,8 +107,14 @@ def test_what_the_engine_build_cannot_do_is_refused_by_name(build: str, path: st
     assert path in paths(f"services: {{web: {{build: {build}}}}}")
 
 
+def test_a_remote_context_is_refused_as_such() -> None:
+    found = paths("services: {web: {build: 'https://github.com/x/y.git'}}")
+    assert "remote build contexts are not supported" in found["services.web.build"]
+
+
 def test_pull_policy_build_needs_a_build_section() -> None:
-    assert "services.web.pull_policy" in paths("services: {web: {image: x, pull_policy: build}}")
+    found = paths("services: {web: {image: x, pull_policy: build}}")
+    assert "needs a `build` section" in found["services.web.pull_policy"]
 
 
 def test_the_stored_form_round_trips() -> None:
