@@ -4,7 +4,10 @@ The context travels to the engine as a gzipped tar made in memory (bounded by th
 limits) with fixed metadata: the same files give the same archive, so the engine's build
 cache is hit. A bundle carries no file modes: a file starting with ``#!`` is made
 executable (0755), any other is 0644. ``dockerfile_inline`` is added to the archive under
-``INLINE_DOCKERFILE``.
+``INLINE_DOCKERFILE``. The context's ``.dockerignore`` is applied here, as the docker CLI
+applies it before sending (the engine does not): the last matching pattern wins, ``!``
+re-includes, a pattern naming a directory leaves out everything below it; the Dockerfile and
+``.dockerignore`` are always sent.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import gzip
 import io
 import tarfile
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 
 from core_monitor.domain.bundle import ProjectFiles, clean_path, under
 from core_monitor.domain.compose import BuildSpec
@@ -38,7 +42,7 @@ class BuildRequest:
 
 
 def request(tag: str, build: BuildSpec, files: ProjectFiles) -> BuildRequest:
-    context = dict(under(files, clean_path(build.context)))
+    context = ignored_out(under(files, clean_path(build.context)), build.dockerfile)
     dockerfile = build.dockerfile
     if build.dockerfile_inline is not None:
         context[INLINE_DOCKERFILE] = build.dockerfile_inline.encode()
@@ -56,6 +60,44 @@ def request(tag: str, build: BuildSpec, files: ProjectFiles) -> BuildRequest:
         nocache=build.no_cache,
         pull=build.pull,
     )
+
+
+def ignored_out(files: ProjectFiles, dockerfile: str) -> dict[str, bytes]:
+    """``files`` less what the context's ``.dockerignore`` leaves out."""
+    patterns = _patterns(files.get(".dockerignore", b""))
+    keep = {".dockerignore", dockerfile}
+    return {p: b for p, b in files.items() if p in keep or not _ignored(p, patterns)}
+
+
+def _patterns(text: bytes) -> list[tuple[bool, str]]:
+    """(re-include?, pattern) per line, comments and blank lines dropped."""
+    found = []
+    for raw in text.decode("utf-8", "replace").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        pattern = line[1:].strip() if negate else line
+        pattern = "/".join(p for p in pattern.strip("/").split("/") if p not in ("", "."))
+        if pattern:
+            found.append((negate, pattern))
+    return found
+
+
+def _ignored(path: str, patterns: list[tuple[bool, str]]) -> bool:
+    ignored = False
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    for negate, pattern in patterns:
+        if any(_match(prefix, pattern) for prefix in prefixes):
+            ignored = not negate
+    return ignored
+
+
+def _match(path: str, pattern: str) -> bool:
+    if "**" in pattern:  # any number of directories: try it as zero, then as any
+        return fnmatchcase(path, pattern.replace("**/", "")) or fnmatchcase(path, pattern)
+    return fnmatchcase(path, pattern) and path.count("/") == pattern.count("/")
 
 
 def archive(files: ProjectFiles) -> bytes:

@@ -67,3 +67,27 @@ def test_an_inline_dockerfile_travels_in_the_archive() -> None:
     with tarfile.open(fileobj=io.BytesIO(gzip.decompress(request.archive))) as tar:
         inline = tar.extractfile(request.dockerfile)
         assert inline is not None and inline.read() == b"FROM y"
+
+
+def test_the_contexts_dockerignore_leaves_files_out_like_the_cli() -> None:
+    files = {
+        "Dockerfile": b"FROM x\n",
+        ".dockerignore": b"# comment\nnode_modules\n*.log\n!keep.log\ndocs/**/*.md\n",
+        "app.py": b"",
+        "node_modules/a/b.js": b"",
+        "x.log": b"",
+        "keep.log": b"",
+        "sub/y.log": b"",
+        "docs/a.md": b"",
+        "docs/deep/b.md": b"",
+        "docs/c.txt": b"",
+    }
+    kept = build_context.ignored_out(files, "Dockerfile")
+    assert sorted(kept) == [
+        ".dockerignore",
+        "Dockerfile",
+        "app.py",
+        "docs/c.txt",
+        "keep.log",
+        "sub/y.log",
+    ]
