@@ -25,14 +25,11 @@ from core_monitor.domain.plan import (
     StepKind,
     WaitStep,
 )
-from core_monitor.engine import build_context, container_spec, schedule
+from core_monitor.engine import build_step, container_spec, schedule
 from core_monitor.engine import labels as lbl
-from core_monitor.engine.build_log import BuildLog
-from core_monitor.engine.docker.build import build_image
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.docker.mutations import DockerMutations
 from core_monitor.engine.docker.probe import render_host_config
-from core_monitor.engine.errors import BuildFailed
 from core_monitor.engine.request_guard import RequestGuard
 from core_monitor.engine.state import DesiredState
 from core_monitor.errors import TerminalError
@@ -124,27 +121,11 @@ class PlanExecutor:
         self.gw.pull(step.target)
 
     def _build(self, step: ResourceStep) -> None:
-        """One build through the engine; its output bounded into the command log."""
         self.reporter.checkpoint()
         if self.options.fence is not None:
             self.options.fence()
-        service = step.details.service or ""
-        spec = self.project.services[service].build
-        if spec is None:
-            raise TerminalError(f"build {step.target}: service {service} has no build section")
-        request = build_context.request(step.target, spec, self.options.files)
-        self.reporter.log(f"build {step.target}: {step.reason}", step=step.kind, service=service)
-        output = BuildLog(lambda line: self.reporter.log(line, step=step.kind, service=service))
-        try:
-            image_id = build_image(self.gw, request, output.feed, self.reporter.checkpoint)
-        except BuildFailed as exc:
-            output.finish()
-            raise BuildFailed(
-                f"build of {step.target} failed:\n{output.failure(str(exc))}"
-            ) from exc
-        output.finish()
+        image_id = build_step.run(self.gw, self.project, self.options.files, step, self.reporter)
         self._image_ids[step.target] = image_id
-        self.reporter.log(f"built {step.target} ({image_id[:19]})", step=step.kind, service=service)
 
     def _create_network(self, step: ResourceStep) -> None:
         self.reporter.checkpoint()
