@@ -64,9 +64,6 @@ class StepDetails(BaseModel):
     replicas: int | None = None  # scale_down: how many are kept
     # pull_image: the registry of an image absent here that did not answer (the pull would fail)
     registry_unreachable: str | None = None
-    # build_image: the service whose build section it runs, and the digest it labels
-    service: str | None = None
-    digest: str | None = None
 
 
 class _Step(BaseModel):
@@ -84,6 +81,10 @@ class ResourceStep(_Step):
         StepKind.PULL_IMAGE, StepKind.BUILD_IMAGE, StepKind.CREATE_NETWORK, StepKind.CREATE_VOLUME
     ]
     target: str
+    # build_image: the service whose build section it runs, and the digest the image gets
+    # (here, not in ``details``: a details default is copied for every step of a plan)
+    service: str | None = None
+    digest: str | None = None
 
 
 class ContainerStep(_Step):

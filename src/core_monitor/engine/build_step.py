@@ -38,7 +38,7 @@ def run(
 ) -> str:
     """Builds ``step.target`` from its service's build section; returns the image ID.
     A failed build raises BuildFailed quoting the build's own last lines."""
-    service = step.details.service or ""
+    service = step.service or ""
     spec = project.services[service].build if service in project.services else None
     if spec is None:
         raise TerminalError(f"build {step.target}: service {service!r} has no build section")

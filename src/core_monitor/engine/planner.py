@@ -140,9 +140,7 @@ def _resources(desired: DesiredState, observed: ObservedState) -> list[Step]:
 
 def _images(desired: DesiredState, observed: ObservedState) -> list[Step]:
     steps: list[Step] = _builds(desired, observed)
-    built = {s.target for s in steps} | {
-        s.image for s in desired.services.values() if s.build_digest is not None
-    }
+    built = {s.image for s in desired.services.values() if s.build_digest is not None}
     policies: dict[str, set[str]] = {}
     for service in desired.services.values():
         if service.image not in built:  # a built image is never pulled
@@ -169,9 +167,9 @@ def _builds(desired: DesiredState, observed: ObservedState) -> list[Step]:
     is missing, when its digest label differs from the context's, or on every apply with
     ``pull_policy: build`` (as ``docker compose up`` does; the build cache makes it cheap)."""
     builders: dict[str, DesiredService] = {}
-    for _, service in sorted(desired.services.items()):
-        if service.build_digest is not None:
-            builders.setdefault(service.image, service)
+    built = [s for s in desired.services.values() if s.build_digest is not None]
+    for service in sorted(built, key=lambda s: s.name):
+        builders.setdefault(service.image, service)
     steps: list[Step] = []
     for reference, service in sorted(builders.items()):
         found = observed.built.get(reference)
@@ -184,14 +182,14 @@ def _builds(desired: DesiredState, observed: ObservedState) -> list[Step]:
             cause, reason = Cause.BUILD_CHANGED, describe(Cause.BUILD_CHANGED, what=what)
         else:
             continue
-        details = StepDetails(service=service.name, digest=service.build_digest)
         steps.append(
             ResourceStep(
                 kind=StepKind.BUILD_IMAGE,
                 target=reference,
                 cause=cause,
                 reason=reason,
-                details=details,
+                service=service.name,
+                digest=service.build_digest,
             )
         )
     return steps

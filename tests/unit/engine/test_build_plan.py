@@ -55,8 +55,8 @@ def test_missing_images_are_built_not_pulled_and_first() -> None:
     )
     step = next(s for s in result.steps if s.target == "shop-web")
     assert isinstance(step, ResourceStep)
-    assert step.details.service == "web"
-    assert step.details.digest == state.services["web"].build_digest
+    assert step.service == "web"
+    assert step.digest == state.services["web"].build_digest
 
 
 def test_an_unchanged_digest_means_no_build_step() -> None:
