@@ -137,7 +137,7 @@ def _context_files(
 ) -> dict[str, bytes] | None:
     context = clean_path(build["context"])
     found = under(files, context)
-    if not found:
+    if not found and not (context == "." and "dockerfile_inline" in build):  # may be empty
         reader.fail(f"{path}.context", f"{build['context']}: no such directory in the files")
         return None
     dockerfile = build.get("dockerfile", "Dockerfile")

@@ -86,6 +86,7 @@ def test_an_absent_context_or_dockerfile_names_the_path() -> None:
     assert "Missing" in found["services.web.build.dockerfile"]
     load("services: {web: {build: {context: ., dockerfile: Dockerfile.root}}}")
     load("services: {web: {build: {context: ., dockerfile_inline: 'FROM scratch'}}}")
+    load("services: {web: {build: {dockerfile_inline: 'FROM scratch'}}}", files={})
 
 
 @pytest.mark.parametrize(
