@@ -138,12 +138,14 @@ def _context_files(
     context = clean_path(build["context"])
     found = under(files, context)
     if not found and not (context == "." and "dockerfile_inline" in build):  # may be empty
-        reader.fail(f"{path}.context", f"{build['context']}: no such directory in the files")
+        reader.fail(
+            f"{path}.context", f"{build['context']}: no such directory among the version's files"
+        )
         return None
     dockerfile = build.get("dockerfile", "Dockerfile")
     if "dockerfile_inline" not in build and dockerfile not in found:
         where = dockerfile if context == "." else f"{context}/{dockerfile}"
-        reader.fail(f"{path}.dockerfile", f"{where}: no such file in the files")
+        reader.fail(f"{path}.dockerfile", f"{where}: no such file among the version's files")
         return None
     return found
 

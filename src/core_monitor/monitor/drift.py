@@ -108,6 +108,8 @@ def _item(step: Step, stopped_by_hand: set[str]) -> DriftItem:
         )
     if step.kind == StepKind.RECREATE_CONTAINER:
         difference = _RECREATE_DIFFERENCE.get(step.cause, "changed")
+    elif step.cause == Cause.BUILD_CHANGED:  # a built image that is not the version's build
+        difference = "build_changed"
     else:
         difference = _DIFFERENCE.get(step.kind, str(step.kind))
     return DriftItem(

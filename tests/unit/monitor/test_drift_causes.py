@@ -121,3 +121,11 @@ def test_rewording_every_reason_changes_no_behaviour(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(plan_module, "REASONS", reworded)
     assert reasons(state).isdisjoint(words)  # the words did change…
     assert read(state) == before  # …and nothing else
+
+
+def test_a_built_image_from_another_context_is_drift_named_as_such() -> None:
+    state = desired()
+    observed, by_hand = scenarios(state)[1]
+    items = detect(state, observed, stopped=False, stopped_by_hand=by_hand)
+    built = [i for i in items if i.target == "shop-app" and i.kind == "build_image"]
+    assert [(i.difference, i.drifted) for i in built] == [("build_changed", True)]
