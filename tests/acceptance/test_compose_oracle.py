@@ -8,6 +8,8 @@ in STRICTER_THAN_COMPOSE.
 Fixture headers (YAML comments on the first lines):
   ``# project: NAME``      the project name to load with (default "stack")
   ``# expect-path: PATH``  (invalid fixtures) one of our errors must carry exactly this path
+  ``# files: DIR``         a directory beside the fixture given to us as the version's files
+                          (Compose reads it from the project directory, the fixture's own)
 A sidecar ``NAME.env`` holds the variables (KEY=VALUE lines) for both loaders.
 """
 
@@ -33,8 +35,8 @@ VALID = sorted((FIXTURES / "valid").glob("*.yaml"))
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
 
 STRICTER_THAN_COMPOSE: dict[str, str] = {
-    "build_refused.yaml": "we run existing images only: `build` is refused",
-    "pull_policy_build.yaml": "pull_policy: build needs `build`, which we refuse",
+    "build_refused.yaml": "a build context must be among the version's files (none here)",
+    "pull_policy_build.yaml": "pull_policy: build without `build` has nothing to build",
     "relative_bind_escape.yaml": "a relative bind source may not leave the project directory",
     "port_published_twice.yaml": "Compose leaves host-port clashes to the engine at start time",
     "port_clash_all_interfaces.yaml": "0.0.0.0:P clashes with 127.0.0.1:P at start time only",
@@ -109,6 +111,19 @@ def _variables(path: Path) -> dict[str, str]:
     return result
 
 
+def _files(path: Path) -> dict[str, bytes]:
+    """The bundle a ``# files: DIR`` header names, keyed like the project directory's."""
+    directory = _header(path, "files")
+    if directory is None:
+        return {}
+    root = path.parent / directory
+    return {
+        f"{directory}/{f.relative_to(root).as_posix()}": f.read_bytes()
+        for f in sorted(root.rglob("*"))
+        if f.is_file()
+    }
+
+
 def _run_compose(
     docker: str, path: Path, project: str, tmp: Path
 ) -> subprocess.CompletedProcess[str]:
@@ -157,7 +172,9 @@ def test_stricter_list_names_real_fixtures() -> None:
 @pytest.mark.parametrize("path", VALID, ids=[p.name for p in VALID])
 def test_valid_fixture_matches_compose(path: Path, docker_compose: str, tmp_path: Path) -> None:
     project_name = _header(path, "project") or "stack"
-    ours = load_compose(path.read_text(), _variables(path), project_name=project_name)
+    ours = load_compose(
+        path.read_text(), _variables(path), project_name=project_name, files=_files(path)
+    )
     # The store keeps the JSON dump: it must round-trip exactly.
     assert ComposeProject.model_validate(ours.model_dump(mode="json")) == ours
     result = _run_compose(docker_compose, path, project_name, tmp_path)
@@ -216,6 +233,6 @@ def test_valid_fixtures_cover_every_supported_key() -> None:
     from core_monitor.compose.project import NETWORK_KEYS, VOLUME_KEYS
     from core_monitor.compose.service import HANDLERS
 
-    assert set(HANDLERS) - {"build"} - _keys_used("services") == set()
+    assert set(HANDLERS) - _keys_used("services") == set()
     assert NETWORK_KEYS - _keys_used("networks") == set()
     assert VOLUME_KEYS - _keys_used("volumes") == set()

@@ -7,6 +7,7 @@ loader's own helpers, so a loader bug cannot hide in both sides.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -150,7 +151,9 @@ def project_compose(data: dict[str, Any], project_dir: str = "/nowhere") -> dict
         logging = s.get("logging")
         replicas = deploy.get("replicas", s.get("scale", 1))
         out: dict[str, Any] = {
-            "image": s.get("image"),
+            # Compose names a build-only service's image <project>-<service>
+            "image": s.get("image") or f"{data.get('name')}-{name}",
+            "build": _build_from_compose(s.get("build"), project_dir),
             "command": s.get("command"),
             "entrypoint": s.get("entrypoint"),
             "environment": dict(s.get("environment") or {}),
@@ -218,6 +221,41 @@ def project_compose(data: dict[str, Any], project_dir: str = "/nowhere") -> dict
             )
             for k, v in (data.get("volumes") or {}).items()
         },
+    }
+
+
+def _build_from_compose(build: dict[str, Any] | None, project_dir: str) -> dict[str, Any] | None:
+    """Compose makes the context absolute: projected back relative to the project directory."""
+    if build is None:
+        return None
+    context = str(build["context"])
+    if os.path.isabs(context):
+        context = os.path.relpath(context, project_dir)
+    context = context.removeprefix("./")
+    inline = build.get("dockerfile_inline")
+    return {
+        "context": "." if context == "." else f"./{context}",
+        "dockerfile": None if inline is not None else build.get("dockerfile", "Dockerfile"),
+        "dockerfile_inline": inline,
+        "args": {k: v for k, v in (build.get("args") or {}).items() if v is not None},
+        "target": build.get("target"),
+        "labels": dict(build.get("labels") or {}),
+        "network": build.get("network"),
+        "shm_size": as_int(build.get("shm_size")),
+        "no_cache": bool(build.get("no_cache", False)),
+        "pull": bool(build.get("pull", False)),
+    }
+
+
+def _build_ours(build: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Ours keeps a bare arg as None (not passed to the engine); Compose drops it."""
+    if build is None:
+        return None
+    inline = build["dockerfile_inline"]
+    return {
+        **{k: v for k, v in build.items() if k not in ("digest", "args", "dockerfile")},
+        "dockerfile": None if inline is not None else build["dockerfile"],
+        "args": {k: v for k, v in build["args"].items() if v is not None},
     }
 
 
@@ -310,6 +348,7 @@ def project_ours(project: ComposeProject) -> dict[str, Any]:
             "replicas": s["replicas"],
             "limits": (limits["cpus"], limits["memory"], limits["pids"]),
             "pull_policy": s["pull_policy"],
+            "build": _build_ours(s["build"]),
         }
         for key in (*SCALARS, *FLAGS, *LISTS):
             out[key] = s[key]

@@ -1,12 +1,13 @@
 """Content hashes: the version's, and each service's configuration hash.
 
-The service hash leaves out what Compose leaves out of its own (build, pull_policy,
+The service hash leaves out what Compose leaves out of its own (pull_policy,
 scale/deploy.replicas, depends_on, profiles, x-* extensions), so scaling or reordering does
-not recreate containers. build and x-* never reach the normalized model, so only the other
-four are removed here. The image is hashed by reference; the engine also compares the
-image ID separately. A service whose configuration holds a secret gets a keyed hash (``keyed``,
-an HMAC under the server's key): a plain one, readable on its container, would let anyone test
-guessed secrets offline.
+not recreate containers. x-* never reaches the normalized model, so only the other four are
+removed here. ``build`` is kept, unlike Compose: its digest covers the context's files, so a
+changed context recreates the service's containers on the image built from it. The image
+is hashed by reference; the engine also compares the image ID separately. A service whose
+configuration holds a secret gets a keyed hash (``keyed``, an HMAC under the server's key): a
+plain one, readable on its container, would let anyone test guessed secrets offline.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ Normalization choices (the model is turned into Docker API calls as is):
 * the implicit ``default`` network for services with neither networks nor network_mode;
   ``network_mode``/``ipc``/``pid: service:X`` add X to depends_on (restart: true);
   declared networks and volumes no service uses are dropped, as Compose drops them;
+* ``build`` contexts are read from the version's files (see build.py); a build-only
+  service's image is ``<project>-<service>``, as Compose names it;
 * defaults are explicit: restart "no", pull_policy "missing", replicas 1.
 
 The reading itself lives in project.py (top level), service.py, ports.py and mounts.py.
@@ -22,15 +24,20 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from core_monitor.compose import build
 from core_monitor.compose.fields import Reader
 from core_monitor.compose.project import read_project
+from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.errors import FieldError, ValidationFailed
 
 
-def normalize(data: dict[str, Any], project_name: str) -> ComposeProject:
+def normalize(
+    data: dict[str, Any], project_name: str, files: ProjectFiles = NO_FILES
+) -> ComposeProject:
     reader = Reader()
     normalized = read_project(reader, data, project_name)
+    build.resolve(reader, normalized["services"], project_name, files)
     if reader.errors:
         raise ValidationFailed(reader.errors)
     try:

@@ -7,6 +7,7 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
+from core_monitor.compose.build import read_build
 from core_monitor.compose.fields import Invalid, Reader
 from core_monitor.compose.mounts import read_volumes
 from core_monitor.compose.names import container_name_problem, hostname_problem, image_problem
@@ -24,6 +25,7 @@ PULL_POLICIES = {
     "if_not_present": "missing",
     "always": "always",
     "never": "never",
+    "build": "build",
 }
 
 Handler = Callable[[Reader, Any, str, dict[str, Any]], None]
@@ -259,15 +261,9 @@ def _scale(reader: Reader, value: Any, path: str, out: dict[str, Any]) -> None:
 
 def _pull_policy(reader: Reader, value: Any, path: str) -> str:
     text = reader.string(value, path)
-    if text == "build":
-        raise reader.fail(path, "build is not supported: Core Monitor runs existing images")
     if text not in PULL_POLICIES:
         raise reader.fail(path, f"must be one of {sorted(PULL_POLICIES)}")
     return PULL_POLICIES[text]
-
-
-def _build(reader: Reader, value: Any, path: str, out: dict[str, Any]) -> None:
-    reader.fail(path, "build is not supported: build the image first and reference it by image")
 
 
 def _sysctls(reader: Reader, value: Any, path: str) -> dict[str, str]:
@@ -325,7 +321,7 @@ HANDLERS: dict[str, Handler] = {
     "scale": _scale,
     "profiles": _put("profiles", _strings),
     "pull_policy": _put("pull_policy", _pull_policy),
-    "build": _build,
+    "build": _put("build", read_build),
 }
 
 

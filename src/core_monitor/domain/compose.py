@@ -76,8 +76,30 @@ class ResourceLimits(Frozen):
     pids: int | None = None
 
 
+class BuildSpec(Frozen):
+    """An image built from a directory of the version's bundle (``build:``).
+
+    ``context``: the directory, relative to the project directory (``./app`` or ``.``);
+    ``dockerfile``: relative to the context; ``digest``: a content digest of everything the
+    build reads (the context's files, the Dockerfile and the options below), written on the
+    built image as a label, so an unchanged digest means no build at all."""
+
+    context: str
+    dockerfile: str = "Dockerfile"
+    dockerfile_inline: str | None = None
+    args: dict[str, str | None] = Field(default_factory=dict)  # None: not passed
+    target: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    network: str | None = None
+    shm_size: int | None = None
+    no_cache: bool = False
+    pull: bool = False
+    digest: str
+
+
 class ServiceSpec(Frozen):
     image: str
+    build: BuildSpec | None = None
     command: list[str] | None = None
     entrypoint: list[str] | None = None
     environment: dict[str, str | None] = Field(default_factory=dict)
@@ -122,7 +144,7 @@ class ServiceSpec(Frozen):
     replicas: int = 1
     limits: ResourceLimits = Field(default_factory=ResourceLimits)
     profiles: list[str] = Field(default_factory=list)
-    pull_policy: Literal["missing", "always", "never"] = "missing"
+    pull_policy: Literal["missing", "always", "never", "build"] = "missing"
 
 
 class IpamConfig(Frozen):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class StepKind(StrEnum):
     PULL_IMAGE = "pull_image"
+    BUILD_IMAGE = "build_image"
     CREATE_NETWORK = "create_network"
     CREATE_VOLUME = "create_volume"
     WRITE_PROJECT_FILES = "write_project_files"  # the version's bundle, into its project dir
@@ -31,7 +32,8 @@ class Cause(StrEnum):
 
     MISSING = "missing"  # network, volume, image, container or project files absent
     FILES_CHANGED = "files_changed"  # the project directory holds another version's files
-    PULL_POLICY = "pull_policy"  # pull_policy: always pulls whatever is present
+    PULL_POLICY = "pull_policy"  # pull_policy: always pulls (build: builds) whatever is present
+    BUILD_CHANGED = "build_changed"  # the image was built from another context or options
     ORPHAN = "orphan"  # its service is not in the version
     DUPLICATE = "duplicate"  # a second container under one number
     SCALE_DOWN = "scale_down"
@@ -81,11 +83,16 @@ class ResourceStep(_Step):
 
     kind: Literal[
         StepKind.PULL_IMAGE,
+        StepKind.BUILD_IMAGE,
         StepKind.CREATE_NETWORK,
         StepKind.CREATE_VOLUME,
         StepKind.WRITE_PROJECT_FILES,
     ]
     target: str
+    # build_image: the service whose build section it runs, and the digest the image gets
+    # (here, not in ``details``: a details default is copied for every step of a plan)
+    service: str | None = None
+    digest: str | None = None
 
 
 class ContainerStep(_Step):
@@ -140,7 +147,8 @@ class Plan(BaseModel):
 # The words for each cause, filled from the facts the planner has. Only people read them.
 REASONS: dict[Cause, str] = {
     Cause.MISSING: "{what} missing",
-    Cause.PULL_POLICY: "pull_policy: always",
+    Cause.PULL_POLICY: "pull_policy: {policy}",
+    Cause.BUILD_CHANGED: "build context or options changed ({what})",
     Cause.FILES_CHANGED: "project files changed: {files}",
     Cause.ORPHAN: "orphan: service {service!r} is not in v{version}",
     Cause.DUPLICATE: "duplicate container number",

@@ -45,3 +45,7 @@ class RegistryUnreachable(TerminalError):
 
 class PathUnreadable(TerminalError):
     """The engine could not stat a host path (a link loop makes its archive API fail)."""
+
+
+class BuildFailed(TerminalError):
+    """An image build the engine ran and that failed (its message: the build's last lines)."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from core_monitor.domain.bundle import ProjectFiles
 from core_monitor.domain.compose import ComposeProject, ServiceSpec
 from core_monitor.domain.plan import (
     Condition,
@@ -25,7 +26,7 @@ from core_monitor.domain.plan import (
     WaitStep,
 )
 from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
-from core_monitor.engine import container_spec, schedule
+from core_monitor.engine import build_step, container_spec, schedule
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.docker.mutations import DockerMutations
@@ -56,6 +57,8 @@ class ExecutionOptions:
     fence: Callable[[], None] | None = None
     # the engine host's projects root and home: where relative and ~ bind sources lead
     places: HostPlaces = DEFAULT_PLACES
+    # the version's bundle: build contexts are read from it
+    files: ProjectFiles = field(default_factory=dict)
 
 
 class PlanExecutor:
@@ -98,6 +101,7 @@ class PlanExecutor:
     def _resource_actions(self) -> dict[StepKind, Callable[[ResourceStep], None]]:
         return {
             StepKind.PULL_IMAGE: self._pull,
+            StepKind.BUILD_IMAGE: self._build,
             StepKind.CREATE_NETWORK: self._create_network,
             StepKind.CREATE_VOLUME: self._create_volume,
             StepKind.WRITE_PROJECT_FILES: self._write_files,
@@ -120,6 +124,13 @@ class PlanExecutor:
             self.options.fence()
         self.reporter.log(f"pull {step.target}: {step.reason}", step=step.kind)
         self.gw.pull(step.target)
+
+    def _build(self, step: ResourceStep) -> None:
+        self.reporter.checkpoint()
+        if self.options.fence is not None:
+            self.options.fence()
+        image_id = build_step.run(self.gw, self.project, self.options.files, step, self.reporter)
+        self._image_ids[step.target] = image_id
 
     def _create_network(self, step: ResourceStep) -> None:
         self.reporter.checkpoint()

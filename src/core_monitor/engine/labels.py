@@ -22,6 +22,7 @@ STACK_VERSION = "io.coremon.version"
 SERVICE = "io.coremon.service"
 COMMAND_ID = "io.coremon.command-id"
 PROBE = "io.coremon.probe"  # on the host probe container (never a stack's)
+BUILD_DIGEST = "io.coremon.build.digest"  # on an image built from a version's files
 
 # the keys a container's detail shows: ownership, never the image's own labels
 OWNERSHIP_PREFIXES = ("com.docker.compose.", "io.coremon.")

@@ -18,11 +18,12 @@ from core_monitor.engine.state import DesiredState
 
 _PHASE = {
     StepKind.PULL_IMAGE: 0,
-    StepKind.CREATE_NETWORK: 1,
-    StepKind.CREATE_VOLUME: 2,
+    StepKind.BUILD_IMAGE: 1,
+    StepKind.CREATE_NETWORK: 2,
+    StepKind.CREATE_VOLUME: 3,
     # before any container that mounts them is created (recreates create too)
-    StepKind.WRITE_PROJECT_FILES: 3,
-    StepKind.REMOVE_CONTAINER: 4,
+    StepKind.WRITE_PROJECT_FILES: 4,
+    StepKind.REMOVE_CONTAINER: 5,
 }
 _WITHIN_LAYER = {
     StepKind.CREATE_CONTAINER: 0,

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
+from core_monitor.engine import labels as lbl
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.docker.project_files import ProjectDirectory
 from core_monitor.engine.state import DesiredState, ObservedState
@@ -38,6 +39,8 @@ def observe(
     listed_volumes = _LISTS.submit(gateway.volumes, project)
     references = sorted({s.image for s in desired.services.values()})
     image_ids = list(_LISTS.map(gateway.image_id, references))
+    built = sorted({s.image for s in desired.services.values() if s.build_digest})
+    digests = list(_LISTS.map(lambda r: gateway.image_label(r, lbl.BUILD_DIGEST), built))
     containers = listed.result()
     networks = listed_networks.result()
     volumes = listed_volumes.result()
@@ -59,6 +62,7 @@ def observe(
         present_networks=frozenset(present_networks),
         present_volumes=frozenset(present_volumes),
         images=images,
+        built=dict(zip(built, digests, strict=True)),
         previous_configs=previous(versions - {0}) if previous else {},
         project_files=manifest.result() if manifest is not None else None,
     )

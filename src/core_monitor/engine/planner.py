@@ -15,7 +15,9 @@ Rules (Docker Compose v2's, see docs/engineering notes):
 - starts follow depends_on layers; steps of one layer may run in parallel;
 - a layer whose services other services wait on (service_healthy,
   service_completed_successfully) ends with wait steps: the executor decides nothing;
-- the plan lists steps in the order they run: pulls, networks, volumes, removals, then per
+- an image built from the bundle is built when missing, when its digest label differs from
+  the context's, or always with ``pull_policy: build``; it is never pulled;
+- the plan lists steps in the order they run: pulls, builds, networks, volumes, removals, then per
   layer its creates and recreates, its starts and restarts, its waits.
 """
 
@@ -141,10 +143,12 @@ def _resources(desired: DesiredState, observed: ObservedState) -> list[Step]:
 
 
 def _images(desired: DesiredState, observed: ObservedState) -> list[Step]:
-    steps: list[Step] = []
+    steps: list[Step] = _builds(desired, observed)
+    built = {s.image for s in desired.services.values() if s.build_digest is not None}
     policies: dict[str, set[str]] = {}
     for service in desired.services.values():
-        policies.setdefault(service.image, set()).add(service.pull_policy)
+        if service.image not in built:  # a built image is never pulled
+            policies.setdefault(service.image, set()).add(service.pull_policy)
     for reference, wanted in sorted(policies.items()):
         if "always" in wanted:
             steps.append(_pull(reference, Cause.PULL_POLICY))
@@ -162,12 +166,45 @@ def _images(desired: DesiredState, observed: ObservedState) -> list[Step]:
     return steps
 
 
+def _builds(desired: DesiredState, observed: ObservedState) -> list[Step]:
+    """One build per built image (the first service by name that builds it): when the image
+    is missing, when its digest label differs from the context's, or on every apply with
+    ``pull_policy: build`` (as ``docker compose up`` does; the build cache makes it cheap)."""
+    builders: dict[str, DesiredService] = {}
+    built = [s for s in desired.services.values() if s.build_digest is not None]
+    for service in sorted(built, key=lambda s: s.name):
+        builders.setdefault(service.image, service)
+    steps: list[Step] = []
+    for reference, service in sorted(builders.items()):
+        found = observed.built.get(reference)
+        if service.pull_policy == "build":
+            cause, reason = Cause.PULL_POLICY, describe(Cause.PULL_POLICY, policy="build")
+        elif observed.images.get(reference) is None:
+            cause, reason = Cause.MISSING, describe(Cause.MISSING, what=f"image {reference}")
+        elif found != service.build_digest:
+            what = "no build label" if found is None else f"was {found[:19]}"
+            cause, reason = Cause.BUILD_CHANGED, describe(Cause.BUILD_CHANGED, what=what)
+        else:
+            continue
+        steps.append(
+            ResourceStep(
+                kind=StepKind.BUILD_IMAGE,
+                target=reference,
+                cause=cause,
+                reason=reason,
+                service=service.name,
+                digest=service.build_digest,
+            )
+        )
+    return steps
+
+
 def _pull(reference: str, cause: Cause) -> Step:
     return ResourceStep(
         kind=StepKind.PULL_IMAGE,
         target=reference,
         cause=cause,
-        reason=describe(cause, what=f"image {reference}"),
+        reason=describe(cause, what=f"image {reference}", policy="always"),
     )
 
 

@@ -6,8 +6,8 @@ succeeded, at most ``pool_size`` at once, in plan order among the ready ones (``
 polls a readiness probe (``wait_until``). A step whose upstream failed is not run.
 
 The constraints (the executor's order since the first version, measured in the benchmarks):
-- pulls first, all at once; then networks and volumes one after another; then removals,
-  all at once; then the containers;
+- pulls first, all at once; then builds, all at once; then networks and volumes one after
+  another; then removals, all at once; then the containers;
 - a container's create runs as soon as the removals are done (like Compose's create phase),
   except for a service that joins another's namespaces (``late``): it waits for the layers
   before its own, as recreates do;
@@ -34,11 +34,12 @@ T = TypeVar("T")
 
 _PHASES = (
     (StepKind.PULL_IMAGE,),
+    (StepKind.BUILD_IMAGE,),  # after the pulls: a build may start FROM a pulled image
     (StepKind.CREATE_NETWORK, StepKind.CREATE_VOLUME),
     (StepKind.WRITE_PROJECT_FILES,),  # done before any container is made
     (StepKind.REMOVE_CONTAINER,),
 )
-_SERIAL_PHASE = 1  # networks and volumes: one after another
+_SERIAL_PHASE = 2  # networks and volumes: one after another
 _STARTS = (StepKind.START_CONTAINER, StepKind.RESTART_CONTAINER)
 _MAKES = (StepKind.CREATE_CONTAINER, StepKind.RECREATE_CONTAINER)
 

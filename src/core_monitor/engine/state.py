@@ -25,6 +25,7 @@ class DesiredService:
     restart_policy: str
     pull_policy: str
     config: dict[str, Any]  # normalized service config, for reasons ("config changed: …")
+    build_digest: str | None = None  # built from the bundle (``image`` is its tag)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class ObservedState:
     present_networks: frozenset[str]  # engine names that exist (ours or external)
     present_volumes: frozenset[str]
     images: dict[str, str | None]  # reference → local image id (None: not present)
+    # reference of a built image → the build digest its label records (None: no such label)
+    built: dict[str, str | None] = field(default_factory=dict)
     previous_configs: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
     # the bundle manifest read back from the project directory (None: none there, or not
     # read because the version has no files)
@@ -87,6 +90,7 @@ def desired_state(
             restart_policy=spec.restart,
             pull_policy=spec.pull_policy,
             config=spec.model_dump(mode="json"),
+            build_digest=spec.build.digest if spec.build else None,
         )
     used_networks = {n for s in services for n in project.services[s].networks}
     used_volumes = {

@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any
 
+from core_monitor.engine import labels as lbl
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.model import ObservedContainer
 
@@ -29,6 +30,7 @@ class EngineCache:
         self._rows_at = 0.0
         self._inspect: dict[str, tuple[dict[str, Any], float]] = {}  # id → (inspect, when)
         self._images: dict[str, str | None] = {}
+        self._digests: dict[str, str | None] = {}  # built image → its build digest label
         self._networks: set[str] | None = None
         self._volumes: set[str] | None = None
         self._external: dict[tuple[str, str], bool] = {}
@@ -80,6 +82,16 @@ class EngineCache:
             self._images[reference] = found
         return found
 
+    def build_digest(self, reference: str) -> str | None:
+        """The build digest label of a locally built image (None: absent or unlabelled)."""
+        with self._lock:
+            if self.live and reference in self._digests:
+                return self._digests[reference]
+        found = self.gateway.image_label(reference, lbl.BUILD_DIGEST)
+        with self._lock:
+            self._digests[reference] = found
+        return found
+
     def networks(self) -> set[str]:
         with self._lock:
             if self.live and self._networks is not None:
@@ -127,6 +139,7 @@ class EngineCache:
         self._rows = None
         self._inspect.clear()
         self._images.clear()
+        self._digests.clear()
         self._networks = None
         self._volumes = None
         self._external.clear()
@@ -142,6 +155,7 @@ class EngineCache:
                 self._rows = None
             elif kind == "image":
                 self._images.clear()
+                self._digests.clear()
                 self._rows = None  # list rows carry the image reference
             elif kind == "network":
                 self._networks = None

@@ -20,6 +20,7 @@ _DIFFERENCE = {
     StepKind.CREATE_NETWORK: "network_missing",
     StepKind.CREATE_VOLUME: "volume_missing",
     StepKind.PULL_IMAGE: "image_missing",
+    StepKind.BUILD_IMAGE: "image_missing",
     StepKind.REMOVE_CONTAINER: "extra",
 }
 _RECREATE_DIFFERENCE = {
@@ -38,7 +39,9 @@ def observed_state(
     present_volumes: set[str],
     images: dict[str, str | None],
     previous_configs: dict[tuple[int, str], dict[str, Any]] | None = None,
+    built: dict[str, str | None] | None = None,
 ) -> ObservedState:
+    """``built``: each built image's build digest label (reference → digest or None)."""
     return ObservedState(
         containers=containers,
         networks=[],
@@ -46,6 +49,7 @@ def observed_state(
         present_networks=frozenset(present_networks),
         present_volumes=frozenset(present_volumes),
         images=images,
+        built=built or {},
         previous_configs=previous_configs or {},
     )
 
@@ -107,6 +111,8 @@ def _item(step: Step, stopped_by_hand: set[str]) -> DriftItem:
         )
     if step.kind == StepKind.RECREATE_CONTAINER:
         difference = _RECREATE_DIFFERENCE.get(step.cause, "changed")
+    elif step.cause == Cause.BUILD_CHANGED:  # a built image that is not the version's build
+        difference = "build_changed"
     else:
         difference = _DIFFERENCE.get(step.kind, str(step.kind))
     return DriftItem(

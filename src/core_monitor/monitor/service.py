@@ -178,6 +178,11 @@ class MonitorService:
                 self._present("volume", desired.volumes),
                 {s.image: self.cache.image_id(s.image) for s in desired.services.values()},
                 self._previous(stack.stack_id, found),
+                {
+                    s.image: self.cache.build_digest(s.image)
+                    for s in desired.services.values()
+                    if s.build_digest
+                },
             )
             with self._lock:
                 by_hand = set(self._stopped_by_hand)

@@ -130,6 +130,7 @@ class Convergence:
                 guard=guard,
                 fence=ctx.check_lease,
                 places=self.settings.places,
+                files=self.versions.get(stack_id, version).files,
             )
             try:
                 PlanExecutor(self.gateway, project, desired, ctx, options).execute(plan)

@@ -81,7 +81,10 @@ class PullCheck:
         that does not exist, is left to the enqueue and the worker to report."""
         try:
             services = self._desired(stack_id, version).services.values()
-            self._refuse(s.image for s in services if s.pull_policy != "never")
+            # a built image is never pulled: its registry is not asked
+            self._refuse(
+                s.image for s in services if s.pull_policy != "never" and s.build_digest is None
+            )
         except (RetryableError, NotFound):
             return
 

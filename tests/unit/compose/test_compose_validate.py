@@ -73,10 +73,10 @@ def test_unknown_keys_at_every_depth(text: str, path: str) -> None:
     assert path in paths(text)
 
 
-def test_build_refused_with_message() -> None:
+def test_build_without_its_context_in_the_files_names_the_context() -> None:
     found = errors("services: {web: {build: .}}")
-    assert [e.path for e in found] == ["services.web.build"]
-    assert "not supported" in found[0].message
+    assert [e.path for e in found] == ["services.web.build.context"]
+    assert "no such directory" in found[0].message
 
 
 def test_image_required() -> None:

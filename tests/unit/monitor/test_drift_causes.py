@@ -30,13 +30,15 @@ services:
   api: {image: busybox:1, container_name: shop-api}
   cron: {image: busybox:1, volumes: ["./conf/site.conf:/etc/site.conf:ro"]}
   job: {image: other:1, pull_policy: always, deploy: {replicas: 1}}
+  app: {build: ./app}
 volumes: {data: {}}
 """
 
 
 def desired() -> DesiredState:
-    project = load_compose(COMPOSE, project_name="shop")
-    return desired_state(project, "sid", 1, files={"conf/site.conf": b"v1"})
+    files = {"app/Dockerfile": b"FROM busybox:1\n", "conf/site.conf": b"v1"}
+    project = load_compose(COMPOSE, project_name="shop", files=files)
+    return desired_state(project, "sid", 1, files=files)
 
 
 def container(
@@ -61,7 +63,12 @@ def container(
 
 def scenarios(state: DesiredState) -> list[tuple[ObservedState, set[str]]]:
     """Observed states that between them give every cause the planner has."""
-    images: dict[str, str | None] = {"busybox:1": IMAGE_ID, "other:1": IMAGE_ID}
+    images: dict[str, str | None] = {
+        "busybox:1": IMAGE_ID,
+        "other:1": IMAGE_ID,
+        "shop-app": IMAGE_ID,
+    }
+    built: dict[str, str | None] = {"shop-app": "sha256:another-context"}  # build changed
     changed = [
         container(state, "db", 1, config_hash="by-hand"),  # config changed → restarts web
         container(state, "cron", 1, image_id="sha256:old"),  # image changed
@@ -71,19 +78,25 @@ def scenarios(state: DesiredState) -> list[tuple[ObservedState, set[str]]]:
         container(state, "web", 2, id="id-dup"),  # duplicate number
         container(state, "cache", 1),  # orphan
         container(state, "api", 1),  # name changed (container_name)
+        container(state, "app", 1),
     ]
     missing = [container(state, "db", 1, state="exited", exit_code=0)]
     other_files = {"conf/site.conf": "another version's"}  # files changed
     return [
         (
             replace(
-                observed_state(changed, {"shop_default"}, {"shop_data"}, images),
+                observed_state(changed, {"shop_default"}, {"shop_data"}, images, built=built),
                 project_files=other_files,
             ),
             {"shop-web-2"},
         ),
-        (observed_state(changed, {"shop_default"}, {"shop_data"}, images), set()),
-        (observed_state(missing, set(), set(), {"busybox:1": None, "other:1": None}), set()),
+        (observed_state(changed, {"shop_default"}, {"shop_data"}, images, built=built), set()),
+        (
+            observed_state(
+                missing, set(), set(), {"busybox:1": None, "other:1": None, "shop-app": None}
+            ),
+            set(),
+        ),
     ]
 
 
@@ -119,3 +132,11 @@ def test_rewording_every_reason_changes_no_behaviour(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(plan_module, "REASONS", reworded)
     assert reasons(state).isdisjoint(words)  # the words did change…
     assert read(state) == before  # …and nothing else
+
+
+def test_a_built_image_from_another_context_is_drift_named_as_such() -> None:
+    state = desired()
+    observed, by_hand = scenarios(state)[1]
+    items = detect(state, observed, stopped=False, stopped_by_hand=by_hand)
+    built = [i for i in items if i.target == "shop-app" and i.kind == "build_image"]
+    assert [(i.difference, i.drifted) for i in built] == [("build_changed", True)]

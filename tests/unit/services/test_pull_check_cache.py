@@ -45,7 +45,7 @@ def check(gateway: FakeGateway, clock: Clock | None = None, images: Any = ()) ->
 
 
 def _service(image: str) -> Any:
-    return type("Service", (), {"image": image, "pull_policy": "missing"})()
+    return type("Service", (), {"image": image, "pull_policy": "missing", "build_digest": None})()
 
 
 def test_registry_of_reads_references_like_the_docker_cli() -> None:
@@ -92,3 +92,14 @@ def test_the_enqueue_is_refused_naming_the_image_unless_the_engine_is_away() -> 
 
     gateway.image_id = away  # type: ignore[method-assign]
     check(gateway, images=["r.example/a:1"]).refuse_unpullable("s", 1)  # the worker says it
+
+
+def test_an_image_built_from_the_bundle_asks_no_registry() -> None:
+    gateway = FakeGateway(present=set(), answering=set())
+    built = type(
+        "Service", (), {"image": "r.example/app:1", "pull_policy": "build", "build_digest": "d"}
+    )()
+    state = type("State", (), {"services": {"app": built}})
+    pull = PullCheck(gateway, lambda stack, version: state, Clock())  # type: ignore[arg-type]
+    pull.refuse_unpullable("stack", 1)  # absent and its registry silent: still not refused
+    assert gateway.asked == []

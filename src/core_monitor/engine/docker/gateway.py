@@ -101,6 +101,15 @@ class DockerGateway:
             return None
         return str(image["Id"])
 
+    def image_label(self, reference: str, key: str) -> str | None:
+        """One label of a local image (None: no such image, or no such label)."""
+        try:
+            image = self.call(f"image {reference}", lambda api: api.inspect_image(reference))
+        except (ImageUnavailable, NotFound):
+            return None
+        found = ((image.get("Config") or {}).get("Labels") or {}).get(key)
+        return str(found) if found is not None else None
+
     def network_exists(self, name: str) -> bool:
         return self.inspect_resource("network", name) is not None
 
