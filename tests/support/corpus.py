@@ -221,7 +221,7 @@ def evaluate(key: str) -> Outcome:
     ours, errors = run_ours(project)
     outcome = Outcome(project, compose_error, errors)
     if theirs is not None and ours is not None:
-        expected = project_compose(localize(theirs, project))
+        expected = project_compose(localize(theirs, project), str(project.directory))
         outcome.differences = differences(project_ours(ours), expected)
     return outcome
 
