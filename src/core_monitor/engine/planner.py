@@ -11,8 +11,11 @@ Rules (Docker Compose v2's, see docs/engineering notes):
 - containers that should run but do not are started (a one-shot that exited 0 with
   restart "no" has completed and is left alone);
 - starts follow depends_on layers; steps of one layer may run in parallel;
-- a layer whose services other services wait on (service_healthy,
-  service_completed_successfully) ends with wait steps: the executor decides nothing;
+- a layer whose services other services depend on ends with a wait step per condition
+  (service_started, service_healthy, service_completed_successfully), marked not required
+  when every dependent says ``required: false``: the executor decides nothing;
+- a container that joins another service's namespaces (network_mode, ipc or pid:
+  service:x) names those services on its create (``joins``): it is created once they run;
 - the plan lists steps in the order they run: pulls, networks, volumes, removals, then per
   layer its creates and recreates, its starts and restarts, its waits.
 """
@@ -216,6 +219,7 @@ def _service(
                     reason=_recreate_text(cause, details),
                     details=details,
                     layer=layer,
+                    joins=tuple(sorted(service.joins)),
                 )
             )
             steps.append(_start(name, service.name, container.number, layer, Cause.RECREATED))
@@ -243,6 +247,7 @@ def _service(
                 cause=Cause.MISSING,
                 reason=describe(Cause.MISSING, what="container"),
                 layer=layer,
+                joins=tuple(sorted(service.joins)),  # created once the services it joins are up
             )
         )
         if desired.run:

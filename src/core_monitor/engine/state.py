@@ -23,6 +23,8 @@ class DesiredService:
     restart_policy: str
     pull_policy: str
     config: dict[str, Any]  # normalized service config, for reasons ("config changed: …")
+    optional: frozenset[str] = frozenset()  # dependencies marked required: false
+    joins: frozenset[str] = frozenset()  # services whose namespaces its container joins
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ def desired_state(
             restart_policy=spec.restart,
             pull_policy=spec.pull_policy,
             config=spec.model_dump(mode="json"),
+            optional=frozenset(dep for dep, d in spec.depends_on.items() if not d.required),
+            joins=frozenset(spec.joined_services()),
         )
     used_networks = {n for s in services for n in project.services[s].networks}
     used_volumes = {
