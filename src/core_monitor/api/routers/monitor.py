@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from core_monitor.api.deps import IdentityDep, MonitorDep
+from core_monitor.api.deps import AuthDep, IdentityDep, MonitorDep
 from core_monitor.api.security import allow
 from core_monitor.api.streams import event_stream
 from core_monitor.domain.auth import Permission
@@ -116,6 +116,7 @@ class LogWindow:
 async def container_logs(
     container_id: str,
     request: Request,
+    auth: AuthDep,
     monitor: MonitorDep,
     window: Annotated[LogWindow, Depends()],
     timestamps: bool = False,
@@ -141,7 +142,7 @@ async def container_logs(
             follow=True,
         )
     )
-    return event_stream(request, monitor.follow_logs(stream, timestamps))
+    return event_stream(auth, request, monitor.follow_logs(stream, timestamps))
 
 
 @router.get(
@@ -159,6 +160,7 @@ async def container_logs(
 async def stack_logs(
     stack_id: str,
     request: Request,
+    auth: AuthDep,
     monitor: MonitorDep,
     window: Annotated[LogWindow, Depends()],
     timestamps: bool = False,
@@ -179,7 +181,7 @@ async def stack_logs(
             stack_id, tail=window.tail, since=window.since, until=window.until, follow=True
         )
     )
-    return event_stream(request, monitor.follow_stack_logs(opened, timestamps))
+    return event_stream(auth, request, monitor.follow_stack_logs(opened, timestamps))
 
 
 @router.get(
@@ -194,6 +196,7 @@ async def stack_logs(
 )
 async def events(
     request: Request,
+    auth: AuthDep,
     monitor: MonitorDep,
     identity: IdentityDep,
     stack: Annotated[str | None, Query(max_length=100, description="Stack name or id")] = None,
@@ -203,5 +206,5 @@ async def events(
 ) -> list[dict[str, Any]] | StreamingResponse:
     last = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
     if accept and "text/event-stream" in accept:
-        return event_stream(request, monitor.events(last, stack, identity.visible_stacks()))
+        return event_stream(auth, request, monitor.events(last, stack, identity.visible_stacks()))
     return monitor.buffered_events(last, stack, identity.visible_stacks())
