@@ -70,7 +70,7 @@ class _Step(BaseModel):
 
     cause: Cause
     reason: str  # the cause in words, for people only
-    details: StepDetails = Field(default_factory=StepDetails)
+    details: StepDetails = StepDetails()
 
 
 class ResourceStep(_Step):

@@ -44,6 +44,8 @@ from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
 from core_monitor.errors import FieldError, ValidationFailed
 
+_NO_DETAILS = StepDetails()
+
 
 def plan(desired: DesiredState, observed: ObservedState) -> Plan:
     steps: list[Step] = []
@@ -246,6 +248,7 @@ def _service(
                 number=free,
                 cause=Cause.MISSING,
                 reason=describe(Cause.MISSING, what="container"),
+                details=_NO_DETAILS,  # shared (frozen): a default is deep-copied per step
                 layer=layer,
                 joins=tuple(sorted(service.joins)),  # created once the services it joins are up
             )
