@@ -51,6 +51,7 @@ def test_the_plan_preview_lists_steps_in_run_order_grouped_by_layer(
         ("create_container", "shop-web-2", 1),
         ("start_container", "shop-web-1", 1),
         ("start_container", "shop-web-2", 1),
+        ("wait", "web", 1),  # depends_on: [web] is service_started, a step too
         ("create_container", "shop-a-proxy-1", 2),
         ("start_container", "shop-a-proxy-1", 2),
     ]
@@ -58,3 +59,9 @@ def test_the_plan_preview_lists_steps_in_run_order_grouped_by_layer(
     wait = steps[5]
     assert (wait["condition"], wait["cause"]) == ("service_healthy", "dependency_condition")
     assert wait["details"]["dependents"] == ["web"]
+    assert wait["required"] is True
+    started = steps[10]
+    assert (started["condition"], started["details"]["dependents"]) == (
+        "service_started",
+        ["a-proxy"],
+    )

@@ -1147,10 +1147,10 @@ export interface components {
         CommandType: "APPLY" | "ROLLBACK" | "DEPLOY" | "DELETE" | "START" | "STOP" | "RESTART";
         /**
          * Condition
-         * @description What a wait step waits for (depends_on conditions that hold a later layer back).
+         * @description What a wait step waits for (the depends_on condition that holds a later layer back).
          * @enum {string}
          */
-        Condition: "service_healthy" | "service_completed_successfully";
+        Condition: "service_started" | "service_healthy" | "service_completed_successfully";
         /** ContainerDetail */
         ContainerDetail: {
             /** Command */
@@ -1293,6 +1293,11 @@ export interface components {
              *     }
              */
             details: components["schemas"]["StepDetails"];
+            /**
+             * Joins
+             * @default []
+             */
+            joins: string[];
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -2337,7 +2342,9 @@ export interface components {
         };
         /**
          * WaitStep
-         * @description Wait until ``service`` meets ``condition`` before the next layer goes on.
+         * @description Wait until ``service`` meets ``condition`` before the next layer goes on. When it is
+         *     not ``required`` (every dependent says ``required: false``), a condition that fails or
+         *     times out is a warning and the next layer goes on anyway (Compose's rule).
          */
         WaitStep: {
             cause: components["schemas"]["Cause"];
@@ -2359,6 +2366,11 @@ export interface components {
             layer: number;
             /** Reason */
             reason: string;
+            /**
+             * Required
+             * @default true
+             */
+            required: boolean;
             /** Service */
             service: string;
             /** Target */

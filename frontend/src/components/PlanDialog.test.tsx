@@ -10,20 +10,32 @@ const plan: Plan = {
   version: 1,
   steps: [
     { kind: 'pull_image', target: 'busybox:1', cause: 'missing', reason: 'image missing', details },
-    { kind: 'remove_container', target: 'shop-old-1', service: 'old', number: 1, layer: null, cause: 'orphan', reason: 'orphan', details },
-    { kind: 'create_container', target: 'shop-db-1', service: 'db', number: 1, layer: 0, cause: 'missing', reason: 'missing', details },
-    { kind: 'start_container', target: 'shop-db-1', service: 'db', number: 1, layer: 0, cause: 'created', reason: 'created', details },
+    { kind: 'remove_container', target: 'shop-old-1', service: 'old', number: 1, layer: null, joins: [], cause: 'orphan', reason: 'orphan', details },
+    { kind: 'create_container', target: 'shop-db-1', service: 'db', number: 1, layer: 0, joins: [], cause: 'missing', reason: 'missing', details },
+    { kind: 'start_container', target: 'shop-db-1', service: 'db', number: 1, layer: 0, joins: [], cause: 'created', reason: 'created', details },
     {
       kind: 'wait',
       target: 'db',
       service: 'db',
       condition: 'service_healthy',
       layer: 0,
+      required: true,
       cause: 'dependency_condition',
       reason: 'service_healthy required by web',
       details: { ...details, dependents: ['web'] },
     },
-    { kind: 'create_container', target: 'shop-web-1', service: 'web', number: 1, layer: 1, cause: 'missing', reason: 'missing', details },
+    {
+      kind: 'wait',
+      target: 'db',
+      service: 'db',
+      condition: 'service_started',
+      layer: 0,
+      required: false,
+      cause: 'dependency_condition',
+      reason: 'service_started required by web',
+      details: { ...details, dependents: ['web'] },
+    },
+    { kind: 'create_container', target: 'shop-web-1', service: 'web', number: 1, layer: 1, joins: [], cause: 'missing', reason: 'missing', details },
   ],
 };
 
@@ -34,7 +46,7 @@ describe('PlanDialog', () => {
     const groups = byLayer(plan.steps);
     expect(groups.map((g) => [g.layer, g.steps.map((s) => s.target)])).toEqual([
       [null, ['busybox:1', 'shop-old-1']],
-      [0, ['shop-db-1', 'shop-db-1', 'db']],
+      [0, ['shop-db-1', 'shop-db-1', 'db', 'db']],
       [1, ['shop-web-1']],
     ]);
   });
@@ -53,9 +65,11 @@ describe('PlanDialog', () => {
       'missing',
       'created',
       'dependency_condition',
+      'dependency_condition',
       '# Layer 1',
       'missing',
     ]);
     expect(screen.getByText('wait until healthy')).toBeInTheDocument();
+    expect(screen.getByText('wait until started (optional)')).toBeInTheDocument();
   });
 });

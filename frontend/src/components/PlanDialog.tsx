@@ -47,7 +47,11 @@ export function byLayer(steps: PlanStep[]): StepGroup[] {
 }
 
 function stepLabel(step: PlanStep): string {
-  if (step.kind === 'wait') return `wait until ${step.condition.replace(/^service_/, '').replace(/_/g, ' ')}`;
+  if (step.kind === 'wait') {
+    const condition = step.condition.replace(/^service_/, '').replace(/_/g, ' ');
+    // required: false (every dependent's): a failed condition only warns
+    return `wait until ${condition}${step.required === false ? ' (optional)' : ''}`;
+  }
   return step.kind.replace(/_/g, ' ');
 }
 

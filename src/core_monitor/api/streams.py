@@ -29,9 +29,14 @@ REVOKED = 'event: end\ndata: {"reason": "your credential was revoked or expired"
 _CLOSING: set[asyncio.Future[str | None]] = set()
 
 
-def event_stream(request: Request, chunks: AsyncIterator[str]) -> StreamingResponse:
+def event_stream(
+    auth: AuthService, request: Request, chunks: AsyncIterator[str]
+) -> StreamingResponse:
+    """``auth``: the route's own (api/deps.py), to check the request's credential again."""
     return StreamingResponse(
-        _while_authorized(request, chunks), media_type="text/event-stream", headers=SSE_HEADERS
+        _while_authorized(auth, request, chunks),
+        media_type="text/event-stream",
+        headers=SSE_HEADERS,
     )
 
 
@@ -64,9 +69,11 @@ async def _next(chunks: AsyncIterator[str]) -> str | None:
         return None
 
 
-async def _while_authorized(request: Request, chunks: AsyncIterator[str]) -> AsyncIterator[str]:
+async def _while_authorized(
+    auth: AuthService, request: Request, chunks: AsyncIterator[str]
+) -> AsyncIterator[str]:
     secret, _ = credential(request)
-    watch = CredentialWatch(request.app.state.runtime.auth, secret)
+    watch = CredentialWatch(auth, secret)
     # the next chunk is awaited in a task of its own, so a quiet stream is watched too
     pending: asyncio.Future[str | None] | None = None
     try:

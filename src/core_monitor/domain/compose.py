@@ -146,6 +146,12 @@ class ServiceSpec(Frozen):
     profiles: list[str] = Field(default_factory=list)
     pull_policy: Literal["missing", "always", "never", "build"] = "missing"
 
+    def joined_services(self) -> list[str]:
+        """The services whose container this one joins (`network_mode`/`pid`/`ipc:
+        service:x`): the one place that reads those modes as a relation between services."""
+        modes = (self.network_mode, self.pid, self.ipc)
+        return sorted({m[len("service:") :] for m in modes if m and m.startswith("service:")})
+
 
 class IpamConfig(Frozen):
     subnet: str | None = None

@@ -48,8 +48,9 @@ class Cause(StrEnum):
 
 
 class Condition(StrEnum):
-    """What a wait step waits for (depends_on conditions that hold a later layer back)."""
+    """What a wait step waits for (the depends_on condition that holds a later layer back)."""
 
+    STARTED = "service_started"  # started: running, or already exited (a one-shot)
     HEALTHY = "service_healthy"
     COMPLETED_SUCCESSFULLY = "service_completed_successfully"
 
@@ -111,16 +112,22 @@ class ContainerStep(_Step):
     container_id: str | None = None
     # dependency layer; None: runs before every layer (removals)
     layer: int | None = None
+    # the services whose container this one joins (network_mode, ipc or pid: service:x):
+    # its create waits for the layers before its own, where they start
+    joins: tuple[str, ...] = ()
 
 
 class WaitStep(_Step):
-    """Wait until ``service`` meets ``condition`` before the next layer goes on."""
+    """Wait until ``service`` meets ``condition`` before the next layer goes on. When it is
+    not ``required`` (every dependent says ``required: false``), a condition that fails or
+    times out is a warning and the next layer goes on anyway (Compose's rule)."""
 
     kind: Literal[StepKind.WAIT] = StepKind.WAIT
     target: str  # the service waited on
     service: str
     condition: Condition
     layer: int
+    required: bool = True
 
 
 Step = Annotated[ResourceStep | ContainerStep | WaitStep, Field(discriminator="kind")]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from core_monitor.domain.bundle import ProjectFiles
-from core_monitor.domain.compose import ComposeProject, ServiceSpec
+from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.plan import (
     Condition,
     ContainerStep,
@@ -32,6 +32,7 @@ from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.docker.mutations import DockerMutations
 from core_monitor.engine.docker.probe import render_host_config
 from core_monitor.engine.docker.project_files import ProjectDirectory
+from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.request_guard import RequestGuard
 from core_monitor.engine.state import DesiredState
 from core_monitor.errors import TerminalError
@@ -85,8 +86,7 @@ class PlanExecutor:
 
     # -- entry point ------------------------------------------------------------------
     def execute(self, plan: Plan) -> None:
-        late = {name for name, spec in self.project.services.items() if _peer_services(spec)}
-        after = schedule.constraints(plan.steps, late)
+        after = schedule.constraints(plan.steps)
         schedule.run(plan.steps, after, self._step, self.options.pool_size)
 
     def _step(self, step: Step) -> None:
@@ -269,7 +269,7 @@ class PlanExecutor:
             command_id=self.options.command_id,
             depends_on=lbl.encode_depends_on(desired.depends_on),
         )
-        peers = {peer: self._first_container_of(peer) for peer in _peer_services(spec)}
+        peers = {peer: self._first_container_of(peer) for peer in spec.joined_services()}
         return container_spec.build(
             self.project,
             service,
@@ -320,6 +320,8 @@ class PlanExecutor:
 
     # -- depends_on conditions --------------------------------------------------------
     def _wait(self, step: WaitStep) -> None:
+        """Waits as the step says; a step that is not required only warns when its
+        condition fails or times out, and the next layer goes on."""
         word = _CONDITION_WORD[step.condition]
 
         def probe() -> bool | str:
@@ -334,28 +336,34 @@ class PlanExecutor:
                 probe, self.options.wait_timeout, POLL_SECONDS, on_waiting=waiting
             )
         except schedule.NeverReady as exc:
-            raise TerminalError(
-                f"dependency {step.service} failed {step.condition}: {exc.args[0]}"
-            ) from None
+            problem = f"dependency {step.service} failed {step.condition}: {exc.args[0]}"
         except schedule.ReadyTimedOut:
-            raise TerminalError(
+            problem = (
                 f"timed out after {self.options.wait_timeout:g} s waiting "
                 f"for {step.service} to be {word}"
-            ) from None
-        if waited:
-            self.reporter.log(f"{step.service} is {word}", service=step.service)
+            )
+        else:
+            if waited:
+                self.reporter.log(f"{step.service} is {word}", service=step.service)
+            return
+        if step.required:
+            raise TerminalError(problem)
+        self.reporter.log(
+            f"optional dependency: {problem}; going on", "warning", service=step.service
+        )
 
     def _condition_state(self, service: str, condition: Condition) -> bool | str:
         """True when met, False when not yet, a reason string when it can no longer be met."""
         containers = [c for c in self.gw.containers(self.desired.project) if c.service == service]
         if not containers:
             return "no container"
+        if condition == Condition.STARTED:  # running, or already exited (a one-shot)
+            return all(c.state != "created" for c in containers)
         if condition == Condition.COMPLETED_SUCCESSFULLY:
-            codes = [c.exit_code for c in containers if c.state in ("exited", "dead")]
-            if any(code == 0 for code in codes):
-                return True
-            bad = [code for code in codes if code not in (0, None)]
-            return f"exited with code {bad[0]}" if bad else False
+            return _completed_state(containers)
+        return self._healthy_state(containers)
+
+    def _healthy_state(self, containers: list[ObservedContainer]) -> bool | str:
         for container in containers:
             if container.state in ("exited", "dead"):
                 return f"{container.name} exited (code {container.exit_code})"
@@ -379,15 +387,18 @@ class PlanExecutor:
 
 
 _CONDITION_WORD = {
+    Condition.STARTED: "started",
     Condition.HEALTHY: "healthy",
     Condition.COMPLETED_SUCCESSFULLY: "completed successfully",
 }
 
 
-def _peer_services(spec: ServiceSpec) -> list[str]:
-    """The services whose container this one joins (`network_mode`/`pid`/`ipc: service:x`)."""
-    modes = (spec.network_mode, spec.pid, spec.ipc)
-    return sorted({m[8:] for m in modes if m and m.startswith("service:")})
+def _completed_state(containers: list[ObservedContainer]) -> bool | str:
+    codes = [c.exit_code for c in containers if c.state in ("exited", "dead")]
+    if any(code == 0 for code in codes):
+        return True
+    bad = [code for code in codes if code not in (0, None)]
+    return f"exited with code {bad[0]}" if bad else False
 
 
 def _observed_id(step: ContainerStep) -> str:

@@ -50,29 +50,36 @@ def in_run_order(steps: list[Step]) -> list[Step]:
 
 def waits(desired: DesiredState, steps: list[Step], layer_of: dict[str, int]) -> list[Step]:
     """A service this plan starts (or creates, recreates, restarts) is waited on for each
-    condition a dependent declares, before the next layer goes on. Services the plan leaves
-    alone are not waited on (Compose does the same)."""
+    condition a dependent declares, before the next layer goes on; the wait is required
+    unless every dependent waiting for it says ``required: false``. Services the plan
+    leaves alone are not waited on (Compose does the same)."""
     if not desired.run:
         return []
     acted_on = {s.service for s in steps if isinstance(s, ContainerStep) and s.layer is not None}
-    dependents: dict[tuple[str, Condition], list[str]] = {}
+    dependents: dict[tuple[str, Condition], dict[str, bool]] = {}  # → dependent: required
     for service in desired.services.values():
         for dep, condition in service.depends_on.items():
-            if dep in acted_on and condition in set(Condition):
-                dependents.setdefault((dep, Condition(condition)), []).append(service.name)
+            if dep in acted_on:
+                waiting = dependents.setdefault((dep, Condition(condition)), {})
+                waiting[service.name] = dep not in service.optional
     return [
-        WaitStep(
-            target=dep,
-            service=dep,
-            condition=condition,
-            layer=layer_of[dep],
-            cause=Cause.DEPENDENCY_CONDITION,
-            reason=describe(
-                Cause.DEPENDENCY_CONDITION,
-                dependents=", ".join(sorted(waiting)),
-                condition=condition,
-            ),
-            details=StepDetails(dependents=sorted(waiting)),
-        )
+        _wait(dep, condition, layer_of[dep], waiting)
         for (dep, condition), waiting in sorted(dependents.items())
     ]
+
+
+def _wait(dep: str, condition: Condition, layer: int, waiting: dict[str, bool]) -> WaitStep:
+    """``waiting``: each dependent and whether it requires the condition."""
+    names = sorted(waiting)
+    return WaitStep(
+        target=dep,
+        service=dep,
+        condition=condition,
+        layer=layer,
+        required=any(waiting.values()),
+        cause=Cause.DEPENDENCY_CONDITION,
+        reason=describe(
+            Cause.DEPENDENCY_CONDITION, dependents=", ".join(names), condition=condition
+        ),
+        details=StepDetails(dependents=names),
+    )

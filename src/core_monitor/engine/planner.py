@@ -13,8 +13,11 @@ Rules (Docker Compose v2's, see docs/engineering notes):
 - containers that should run but do not are started (a one-shot that exited 0 with
   restart "no" has completed and is left alone);
 - starts follow depends_on layers; steps of one layer may run in parallel;
-- a layer whose services other services wait on (service_healthy,
-  service_completed_successfully) ends with wait steps: the executor decides nothing;
+- a layer whose services other services depend on ends with a wait step per condition
+  (service_started, service_healthy, service_completed_successfully), marked not required
+  when every dependent says ``required: false``: the executor decides nothing;
+- a container that joins another service's namespaces (network_mode, ipc or pid:
+  service:x) names those services on its create (``joins``): it is created once they run;
 - an image built from the bundle is built when missing, when its digest label differs from
   the context's, or always with ``pull_policy: build``; it is never pulled;
 - the plan lists steps in the order they run: pulls, builds, networks, volumes, removals, then per
@@ -44,6 +47,8 @@ from core_monitor.engine import layering, project_files
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
 from core_monitor.errors import FieldError, ValidationFailed
+
+_NO_DETAILS = StepDetails()
 
 
 def plan(desired: DesiredState, observed: ObservedState) -> Plan:
@@ -257,6 +262,7 @@ def _service(
                     reason=_recreate_text(cause, details),
                     details=details,
                     layer=layer,
+                    joins=tuple(sorted(service.joins)),
                 )
             )
             steps.append(_start(name, service.name, container.number, layer, Cause.RECREATED))
@@ -283,7 +289,9 @@ def _service(
                 number=free,
                 cause=Cause.MISSING,
                 reason=describe(Cause.MISSING, what="container"),
+                details=_NO_DETAILS,  # shared (frozen): a default is deep-copied per step
                 layer=layer,
+                joins=tuple(sorted(service.joins)),  # created once the services it joins are up
             )
         )
         if desired.run:

@@ -9,8 +9,8 @@ The constraints (the executor's order since the first version, measured in the b
 - pulls first, all at once; then builds, all at once; then networks and volumes one after
   another; then removals, all at once; then the containers;
 - a container's create runs as soon as the removals are done (like Compose's create phase),
-  except for a service that joins another's namespaces (``late``): it waits for the layers
-  before its own, as recreates do;
+  except for a container that joins another's namespaces (the planner lists them in its
+  step's ``joins``): it waits for the layers before its own, as recreates do;
 - a start or restart follows its own create or recreate, the previous start of its service
   (the engine races on published port ranges), and every step of the earlier layers;
 - a wait follows every container step of its layer; the next layer follows the waits.
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
 
@@ -52,9 +52,8 @@ class ReadyTimedOut(Exception):
     pass
 
 
-def constraints(steps: Sequence[Step], late: Collection[str] = ()) -> list[frozenset[int]]:
-    """For each step, the indices of the earlier steps that must succeed before it runs.
-    ``late``: services whose creates wait for the earlier layers (namespace joiners)."""
+def constraints(steps: Sequence[Step]) -> list[frozenset[int]]:
+    """For each step, the indices of the earlier steps that must succeed before it runs."""
     after: list[frozenset[int]] = []
     barrier: frozenset[int] = frozenset()  # the last phase that had steps
     phase: list[int] = []
@@ -79,7 +78,7 @@ def constraints(steps: Sequence[Step], late: Collection[str] = ()) -> list[froze
         if layer not in earlier_of:  # the plan lists layers in order: those before are done
             earlier_of[layer] = frozenset(i for n, ids in layers.items() if n < layer for i in ids)
         earlier = earlier_of[layer]
-        after.append(barrier | _own(step, index, layer, earlier, late, made, last_start, layers))
+        after.append(barrier | _own(step, index, layer, earlier, made, last_start, layers))
         layers.setdefault(layer, []).append(index)
     return after
 
@@ -89,7 +88,6 @@ def _own(
     index: int,
     layer: int,
     earlier: frozenset[int],
-    late: Collection[str],
     made: dict[str, int],
     last_start: dict[str, int],
     layers: dict[int, list[int]],
@@ -97,7 +95,7 @@ def _own(
     """What a container step or a wait waits for beyond the resources and removals."""
     if isinstance(step, WaitStep):
         return earlier | frozenset(layers.get(layer, []))
-    if step.kind == StepKind.CREATE_CONTAINER and step.service not in late:
+    if step.kind == StepKind.CREATE_CONTAINER and not step.joins:
         made[step.target] = index
         return frozenset()
     if step.kind in _MAKES:

@@ -26,6 +26,8 @@ class DesiredService:
     pull_policy: str
     config: dict[str, Any]  # normalized service config, for reasons ("config changed: …")
     build_digest: str | None = None  # built from the bundle (``image`` is its tag)
+    optional: frozenset[str] = frozenset()  # dependencies marked required: false
+    joins: frozenset[str] = frozenset()  # services whose namespaces its container joins
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ def desired_state(
             pull_policy=spec.pull_policy,
             config=spec.model_dump(mode="json"),
             build_digest=spec.build.digest if spec.build else None,
+            optional=frozenset(dep for dep, d in spec.depends_on.items() if not d.required),
+            joins=frozenset(spec.joined_services()),
         )
     used_networks = {n for s in services for n in project.services[s].networks}
     used_volumes = {

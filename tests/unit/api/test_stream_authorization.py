@@ -56,20 +56,24 @@ async def rest(stream: AsyncIterator[str]) -> list[str]:
     return [chunk async for chunk in stream]
 
 
-def request(auth: FakeAuth) -> Request:
-    app = SimpleNamespace(state=SimpleNamespace(runtime=SimpleNamespace(auth=auth)))
+def request() -> Request:
+    """A request whose app holds nothing: the stream gets its services as arguments."""
     scope: dict[str, Any] = {
         "type": "http",
         "headers": [(b"authorization", b"Bearer tok")],
-        "app": app,
+        "app": SimpleNamespace(state=SimpleNamespace()),
     }
     return Request(scope)
+
+
+def watched(auth: FakeAuth, chunks: AsyncIterator[str]) -> AsyncIterator[str]:
+    return _while_authorized(auth, request(), chunks)  # type: ignore[arg-type]
 
 
 def test_a_quiet_stream_ends_soon_after_the_revocation_and_cleans_up() -> None:
     async def scenario() -> tuple[list[str], float, bool]:
         auth, quiet = FakeAuth(), Quiet()
-        stream = _while_authorized(request(auth), quiet.chunks())
+        stream = watched(auth, quiet.chunks())
         received = [await anext(stream)]
         await asyncio.sleep(0.5)
         auth.revoke()
@@ -88,7 +92,7 @@ def test_a_quiet_stream_ends_soon_after_the_revocation_and_cleans_up() -> None:
 def test_a_client_leaving_runs_the_streams_clean_up() -> None:
     async def scenario() -> bool:
         quiet = Quiet()
-        stream = _while_authorized(request(FakeAuth()), quiet.chunks())
+        stream = watched(FakeAuth(), quiet.chunks())
         await anext(stream)
         waiting = asyncio.ensure_future(anext(stream))
         await asyncio.sleep(0.3)
@@ -104,7 +108,7 @@ def test_a_client_leaving_runs_the_streams_clean_up() -> None:
 def test_an_unchanged_mark_costs_no_credential_checks() -> None:
     async def scenario() -> int:
         auth = FakeAuth()
-        stream = _while_authorized(request(auth), Quiet().chunks())
+        stream = watched(auth, Quiet().chunks())
         await anext(stream)
         waiting = asyncio.ensure_future(anext(stream))
         await asyncio.sleep(8 * TICK_SECONDS)

@@ -42,15 +42,15 @@ def label(step: Step) -> str:
     return f"{step.kind} {step.target}"
 
 
-def ran_in_order(steps: list[Step], late: frozenset[str] = frozenset()) -> list[str]:
+def ran_in_order(steps: list[Step]) -> list[str]:
     done: list[str] = []
-    schedule.run(steps, schedule.constraints(steps, late), lambda s: done.append(label(s)), 1)
+    schedule.run(steps, schedule.constraints(steps), lambda s: done.append(label(s)), 1)
     return done
 
 
 def test_constraints_follow_layers_waits_and_serial_starts() -> None:
     steps = cold_plan()
-    after = schedule.constraints(steps, late={"side"})
+    after = schedule.constraints(steps)
     index = {label(s): i for i, s in enumerate(steps)}
 
     def needs(step: str, *others: str) -> bool:
@@ -65,13 +65,14 @@ def test_constraints_follow_layers_waits_and_serial_starts() -> None:
     # one service's starts run one after another (the engine races on port ranges)
     assert needs("start_container shop-web-2", "start_container shop-web-1")
     assert not needs("start_container shop-cache-1", "start_container shop-db-1")
-    # a namespace joiner is created once the layers before it are up
+    # a namespace joiner (the planner names what it joins) is created once the layers
+    # before it are up
     assert needs("create_container shop-side-1", "start_container shop-web-2", "wait db")
 
 
 def test_run_keeps_plan_order_among_ready_steps() -> None:
     steps = cold_plan()
-    assert ran_in_order(steps, late=frozenset({"side"})) == [label(s) for s in steps]
+    assert ran_in_order(steps) == [label(s) for s in steps]
 
 
 def test_run_never_exceeds_the_pool_and_uses_it() -> None:

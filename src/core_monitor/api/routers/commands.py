@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 
 from core_monitor.api.deps import (
     ActorDep,
+    AuthDep,
     CommandReadsDep,
     CommandsDep,
     IdentityDep,
@@ -74,6 +75,7 @@ def get_command(command_id: str, reads: CommandReadsDep) -> CommandOut:
 async def command_logs(
     command_id: str,
     request: Request,
+    auth: AuthDep,
     reads: CommandReadsDep,
     settings: SettingsDep,
     follow: bool = False,
@@ -87,7 +89,7 @@ async def command_logs(
     if not follow:
         return [LogLineOut.model_validate(line.model_dump()) for line in lines]
     start = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
-    return event_stream(request, _follow(read, start, settings.max_stream_seconds))
+    return event_stream(auth, request, _follow(read, start, settings.max_stream_seconds))
 
 
 LogReader = Callable[[int], tuple[list[CommandLogLine], CommandStatus]]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from core_monitor.api.deps import IdentityDep, MonitorDep
+from core_monitor.api.deps import AuthDep, IdentityDep, MonitorDep
 from core_monitor.api.security import allow
 from core_monitor.api.streams import event_stream
 from core_monitor.domain.auth import Permission
@@ -19,6 +19,7 @@ from core_monitor.monitor.logs import MAX_TAIL, LogLine, LogWindow
 from core_monitor.monitor.stack_logs import StackLogLine
 from core_monitor.monitor.stats import ContainerStats
 from core_monitor.monitor.status import ContainerStatus, StackStatusOut, StackSummary
+from core_monitor.services.auth import AuthService
 
 router = APIRouter(tags=["monitor"])
 T = TypeVar("T")
@@ -108,6 +109,7 @@ WindowDep = Annotated[LogWindow, Depends(log_window)]
 
 
 async def read_or_follow(
+    auth: AuthService,
     request: Request,
     follow: bool,
     read: Callable[[], list[T]],
@@ -119,7 +121,7 @@ async def read_or_follow(
     if not follow:
         return await run_in_threadpool(read)
     opened = await run_in_threadpool(open_stream)
-    return event_stream(request, stream(opened))
+    return event_stream(auth, request, stream(opened))
 
 
 @router.get(
@@ -132,12 +134,14 @@ async def read_or_follow(
 async def container_logs(
     container_id: str,
     request: Request,
+    auth: AuthDep,
     monitor: MonitorDep,
     window: WindowDep,
     timestamps: bool = False,
     follow: bool = False,
 ) -> list[LogLine] | StreamingResponse:
     return await read_or_follow(
+        auth,
         request,
         follow,
         lambda: monitor.logs(container_id, window, timestamps=timestamps),
@@ -161,12 +165,14 @@ async def container_logs(
 async def stack_logs(
     stack_id: str,
     request: Request,
+    auth: AuthDep,
     monitor: MonitorDep,
     window: WindowDep,
     timestamps: bool = False,
     follow: bool = False,
 ) -> list[StackLogLine] | StreamingResponse:
     return await read_or_follow(
+        auth,
         request,
         follow,
         lambda: monitor.stack_logs(stack_id, window, timestamps=timestamps),
@@ -187,6 +193,7 @@ async def stack_logs(
 )
 async def events(
     request: Request,
+    auth: AuthDep,
     monitor: MonitorDep,
     identity: IdentityDep,
     stack: Annotated[str | None, Query(max_length=100, description="Stack name or id")] = None,
@@ -196,5 +203,5 @@ async def events(
 ) -> list[dict[str, Any]] | StreamingResponse:
     last = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
     if accept and "text/event-stream" in accept:
-        return event_stream(request, monitor.events(last, stack, identity.visible_stacks()))
+        return event_stream(auth, request, monitor.events(last, stack, identity.visible_stacks()))
     return monitor.buffered_events(last, stack, identity.visible_stacks())
