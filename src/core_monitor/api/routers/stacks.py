@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
+from core_monitor.api.bundle_schemas import maybe_files, to_files
 from core_monitor.api.deps import ActorDep, IdentityDep, PagingDep, StacksDep, VersionNumber
 from core_monitor.api.schemas import (
     CreateStackRequest,
@@ -76,6 +77,7 @@ async def create_stack(
         body.compose,
         to_variables(body.variables),
         body.comment,
+        to_files(body.files),
     )
     return StackCreated(**StackOut.of(stack).model_dump(), version=version.version)
 
@@ -148,7 +150,9 @@ async def create_version(
     stack_id: str, body: CreateVersionRequest, stacks: StacksDep, actor: ActorDep
 ) -> VersionOut:
     variables = None if body.variables is None else to_variables(body.variables)
-    draft = VersionDraft(body.compose, variables, body.comment, body.parent_version)
+    draft = VersionDraft(
+        body.compose, variables, body.comment, body.parent_version, maybe_files(body.files)
+    )
     version = await run_in_threadpool(stacks.create_version, actor, stack_id, draft)
     return VersionOut.of(version)
 
