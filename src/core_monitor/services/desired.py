@@ -32,9 +32,8 @@ class DesiredVersion:
     project: ComposeProject  # secrets decrypted: for the engine only
     state: DesiredState
     stored_services: dict[str, dict[str, Any]]  # as stored (secrets masked): for reasons
-    files: ProjectFiles = field(
-        default_factory=dict
-    )  # the version's bundle, secrets decrypted: engine only
+    # the version's bundle, secrets decrypted: engine only
+    files: ProjectFiles = field(default_factory=dict)
 
 
 class DesiredVersions:

@@ -44,9 +44,8 @@ class Draft:
     name: str
     compose: str
     variables: dict[str, Variable]
-    files: ProjectFiles = field(
-        default_factory=dict
-    )  # the bundle, checked (clean paths, within the limits)
+    # the bundle, checked (clean paths, within the limits)
+    files: ProjectFiles = field(default_factory=dict)
 
 
 def validate(db: Database, draft: Draft, max_containers: int) -> list[Issue]:
