@@ -98,8 +98,8 @@ class JsonBodiesOnly:
         media = headers.get("content-type", "").split(";")[0].strip().lower()
         if path in FORM_PATHS:
             return media not in ("application/x-www-form-urlencoded", "multipart/form-data")
-        if is_upload(path):  # a cookie's write still needs the CSRF header a form cannot send
-            return media != "multipart/form-data"
+        if is_upload(path) and media == "multipart/form-data":
+            return False  # a cookie's write still needs the CSRF header a form cannot send
         return media != "application/json" and not media.endswith("+json")
 
 
