@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from core_monitor.compose import load_compose
 from core_monitor.errors import ValidationFailed
 from core_monitor.runtime import Runtime
+from core_monitor.store import stacks as stack_store
 from core_monitor.store.tables import VersionFileRow
 
 URL = "/api/v1/stacks"
@@ -153,3 +154,26 @@ def test_a_secret_file_is_encrypted_at_rest_and_masked(
     with runtime.db.read() as session:
         stored = session.query(VersionFileRow).filter_by(path="secrets/pw.txt").one()
     assert SECRET.encode() not in stored.content
+
+
+def test_a_deleted_stacks_files_stay_readable_and_restore_carries_them(
+    client: TestClient, runtime: Runtime
+) -> None:
+    _create(client)
+    stack_id = client.get(f"{URL}/bundled").json()["stack_id"]
+    with runtime.db.write() as session:
+        stack_store.soft_delete(session, stack_id)
+    assert len(_files(client, 1, stack_id)) == 2
+    one = client.get(f"{URL}/{stack_id}/versions/1/files/conf/nginx.conf")
+    assert one.text == CONF
+    restored = client.post(f"{URL}/{stack_id}/restore", json={"version": 1, "name": "again"})
+    assert restored.status_code == 201, restored.text
+    assert _files(client, 1, "again") == _files(client, 1, stack_id)
+
+
+def test_the_old_validate_routes_take_files_too(client: TestClient) -> None:
+    refused = client.post(f"{URL}/validate", json={"compose": COMPOSE, "files": {"../x": ""}})
+    assert refused.status_code == 422 and "files.../x" in refused.text
+    _create(client)
+    checked = client.post(f"{URL}/bundled/validate", json={"compose": COMPOSE, "files": {}})
+    assert checked.status_code == 200 and checked.json()["valid"] is True

@@ -132,6 +132,7 @@ class ValidateStackRequest(StrictInput):
     name: str | None = Field(None, min_length=1, max_length=63, examples=["shop"])
     compose: str = Field(min_length=1, max_length=MAX_COMPOSE_BYTES, examples=[EXAMPLE_COMPOSE])
     variables: dict[str, VariableIn] = Field(default_factory=dict, max_length=1000)
+    files: dict[str, FileIn] = Field(default_factory=dict, description=FILES_DESCRIPTION)
 
 
 class ValidateVersionRequest(StrictInput):
@@ -141,8 +142,11 @@ class ValidateVersionRequest(StrictInput):
     variables: dict[str, VariableIn] | None = Field(
         None, max_length=1000, description="Omitted (or null): the parent version's."
     )
+    files: dict[str, FileIn] | None = Field(
+        None, description=FILES_DESCRIPTION + " Omitted (or null): the parent version's."
+    )
     parent_version: int | None = Field(
-        None, ge=1, description="Whose variables are inherited (default: the latest)."
+        None, ge=1, description="Whose variables and files are inherited (default: the latest)."
     )
 
 

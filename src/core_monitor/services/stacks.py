@@ -121,7 +121,12 @@ def create_stack(
             actor,
             "stack.create",
             f"stack:{stack.stack_id}",
-            details={"name": name, "version": version.version, "hash": version.content_hash},
+            details={
+                "name": name,
+                "version": version.version,
+                "hash": version.content_hash,
+                "files": len(first.files),
+            },
         )
         return stack_store.get_stack(session, stack.stack_id), version
 
@@ -164,7 +169,11 @@ def create_version(
             actor,
             "version.create",
             f"stack:{stack.stack_id}",
-            details={"version": version.version, "parent_version": version.parent_version},
+            details={
+                "version": version.version,
+                "parent_version": version.parent_version,
+                "files": len(new.files),
+            },
         )
         return version
 

@@ -90,7 +90,11 @@ async def create_stack(
 )
 async def validate_stack(body: ValidateStackRequest, stacks: StacksDep) -> ValidationReport:
     issues = await run_in_threadpool(
-        stacks.validate_new, body.name, body.compose, to_variables(body.variables)
+        stacks.validate_new,
+        body.name,
+        body.compose,
+        to_variables(body.variables),
+        to_files(body.files),
     )
     return ValidationReport.of(issues)
 
@@ -167,7 +171,7 @@ async def validate_version(
     stack_id: str, body: ValidateVersionRequest, stacks: StacksDep
 ) -> ValidationReport:
     variables = None if body.variables is None else to_variables(body.variables)
-    draft = VersionDraft(body.compose, variables, "", body.parent_version)
+    draft = VersionDraft(body.compose, variables, "", body.parent_version, maybe_files(body.files))
     issues = await run_in_threadpool(stacks.validate_version, stack_id, draft)
     return ValidationReport.of(issues)
 
