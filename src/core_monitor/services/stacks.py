@@ -62,12 +62,12 @@ def _prepare(
     # validation happens entirely before the transaction: a bad file writes nothing
     files = bundles.checked(files)
     definitions.check_secrets(variables)
+    stored_files = bundles.sealed(compose, files, box)  # first: the redactor learns secrets
     stack_id, name = stack
     project, _ = definitions.load_masked(name, compose, variables, files)
     check_container_count(project, max_containers)
     definitions.check_policy(db, stack_id, project)
     definition, stored_variables, digest = definitions.stored_form(project, variables, box)
-    stored_files = bundles.sealed(compose, files, box)
     return stack_store.NewVersion(
         compose_text=compose,
         definition=definition,
