@@ -63,6 +63,29 @@ class SecretBox:
                 "COREMON_SECRET_KEY does not decrypt the stored secret variables"
             ) from None
 
+    def encrypt_bytes(self, value: bytes) -> bytes:
+        """A secret file's content, sealed (the caller checks ``ready`` and says which file)."""
+        assert self._fernet is not None
+        return self._fernet.encrypt(value)
+
+    def decrypt_bytes(self, token: bytes) -> bytes:
+        if self._fernet is None:
+            raise ConfigurationError(
+                "secret files exist but COREMON_SECRET_KEY is not set: set it to the key "
+                "they were encrypted with"
+            )
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken:
+            raise ConfigurationError(
+                "COREMON_SECRET_KEY does not decrypt the stored secret files"
+            ) from None
+
+    def keyed_digest(self, value: bytes) -> str:
+        """``keyed_hash`` of bytes: a secret file's digest, comparable, not guessable."""
+        assert self._mac_key is not None
+        return hmac.new(self._mac_key, value, hashlib.sha256).hexdigest()
+
     def keyed_hash(self, text: str) -> str:
         """A digest nobody can brute-force without the key (for content that holds secrets)."""
         assert self._mac_key is not None

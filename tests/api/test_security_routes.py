@@ -67,6 +67,7 @@ def concrete(path: str, command_id: str) -> str:
         "username": "an-viewer",
         "token_id": "no-such-token",
         "exception_id": "1",
+        "path": "no/such/file",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 

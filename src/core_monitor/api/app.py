@@ -18,6 +18,7 @@ from core_monitor.api.routers import (
     actions,
     admin,
     auth,
+    bundles,
     commands,
     engine,
     health,
@@ -28,8 +29,10 @@ from core_monitor.api.routers import (
 from core_monitor.api.security import Authentication, declare_guards
 from core_monitor.api.spa import SpaRoute
 from core_monitor.runtime import Runtime
+from core_monitor.services.archive import MAX_ARCHIVE_BYTES
 
 API_PREFIX = "/api/v1"
+UPLOAD_FORM_BYTES = 256 * 1024  # an upload's other form fields (variables) and multipart framing
 
 
 def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
@@ -62,7 +65,11 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     app.add_middleware(Authentication, auth=runtime.auth)
     app.add_middleware(problems.DatabaseBusy)
     app.add_middleware(JsonBodiesOnly)
-    app.add_middleware(BodySizeLimit, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=runtime.settings.max_body_bytes,
+        upload_bytes=MAX_ARCHIVE_BYTES + UPLOAD_FORM_BYTES,
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=runtime.settings.cors_origin_list,
@@ -75,6 +82,8 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     routers = (
         auth.router,
         stacks.router,
+        bundles.router,
+        bundles.compose_router,
         actions.router,
         commands.router,
         engine.router,

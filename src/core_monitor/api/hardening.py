@@ -27,6 +27,13 @@ HEADERS = {
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
 FORM_PATHS = {"/api/v1/auth/token"}  # OAuth2's password grant is form-encoded by the standard
+
+
+def is_upload(path: str) -> bool:
+    """A project directory's upload (multipart, and bigger than a JSON body)."""
+    return path.startswith("/api/v1/stacks/") and path.endswith("/upload")
+
+
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -91,6 +98,8 @@ class JsonBodiesOnly:
         media = headers.get("content-type", "").split(";")[0].strip().lower()
         if path in FORM_PATHS:
             return media not in ("application/x-www-form-urlencoded", "multipart/form-data")
+        if is_upload(path) and media == "multipart/form-data":
+            return False  # a cookie's write still needs the CSRF header a form cannot send
         return media != "application/json" and not media.endswith("+json")
 
 

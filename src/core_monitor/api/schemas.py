@@ -64,6 +64,18 @@ class VariableInput(StrictInput):
 VariableIn = str | VariableInput
 
 
+class Base64File(StrictInput):
+    base64: str = Field(description="The file's bytes, base64-encoded (for binary files).")
+
+
+FileIn = str | Base64File
+FILES_DESCRIPTION = (
+    "The files the compose file references (env files, relative binds, secret and config "
+    "files, build contexts): relative path → UTF-8 text or {base64}. Secret files (the "
+    "compose file's top-level secrets' `file`) are encrypted at rest and never returned."
+)
+
+
 class CreateStackRequest(StrictInput):
     name: str = Field(
         min_length=1,
@@ -83,6 +95,7 @@ class CreateStackRequest(StrictInput):
         description="Interpolation variables: a string, or {value, secret}.",
         examples=[{"TAG": "1", "DB_PASSWORD": {"value": "s3cret", "secret": True}}],
     )
+    files: dict[str, FileIn] = Field(default_factory=dict, description=FILES_DESCRIPTION)
     comment: str = Field("", max_length=2000)
 
     model_config = ConfigDict(
@@ -101,6 +114,11 @@ class CreateVersionRequest(StrictInput):
         description="Omitted (or null): the parent version's variables, secrets included. "
         "Given: they replace the parent's, all of them (send {} for none).",
     )
+    files: dict[str, FileIn] | None = Field(
+        None,
+        description=FILES_DESCRIPTION + " Omitted (or null): the parent version's files. "
+        "Given: they replace the parent's, all of them (send {} for none).",
+    )
     comment: str = Field("", max_length=2000)
     parent_version: int | None = Field(
         None, ge=1, description="The version this edit starts from; stale → 409."
@@ -114,6 +132,7 @@ class ValidateStackRequest(StrictInput):
     name: str | None = Field(None, min_length=1, max_length=63, examples=["shop"])
     compose: str = Field(min_length=1, max_length=MAX_COMPOSE_BYTES, examples=[EXAMPLE_COMPOSE])
     variables: dict[str, VariableIn] = Field(default_factory=dict, max_length=1000)
+    files: dict[str, FileIn] = Field(default_factory=dict, description=FILES_DESCRIPTION)
 
 
 class ValidateVersionRequest(StrictInput):
@@ -123,8 +142,11 @@ class ValidateVersionRequest(StrictInput):
     variables: dict[str, VariableIn] | None = Field(
         None, max_length=1000, description="Omitted (or null): the parent version's."
     )
+    files: dict[str, FileIn] | None = Field(
+        None, description=FILES_DESCRIPTION + " Omitted (or null): the parent version's."
+    )
     parent_version: int | None = Field(
-        None, ge=1, description="Whose variables are inherited (default: the latest)."
+        None, ge=1, description="Whose variables and files are inherited (default: the latest)."
     )
 
 

@@ -22,6 +22,15 @@ class ServiceDiff(BaseModel):
     fields: list[FieldChange]
 
 
+class FileChange(BaseModel):
+    """A bundle file added, removed or changed (by digest: a secret file's content is never
+    compared in clear nor shown)."""
+
+    model_config = ConfigDict(frozen=True)
+    path: str
+    change: str  # added | removed | changed
+
+
 class VersionDiff(BaseModel):
     model_config = ConfigDict(frozen=True)
     from_version: int
@@ -30,6 +39,7 @@ class VersionDiff(BaseModel):
     services: list[ServiceDiff]
     networks: list[FieldChange]
     volumes: list[FieldChange]
+    files: list[FileChange] = []
 
 
 def diff_versions(
@@ -60,6 +70,19 @@ def diff_versions(
             "volumes", a_definition.get("volumes", {}), b_definition.get("volumes", {})
         ),
     )
+
+
+def file_changes(before: dict[str, str], after: dict[str, str]) -> list[FileChange]:
+    """The files that differ between two bundles given as path → digest."""
+    changes = []
+    for path in sorted(set(before) | set(after)):
+        if path not in before:
+            changes.append(FileChange(path=path, change="added"))
+        elif path not in after:
+            changes.append(FileChange(path=path, change="removed"))
+        elif before[path] != after[path]:
+            changes.append(FileChange(path=path, change="changed"))
+    return changes
 
 
 def _services(a: dict[str, Any], b: dict[str, Any]) -> list[ServiceDiff]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from core_monitor.compose import content_hash, load_compose
 from core_monitor.compose.hashing import canonical_json, service_config_hash
+from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.policy import Violation, breaking
 from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
@@ -35,13 +36,13 @@ def check_secrets(variables: dict[str, Variable]) -> None:
 
 
 def load_masked(
-    name: str, compose: str, variables: dict[str, Variable]
+    name: str, compose: str, variables: dict[str, Variable], files: ProjectFiles = NO_FILES
 ) -> tuple[ComposeProject, list[str]]:
     """Load the project with the real values; an error message never quotes a secret."""
     secrets = [v.value for v in variables.values() if v.secret]
     try:
         project = load_compose(
-            compose, {k: v.value for k, v in variables.items()}, project_name=name
+            compose, {k: v.value for k, v in variables.items()}, project_name=name, files=files
         )
     except ValidationFailed as exc:
         if not secrets:
@@ -106,16 +107,21 @@ def plain_variables(stored: dict[str, Variable], box: SecretBox) -> dict[str, Va
     }
 
 
-def project_of(version: StackVersion, box: SecretBox) -> ComposeProject:
-    """The real project of a stored version (secrets decrypted), for the engine only."""
-    if not any(v.secret for v in version.variables.values()):
+def project_of(
+    version: StackVersion, box: SecretBox, files: ProjectFiles = NO_FILES
+) -> ComposeProject:
+    """The real project of a stored version (secrets decrypted), for the engine only;
+    ``files``: its bundle, opened (secret files decrypted)."""
+    if not any(v.secret for v in version.variables.values()) and not files:
         return ComposeProject.model_validate(version.definition)
     values = {
         k: box.decrypt(v.ciphertext or "") if v.secret else v.value
         for k, v in version.variables.items()
     }
     REDACTOR.learn([values[k] for k, v in version.variables.items() if v.secret])
-    return load_compose(version.compose_text, values, project_name=version.definition["name"])
+    return load_compose(
+        version.compose_text, values, project_name=version.definition["name"], files=files
+    )
 
 
 def config_hasher(version: StackVersion, box: SecretBox) -> ConfigHasher:

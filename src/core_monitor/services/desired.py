@@ -15,11 +15,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from core_monitor.domain.bundle import NO_FILES, ProjectFiles
+from core_monitor.domain.bundle import ProjectFiles
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.engine.state import DesiredState, desired_state
 from core_monitor.errors import NotFound
+from core_monitor.services.bundles import opened
 from core_monitor.services.definitions import config_hasher, project_of
+from core_monitor.store import files as file_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
 from core_monitor.vault import SecretBox
@@ -30,7 +32,7 @@ class DesiredVersion:
     project: ComposeProject  # secrets decrypted: for the engine only
     state: DesiredState
     stored_services: dict[str, dict[str, Any]]  # as stored (secrets masked): for reasons
-    # the version's bundle, secrets decrypted: engine only (a dict default must be a factory)
+    # the version's bundle, secrets decrypted: engine only
     files: ProjectFiles = field(default_factory=dict)
 
 
@@ -52,8 +54,9 @@ class DesiredVersions:
                 return found
         with self.db.read() as session:
             stored = stack_store.get_version(session, stack_id, version)
-        project = project_of(stored, self.box)
-        files = NO_FILES  # the version's bundle: filled from the store (issue 15, bundles)
+            sealed = file_store.list_files(session, stack_id, version, content=True)
+        files = opened(sealed, self.box)
+        project = project_of(stored, self.box, files)
         found = DesiredVersion(
             project=project,
             state=desired_state(

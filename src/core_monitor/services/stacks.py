@@ -6,17 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from core_monitor.compose import check_container_count, validate_project_name
 from core_monitor.domain.actor import Actor
-from core_monitor.domain.diff import VersionDiff, diff_versions
+from core_monitor.domain.bundle import NO_FILES, ProjectFiles
+from core_monitor.domain.diff import VersionDiff, diff_versions, file_changes
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
 from core_monitor.domain.validation import Issue
 from core_monitor.errors import Conflict, NotFound
-from core_monitor.services import definitions, validation
+from core_monitor.services import bundles, definitions, validation
 from core_monitor.settings import DEFAULT_MAX_CONTAINERS
 from core_monitor.store import audit
+from core_monitor.store import files as file_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
+from core_monitor.store.files import StoredFile
 from core_monitor.vault import SecretBox
 
 NO_SECRETS = SecretBox(None)
@@ -30,6 +35,7 @@ class VersionDraft:
     variables: dict[str, Variable] | None  # None: the parent's, secrets carried over
     comment: str
     parent_version: int | None
+    files: ProjectFiles | None = None  # None: the parent's, secret files carried over
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,14 @@ def _prepare(
     author: str,
     comment: str,
     max_containers: int,
+    files: ProjectFiles = NO_FILES,
 ) -> stack_store.NewVersion:
     # validation happens entirely before the transaction: a bad file writes nothing
+    files = bundles.checked(files)
     definitions.check_secrets(variables)
+    stored_files = bundles.sealed(compose, files, box)  # first: the redactor learns secrets
     stack_id, name = stack
-    project, _ = definitions.load_masked(name, compose, variables)
+    project, _ = definitions.load_masked(name, compose, variables, files)
     check_container_count(project, max_containers)
     definitions.check_policy(db, stack_id, project)
     definition, stored_variables, digest = definitions.stored_form(project, variables, box)
@@ -63,10 +72,30 @@ def _prepare(
         compose_text=compose,
         definition=definition,
         variables=stored_variables,
-        content_hash=digest,
+        content_hash=bundles.bundle_hash(digest, stored_files),
         author=author,
         comment=comment,
+        files=stored_files,
     )
+
+
+def _inherited(
+    session: Session, box: SecretBox, stack: Stack, draft: VersionDraft
+) -> tuple[int | None, dict[str, Variable], ProjectFiles]:
+    """(parent, variables, files) of a new version: what the draft omits is the parent's
+    (the latest when none is named), secrets decrypted to be re-checked and re-sealed; the
+    parent is then pinned, so a version added meanwhile makes this one stale."""
+    parent_version, variables, files = draft.parent_version, draft.variables, draft.files
+    if variables is not None and files is not None:
+        return parent_version, variables, files
+    parent_version = parent_version or stack.latest_version
+    parent = stack_store.get_parent(session, stack.stack_id, parent_version)
+    if variables is None:
+        variables = definitions.plain_variables(parent.variables, box)
+    if files is None:
+        stored = file_store.list_files(session, stack.stack_id, parent_version, content=True)
+        files = bundles.opened(stored, box)
+    return parent_version, variables, files
 
 
 def create_stack(
@@ -79,9 +108,12 @@ def create_stack(
     comment: str,
     box: SecretBox = NO_SECRETS,
     max_containers: int = DEFAULT_MAX_CONTAINERS,
+    files: ProjectFiles = NO_FILES,
 ) -> tuple[Stack, StackVersion]:
     validate_project_name(name)
-    first = _prepare(db, box, (None, name), compose, variables, actor.name, comment, max_containers)
+    first = _prepare(
+        db, box, (None, name), compose, variables, actor.name, comment, max_containers, files
+    )
     with db.write() as session:
         stack, version = stack_store.create_stack(session, name, first)
         audit.record_by(
@@ -89,7 +121,12 @@ def create_stack(
             actor,
             "stack.create",
             f"stack:{stack.stack_id}",
-            details={"name": name, "version": version.version, "hash": version.content_hash},
+            details={
+                "name": name,
+                "version": version.version,
+                "hash": version.content_hash,
+                "files": len(first.files),
+            },
         )
         return stack_store.get_stack(session, stack.stack_id), version
 
@@ -105,25 +142,25 @@ def create_version(
     parent_version: int | None,
     box: SecretBox = NO_SECRETS,
     max_containers: int = DEFAULT_MAX_CONTAINERS,
+    files: ProjectFiles | None = None,
 ) -> StackVersion:
-    """``variables`` None: the parent's (the latest when no parent is named), secrets
-    included; the parent is then pinned, so a version added meanwhile makes this one stale."""
+    """``variables`` or ``files`` None: the parent's (the latest when no parent is named),
+    secrets included; the parent is then pinned, so a version added meanwhile makes this
+    one stale."""
+    draft = VersionDraft(compose, variables, comment, parent_version, files)
     with db.read() as session:
         stack = stack_store.get_stack(session, stack_ref)
-        if variables is None:
-            parent_version = parent_version or stack.latest_version
-            variables = definitions.plain_variables(
-                stack_store.get_parent(session, stack.stack_id, parent_version).variables, box
-            )
+        parent_version, plain, bundle = _inherited(session, box, stack, draft)
     new = _prepare(
         db,
         box,
         (stack.stack_id, stack.name),
         compose,
-        variables,
+        plain,
         actor.name,
         comment,
         max_containers,
+        bundle,
     )
     with db.write() as session:
         version = stack_store.add_version(session, stack.stack_id, new, parent_version)
@@ -132,7 +169,11 @@ def create_version(
             actor,
             "version.create",
             f"stack:{stack.stack_id}",
-            details={"version": version.version, "parent_version": version.parent_version},
+            details={
+                "version": version.version,
+                "parent_version": version.parent_version,
+                "files": len(new.files),
+            },
         )
         return version
 
@@ -163,12 +204,22 @@ def restore_stack(
         if not old.deleted:
             raise Conflict(f"stack {old.name!r} is not deleted: there is nothing to restore")
         source = stack_store.get_version(session, old.stack_id, revival.version)
+        stored = file_store.list_files(session, old.stack_id, source.version, content=True)
     name = revival.name or old.name
     validate_project_name(name)
     variables = definitions.plain_variables(source.variables, box)
     comment = f"restored from deleted stack {old.stack_id}, version {source.version}"
+    files = bundles.opened(stored, box)
     first = _prepare(
-        db, box, (None, name), source.compose_text, variables, actor.name, comment, max_containers
+        db,
+        box,
+        (None, name),
+        source.compose_text,
+        variables,
+        actor.name,
+        comment,
+        max_containers,
+        files,
     )
     with db.write() as session:
         try:
@@ -200,7 +251,13 @@ class StackService:
         self.max_containers = max_containers
 
     def create_stack(
-        self, actor: Actor, name: str, compose: str, variables: dict[str, Variable], comment: str
+        self,
+        actor: Actor,
+        name: str,
+        compose: str,
+        variables: dict[str, Variable],
+        comment: str,
+        files: ProjectFiles = NO_FILES,
     ) -> tuple[Stack, StackVersion]:
         return create_stack(
             self.db,
@@ -211,6 +268,7 @@ class StackService:
             comment=comment,
             box=self.box,
             max_containers=self.max_containers,
+            files=files,
         )
 
     def create_version(self, actor: Actor, stack_ref: str, draft: VersionDraft) -> StackVersion:
@@ -224,27 +282,31 @@ class StackService:
             parent_version=draft.parent_version,
             box=self.box,
             max_containers=self.max_containers,
+            files=draft.files,
         )
 
     def validate_new(
-        self, name: str | None, compose: str, variables: dict[str, Variable]
+        self,
+        name: str | None,
+        compose: str,
+        variables: dict[str, Variable],
+        files: ProjectFiles = NO_FILES,
     ) -> list[Issue]:
         """Every problem of a new stack's definition; writes nothing. Without a name (the
         user has not typed one yet) the file is judged as Compose's default project."""
-        draft = validation.Draft(None, name or "stack", compose, variables)
+        bundle = bundles.checked(files)
+        draft = validation.Draft(None, name or "stack", compose, variables, bundle)
         return validation.validate(self.db, draft, self.max_containers)
 
     def validate_version(self, stack_ref: str, draft: VersionDraft) -> list[Issue]:
-        """Every problem of a new version of ``stack_ref``; writes nothing. No variables:
-        the parent's (the latest when none is named), as ``create_version`` inherits them."""
-        variables = draft.variables
+        """Every problem of a new version of ``stack_ref``; writes nothing. No variables or
+        files: the parent's (the latest when none is named), as ``create_version`` inherits
+        them."""
         with self.db.read() as session:
             stack = stack_store.get_stack(session, stack_ref)
-            if variables is None:
-                number = draft.parent_version or stack.latest_version
-                parent = stack_store.get_parent(session, stack.stack_id, number)
-                variables = definitions.plain_variables(parent.variables, self.box)
-        checked = validation.Draft(stack.stack_id, stack.name, draft.compose, variables)
+            _, variables, files = _inherited(session, self.box, stack, draft)
+        bundle = bundles.checked(files)
+        checked = validation.Draft(stack.stack_id, stack.name, draft.compose, variables, bundle)
         return validation.validate(self.db, checked, self.max_containers)
 
     def list_stacks(
@@ -305,6 +367,24 @@ class StackService:
             stack = stack_store.get_stack(session, stack_ref, include_deleted=True)
             va = stack_store.get_version(session, stack.stack_id, a)
             vb = stack_store.get_version(session, stack.stack_id, b)
-        return diff_versions(
+            fa = file_store.list_files(session, stack.stack_id, a)
+            fb = file_store.list_files(session, stack.stack_id, b)
+        found = diff_versions(
             va.version, va.compose_text, va.definition, vb.version, vb.compose_text, vb.definition
         )
+        digests = ({f.path: f.digest for f in fa}, {f.path: f.digest for f in fb})
+        return found.model_copy(update={"files": file_changes(*digests)})
+
+    def files(self, stack_ref: str, version: int) -> list[StoredFile]:
+        """A version's files, without their content (deleted stacks' too)."""
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_ref, include_deleted=True)
+            stack_store.require_version(session, stack.stack_id, version)
+            return file_store.list_files(session, stack.stack_id, version)
+
+    def file(self, stack_ref: str, version: int, path: str) -> StoredFile:
+        """One file as stored: a secret file's content is its ciphertext (never shown)."""
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_ref, include_deleted=True)
+            stack_store.require_version(session, stack.stack_id, version)
+            return file_store.get_file(session, stack.stack_id, version, path)

@@ -10,15 +10,21 @@ judged on every service that did load when others did not. Nothing is written.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from core_monitor.compose import check_container_count, check_variables, validate_project_name
+from core_monitor.compose import (
+    check_container_count,
+    check_variables,
+    load_compose,
+    validate_project_name,
+)
 from core_monitor.compose.interpolate import interpolate
 from core_monitor.compose.lines import locate, node_tree, syntax_error_at
 from core_monitor.compose.loader import parse
 from core_monitor.compose.normalize import normalize
 from core_monitor.compose.validate import check
+from core_monitor.domain.bundle import ProjectFiles
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.stack import Variable
 from core_monitor.domain.validation import Issue, IssueKind
@@ -38,6 +44,8 @@ class Draft:
     name: str
     compose: str
     variables: dict[str, Variable]
+    # the bundle, checked (clean paths, within the limits)
+    files: ProjectFiles = field(default_factory=dict)
 
 
 def validate(db: Database, draft: Draft, max_containers: int) -> list[Issue]:
@@ -95,7 +103,28 @@ def _loaded(db: Database, draft: Draft, data: dict[str, Any], max_containers: in
         check_container_count(project, max_containers)
     except ValidationFailed as exc:
         semantic += exc.errors
-    return _of(semantic, IssueKind.SEMANTIC) + _policy(db, draft, [project])
+    bundled = [] if semantic else _of(_bundle_errors(draft), IssueKind.SCHEMA)
+    return bundled + _of(semantic, IssueKind.SEMANTIC) + _policy(db, draft, [project])
+
+
+def _bundle_errors(draft: Draft) -> list[FieldError]:
+    """What the whole loader says with the bundle (a file it reads that is absent): the
+    steps above judge the compose text alone, the loader is the one rule for the files."""
+    values = {k: v.value for k, v in draft.variables.items()}
+    try:
+        load_compose(draft.compose, values, project_name=draft.name, files=draft.files)
+    except ValidationFailed as exc:
+        return list(exc.errors)
+    return []
+
+
+def service_names(compose: str) -> list[str]:
+    """The services the text defines (empty when it does not parse)."""
+    try:
+        services = parse(compose).get("services")
+    except ValidationFailed:
+        return []
+    return sorted(str(n) for n in services) if isinstance(services, Mapping) else []
 
 
 def _loadable_part(

@@ -15,6 +15,7 @@ from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
 from core_monitor.errors import Conflict, NotFound
 from core_monitor.store import policy as policy_store
 from core_monitor.store.clock import aware, maybe_aware, utcnow
+from core_monitor.store.files import StoredFile, insert_files
 from core_monitor.store.tables import StackRow, StackVersionRow, VersionRuntimeRow
 
 
@@ -28,6 +29,7 @@ class NewVersion:
     content_hash: str
     author: str
     comment: str
+    files: tuple[StoredFile, ...] = ()  # the bundle, sealed (secret files encrypted)
 
 
 def create_stack(session: Session, name: str, first: NewVersion) -> tuple[Stack, StackVersion]:
@@ -91,6 +93,7 @@ def _insert_version(
         content_hash=new.content_hash,
     )
     session.add(row)
+    insert_files(session, stack.stack_id, number, new.files)
     stack.latest_version = number
     stack.updated_at = now
     session.flush()

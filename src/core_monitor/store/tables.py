@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -73,6 +74,26 @@ class StackVersionRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (UniqueConstraint("stack_id", "version", name="uq_stack_versions_number"),)
+
+
+class VersionFileRow(Base):
+    """One file of a version's bundle. Immutable like the version: triggers refuse UPDATE and
+    DELETE. A secret file's content is its ciphertext and its digest an HMAC under the key."""
+
+    __tablename__ = "stack_version_files"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    stack_id: Mapped[str] = mapped_column(ForeignKey("stacks.stack_id"))
+    version: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(1024))
+    size: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[bool] = mapped_column(Boolean, default=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        UniqueConstraint("stack_id", "version", "path", name="uq_stack_version_files_path"),
+    )
 
 
 class VersionRuntimeRow(Base):

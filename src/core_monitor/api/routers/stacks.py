@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
+from core_monitor.api.bundle_schemas import maybe_files, to_files
 from core_monitor.api.deps import ActorDep, IdentityDep, PagingDep, StacksDep, VersionNumber
 from core_monitor.api.schemas import (
     CreateStackRequest,
@@ -76,6 +77,7 @@ async def create_stack(
         body.compose,
         to_variables(body.variables),
         body.comment,
+        to_files(body.files),
     )
     return StackCreated(**StackOut.of(stack).model_dump(), version=version.version)
 
@@ -88,7 +90,11 @@ async def create_stack(
 )
 async def validate_stack(body: ValidateStackRequest, stacks: StacksDep) -> ValidationReport:
     issues = await run_in_threadpool(
-        stacks.validate_new, body.name, body.compose, to_variables(body.variables)
+        stacks.validate_new,
+        body.name,
+        body.compose,
+        to_variables(body.variables),
+        to_files(body.files),
     )
     return ValidationReport.of(issues)
 
@@ -148,7 +154,9 @@ async def create_version(
     stack_id: str, body: CreateVersionRequest, stacks: StacksDep, actor: ActorDep
 ) -> VersionOut:
     variables = None if body.variables is None else to_variables(body.variables)
-    draft = VersionDraft(body.compose, variables, body.comment, body.parent_version)
+    draft = VersionDraft(
+        body.compose, variables, body.comment, body.parent_version, maybe_files(body.files)
+    )
     version = await run_in_threadpool(stacks.create_version, actor, stack_id, draft)
     return VersionOut.of(version)
 
@@ -163,7 +171,7 @@ async def validate_version(
     stack_id: str, body: ValidateVersionRequest, stacks: StacksDep
 ) -> ValidationReport:
     variables = None if body.variables is None else to_variables(body.variables)
-    draft = VersionDraft(body.compose, variables, "", body.parent_version)
+    draft = VersionDraft(body.compose, variables, "", body.parent_version, maybe_files(body.files))
     issues = await run_in_threadpool(stacks.validate_version, stack_id, draft)
     return ValidationReport.of(issues)
 
