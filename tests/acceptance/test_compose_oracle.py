@@ -9,6 +9,11 @@ Fixture headers (YAML comments on the first lines):
   ``# project: NAME``      the project name to load with (default "stack")
   ``# expect-path: PATH``  (invalid fixtures) one of our errors must carry exactly this path
 A sidecar ``NAME.env`` holds the variables (KEY=VALUE lines) for both loaders.
+
+Directory fixtures (``valid_dirs/NAME/``, ``invalid_dirs/NAME/``) are projects of several
+files: ``compose.yaml`` is the main file, every other file is the bundle (``files``), and a
+``# overrides: a.yaml b.yaml`` header names the files merged over it (``-f`` for Compose,
+``overrides`` for us). The variables are in the sidecar ``NAME.env`` next to the directory.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ from tests.support.helpers import missing
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "compose"
 VALID = sorted((FIXTURES / "valid").glob("*.yaml"))
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
+VALID_DIRS = sorted(p for p in (FIXTURES / "valid_dirs").iterdir() if p.is_dir())
+INVALID_DIRS = sorted(p for p in (FIXTURES / "invalid_dirs").iterdir() if p.is_dir())
+MAIN = "compose.yaml"
 
 STRICTER_THAN_COMPOSE: dict[str, str] = {
     "build_refused.yaml": "we run existing images only: `build` is refused",
@@ -116,14 +124,14 @@ def _run_compose(
     if not env_file.exists():
         env_file = tmp / "empty.env"
         env_file.write_text("")
+    compose_files = [path] if path.is_file() else [path / n for n in _project(path)[1]]
     return subprocess.run(
         [
             docker,
             "compose",
             "-p",
             project,
-            "-f",
-            str(path),
+            *[arg for f in compose_files for arg in ("-f", str(f))],
             "--env-file",
             str(env_file),
             "--profile",
@@ -138,6 +146,36 @@ def _run_compose(
         cwd=tmp,
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp)},
     )
+
+
+def _project(directory: Path) -> tuple[dict[str, bytes], list[str]]:
+    """A directory fixture: its bundle, and its compose files in ``-f`` order."""
+    main = directory / MAIN
+    files = {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and p != main
+    }
+    overrides = (_header(main, "overrides") or "").split()
+    return files, [MAIN, *overrides]
+
+
+def _load_ours(path: Path, project_name: str) -> ComposeProject:
+    """One fixture, a file or a directory, through our loader."""
+    if path.is_file():
+        return load_compose(path.read_text(), _variables(path), project_name=project_name)
+    files, compose_files = _project(path)
+    return load_compose(
+        (path / MAIN).read_text(),
+        _variables(path),
+        project_name=project_name,
+        files=files,
+        overrides=compose_files[1:],
+    )
+
+
+def _main(path: Path) -> Path:
+    return path if path.is_file() else path / MAIN
 
 
 # ---------------------------------------------------------------------------------------
@@ -467,15 +505,20 @@ def test_enough_fixtures() -> None:
     assert len(INVALID) >= 30
 
 
+def test_enough_directory_fixtures() -> None:
+    assert len(VALID_DIRS) >= 5
+    assert len(INVALID_DIRS) >= 5
+
+
 def test_stricter_list_names_real_fixtures() -> None:
-    names = {p.name for p in INVALID}
+    names = {p.name for p in INVALID + INVALID_DIRS}
     assert set(STRICTER_THAN_COMPOSE) <= names
 
 
-@pytest.mark.parametrize("path", VALID, ids=[p.name for p in VALID])
+@pytest.mark.parametrize("path", VALID + VALID_DIRS, ids=[p.name for p in VALID + VALID_DIRS])
 def test_valid_fixture_matches_compose(path: Path, docker_compose: str, tmp_path: Path) -> None:
-    project_name = _header(path, "project") or "stack"
-    ours = load_compose(path.read_text(), _variables(path), project_name=project_name)
+    project_name = _header(_main(path), "project") or "stack"
+    ours = _load_ours(path, project_name)
     # The store keeps the JSON dump: it must round-trip exactly.
     assert ComposeProject.model_validate(ours.model_dump(mode="json")) == ours
     result = _run_compose(docker_compose, path, project_name, tmp_path)
@@ -484,14 +527,16 @@ def test_valid_fixture_matches_compose(path: Path, docker_compose: str, tmp_path
     assert project_ours(ours) == project_compose(theirs)
 
 
-@pytest.mark.parametrize("path", INVALID, ids=[p.name for p in INVALID])
+@pytest.mark.parametrize(
+    "path", INVALID + INVALID_DIRS, ids=[p.name for p in INVALID + INVALID_DIRS]
+)
 def test_invalid_fixture_is_refused(path: Path, docker_compose: str, tmp_path: Path) -> None:
-    project_name = _header(path, "project") or "stack"
+    project_name = _header(_main(path), "project") or "stack"
     with pytest.raises(ValidationFailed) as info:
-        load_compose(path.read_text(), _variables(path), project_name=project_name)
+        _load_ours(path, project_name)
     errors = info.value.errors
     assert errors
-    expected_path = _header(path, "expect-path")
+    expected_path = _header(_main(path), "expect-path")
     if expected_path is not None:
         wanted = "" if expected_path == "-" else expected_path
         assert wanted in [e.path for e in errors], errors

@@ -106,7 +106,7 @@ def parse(text: str) -> dict[str, Any]:
         raise ValidationFailed([FieldError("", f"not valid YAML: {_yaml_message(exc)}")]) from None
     except RecursionError:
         raise ValidationFailed([FieldError("", "nesting too deep")]) from None
-    _check_bounds(data)
+    check_bounds(data)
     if not isinstance(data, dict):
         raise ValidationFailed([FieldError("", "the top level must be a mapping")])
     return data
@@ -117,7 +117,7 @@ def _yaml_message(exc: Exception) -> str:
     return " ".join(text.split())[:300]
 
 
-def _check_bounds(data: Any) -> None:
+def check_bounds(data: Any) -> None:
     """Walk the data as if aliases were copied; stop at MAX_NODES or MAX_DEPTH.
 
     Also refuses non-text mapping keys (`1: x`, `null: y`, `true: z`): every key of a
