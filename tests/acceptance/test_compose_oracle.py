@@ -63,6 +63,7 @@ STRICTER_THAN_COMPOSE: dict[str, str] = {
     "services_missing.yaml": "a stack without services has nothing to run",
     "port_long_target_zero.yaml": "container port 0 is refused here, at create time by the engine",
     "unknown_restart.yaml": "Compose passes the policy through; the engine refuses it at create",
+    "include_too_deep": "include/extends nesting is capped at 10 levels",
 }
 
 # ---------------------------------------------------------------------------------------

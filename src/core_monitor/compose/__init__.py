@@ -11,7 +11,7 @@ from core_monitor.compose.include import load_model
 from core_monitor.compose.loader import MAX_COMPOSE_BYTES, check_bounds
 from core_monitor.compose.merge import merge_project
 from core_monitor.compose.normalize import normalize
-from core_monitor.compose.sources import MAIN, Sources, resolve
+from core_monitor.compose.sources import MAIN, Sources, relabel, resolve
 from core_monitor.compose.validate import check, check_container_count, validate_project_name
 from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.compose import ComposeProject
@@ -94,15 +94,11 @@ def _assemble(text: str, sources: Sources, overrides: Sequence[str]) -> dict[str
     for i, reference in enumerate(overrides):
         where = f"overrides[{i}]"
         path = resolve("", reference, where)
+        raw = sources.read(path, where)
         try:
-            override = load_model(sources.read(path, where, relabel=False), sources, _at(path))
+            override = load_model(raw, sources, _at(path))
         except ValidationFailed as exc:
-            raise ValidationFailed(
-                [
-                    FieldError(where, f"in {path}: {e.path or '(top level)'}: {e.message}")
-                    for e in exc.errors
-                ]
-            ) from None
+            raise relabel(exc, path, where) from None
         data = merge_project(data, override)
     check_bounds(data)  # extends and merges copy nodes: bound the result too
     return data

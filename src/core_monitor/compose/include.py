@@ -18,7 +18,7 @@ from core_monitor.compose.extends import Origin, apply_extends
 from core_monitor.compose.include_env import parse_dotenv
 from core_monitor.compose.merge import merge_project
 from core_monitor.compose.rebase import rebase_resources
-from core_monitor.compose.sources import Sources, check_depth, resolve
+from core_monitor.compose.sources import Sources, check_depth, relabel, resolve
 from core_monitor.errors import FieldError, ValidationFailed
 
 INCLUDE_KEYS = {"path", "project_directory", "env_file"}
@@ -44,23 +44,24 @@ def load_model(data: dict[str, Any], sources: Sources, origin: Origin) -> dict[s
 
 
 def _included(entry: Any, sources: Sources, origin: Origin, where: str) -> dict[str, Any]:
-    paths, directory, env_files = _entry(entry, origin, where)
+    paths, directory, env_files, here = _entry(entry, origin, where)
     variables = _variables(sources, origin.base, directory, env_files, where)
     child = sources.with_variables(variables)
     model: dict[str, Any] | None = None
-    for j, path in enumerate(paths):
+    for path in paths:
         inner = Origin(path, directory, origin.depth + 1)
+        raw = child.read(path, here)
         try:
-            data = load_model(child.read(path, where, relabel=False), child, inner)
+            data = load_model(raw, child, inner)
         except ValidationFailed as exc:
-            raise _relabel(exc, path, where) from None
+            raise relabel(exc, path, where) from None
         model = data if model is None else merge_project(model, data)
-        del j
     assert model is not None
     return rebase_resources(model, directory)
 
 
-def _entry(entry: Any, origin: Origin, where: str) -> tuple[list[str], str, list[str] | None]:
+def _entry(entry: Any, origin: Origin, where: str) -> tuple[list[str], str, list[str] | None, str]:
+    """The paths, the project directory, the env files, and where the paths are written."""
     if isinstance(entry, str):
         entry = {"path": entry}
     if not isinstance(entry, dict):
@@ -79,7 +80,7 @@ def _entry(entry: Any, origin: Origin, where: str) -> tuple[list[str], str, list
     env_files = None if env is None else [env] if isinstance(env, str) else env
     if env_files is not None and not all(isinstance(e, str) for e in env_files):
         raise _fail(f"{where}.env_file", "must be a path or a list of paths")
-    return paths, directory, env_files
+    return paths, directory, env_files, here
 
 
 def _directory(origin: Origin, value: Any, where: str) -> str:
@@ -122,15 +123,6 @@ def _import(model: dict[str, Any], data: dict[str, Any], where: str) -> None:
             if name in target and target[name] != value:
                 raise _fail(where, f"{section}.{name} conflicts with an imported resource")
             target[name] = value
-
-
-def _relabel(exc: ValidationFailed, name: str, where: str) -> ValidationFailed:
-    return ValidationFailed(
-        [
-            FieldError(where, f"in {name}: {e.path or '(top level)'}: {e.message}")
-            for e in exc.errors
-        ]
-    )
 
 
 def _fail(path: str, message: str) -> ValidationFailed:

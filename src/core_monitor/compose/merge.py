@@ -150,7 +150,7 @@ def _as_mapping(value: Any) -> dict[str, Any] | None:
 
 
 def _by_name(base: Any, override: Any) -> Any:
-    old, new = _as_mapping(base), _as_mapping(override)
+    old, new = _as_mapping([] if base is None else base), _as_mapping(override)
     if old is None or new is None:
         return _merge_plain(base, override)
     return {**old, **new}

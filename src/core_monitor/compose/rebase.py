@@ -47,6 +47,8 @@ def rebase_resources(data: dict[str, Any], directory: str) -> dict[str, Any]:
 
 def rebase_path(path: str, directory: str, where: str) -> str:
     joined = posixpath.normpath(posixpath.join(directory, path))
+    if joined == ".." or joined.startswith("../"):
+        raise ValidationFailed([FieldError(where, f"{path!r} is outside the project directory")])
     try:
         cleaned = clean_path(joined)
     except UnsafePath as exc:

@@ -46,11 +46,11 @@ class Sources:
             return self
         return Sources(self.files, variables, self.budget)
 
-    def read(self, path: str, where: str, *, relabel: bool = True) -> dict[str, Any]:
+    def read(self, path: str, where: str) -> dict[str, Any]:
         """The parsed, interpolated bundle file ``path``; read once, copied on each use."""
         if path not in self.cache:
             text = self.text_of(path, where)
-            self.cache[path] = self.load(text, path if relabel else MAIN, where)
+            self.cache[path] = self.load(text, path, where)
         return copy.deepcopy(self.cache[path])
 
     def text_of(self, path: str, where: str) -> str:
@@ -76,11 +76,11 @@ class Sources:
         try:
             data = parse(text)
         except ValidationFailed as exc:
-            raise _relabel(exc, name, where) from None
+            raise relabel(exc, name, where) from None
         errors: list[FieldError] = []
         result: dict[str, Any] = interpolate(data, self.variables, "", errors)
         if errors:
-            raise _relabel(ValidationFailed(errors), name, where)
+            raise relabel(ValidationFailed(errors), name, where)
         return result
 
 
@@ -91,6 +91,8 @@ def resolve(directory: str, reference: Any, where: str) -> str:
     if reference.startswith("/"):
         raise _fail(where, f"{reference!r}: must be relative to the project, not absolute")
     joined = posixpath.normpath(posixpath.join(directory, reference))
+    if joined == ".." or joined.startswith("../"):
+        raise _fail(where, f"{reference!r} is outside the project directory")
     try:
         path = clean_path(joined)
     except UnsafePath as exc:
@@ -109,7 +111,8 @@ def _fail(path: str, message: str) -> ValidationFailed:
     return ValidationFailed([FieldError(path, message)])
 
 
-def _relabel(exc: ValidationFailed, name: str, where: str) -> ValidationFailed:
+def relabel(exc: ValidationFailed, name: str, where: str) -> ValidationFailed:
+    """Errors found inside another file, reported at the place that names it."""
     if name == MAIN:
         return exc
     return ValidationFailed(
