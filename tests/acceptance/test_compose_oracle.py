@@ -8,6 +8,7 @@ in STRICTER_THAN_COMPOSE.
 Fixture headers (YAML comments on the first lines):
   ``# project: NAME``      the project name to load with (default "stack")
   ``# expect-path: PATH``  (invalid fixtures) one of our errors must carry exactly this path
+  ``# expect-message: TEXT`` (invalid fixtures) and that error's message must contain TEXT
 A sidecar ``NAME.env`` holds the variables (KEY=VALUE lines) for both loaders.
 
 Directory fixtures (``valid_dirs/NAME/``, ``invalid_dirs/NAME/``) are projects of several
@@ -541,6 +542,9 @@ def test_invalid_fixture_is_refused(path: Path, docker_compose: str, tmp_path: P
     if expected_path is not None:
         wanted = "" if expected_path == "-" else expected_path
         assert wanted in [e.path for e in errors], errors
+        expected_message = _header(_main(path), "expect-message")
+        if expected_message is not None:
+            assert any(e.path == wanted and expected_message in e.message for e in errors), errors
     compose_name = project_name if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", project_name) else "x"
     result = _run_compose(docker_compose, path, compose_name, tmp_path)
     if path.name in STRICTER_THAN_COMPOSE:
