@@ -12,6 +12,7 @@ from core_monitor.compose.loader import MAX_COMPOSE_BYTES, check_bounds
 from core_monitor.compose.merge import merge_project
 from core_monitor.compose.normalize import normalize
 from core_monitor.compose.sources import MAIN, Sources, relabel, resolve
+from core_monitor.compose.tags import strip_tags
 from core_monitor.compose.validate import check, check_container_count, validate_project_name
 from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.compose import ComposeProject
@@ -85,7 +86,7 @@ def _load(
     return project
 
 
-def _assemble(text: str, sources: Sources, overrides: Sequence[str]) -> dict[str, Any]:
+def _assemble(text: str, sources: Sources, overrides: Sequence[str]) -> Any:
     """The main file, then each override file merged over it; each with its own extends
     and includes applied first, as Compose does."""
     data = load_model(sources.load(text, MAIN, ""), sources, Origin(MAIN, "", 0))
@@ -100,6 +101,7 @@ def _assemble(text: str, sources: Sources, overrides: Sequence[str]) -> dict[str
         except ValidationFailed as exc:
             raise relabel(exc, path, where) from None
         data = merge_project(data, override)
+    data = strip_tags(data)
     check_bounds(data)  # extends and merges copy nodes: bound the result too
     return data
 

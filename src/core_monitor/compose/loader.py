@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode
 
+from core_monitor.compose.tags import construct_override, construct_reset
 from core_monitor.errors import FieldError, ValidationFailed
 
 MAX_COMPOSE_BYTES = 1024 * 1024
@@ -95,6 +96,8 @@ def _construct_float(loader: yaml.SafeLoader, node: yaml.Node) -> float:
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_StrictLoader.add_constructor("!reset", construct_reset)
+_StrictLoader.add_constructor("!override", construct_override)
 
 
 def parse(text: str) -> dict[str, Any]:

@@ -13,11 +13,13 @@ normalizer reports it with its path.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from core_monitor.compose.fields import Reader
 from core_monitor.compose.ports import read_ports
+from core_monitor.compose.tags import Reset, is_override
 
 Merger = Callable[[Any, Any], Any]
 
@@ -34,11 +36,11 @@ def merge_project(base: dict[str, Any], override: dict[str, Any]) -> dict[str, A
         if key == "services" and isinstance(value, dict) and isinstance(result.get(key), dict):
             services = result[key]
             for name, service in value.items():
-                services[name] = merge_service(services.get(name), service)
+                _put(services, name, service, merge_service)
         elif key in ("networks", "volumes", "secrets", "configs"):
-            result[key] = _merge_resources(result.get(key), value)
+            _put(result, key, value, _merge_resources)
         else:
-            result[key] = _merge_plain(result.get(key), value)
+            _put(result, key, value, _merge_plain)
     return result
 
 
@@ -48,7 +50,7 @@ def merge_service(base: Any, override: Any) -> Any:
         return copy.deepcopy(override if override is not None or base is None else base)
     result = copy.deepcopy(base)
     for key, value in override.items():
-        result[key] = _merge_key(key, result[key], value) if key in result else _copy(value)
+        _put(result, key, value, functools.partial(_merge_key, key))
     return result
 
 
@@ -57,7 +59,7 @@ def _merge_key(key: str, base: Any, override: Any) -> Any:
     if special is not None:
         return special(base, override)
     if key in REPLACED:
-        return _copy(override)
+        return copy.deepcopy(override)
     if key in BY_NAME:
         return _by_name(base, override)
     if key in BY_VALUE:
@@ -70,15 +72,15 @@ def _merge_key(key: str, base: Any, override: Any) -> Any:
 def _merge_plain(base: Any, override: Any) -> Any:
     """The default rule: mappings merged, sequences appended, anything else replaced."""
     if override is None:
-        return _copy(base)
+        return copy.deepcopy(base)
     if isinstance(base, dict) and isinstance(override, dict):
         result = copy.deepcopy(base)
         for key, value in override.items():
-            result[key] = _merge_plain(result.get(key), value) if key in result else _copy(value)
+            _put(result, key, value, _merge_plain)
         return result
     if isinstance(base, list) and isinstance(override, list):
         return copy.deepcopy(base) + copy.deepcopy(override)
-    return _copy(override)
+    return copy.deepcopy(override)
 
 
 def _merge_resources(base: Any, override: Any) -> Any:
@@ -86,23 +88,31 @@ def _merge_resources(base: Any, override: Any) -> Any:
         return _merge_plain(base, override)
     result = copy.deepcopy(base)
     for name, value in override.items():
-        old = result.get(name)
-        if isinstance(old, dict) and isinstance(value, dict):
-            merged = _merge_plain(old, {k: v for k, v in value.items() if k != "labels"})
-            if "labels" in value:
-                merged["labels"] = _by_name(old.get("labels"), value["labels"])
-            result[name] = merged
-        else:
-            result[name] = _merge_plain(old, value)
+        _put(result, name, value, _merge_resource)
     return result
+
+
+def _merge_resource(old: Any, value: Any) -> Any:
+    if not isinstance(old, dict) or not isinstance(value, dict):
+        return _merge_plain(old, value)
+    merged = _merge_plain(old, {k: v for k, v in value.items() if k != "labels"})
+    if "labels" in value:
+        _put(merged, "labels", value["labels"], _by_name)
+    return merged
+
+
+def _put(result: dict[str, Any], key: str, value: Any, merge: Merger) -> None:
+    """``result[key]`` merged with ``value``, or reset or overridden by it (tags.py)."""
+    if isinstance(value, Reset):
+        result.pop(key, None)
+    elif key not in result or is_override(value):
+        result[key] = copy.deepcopy(value)
+    else:
+        result[key] = merge(result[key], value)
 
 
 # ---------------------------------------------------------------------------------------
 # Sequences and mappings that merge by a key
-
-
-def _copy(value: Any) -> Any:
-    return copy.deepcopy(value)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -203,7 +213,7 @@ def _networks(base: Any, override: Any) -> Any:
         return _merge_plain(base, override)
     result = copy.deepcopy(old)
     for name, config in new.items():
-        result[name] = _merge_plain(result.get(name), config)
+        _put(result, name, config, _merge_plain)
     return result
 
 
@@ -221,7 +231,7 @@ def _logging(base: Any, override: Any) -> Any:
         return _merge_plain(base, override)
     driver = override.get("driver")
     if driver is not None and driver != base.get("driver"):
-        return _copy(override)
+        return copy.deepcopy(override)
     return _merge_plain(base, override)
 
 
@@ -230,10 +240,13 @@ def _ulimits(base: Any, override: Any) -> Any:
         return _merge_plain(base, override)
     result = copy.deepcopy(base)
     for name, value in override.items():
-        old = result.get(name)
-        both = isinstance(old, dict) and isinstance(value, dict)
-        result[name] = _merge_plain(old, value) if both else _copy(value)
+        _put(result, name, value, _merge_limit)
     return result
+
+
+def _merge_limit(old: Any, value: Any) -> Any:
+    both = isinstance(old, dict) and isinstance(value, dict)
+    return _merge_plain(old, value) if both else copy.deepcopy(value)
 
 
 def _healthcheck(base: Any, override: Any) -> Any:
@@ -241,7 +254,7 @@ def _healthcheck(base: Any, override: Any) -> Any:
         return _merge_plain(base, override)
     result = _merge_plain({k: v for k, v in base.items() if k != "test"}, override)
     if "test" not in override and "test" in base:
-        result["test"] = _copy(base["test"])
+        result["test"] = copy.deepcopy(base["test"])
     return result
 
 

@@ -186,3 +186,27 @@ def test_merging_an_empty_override_is_the_identity(services: dict[str, Any]) -> 
     for name, service in services.items():
         assert merge_service(service, {}) == service
         del name
+
+
+def test_reset_removes_a_key_and_override_replaces_instead_of_merging() -> None:
+    files = {
+        "o.yaml": b"services:\n  web:\n    environment: !override {C: '3'}\n"
+        b"    dns: !override ['8.8.8.8']\n    command: !reset null\n  gone: !reset\n"
+    }
+    text = (
+        "services:\n  web:\n    image: busybox\n    environment: {A: '1'}\n"
+        "    dns: [1.1.1.1]\n    command: [a]\n    user: !reset '1000'\n"
+        "  gone:\n    image: busybox\n"
+    )
+    project = load_compose(text, files=files, overrides=["o.yaml"])
+    web_service = project.services["web"]
+    assert web_service.environment == {"C": "3"}
+    assert web_service.dns == ["8.8.8.8"]
+    assert web_service.command is None
+    assert web_service.user is None
+    assert set(project.services) == {"web"}
+
+
+def test_an_override_tag_is_interpolated() -> None:
+    text = "services:\n  web:\n    image: busybox\n    environment: !override {A: '${X}'}\n"
+    assert load_compose(text, {"X": "1"}).services["web"].environment == {"A": "1"}
