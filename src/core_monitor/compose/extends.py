@@ -55,10 +55,25 @@ def _resolve(
     chain: Chain,
     where: str,
 ) -> Any:
+    memo = (origin.name, origin.base, name)  # resolved once: a chain is not walked again
+    if memo not in sources.resolved:
+        sources.resolved[memo] = _extend(name, services, sources, origin, chain, where)
+    return sources.resolved[memo]
+
+
+def _extend(
+    name: str,
+    services: dict[str, Any],
+    sources: Sources,
+    origin: Origin,
+    chain: Chain,
+    where: str,
+) -> Any:
     service = services[name]
     if not isinstance(service, dict) or "extends" not in service:
         return rebase_service(service, origin.base, where)
     here = f"{where}.extends" if not chain else where
+    check_depth(len(chain) + 1, here)
     key = (origin.name, name)
     if key in chain:
         path = " -> ".join(_label(f, s) for f, s in (*chain, key))

@@ -27,7 +27,7 @@ RESOURCES = ("services", "networks", "volumes", "secrets", "configs")
 
 def load_model(data: dict[str, Any], sources: Sources, origin: Origin) -> dict[str, Any]:
     """One parsed, interpolated file with its ``extends`` and ``include`` applied."""
-    data = apply_extends(data, sources, origin)
+    data = dict(apply_extends(data, sources, origin))  # a copy: read() shares its cache
     if "include" not in data:
         return data
     includes = data.pop("include")
@@ -115,10 +115,9 @@ def _import(model: dict[str, Any], data: dict[str, Any], where: str) -> None:
         if not isinstance(imported, dict):
             continue
         target = data.get(section)
-        if target is None:
-            target = data[section] = {}
-        if not isinstance(target, dict):
+        if target is not None and not isinstance(target, dict):
             continue  # the normalizer reports the bad section
+        target = data[section] = dict(target or {})
         for name, value in imported.items():
             if name in target and target[name] != value:
                 raise _fail(where, f"{section}.{name} conflicts with an imported resource")

@@ -8,7 +8,6 @@ multiply the work unseen).
 
 from __future__ import annotations
 
-import copy
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ class Sources:
     variables: Mapping[str, str]
     budget: Budget = field(default_factory=Budget)
     cache: dict[str, dict[str, Any]] = field(default_factory=dict)
+    resolved: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # extends.py
 
     def with_variables(self, variables: Mapping[str, str]) -> Sources:
         """The same bundle and budget, other variables (an included project's)."""
@@ -47,11 +47,12 @@ class Sources:
         return Sources(self.files, variables, self.budget)
 
     def read(self, path: str, where: str) -> dict[str, Any]:
-        """The parsed, interpolated bundle file ``path``; read once, copied on each use."""
+        """The parsed, interpolated bundle file ``path``, read once. Shared: never modify it
+        (the steps after build new mappings; merges copy)."""
         if path not in self.cache:
             text = self.text_of(path, where)
             self.cache[path] = self.load(text, path, where)
-        return copy.deepcopy(self.cache[path])
+        return self.cache[path]
 
     def text_of(self, path: str, where: str) -> str:
         """The text of the bundle file ``path`` (already resolved); ``where`` is the place

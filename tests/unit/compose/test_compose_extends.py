@@ -184,3 +184,23 @@ def test_override_files_merge_in_order() -> None:
     assert (
         load_compose(text, files=files, overrides=["b.yaml", "a.yaml"]).services["web"].image == "a"
     )
+
+
+def test_an_extends_chain_is_bounded_with_a_clear_message() -> None:
+    chain = "".join(f"  s{i}:\n    extends: s{i - 1}\n" for i in range(1, MAX_DEPTH + 3))
+    text = f"services:\n  s0:\n    image: busybox\n{chain}"
+    path, message = errors(text)[0]
+    assert path.endswith(".extends")
+    assert f"deeper than {MAX_DEPTH}" in message
+
+
+def test_a_shared_base_is_resolved_once_and_not_shared_between_services() -> None:
+    files = {"common.yaml": BASE}
+    text = "services:\n" + "".join(
+        f"  w{i}:\n    extends: {{file: common.yaml, service: base}}\n"
+        f"    environment: {{N: '{i}'}}\n"
+        for i in range(50)
+    )
+    project = load_compose(text, files=files)
+    assert project.services["w7"].environment == {"A": "1", "N": "7"}
+    assert project.services["w8"].environment == {"A": "1", "N": "8"}
