@@ -42,7 +42,8 @@ def apply_extends(data: dict[str, Any], sources: Sources, origin: Origin) -> dic
     if not isinstance(services, dict):
         return data
     resolved = {
-        name: _resolve(name, services, sources, origin, (), f"services.{name}") for name in services
+        name: _resolve(name, services, sources, origin, (), f"services.{name}")[0]
+        for name in services
     }
     return {**data, "services": resolved}
 
@@ -54,7 +55,8 @@ def _resolve(
     origin: Origin,
     chain: Chain,
     where: str,
-) -> Any:
+) -> tuple[Any, int]:
+    """The service resolved, and the length of its extends chain."""
     memo = (origin.name, origin.base, name)  # resolved once: a chain is not walked again
     if memo not in sources.resolved:
         sources.resolved[memo] = _extend(name, services, sources, origin, chain, where)
@@ -68,10 +70,10 @@ def _extend(
     origin: Origin,
     chain: Chain,
     where: str,
-) -> Any:
+) -> tuple[Any, int]:
     service = services[name]
     if not isinstance(service, dict) or "extends" not in service:
-        return rebase_service(service, origin.base, where)
+        return rebase_service(service, origin.base, where), 0
     here = f"{where}.extends" if not chain else where
     check_depth(len(chain) + 1, here)
     key = (origin.name, name)
@@ -83,15 +85,16 @@ def _extend(
     if file is None:
         if ref not in services:
             raise _fail(here, f"service {ref!r} not found")
-        base = _resolve(ref, services, sources, origin, (*chain, key), here)
+        base, depth = _resolve(ref, services, sources, origin, (*chain, key), here)
     else:
-        base = _from_file(ref, file, sources, origin, (*chain, key), here)
-    return merge_service(base, own)
+        base, depth = _from_file(ref, file, sources, origin, (*chain, key), here)
+    check_depth(depth + 1, here)  # the whole chain, also when its start was memoized
+    return merge_service(base, own), depth + 1
 
 
 def _from_file(
     ref: str, file: Any, sources: Sources, origin: Origin, chain: Chain, where: str
-) -> Any:
+) -> tuple[Any, int]:
     check_depth(origin.depth + 1, where)
     path = resolve(origin.base, file, f"{where}.file")
     data = sources.read(path, f"{where}.file")

@@ -38,7 +38,7 @@ class Sources:
     variables: Mapping[str, str]
     budget: Budget = field(default_factory=Budget)
     cache: dict[str, dict[str, Any]] = field(default_factory=dict)
-    resolved: dict[tuple[str, str, str], Any] = field(default_factory=dict)  # extends.py
+    resolved: dict[tuple[str, str, str], tuple[Any, int]] = field(default_factory=dict)
 
     def with_variables(self, variables: Mapping[str, str]) -> Sources:
         """The same bundle and budget, other variables (an included project's)."""
