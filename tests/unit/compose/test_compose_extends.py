@@ -204,3 +204,20 @@ def test_a_shared_base_is_resolved_once_and_not_shared_between_services() -> Non
     project = load_compose(text, files=files)
     assert project.services["w7"].environment == {"A": "1", "N": "7"}
     assert project.services["w8"].environment == {"A": "1", "N": "8"}
+
+
+def test_an_included_env_file_is_read_with_compose_dotenv_syntax() -> None:
+    from core_monitor.compose.include_env import parse_dotenv
+
+    text = '# c\nexport A=1\nB=\'x # y\'\nC="q\\"r"\nD=v # note\nE\n\n'
+    assert parse_dotenv(text) == {"A": "1", "B": "x # y", "C": 'q"r', "D": "v"}
+    with pytest.raises(ValueError, match="line 1"):
+        parse_dotenv("not a line\n")
+
+
+def test_a_rebased_path_that_leaves_the_project_is_refused() -> None:
+    files = {"sub/base.yaml": b"services:\n  base:\n    image: x\n    env_file: ../../e.env\n"}
+    text = "services:\n  web:\n    extends: {file: sub/base.yaml, service: base}\n"
+    path, message = errors(text, files)[0]
+    assert path.startswith("services.web")
+    assert "outside the project directory" in message
