@@ -10,7 +10,13 @@ Fixture headers (YAML comments on the first lines):
   ``# expect-path: PATH``  (invalid fixtures) one of our errors must carry exactly this path
   ``# files: DIR``         a directory beside the fixture given to us as the version's files
                           (Compose reads it from the project directory, the fixture's own)
+  ``# expect-message: TEXT`` (invalid fixtures) and that error's message must contain TEXT
 A sidecar ``NAME.env`` holds the variables (KEY=VALUE lines) for both loaders.
+
+Directory fixtures (``valid_dirs/NAME/``, ``invalid_dirs/NAME/``) are projects of several
+files: ``compose.yaml`` is the main file, every other file is the bundle (``files``), and a
+``# overrides: a.yaml b.yaml`` header names the files merged over it (``-f`` for Compose,
+``overrides`` for us). The variables are in the sidecar ``NAME.env`` next to the directory.
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ from tests.support.helpers import missing
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "compose"
 VALID = sorted((FIXTURES / "valid").glob("*.yaml"))
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
+VALID_DIRS = sorted(p for p in (FIXTURES / "valid_dirs").iterdir() if p.is_dir())
+INVALID_DIRS = sorted(p for p in (FIXTURES / "invalid_dirs").iterdir() if p.is_dir())
+MAIN = "compose.yaml"
 
 STRICTER_THAN_COMPOSE: dict[str, str] = {
     "build_refused.yaml": "a build context must be among the version's files (none here)",
@@ -57,6 +66,7 @@ STRICTER_THAN_COMPOSE: dict[str, str] = {
     "services_missing.yaml": "a stack without services has nothing to run",
     "port_long_target_zero.yaml": "container port 0 is refused here, at create time by the engine",
     "unknown_restart.yaml": "Compose passes the policy through; the engine refuses it at create",
+    "include_too_deep": "include/extends nesting is capped at 10 levels",
 }
 
 # ---------------------------------------------------------------------------------------
@@ -131,14 +141,14 @@ def _run_compose(
     if not env_file.exists():
         env_file = tmp / "empty.env"
         env_file.write_text("")
+    compose_files = [path] if path.is_file() else [path / n for n in _project(path)[1]]
     return subprocess.run(
         [
             docker,
             "compose",
             "-p",
             project,
-            "-f",
-            str(path),
+            *[arg for f in compose_files for arg in ("-f", str(f))],
             "--env-file",
             str(env_file),
             "--profile",
@@ -155,6 +165,38 @@ def _run_compose(
     )
 
 
+def _project(directory: Path) -> tuple[dict[str, bytes], list[str]]:
+    """A directory fixture: its bundle, and its compose files in ``-f`` order."""
+    main = directory / MAIN
+    files = {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and p != main
+    }
+    overrides = (_header(main, "overrides") or "").split()
+    return files, [MAIN, *overrides]
+
+
+def _load_ours(path: Path, project_name: str) -> ComposeProject:
+    """One fixture, a file or a directory, through our loader."""
+    if path.is_file():
+        return load_compose(
+            path.read_text(), _variables(path), project_name=project_name, files=_files(path)
+        )
+    files, compose_files = _project(path)
+    return load_compose(
+        (path / MAIN).read_text(),
+        _variables(path),
+        project_name=project_name,
+        files=files,
+        overrides=compose_files[1:],
+    )
+
+
+def _main(path: Path) -> Path:
+    return path if path.is_file() else path / MAIN
+
+
 # ---------------------------------------------------------------------------------------
 # The tests
 
@@ -164,36 +206,44 @@ def test_enough_fixtures() -> None:
     assert len(INVALID) >= 30
 
 
+def test_enough_directory_fixtures() -> None:
+    assert len(VALID_DIRS) >= 5
+    assert len(INVALID_DIRS) >= 5
+
+
 def test_stricter_list_names_real_fixtures() -> None:
-    names = {p.name for p in INVALID}
+    names = {p.name for p in INVALID + INVALID_DIRS}
     assert set(STRICTER_THAN_COMPOSE) <= names
 
 
-@pytest.mark.parametrize("path", VALID, ids=[p.name for p in VALID])
+@pytest.mark.parametrize("path", VALID + VALID_DIRS, ids=[p.name for p in VALID + VALID_DIRS])
 def test_valid_fixture_matches_compose(path: Path, docker_compose: str, tmp_path: Path) -> None:
-    project_name = _header(path, "project") or "stack"
-    ours = load_compose(
-        path.read_text(), _variables(path), project_name=project_name, files=_files(path)
-    )
+    project_name = _header(_main(path), "project") or "stack"
+    ours = _load_ours(path, project_name)
     # The store keeps the JSON dump: it must round-trip exactly.
     assert ComposeProject.model_validate(ours.model_dump(mode="json")) == ours
     result = _run_compose(docker_compose, path, project_name, tmp_path)
     assert result.returncode == 0, f"Compose refused a valid fixture: {result.stderr}"
     theirs = json.loads(result.stdout)
-    assert project_ours(ours) == project_compose(theirs, str(path.parent))
+    assert project_ours(ours) == project_compose(theirs, str(_main(path).parent))
 
 
-@pytest.mark.parametrize("path", INVALID, ids=[p.name for p in INVALID])
+@pytest.mark.parametrize(
+    "path", INVALID + INVALID_DIRS, ids=[p.name for p in INVALID + INVALID_DIRS]
+)
 def test_invalid_fixture_is_refused(path: Path, docker_compose: str, tmp_path: Path) -> None:
-    project_name = _header(path, "project") or "stack"
+    project_name = _header(_main(path), "project") or "stack"
     with pytest.raises(ValidationFailed) as info:
-        load_compose(path.read_text(), _variables(path), project_name=project_name)
+        _load_ours(path, project_name)
     errors = info.value.errors
     assert errors
-    expected_path = _header(path, "expect-path")
+    expected_path = _header(_main(path), "expect-path")
     if expected_path is not None:
         wanted = "" if expected_path == "-" else expected_path
         assert wanted in [e.path for e in errors], errors
+        expected_message = _header(_main(path), "expect-message")
+        if expected_message is not None:
+            assert any(e.path == wanted and expected_message in e.message for e in errors), errors
     compose_name = project_name if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", project_name) else "x"
     result = _run_compose(docker_compose, path, compose_name, tmp_path)
     if path.name in STRICTER_THAN_COMPOSE:

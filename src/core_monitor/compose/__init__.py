@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from core_monitor.compose.extends import Origin
 from core_monitor.compose.hashing import content_hash, service_config_hash
-from core_monitor.compose.interpolate import interpolate
-from core_monitor.compose.loader import MAX_COMPOSE_BYTES, parse
+from core_monitor.compose.include import load_model
+from core_monitor.compose.loader import MAX_COMPOSE_BYTES, check_bounds
+from core_monitor.compose.merge import merge_project
 from core_monitor.compose.normalize import normalize
+from core_monitor.compose.sources import MAIN, Sources, relabel, resolve
+from core_monitor.compose.tags import strip_tags
 from core_monitor.compose.validate import check, check_container_count, validate_project_name
 from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.compose import ComposeProject
@@ -33,17 +38,20 @@ def load_compose(
     *,
     project_name: str = "stack",
     files: ProjectFiles = NO_FILES,
+    overrides: Sequence[str] = (),
 ) -> ComposeProject:
     """Parse, interpolate, normalize and check. Raises ValidationFailed, never anything else.
 
     ``files``: the version's bundle (clean relative path → bytes), where env files, extended
-    and included files, secret and config files and build contexts are read from."""
+    and included files, secret and config files and build contexts are read from.
+    ``overrides``: paths in ``files`` of compose files merged over ``text`` in order, as
+    ``docker compose -f text -f overrides[0] ...`` does."""
     validate_project_name(project_name)
     if not isinstance(text, str):
         raise ValidationFailed([FieldError("", "the compose file must be text")])
     check_variables(variables or {})
     try:
-        return _load(text, variables or {}, project_name, files)
+        return _load(text, variables or {}, project_name, files, overrides)
     except ValidationFailed:
         raise
     except (RecursionError, MemoryError):
@@ -64,15 +72,41 @@ def check_variables(variables: Mapping[str, str]) -> None:
 
 
 def _load(
-    text: str, variables: Mapping[str, str], project_name: str, files: ProjectFiles
+    text: str,
+    variables: Mapping[str, str],
+    project_name: str,
+    files: ProjectFiles,
+    overrides: Sequence[str],
 ) -> ComposeProject:
-    data = parse(text)
-    errors: list[FieldError] = []
-    data = interpolate(data, variables, "", errors)
-    if errors:
-        raise ValidationFailed(errors)
+    data = _assemble(text, Sources(files, variables), overrides)
     project = normalize(data, project_name, files)
     problems = check(project)
     if problems:
         raise ValidationFailed(problems)
     return project
+
+
+def _assemble(text: str, sources: Sources, overrides: Sequence[str]) -> Any:
+    """The main file, then each override file merged over it; each with its own extends
+    and includes applied first, as Compose does."""
+    data = load_model(sources.load(text, MAIN, ""), sources, Origin(MAIN, "", 0))
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    for i, reference in enumerate(overrides):
+        where = f"overrides[{i}]"
+        path = resolve("", reference, where)
+        raw = sources.read(path, where)
+        try:
+            override = load_model(raw, sources, _at(path))
+        except ValidationFailed as exc:
+            raise relabel(exc, path, where) from None
+        data = merge_project(data, override)
+    data = strip_tags(data)
+    check_bounds(data)  # extends and merges copy nodes: bound the result too
+    return data
+
+
+def _at(path: str) -> Origin:
+    """An override file: its relative paths, extends and includes resolve against the
+    project directory, like every file given with -f (Compose v2 does so)."""
+    return Origin(path, "", 0)

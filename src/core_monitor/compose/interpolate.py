@@ -97,15 +97,19 @@ def interpolate(
         except InterpolationError as exc:
             errors.append(FieldError(path, str(exc)))
             return data
-    if isinstance(data, dict):
-        return {
-            k: v
-            if isinstance(k, str) and k.startswith("x-")
-            else interpolate(v, variables, _join(path, k), errors)
-            for k, v in data.items()
-        }
+    if isinstance(data, dict):  # type(data): keeps the merge tags' types (tags.py)
+        return type(data)(
+            {
+                k: v
+                if isinstance(k, str) and k.startswith("x-")
+                else interpolate(v, variables, _join(path, k), errors)
+                for k, v in data.items()
+            }
+        )
     if isinstance(data, list):
-        return [interpolate(v, variables, f"{path}[{i}]", errors) for i, v in enumerate(data)]
+        return type(data)(
+            [interpolate(v, variables, f"{path}[{i}]", errors) for i, v in enumerate(data)]
+        )
     return data
 
 

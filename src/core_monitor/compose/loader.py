@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode
 
+from core_monitor.compose.tags import construct_override, construct_reset
 from core_monitor.errors import FieldError, ValidationFailed
 
 MAX_COMPOSE_BYTES = 1024 * 1024
@@ -95,6 +96,8 @@ def _construct_float(loader: yaml.SafeLoader, node: yaml.Node) -> float:
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _StrictLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_StrictLoader.add_constructor("!reset", construct_reset)
+_StrictLoader.add_constructor("!override", construct_override)
 
 
 def parse(text: str) -> dict[str, Any]:
@@ -106,7 +109,7 @@ def parse(text: str) -> dict[str, Any]:
         raise ValidationFailed([FieldError("", f"not valid YAML: {_yaml_message(exc)}")]) from None
     except RecursionError:
         raise ValidationFailed([FieldError("", "nesting too deep")]) from None
-    _check_bounds(data)
+    check_bounds(data)
     if not isinstance(data, dict):
         raise ValidationFailed([FieldError("", "the top level must be a mapping")])
     return data
@@ -117,7 +120,7 @@ def _yaml_message(exc: Exception) -> str:
     return " ".join(text.split())[:300]
 
 
-def _check_bounds(data: Any) -> None:
+def check_bounds(data: Any) -> None:
     """Walk the data as if aliases were copied; stop at MAX_NODES or MAX_DEPTH.
 
     Also refuses non-text mapping keys (`1: x`, `null: y`, `true: z`): every key of a

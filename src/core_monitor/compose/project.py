@@ -31,7 +31,7 @@ def read_project(reader: Reader, data: dict[str, Any], project: str) -> dict[str
         if not isinstance(key, str):
             reader.fail("", f"top-level keys must be strings, got {key!r}")
         elif key not in TOP_LEVEL and not key.startswith("x-"):
-            hint = " (not supported yet)" if key in ("configs", "secrets", "include") else ""
+            hint = " (not supported yet)" if key in ("configs", "secrets") else ""
             reader.fail(key, f"unsupported key{hint}")
     services = _services(reader, data.get("services"))
     networks = _resources(reader, data.get("networks"), "networks", project, NETWORK_KEYS)
