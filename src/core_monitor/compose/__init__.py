@@ -66,13 +66,12 @@ def check_variables(variables: Mapping[str, str]) -> None:
 def _load(
     text: str, variables: Mapping[str, str], project_name: str, files: ProjectFiles
 ) -> ComposeProject:
-    del files  # read by the loader's bundle-aware steps (issue 15)
     data = parse(text)
     errors: list[FieldError] = []
     data = interpolate(data, variables, "", errors)
     if errors:
         raise ValidationFailed(errors)
-    project = normalize(data, project_name)
+    project = normalize(data, project_name, variables, files)
     problems = check(project)
     if problems:
         raise ValidationFailed(problems)

@@ -18,19 +18,27 @@ The reading itself lives in project.py (top level), service.py, ports.py and mou
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from core_monitor.compose.fields import Reader
 from core_monitor.compose.project import read_project
+from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.errors import FieldError, ValidationFailed
 
 
-def normalize(data: dict[str, Any], project_name: str) -> ComposeProject:
+def normalize(
+    data: dict[str, Any],
+    project_name: str,
+    variables: Mapping[str, str] | None = None,
+    files: ProjectFiles = NO_FILES,
+) -> ComposeProject:
+    """``variables`` and ``files``: what env files, secrets and configs read."""
     reader = Reader()
-    normalized = read_project(reader, data, project_name)
+    normalized = read_project(reader, data, project_name, variables, files)
     if reader.errors:
         raise ValidationFailed(reader.errors)
     try:

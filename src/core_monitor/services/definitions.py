@@ -76,7 +76,12 @@ def policy_violations(
 def stored_form(
     project: ComposeProject, variables: dict[str, Variable], box: SecretBox
 ) -> tuple[dict[str, Any], dict[str, Variable], str]:
-    """(definition, variables, content hash) as stored: secrets encrypted and masked."""
+    """(definition, variables, content hash) as stored: secrets encrypted and masked.
+
+    A variable that feeds a Compose secret (``environment:`` source) is stored as a secret
+    whatever the client said, and the secret's content is masked even when too short for
+    the redactor."""
+    variables = _secret_sources_promoted(project, variables)
     definition = project.model_dump(mode="json")
     secrets = [v.value for v in variables.values() if v.secret]
     if not secrets:
@@ -89,7 +94,27 @@ def stored_form(
     local = _redactor(secrets)
     # keyed: a plain hash of a definition that holds a secret would let anyone who reads
     # the (masked) rest of it try candidate secrets offline
-    return _mask_tree(definition, local), stored, box.keyed_hash(canonical_json(definition))
+    masked = _mask_tree(definition, local)
+    for service in masked.get("services", {}).values():
+        for item in service.get("injected_files", []):
+            if item.get("secret"):
+                item["content"] = MASK
+    return masked, stored, box.keyed_hash(canonical_json(definition))
+
+
+def _secret_sources_promoted(
+    project: ComposeProject, variables: dict[str, Variable]
+) -> dict[str, Variable]:
+    feeding = {
+        item.variable
+        for service in project.services.values()
+        for item in service.injected_files
+        if item.secret and item.variable is not None
+    }
+    return {
+        k: Variable(value=v.value, secret=True) if k in feeding and not v.secret else v
+        for k, v in variables.items()
+    }
 
 
 def plain_variables(stored: dict[str, Variable], box: SecretBox) -> dict[str, Variable]:

@@ -84,7 +84,11 @@ def _loaded(db: Database, draft: Draft, data: dict[str, Any], max_containers: in
     data = interpolate(data, {k: v.value for k, v in draft.variables.items()}, "", errors)
     project: ComposeProject | None = None
     try:
-        project = None if errors else normalize(data, draft.name)
+        project = (
+            None
+            if errors
+            else normalize(data, draft.name, {k: v.value for k, v in draft.variables.items()})
+        )
     except ValidationFailed as exc:
         errors = list(exc.errors)
     if project is None:
