@@ -54,12 +54,15 @@ def parse_dotenv(
 
 def parse_raw(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
-    for line in text.replace("\r\n", "\n").split("\n"):
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         key, sep, value = line.partition("=")
-        if sep:
-            found[key.strip()] = value
+        if not sep:
+            continue
+        if key != key.strip() or not key:
+            raise DotenvError(f"line {number}: variable {key.strip()!r} contains whitespaces")
+        found[key] = value
     return found
 
 

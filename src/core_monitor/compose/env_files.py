@@ -38,11 +38,8 @@ def read_env_files(
             _read_one(reader, entry, item_path, lookup, files, merged)
         except Invalid:
             continue
-    result: dict[str, str | None] = dict(merged)
-    for key, value in environment.items():
-        if value is not None or key not in result:
-            result[key] = value
-    return result
+    # a bare name in `environment` wins too: it is filled from the variables or left unset
+    return {**merged, **environment}
 
 
 def _read_one(

@@ -34,7 +34,7 @@ services:
         "B": "b",
         "C": "b",
         "D": "env",
-        "N": "from-file",
+        "N": None,  # a bare name in environment wins, as in Compose
     }
 
 
