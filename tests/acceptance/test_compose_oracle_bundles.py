@@ -6,7 +6,7 @@ Each fixture is a directory under ``tests/fixtures/compose_bundles/{valid,invali
 variables; Compose gets it as ``--env-file``). The directory minus ``compose.yaml`` is the
 bundle our loader reads. Valid fixtures: each service's environment and where each secret and
 config lands must be the same. Invalid ones: both refuse, and one of our errors carries the
-``# expect-path:`` of the file's first line.
+``# expect-path:`` and says the ``# expect-message:`` of the file's first lines.
 """
 
 from __future__ import annotations
@@ -134,9 +134,6 @@ def test_invalid_bundle_is_refused_by_both(directory: Path, tmp_path: Path) -> N
     with pytest.raises(ValidationFailed) as info:
         load_compose(text, variables, project_name=PROJECT, files=files)
     assert match.group(1) in [e.path for e in info.value.errors], info.value.errors
-
-
-def test_fixtures_cover_the_forms() -> None:
-    texts = "\n".join((d / "compose.yaml").read_text() for d in VALID)
-    for form in ("required: false", "format: raw", "environment:", "content:", "file:", "mode:"):
-        assert form in texts
+    message = re.search(r"#\s*expect-message:\s*(.+?)\s*$", text, re.MULTILINE)
+    assert message, "an invalid fixture names what its error must say"
+    assert any(message.group(1) in e.message for e in info.value.errors), info.value.errors
