@@ -115,3 +115,19 @@ def test_a_read_only_service_cannot_take_an_injected_secret(
     assert response.status_code == 422, response.text
     assert "services.app.secrets[0]" in response.text
     assert TOKEN not in response.text
+
+
+def test_a_file_the_engine_cannot_write_fails_the_apply_and_leaves_no_container(
+    server: ServerProcess, stack: str
+) -> None:
+    compose = COMPOSE.replace("target: /etc/app/site.conf", "target: /bin/sh/site.conf")
+    admin = Api(server.url, server.headers)
+    try:
+        admin.create_stack(stack, compose, variables={"TOKEN": {"value": TOKEN}})
+        failed = admin.apply(stack, 1, expect="FAILED")
+        messages = admin.log_messages(failed["command_id"])
+    finally:
+        admin.close()
+    assert "cannot write secrets and configs" in (failed["error"] or ""), failed
+    assert containers(stack) == {}  # created, never started: removed
+    assert not [m for m in [failed["error"], *messages] if TOKEN in (m or "")]

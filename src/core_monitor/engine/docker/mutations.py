@@ -56,7 +56,7 @@ class DockerMutations:
         Compose uses); missing parent directories are made by the engine (0755, root)."""
         if not files:
             return
-        archive = _archive(files)
+        archive = files_archive(files)
         # the message names the container only: never a file's content
         self._write(
             f"cannot write secrets and configs into {container[:12]}",
@@ -112,7 +112,8 @@ class DockerMutations:
             )
 
 
-def _archive(files: list[InjectedFile]) -> bytes:
+def files_archive(files: list[InjectedFile]) -> bytes:
+    """A tar of the files at their paths from the root, with their owner and mode."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for item in files:
