@@ -11,6 +11,7 @@ from typing import Any
 
 from core_monitor.compose import content_hash, load_compose
 from core_monitor.compose.hashing import canonical_json, service_config_hash
+from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.policy import Violation, breaking
 from core_monitor.domain.stack import StackVersion, Variable
@@ -34,13 +35,14 @@ def check_secrets(variables: dict[str, Variable]) -> None:
 
 
 def load_masked(
-    name: str, compose: str, variables: dict[str, Variable]
+    name: str, compose: str, variables: dict[str, Variable], files: ProjectFiles = NO_FILES
 ) -> tuple[ComposeProject, list[str]]:
-    """Load the project with the real values; an error message never quotes a secret."""
+    """Load the project with the real values; an error message never quotes a secret.
+    ``files``: the version's bundle (env files, secret and config files)."""
     secrets = [v.value for v in variables.values() if v.secret]
     try:
         project = load_compose(
-            compose, {k: v.value for k, v in variables.items()}, project_name=name
+            compose, {k: v.value for k, v in variables.items()}, project_name=name, files=files
         )
     except ValidationFailed as exc:
         if not secrets:
@@ -126,8 +128,11 @@ def plain_variables(stored: dict[str, Variable], box: SecretBox) -> dict[str, Va
     }
 
 
-def project_of(version: StackVersion, box: SecretBox) -> ComposeProject:
-    """The real project of a stored version (secrets decrypted), for the engine only."""
+def project_of(
+    version: StackVersion, box: SecretBox, files: ProjectFiles = NO_FILES
+) -> ComposeProject:
+    """The real project of a stored version (secrets decrypted), for the engine only.
+    ``files``: the version's bundle, decrypted, which its env files and secrets read."""
     if not any(v.secret for v in version.variables.values()):
         return ComposeProject.model_validate(version.definition)
     values = {
@@ -135,7 +140,9 @@ def project_of(version: StackVersion, box: SecretBox) -> ComposeProject:
         for k, v in version.variables.items()
     }
     REDACTOR.learn([values[k] for k, v in version.variables.items() if v.secret])
-    return load_compose(version.compose_text, values, project_name=version.definition["name"])
+    return load_compose(
+        version.compose_text, values, project_name=version.definition["name"], files=files
+    )
 
 
 def config_hasher(version: StackVersion, box: SecretBox) -> ConfigHasher:
