@@ -16,7 +16,7 @@ import pytest
 
 from core_monitor.compose import load_compose, service_config_hash
 from tests.support.api_client import Api
-from tests.support.docker_probe import containers, remove_project, require_docker
+from tests.support.docker_probe import containers, docker, remove_project, require_docker
 from tests.support.server import ServerProcess
 
 IMAGE = "coremon-test/busybox:latest"
@@ -274,3 +274,60 @@ services:
         reader.stop()
     assert "pw=***" in logs
     assert secret not in logs
+
+
+INJECTED = f"""
+services:
+  app:
+    image: {IMAGE}
+    init: true
+    command: ["sleep", "300"]
+    secrets: [quoted, {{source: unicode, target: /etc/owned, uid: "1000", mode: 0400}}]
+    configs: [{{source: greeting, target: /etc/greeting}}]
+secrets:
+  quoted: {{environment: QUOTE}}
+  unicode: {{environment: UNICODE}}
+configs:
+  greeting: {{content: "hello ${{NEWLINE}}"}}
+"""
+
+
+def test_compose_secrets_and_configs_reach_no_viewer(server: ServerProcess, stack: str) -> None:
+    """Secrets and configs written into the container: their values are in no definition,
+    plan, command log or container view."""
+    admin = Api(server.url, server.headers)
+    client = viewer(server, admin)
+    names = ("QUOTE", "UNICODE", "NEWLINE")
+    try:
+        variables = {k: {"value": SECRETS[k], "secret": True} for k in names}
+        admin.create_stack(stack, INJECTED, variables=variables)
+        plan = client.get(f"/stacks/{stack}/plan/1")
+        applied = admin.apply(stack, 1)
+        container = client.get(f"/stacks/{stack}/containers").json()[0]["id"]
+        bodies = read_all(
+            client,
+            [
+                f"/stacks/{stack}",
+                f"/stacks/{stack}/versions/1",
+                f"/stacks/{stack}/containers",
+                f"/containers/{container}",
+                f"/commands/{applied['command_id']}",
+                f"/commands/{applied['command_id']}/logs",
+                "/events?after=0",
+            ],
+        )
+        bodies.append(plan.text)
+    finally:
+        client.close()
+        admin.close()
+    assert plan.status_code == 200, plan.text
+    shown = docker("exec", f"{stack}-app-1", "cat", "/run/secrets/quoted", "/etc/owned")
+    assert shown == SECRETS["QUOTE"] + SECRETS["UNICODE"]  # written, yet shown nowhere
+    leaks = {
+        (name, form)
+        for name in names
+        for form in encodings(SECRETS[name])
+        for body in bodies
+        if form in body
+    }
+    assert not leaks

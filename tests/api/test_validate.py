@@ -151,3 +151,18 @@ def test_a_semantic_error_leaves_the_other_services_judged(client: TestClient) -
         ("semantic", "services.b.networks.nope", 4),
         ("policy", "services.d.cap_add[0]", 7),
     ]
+
+
+def test_a_service_with_a_secret_is_still_judged_by_the_policy(client: TestClient) -> None:
+    """Secrets and configs come with their service when the rest of the file has an error,
+    so its policy violations are still reported; a value is never quoted."""
+    compose = TWO_SERVICES.replace(
+        "    privileged: true\n",
+        "    privileged: true\n    secrets: [token]\nsecrets:\n  token: {environment: TOKEN}\n",
+    )
+    variables = {"TOKEN": {"value": "tok-value-123456", "secret": True}}
+    response = client.post(URL, json={"compose": compose, "variables": variables})
+    assert response.status_code == 200, response.text
+    kinds = _by_kind(response.json())
+    assert [e["path"] for e in kinds["policy"]] == ["services.tool.privileged"]
+    assert "tok-value" not in response.text

@@ -79,7 +79,7 @@ def _load(
     overrides: Sequence[str],
 ) -> ComposeProject:
     data = _assemble(text, Sources(files, variables), overrides)
-    project = normalize(data, project_name, files)
+    project = normalize(data, project_name, variables, files)
     problems = check(project)
     if problems:
         raise ValidationFailed(problems)

@@ -20,6 +20,7 @@ from typing import Any
 from core_monitor.domain.compose import ComposeProject
 
 EXCLUDED_FROM_SERVICE_HASH = frozenset({"replicas", "depends_on", "profiles", "pull_policy"})
+OMITTED_WHEN_EMPTY = ("injected_files",)
 
 
 def canonical_json(value: Any) -> str:
@@ -36,5 +37,8 @@ def service_config_hash(
     config = project.services[service_name].model_dump(mode="json")
     for key in EXCLUDED_FROM_SERVICE_HASH:
         config.pop(key, None)
+    for key in OMITTED_WHEN_EMPTY:  # added later: existing containers keep their hash
+        if not config.get(key):
+            config.pop(key, None)
     text = canonical_json(config)
     return keyed(text) if keyed else hashlib.sha256(text.encode()).hexdigest()

@@ -20,6 +20,7 @@ The reading itself lives in project.py (top level), service.py, ports.py and mou
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -33,10 +34,14 @@ from core_monitor.errors import FieldError, ValidationFailed
 
 
 def normalize(
-    data: dict[str, Any], project_name: str, files: ProjectFiles = NO_FILES
+    data: dict[str, Any],
+    project_name: str,
+    variables: Mapping[str, str] | None = None,
+    files: ProjectFiles = NO_FILES,
 ) -> ComposeProject:
+    """``variables`` and ``files``: what env files, secrets and configs read."""
     reader = Reader()
-    normalized = read_project(reader, data, project_name)
+    normalized = read_project(reader, data, project_name, variables, files)
     build.resolve(reader, normalized["services"], project_name, files)
     if reader.errors:
         raise ValidationFailed(reader.errors)

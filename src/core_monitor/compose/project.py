@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from core_monitor.compose.fields import Invalid, Reader
 from core_monitor.compose.names import network_name_problem, volume_name_problem
 from core_monitor.compose.service import read_service
+from core_monitor.compose.service_files import attach_files
+from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 
-TOP_LEVEL = {"name", "version", "services", "networks", "volumes"}
+TOP_LEVEL = {"name", "version", "services", "networks", "volumes", "secrets", "configs"}
 SERVICE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$")
 NETWORK_KEYS = {
     "name",
@@ -26,14 +29,20 @@ VOLUME_KEYS = {"name", "driver", "driver_opts", "external", "labels"}
 NAME_RULES = {"networks": network_name_problem, "volumes": volume_name_problem}
 
 
-def read_project(reader: Reader, data: dict[str, Any], project: str) -> dict[str, Any]:
+def read_project(
+    reader: Reader,
+    data: dict[str, Any],
+    project: str,
+    variables: Mapping[str, str] | None = None,
+    files: ProjectFiles = NO_FILES,
+) -> dict[str, Any]:
     for key in data:
         if not isinstance(key, str):
             reader.fail("", f"top-level keys must be strings, got {key!r}")
         elif key not in TOP_LEVEL and not key.startswith("x-"):
-            hint = " (not supported yet)" if key in ("configs", "secrets") else ""
-            reader.fail(key, f"unsupported key{hint}")
+            reader.fail(key, "unsupported key")
     services = _services(reader, data.get("services"))
+    attach_files(reader, data, services, variables or {}, files)
     networks = _resources(reader, data.get("networks"), "networks", project, NETWORK_KEYS)
     volumes = _resources(reader, data.get("volumes"), "volumes", project, VOLUME_KEYS)
     uses_default = any(

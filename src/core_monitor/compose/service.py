@@ -266,6 +266,15 @@ def _pull_policy(reader: Reader, value: Any, path: str) -> str:
     return PULL_POLICIES[text]
 
 
+def _deferred(key: str) -> Handler:
+    """Kept raw for read_project, which has the bundle, the variables and the top level."""
+
+    def handler(reader: Reader, value: Any, path: str, out: dict[str, Any]) -> None:
+        out[f"_{key}"] = value
+
+    return handler
+
+
 def _sysctls(reader: Reader, value: Any, path: str) -> dict[str, str]:
     return {k: v or "" for k, v in reader.dict_or_list(value, path, null_for_bare=False).items()}
 
@@ -322,6 +331,9 @@ HANDLERS: dict[str, Handler] = {
     "profiles": _put("profiles", _strings),
     "pull_policy": _put("pull_policy", _pull_policy),
     "build": _put("build", read_build),
+    "env_file": _deferred("env_file"),
+    "secrets": _deferred("secrets"),
+    "configs": _deferred("configs"),
 }
 
 

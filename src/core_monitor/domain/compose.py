@@ -37,6 +37,19 @@ class MountSpec(Frozen):
     tmpfs_mode: int | None = None
 
 
+class InjectedFile(Frozen):
+    """A secret or config whose content is written into the container before it starts
+    (environment- or content-sourced); file-sourced ones are read-only binds instead."""
+
+    target: str  # absolute path inside the container
+    content: str
+    uid: int = 0
+    gid: int = 0
+    mode: int = 0o444
+    secret: bool = False  # a secret's content is never stored, shown or logged in clear
+    variable: str | None = None  # the version's variable it comes from (environment source)
+
+
 class ServiceNetwork(Frozen):
     aliases: list[str] = Field(default_factory=list)
     ipv4_address: str | None = None
@@ -106,6 +119,7 @@ class ServiceSpec(Frozen):
     ports: list[PortSpec] = Field(default_factory=list)
     expose: list[str] = Field(default_factory=list)
     volumes: list[MountSpec] = Field(default_factory=list)
+    injected_files: list[InjectedFile] = Field(default_factory=list)  # secrets, configs
     tmpfs: list[str] = Field(default_factory=list)
     networks: dict[str, ServiceNetwork] = Field(default_factory=dict)
     depends_on: dict[str, Dependency] = Field(default_factory=dict)

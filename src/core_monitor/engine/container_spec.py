@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from core_monitor.domain.compose import ComposeProject, MountSpec, ServiceSpec
+from core_monitor.domain.compose import ComposeProject, InjectedFile, MountSpec, ServiceSpec
 from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
 from core_monitor.engine import labels as lbl
 
@@ -24,6 +24,8 @@ class ContainerConfig:
     create: dict[str, Any]  # create_container keyword arguments (without host_config)
     host: dict[str, Any]  # create_host_config keyword arguments
     endpoints: list[Endpoint] = field(default_factory=list)  # first one at create time
+    # secrets and configs written into the created container before it starts
+    files: list[InjectedFile] = field(default_factory=list)
 
 
 def container_name(project: str, service: str, spec: ServiceSpec, number: int) -> str:
@@ -110,7 +112,12 @@ def build(
         or None,
         "network_mode": _network_mode(spec, endpoints, peers),
     }
-    return ContainerConfig(create, {k: v for k, v in host.items() if v is not None}, endpoints)
+    return ContainerConfig(
+        create,
+        {k: v for k, v in host.items() if v is not None},
+        endpoints,
+        list(spec.injected_files),
+    )
 
 
 def _exposed(spec: ServiceSpec) -> list[tuple[int, str]] | None:

@@ -252,6 +252,11 @@ class PlanExecutor:
                 endpoint.ipv4_address,
                 endpoint.ipv6_address,
             )
+        try:
+            self.mut.put_files(container_id, config.files)
+        except BaseException:
+            self._own.remove_container(container_id)  # never started: nothing is lost
+            raise
         return container_id
 
     def _config(self, service: str, number: int) -> container_spec.ContainerConfig:

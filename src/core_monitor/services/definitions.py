@@ -38,7 +38,8 @@ def check_secrets(variables: dict[str, Variable]) -> None:
 def load_masked(
     name: str, compose: str, variables: dict[str, Variable], files: ProjectFiles = NO_FILES
 ) -> tuple[ComposeProject, list[str]]:
-    """Load the project with the real values; an error message never quotes a secret."""
+    """Load the project with the real values; an error message never quotes a secret.
+    ``files``: the version's bundle (env files, secret and config files)."""
     secrets = [v.value for v in variables.values() if v.secret]
     try:
         project = load_compose(
@@ -82,7 +83,12 @@ def policy_violations(
 def stored_form(
     project: ComposeProject, variables: dict[str, Variable], box: SecretBox
 ) -> tuple[dict[str, Any], dict[str, Variable], str]:
-    """(definition, variables, content hash) as stored: secrets encrypted and masked."""
+    """(definition, variables, content hash) as stored: secrets encrypted and masked.
+
+    A variable that feeds a Compose secret (``environment:`` source) is stored as a secret
+    whatever the client said, and the secret's content is masked even when too short for
+    the redactor."""
+    variables = _secret_sources_promoted(project, variables)
     definition = project.model_dump(mode="json")
     secrets = [v.value for v in variables.values() if v.secret]
     if not secrets:
@@ -95,7 +101,27 @@ def stored_form(
     local = _redactor(secrets)
     # keyed: a plain hash of a definition that holds a secret would let anyone who reads
     # the (masked) rest of it try candidate secrets offline
-    return _mask_tree(definition, local), stored, box.keyed_hash(canonical_json(definition))
+    masked = _mask_tree(definition, local)
+    for service in masked.get("services", {}).values():
+        for item in service.get("injected_files", []):
+            if item.get("secret"):
+                item["content"] = MASK
+    return masked, stored, box.keyed_hash(canonical_json(definition))
+
+
+def _secret_sources_promoted(
+    project: ComposeProject, variables: dict[str, Variable]
+) -> dict[str, Variable]:
+    feeding = {
+        item.variable
+        for service in project.services.values()
+        for item in service.injected_files
+        if item.secret and item.variable is not None
+    }
+    return {
+        k: Variable(value=v.value, secret=True) if k in feeding and not v.secret else v
+        for k, v in variables.items()
+    }
 
 
 def plain_variables(stored: dict[str, Variable], box: SecretBox) -> dict[str, Variable]:
@@ -111,7 +137,8 @@ def project_of(
     version: StackVersion, box: SecretBox, files: ProjectFiles = NO_FILES
 ) -> ComposeProject:
     """The real project of a stored version (secrets decrypted), for the engine only;
-    ``files``: its bundle, opened (secret files decrypted)."""
+    ``files``: its bundle, opened (secret files decrypted), which its env files, secrets and
+    build contexts read."""
     if not any(v.secret for v in version.variables.values()) and not files:
         return ComposeProject.model_validate(version.definition)
     values = {

@@ -92,11 +92,15 @@ def _loaded(db: Database, draft: Draft, data: dict[str, Any], max_containers: in
     data = interpolate(data, {k: v.value for k, v in draft.variables.items()}, "", errors)
     project: ComposeProject | None = None
     try:
-        project = None if errors else normalize(data, draft.name)
+        project = (
+            None
+            if errors
+            else normalize(data, draft.name, {k: v.value for k, v in draft.variables.items()})
+        )
     except ValidationFailed as exc:
         errors = list(exc.errors)
     if project is None:
-        partial = _policy(db, draft, _loadable_part(data, draft.name, errors))
+        partial = _policy(db, draft, _loadable_part(data, draft.name, errors, _values(draft)))
         return _of(errors, IssueKind.SCHEMA) + partial
     semantic = list(check(project))
     try:
@@ -127,8 +131,12 @@ def service_names(compose: str) -> list[str]:
     return sorted(str(n) for n in services) if isinstance(services, Mapping) else []
 
 
+def _values(draft: Draft) -> dict[str, str]:
+    return {k: v.value for k, v in draft.variables.items()}
+
+
 def _loadable_part(
-    data: dict[str, Any], name: str, errors: list[FieldError]
+    data: dict[str, Any], name: str, errors: list[FieldError], variables: dict[str, str]
 ) -> list[ComposeProject]:
     """The services without a schema error, as projects the policy can judge: all together
     when they load so, else one by one (a network with an error is left out)."""
@@ -137,20 +145,26 @@ def _loadable_part(
         return []
     good = {n: c for n, c in services.items() if not _under(errors, f"services.{n}")}
     shared: dict[str, Any] = {
-        k: data[k] for k in ("networks", "volumes") if k in data and not _under(errors, k)
+        k: data[k]
+        for k in ("networks", "volumes", "secrets", "configs")
+        if k in data and not _under(errors, k)
     }
-    together = _try_normalize({**shared, "services": good}, name)
+    together = _try_normalize({**shared, "services": good}, name, variables)
     if together is not None or len(good) < 2:
         return [together] if together is not None else []
-    alone = (_try_normalize({**shared, "services": {n: c}}, name) for n, c in good.items())
+    alone = (
+        _try_normalize({**shared, "services": {n: c}}, name, variables) for n, c in good.items()
+    )
     return [p for p in alone if p is not None]
 
 
-def _try_normalize(data: dict[str, Any], name: str) -> ComposeProject | None:
+def _try_normalize(
+    data: dict[str, Any], name: str, variables: dict[str, str]
+) -> ComposeProject | None:
     if not data.get("services"):
         return None
     try:
-        return normalize(data, name)
+        return normalize(data, name, variables)
     except ValidationFailed:
         return None
 

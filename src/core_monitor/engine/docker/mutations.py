@@ -7,9 +7,12 @@ already gone, a network created meanwhile) is caught by its typed error.
 from __future__ import annotations
 
 import contextlib
+import io
+import tarfile
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from core_monitor.domain.compose import InjectedFile
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.errors import Conflict, NotFound
 
@@ -47,6 +50,18 @@ class DockerMutations:
             f"cannot create container {name}", lambda api: api.create_container(name=name, **config)
         )
         return str(created["Id"])
+
+    def put_files(self, container: str, files: list[InjectedFile]) -> None:
+        """Writes secrets and configs into a created container (the archive upload recent
+        Compose uses); missing parent directories are made by the engine (0755, root)."""
+        if not files:
+            return
+        archive = files_archive(files)
+        # the message names the container only: never a file's content
+        self._write(
+            f"cannot write secrets and configs into {container[:12]}",
+            lambda api: api.put_archive(container, "/", archive),
+        )
 
     def connect(
         self, container: str, network: str, aliases: list[str], ipv4: str | None, ipv6: str | None
@@ -95,3 +110,15 @@ class DockerMutations:
             self._write(
                 f"cannot remove volume {name}", lambda api: api.remove_volume(name, force=True)
             )
+
+
+def files_archive(files: list[InjectedFile]) -> bytes:
+    """A tar of the files at their paths from the root, with their owner and mode."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for item in files:
+            data = item.content.encode("utf-8")
+            info = tarfile.TarInfo(item.target.lstrip("/"))
+            info.size, info.mode, info.uid, info.gid = len(data), item.mode, item.uid, item.gid
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
