@@ -8,6 +8,7 @@ loader's own helpers, so a loader bug cannot hide in both sides.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from typing import Any
 
@@ -159,7 +160,11 @@ def project_compose(data: dict[str, Any], project_dir: str = "/nowhere") -> dict
             "environment": dict(s.get("environment") or {}),
             "ports": _ports_from_compose(s.get("ports") or []),
             "expose": [str(e) for e in s.get("expose") or []],
-            "volumes": _mounts_from_compose(s.get("volumes") or [], project_dir),
+            "volumes": _by_target(
+                _mounts_from_compose(s.get("volumes") or [], project_dir)
+                + _placed_files(s, data, project_dir)
+            ),
+            "injected": _injected_from_compose(s, data),
             "networks": {
                 net: {
                     "aliases": sorted((cfg or {}).get("aliases") or []),
@@ -259,6 +264,63 @@ def _build_ours(build: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+def _by_target(mounts: Any) -> list[dict[str, Any]]:
+    """Mounts in target order: Compose lists file secrets and configs apart from volumes;
+    ours are read-only binds among the volumes."""
+    return sorted(mounts, key=lambda m: (m["target"], m["type"]))
+
+
+def _file_target(kind: str, ref: dict[str, Any]) -> str:
+    base = "/run/secrets" if kind == "secrets" else "/"
+    return posixpath.normpath(posixpath.join(base, ref.get("target") or ref["source"]))
+
+
+def _placed_files(
+    service: dict[str, Any], data: dict[str, Any], project_dir: str
+) -> list[dict[str, Any]]:
+    """File-sourced secrets and configs, as the read-only binds we make of them."""
+    placed = []
+    for kind in ("secrets", "configs"):
+        top = data.get(kind) or {}
+        for ref in service.get(kind) or []:
+            source = top.get(ref["source"]) or {}
+            if "file" not in source:
+                continue
+            path = str(source["file"])
+            if os.path.isabs(path):
+                path = os.path.relpath(path, project_dir)
+            placed.append(
+                {
+                    "type": "bind",
+                    "source": "./" + path.removeprefix("./"),
+                    "target": _file_target(kind, ref),
+                    "read_only": True,
+                    "propagation": None,
+                    "create_host_path": False,
+                    "nocopy": False,
+                    "tmpfs_size": None,
+                    "tmpfs_mode": None,
+                }
+            )
+    return placed
+
+
+def _injected_from_compose(service: dict[str, Any], data: dict[str, Any]) -> list[Any]:
+    """Environment- and content-sourced secrets and configs: where, with which mode and owner
+    (their content is compared by the bundle oracle)."""
+    found = []
+    for kind in ("secrets", "configs"):
+        top = data.get(kind) or {}
+        for ref in service.get(kind) or []:
+            if "file" in (top.get(ref["source"]) or {}):
+                continue
+            mode = int(str(ref["mode"]), 8) if "mode" in ref else 0o444
+            found.append(
+                (_file_target(kind, ref), mode, int(ref.get("uid", 0)), int(ref.get("gid", 0)))
+            )
+    return sorted(found)
+
+
 def _device(device: dict[str, Any]) -> str:
     text = f"{device['source']}:{device['target']}"
     permissions = device.get("permissions")
@@ -304,7 +366,10 @@ def project_ours(project: ComposeProject) -> dict[str, Any]:
                 for p in s["ports"]
             ],
             "expose": s["expose"],
-            "volumes": [
+            "injected": sorted(
+                (f["target"], f["mode"], f["uid"], f["gid"]) for f in s["injected_files"]
+            ),
+            "volumes": _by_target(
                 {
                     "type": m["type"],
                     "source": m["source"],
@@ -317,7 +382,7 @@ def project_ours(project: ComposeProject) -> dict[str, Any]:
                     "tmpfs_mode": m["tmpfs_mode"],
                 }
                 for m in s["volumes"]
-            ],
+            ),
             "networks": {
                 net: {
                     "aliases": sorted(cfg["aliases"]),

@@ -78,7 +78,9 @@ def _entry(entry: Any, origin: Origin, where: str) -> tuple[list[str], str, list
         directory = _directory(origin, entry["project_directory"], f"{where}.project_directory")
     env = entry.get("env_file")
     env_files = None if env is None else [env] if isinstance(env, str) else env
-    if env_files is not None and not all(isinstance(e, str) for e in env_files):
+    if env_files is not None and not (
+        isinstance(env_files, list) and all(isinstance(e, str) for e in env_files)
+    ):
         raise _fail(f"{where}.env_file", "must be a path or a list of paths")
     return paths, directory, env_files, here
 

@@ -42,7 +42,7 @@ def test_bad_service_names(name: str) -> None:
 @pytest.mark.parametrize(
     ("text", "path"),
     [
-        ("services: {web: {image: x}}\ninclude: []", "include"),
+        ("services: {web: {image: x}}\nmodels: {}", "models"),
         ("services: {web: {image: x, bogus: 1}}", "services.web.bogus"),
         ("services: {web: {image: x, healthcheck: {tst: a}}}", "services.web.healthcheck.tst"),
         ("services: {web: {image: x, ports: [{target: 1, x: 2}]}}", "services.web.ports[0].x"),
