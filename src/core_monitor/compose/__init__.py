@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from core_monitor.compose.hashing import content_hash, service_config_hash
 from core_monitor.compose.interpolate import interpolate
 from core_monitor.compose.loader import MAX_COMPOSE_BYTES, parse
-from core_monitor.compose.normalize import normalize
+from core_monitor.compose.normalize import fill_environment, normalize
 from core_monitor.compose.validate import check, check_container_count, validate_project_name
 from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.compose import ComposeProject
@@ -67,12 +67,15 @@ def _load(
     text: str, variables: Mapping[str, str], project_name: str, files: ProjectFiles
 ) -> ComposeProject:
     del files  # read by the loader's bundle-aware steps (issue 15)
+    # Compose's project environment: the version's variables, and the project's name (which
+    # Compose sets whatever the environment says, as `-p` wins)
+    variables = {**variables, "COMPOSE_PROJECT_NAME": project_name}
     data = parse(text)
     errors: list[FieldError] = []
     data = interpolate(data, variables, "", errors)
     if errors:
         raise ValidationFailed(errors)
-    project = normalize(data, project_name)
+    project = fill_environment(normalize(data, project_name), variables)
     problems = check(project)
     if problems:
         raise ValidationFailed(problems)

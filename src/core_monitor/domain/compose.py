@@ -76,6 +76,22 @@ class ResourceLimits(Frozen):
     pids: int | None = None
 
 
+class DeviceReservation(Frozen):
+    """deploy.resources.reservations.devices[]: a device request (GPUs), as Compose sends it."""
+
+    driver: str | None = None
+    count: int | None = None  # -1: all
+    device_ids: list[str] = Field(default_factory=list)
+    capabilities: list[str] = Field(default_factory=list)
+    options: dict[str, str] = Field(default_factory=dict)
+
+
+class ResourceReservations(Frozen):
+    cpus: float | None = None  # accepted; the engine has no CPU reservation (Compose too)
+    memory: int | None = None
+    devices: list[DeviceReservation] = Field(default_factory=list)
+
+
 class ServiceSpec(Frozen):
     image: str
     command: list[str] | None = None
@@ -121,6 +137,14 @@ class ServiceSpec(Frozen):
     logging: Logging | None = None
     replicas: int = 1
     limits: ResourceLimits = Field(default_factory=ResourceLimits)
+    reservations: ResourceReservations = Field(default_factory=ResourceReservations)
+    platform: str | None = None
+    runtime: str | None = None
+    mac_address: str | None = None
+    links: list[str] = Field(default_factory=list)  # "service" or "service:alias"
+    external_links: list[str] = Field(default_factory=list)  # "container" or "container:alias"
+    volumes_from: list[str] = Field(default_factory=list)  # "service[:mode]", "container:x[:mode]"
+    attach: bool = True  # `compose up` log attachment only: nothing reaches the engine
     profiles: list[str] = Field(default_factory=list)
     pull_policy: Literal["missing", "always", "never"] = "missing"
 

@@ -220,13 +220,7 @@ class PlanExecutor:
             name, {**config.create, "host_config": host, "networking_config": networking}
         )
         for endpoint in config.endpoints[1:]:
-            self.mut.connect(
-                container_id,
-                endpoint.network,
-                endpoint.aliases,
-                endpoint.ipv4_address,
-                endpoint.ipv6_address,
-            )
+            self.mut.connect(container_id, endpoint)
         return container_id
 
     def _config(self, service: str, number: int) -> container_spec.ContainerConfig:
@@ -244,6 +238,9 @@ class PlanExecutor:
             command_id=self.options.command_id,
             depends_on=lbl.encode_depends_on(desired.depends_on),
         )
+        problem = container_spec.engine_problem(spec, self.api_version)
+        if problem:
+            raise TerminalError(f"services.{service}: {problem}")
         peers = {peer: self._first_container_of(peer) for peer in _peer_services(spec)}
         return container_spec.build(
             self.project, service, labels, engine_api=self.api_version, number=number, peers=peers
@@ -354,9 +351,12 @@ _CONDITION_WORD = {
 
 
 def _peer_services(spec: ServiceSpec) -> list[str]:
-    """The services whose container this one joins (`network_mode`/`pid`/`ipc: service:x`)."""
+    """The services whose container this one joins (`network_mode`/`pid`/`ipc: service:x`)
+    or takes volumes from (`volumes_from: [x]`)."""
     modes = (spec.network_mode, spec.pid, spec.ipc)
-    return sorted({m[8:] for m in modes if m and m.startswith("service:")})
+    joined = {m[8:] for m in modes if m and m.startswith("service:")}
+    joined |= {v.split(":")[0] for v in spec.volumes_from if not v.startswith("container:")}
+    return sorted(joined)
 
 
 def _observed_id(step: ContainerStep) -> str:

@@ -143,6 +143,7 @@ class DockerGateway:
                     aliases=endpoint.aliases,
                     ipv4_address=endpoint.ipv4_address,
                     ipv6_address=endpoint.ipv6_address,
+                    links=endpoint.links or None,
                 )
             }
         )
