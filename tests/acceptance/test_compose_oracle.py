@@ -55,6 +55,8 @@ STRICTER_THAN_COMPOSE: dict[str, str] = {
     "services_missing.yaml": "a stack without services has nothing to run",
     "port_long_target_zero.yaml": "container port 0 is refused here, at create time by the engine",
     "unknown_restart.yaml": "Compose passes the policy through; the engine refuses it at create",
+    "deploy_mode_global.yaml": "global is a Swarm mode: one engine runs replicated services only",
+    "volumes_from_bad_mode.yaml": "Compose passes the mode on; the engine refuses it at create",
 }
 
 # ---------------------------------------------------------------------------------------
@@ -187,9 +189,22 @@ SCALARS = (
     "ipc",
     "userns_mode",
     "stop_signal",
+    "platform",
+    "runtime",
+    "mac_address",
 )
 FLAGS = ("privileged", "read_only", "stdin_open", "tty")
-LISTS = ("cap_add", "cap_drop", "security_opt", "dns", "tmpfs", "profiles")
+LISTS = (
+    "cap_add",
+    "cap_drop",
+    "security_opt",
+    "dns",
+    "tmpfs",
+    "profiles",
+    "links",
+    "external_links",
+    "volumes_from",
+)
 
 
 def _ports_from_compose(ports: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -270,6 +285,7 @@ def project_compose(data: dict[str, Any]) -> dict[str, Any]:
     for name, s in data.get("services", {}).items():
         deploy = s.get("deploy") or {}
         limits = (deploy.get("resources") or {}).get("limits") or {}
+        reservations = (deploy.get("resources") or {}).get("reservations") or {}
         logging = s.get("logging")
         replicas = deploy.get("replicas", s.get("scale", 1))
         out: dict[str, Any] = {
@@ -319,6 +335,21 @@ def project_compose(data: dict[str, Any]) -> dict[str, Any]:
                 as_int(limits.get("memory")),
                 as_int(limits.get("pids")),
             ),
+            "reservations": (
+                as_float(reservations.get("cpus")),
+                as_int(reservations.get("memory")),
+                [
+                    (
+                        d.get("driver"),
+                        d.get("count"),
+                        d.get("device_ids") or [],
+                        d.get("capabilities") or [],
+                        d.get("options") or {},
+                    )
+                    for d in reservations.get("devices") or []
+                ],
+            ),
+            "attach": bool(s.get("attach", True)),
             "pull_policy": s.get("pull_policy", "missing"),
         }
         for key in SCALARS:
@@ -432,6 +463,21 @@ def project_ours(project: ComposeProject) -> dict[str, Any]:
             "logging": None if logging is None else (logging["driver"], logging["options"]),
             "replicas": s["replicas"],
             "limits": (limits["cpus"], limits["memory"], limits["pids"]),
+            "reservations": (
+                s["reservations"]["cpus"],
+                s["reservations"]["memory"],
+                [
+                    (
+                        d["driver"],
+                        d["count"],
+                        d["device_ids"],
+                        d["capabilities"],
+                        d["options"],
+                    )
+                    for d in s["reservations"]["devices"]
+                ],
+            ),
+            "attach": s["attach"],
             "pull_policy": s["pull_policy"],
         }
         for key in (*SCALARS, *FLAGS, *LISTS):
