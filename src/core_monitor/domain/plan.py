@@ -110,12 +110,24 @@ class WaitStep(_Step):
 Step = Annotated[ResourceStep | ContainerStep | WaitStep, Field(discriminator="kind")]
 
 
+class PlanWarning(BaseModel):
+    """Something of the version the plan accepts but this engine may not honour as written
+    (said here rather than dropped silently)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service: str
+    path: str  # the field in the compose file, e.g. services.ml.deploy.resources.reservations
+    message: str
+
+
 class Plan(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     stack: str
     version: int | None
     steps: list[Step]  # in the order they run (steps of one layer may run in parallel)
+    warnings: list[PlanWarning] = []  # nothing to do with ``empty``: no step comes of them
 
     @property
     def empty(self) -> bool:

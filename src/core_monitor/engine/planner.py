@@ -38,6 +38,7 @@ from core_monitor.domain.plan import (
 from core_monitor.engine import labels as lbl
 from core_monitor.engine import layering
 from core_monitor.engine.model import ObservedContainer
+from core_monitor.engine.plan_warnings import plan_warnings
 from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
 from core_monitor.errors import FieldError, ValidationFailed
 
@@ -65,7 +66,12 @@ def plan(desired: DesiredState, observed: ObservedState) -> Plan:
         steps += _service(desired, observed, wanted, by_service.get(name, []), layer_of[name])
     steps += _restarts_for_recreated_dependencies(desired, observed, steps, layer_of)
     steps += layering.waits(desired, steps, layer_of)
-    return Plan(stack=desired.project, version=desired.version, steps=layering.in_run_order(steps))
+    return Plan(
+        stack=desired.project,
+        version=desired.version,
+        steps=layering.in_run_order(steps),
+        warnings=plan_warnings(desired),
+    )
 
 
 def _restarts_for_recreated_dependencies(
