@@ -62,6 +62,8 @@ class StepDetails(BaseModel):
     replicas: int | None = None  # scale_down: how many are kept
     # pull_image: the registry of an image absent here that did not answer (the pull would fail)
     registry_unreachable: str | None = None
+    # pull_image: the platform its services ask for (`platform:`), pulled as such
+    platform: str | None = None
 
 
 class _Step(BaseModel):

@@ -114,7 +114,7 @@ class PlanExecutor:
         if self.options.fence is not None:
             self.options.fence()
         self.reporter.log(f"pull {step.target}: {step.reason}", step=step.kind)
-        self.gw.pull(step.target)
+        self.gw.pull(step.target, step.details.platform)
 
     def _create_network(self, step: ResourceStep) -> None:
         self.reporter.checkpoint()

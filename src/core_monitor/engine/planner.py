@@ -145,11 +145,16 @@ def _resources(desired: DesiredState, observed: ObservedState) -> list[Step]:
 def _images(desired: DesiredState, observed: ObservedState) -> list[Step]:
     steps: list[Step] = []
     policies: dict[str, set[str]] = {}
+    platforms: dict[str, set[str | None]] = {}
     for service in desired.services.values():
         policies.setdefault(service.image, set()).add(service.pull_policy)
+        platforms.setdefault(service.image, set()).add(service.config.get("platform"))
     for reference, wanted in sorted(policies.items()):
+        # one pull per image: with the platform its services agree on (else the engine's)
+        asked = platforms[reference]
+        platform = next(iter(asked)) if len(asked) == 1 else None
         if "always" in wanted:
-            steps.append(_pull(reference, Cause.PULL_POLICY))
+            steps.append(_pull(reference, Cause.PULL_POLICY, platform))
         elif observed.images.get(reference) is None:
             if "missing" not in wanted:
                 raise ValidationFailed(
@@ -160,16 +165,17 @@ def _images(desired: DesiredState, observed: ObservedState) -> list[Step]:
                         )
                     ]
                 )
-            steps.append(_pull(reference, Cause.MISSING))
+            steps.append(_pull(reference, Cause.MISSING, platform))
     return steps
 
 
-def _pull(reference: str, cause: Cause) -> Step:
+def _pull(reference: str, cause: Cause, platform: str | None) -> Step:
     return ResourceStep(
         kind=StepKind.PULL_IMAGE,
         target=reference,
         cause=cause,
         reason=describe(cause, what=f"image {reference}"),
+        details=StepDetails(platform=platform),
     )
 
 

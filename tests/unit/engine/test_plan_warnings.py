@@ -1,4 +1,5 @@
-"""The plan reports what the engine may not honour as written (issue 15: reservations)."""
+"""The plan reports what the engine may not honour as written (issue 15: reservations), and
+pulls an image for the platform its services ask for."""
 
 from __future__ import annotations
 
@@ -40,3 +41,14 @@ def test_a_plain_version_has_no_warnings() -> None:
     text = "services:\n  web:\n    image: busybox\n"
     result = plan(desired_state(load_compose(text, project_name="p"), "sid", 1), nothing())
     assert result.warnings == []
+
+
+def test_a_pull_asks_for_the_platform_its_services_agree_on() -> None:
+    text = (
+        "services:\n  a:\n    image: busybox\n    platform: linux/arm64\n"
+        "  b:\n    image: busybox\n    platform: linux/arm64\n"
+        "  c:\n    image: alpine\n    platform: linux/arm64\n  d:\n    image: alpine\n"
+    )
+    result = plan(desired_state(load_compose(text, project_name="p"), "sid", 1), nothing())
+    pulls = {s.target: s.details.platform for s in result.steps if s.kind == "pull_image"}
+    assert pulls == {"busybox": "linux/arm64", "alpine": None}  # c and d disagree

@@ -150,10 +150,10 @@ class DockerGateway:
         return config
 
     # -- images ---------------------------------------------------------------------
-    def pull(self, reference: str) -> str:
+    def pull(self, reference: str, platform: str | None = None) -> str:
         repository, tag = _split_reference(reference)
         with engine_call(f"cannot pull image {reference}", self.address, CallKind.PULL):
-            self.client.api.pull(repository, tag=tag)
+            self.client.api.pull(repository, tag=tag, platform=platform)
         image = self.image_id(reference)
         if image is None:
             raise ImageUnavailable(f"image {reference} is still missing after a pull")
