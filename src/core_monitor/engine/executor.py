@@ -264,7 +264,9 @@ class PlanExecutor:
         )
         if found:
             return found[0][1]
-        raise TerminalError(f"service:{service} (network_mode, pid or ipc): no container of it")
+        raise TerminalError(
+            f"service:{service} (network_mode, pid, ipc or volumes_from): no container of it"
+        )
 
     def _start(self, step: ContainerStep) -> None:
         self.reporter.checkpoint()
