@@ -60,6 +60,10 @@ def check(project: ComposeProject) -> list[FieldError]:
             errors.append(
                 FieldError(f"{path}.network_mode", "cannot be used together with networks")
             )
+        for key in ("links", "external_links"):
+            if service.network_mode and getattr(service, key):
+                # links live on the service's own network endpoints, which it then has not
+                errors.append(FieldError(f"{path}.{key}", "cannot be used with network_mode"))
         mode = service.network_mode or ""
         if mode.startswith("service:") and mode[8:] not in project.services:
             errors.append(FieldError(f"{path}.network_mode", f"unknown service {mode[8:]!r}"))

@@ -89,6 +89,12 @@ def test_unknown_or_malformed_references_are_named() -> None:
     assert paths("    volumes_from: ['container:']\n") == ["services.web.volumes_from[0]"]
 
 
+def test_links_need_the_services_own_networks() -> None:
+    assert paths("    network_mode: host\n    external_links: [x]\n") == [
+        "services.web.external_links"
+    ]
+
+
 def test_deploy_mode_global_is_refused_as_swarm_only() -> None:
     assert load("    deploy: {mode: replicated}\n").services["web"].replicas == 1
     with pytest.raises(ValidationFailed) as info:
