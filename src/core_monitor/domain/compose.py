@@ -6,9 +6,9 @@ per port (ranges expanded, as Compose does), mounts in long form, every map sort
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class Frozen(BaseModel):
@@ -186,3 +186,13 @@ class ComposeProject(Frozen):
     services: dict[str, ServiceSpec]
     networks: dict[str, NetworkSpec] = Field(default_factory=dict)
     volumes: dict[str, VolumeSpec] = Field(default_factory=dict)
+
+
+def current_form(definition: dict[str, Any]) -> dict[str, Any]:
+    """A stored definition as today's model writes it: one stored before a field was added
+    lacks it, which must read as the field's default (not as a change, nor as a secret).
+    One the model refuses is returned as stored."""
+    try:
+        return ComposeProject.model_validate(definition).model_dump(mode="json")
+    except ValidationError:
+        return definition

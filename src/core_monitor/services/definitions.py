@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
 from core_monitor.compose import content_hash, load_compose
 from core_monitor.compose.hashing import canonical_json, service_config_hash
-from core_monitor.domain.compose import ComposeProject, ServiceSpec
+from core_monitor.domain.compose import ComposeProject, current_form
 from core_monitor.domain.policy import Violation, breaking
 from core_monitor.domain.stack import StackVersion, Variable
 from core_monitor.engine.request_guard import definition_violations
@@ -122,23 +120,14 @@ def config_hasher(version: StackVersion, box: SecretBox) -> ConfigHasher:
     the real one."""
     if not any(v.secret for v in version.variables.values()):
         return service_config_hash
-    stored = version.definition.get("services", {})
+    stored = current_form(version.definition).get("services", {})
 
     def hash_of(project: ComposeProject, name: str) -> str:
         real = project.services[name].model_dump(mode="json")
-        keyed = box.keyed_hash if _as_now(stored.get(name)) != real else None
+        keyed = box.keyed_hash if stored.get(name) != real else None
         return service_config_hash(project, name, keyed)
 
     return hash_of
-
-
-def _as_now(stored: Any) -> Any:
-    """A stored service configuration read through today's model: one stored before a field
-    was added lacks it, and must not read as holding a secret for that alone."""
-    try:
-        return ServiceSpec.model_validate(stored).model_dump(mode="json")
-    except ValidationError:
-        return stored
 
 
 def load_all_secrets(db: Database, box: SecretBox) -> int:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from core_monitor.compose import load_compose, service_config_hash
+from core_monitor.domain.compose import current_form
+from core_monitor.domain.diff import diff_versions
 from core_monitor.domain.stack import StackVersion, Variable
 from core_monitor.services.definitions import config_hasher, stored_form
 from core_monitor.vault import SecretBox
@@ -53,3 +55,14 @@ def test_a_service_without_a_secret_keeps_its_plain_hash_after_the_upgrade() -> 
     hash_of = config_hasher(version, box)
     assert hash_of(project, "web") == service_config_hash(project, "web")
     assert hash_of(project, "db") != service_config_hash(project, "db")  # keyed: it holds one
+
+
+def test_a_definition_stored_before_the_new_fields_reads_as_today_s_without_changes() -> None:
+    project = load_compose(TEXT, {"PASSWORD": "x"}, project_name="p")
+    old = project.model_dump(mode="json")
+    for service in old["services"].values():
+        for key in NEW_FIELDS:
+            service.pop(key)
+    assert current_form(old) == project.model_dump(mode="json")
+    assert diff_versions(1, TEXT, current_form(old), 2, TEXT, project.model_dump()).services == []
+    assert current_form({"not": "a definition"}) == {"not": "a definition"}
