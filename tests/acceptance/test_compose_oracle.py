@@ -67,6 +67,10 @@ STRICTER_THAN_COMPOSE: dict[str, str] = {
     "port_long_target_zero.yaml": "container port 0 is refused here, at create time by the engine",
     "unknown_restart.yaml": "Compose passes the policy through; the engine refuses it at create",
     "include_too_deep": "include/extends nesting is capped at 10 levels",
+    "deploy_mode_global.yaml": "global is a Swarm mode: one engine runs replicated services only",
+    "volumes_from_bad_mode.yaml": "Compose passes the mode on; the engine refuses it at create",
+    "links_with_network_mode.yaml": "links go on the service's own network endpoints; the "
+    "engine refuses them with network_mode at create",
 }
 
 # ---------------------------------------------------------------------------------------

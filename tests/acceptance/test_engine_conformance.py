@@ -41,7 +41,7 @@ BIND_ROOT = Path("/tmp/coremon-conf")  # the absolute bind sources the fixtures 
 RUN = uuid.uuid4().hex[:6]
 
 # regex over a whole difference line (as engine_oracle.diff prints it) → why it cannot matter.
-# Projections that make equal things compare equal (ExposedPorts "3000" vs "3000/tcp", Ulimits
+# Projections that make equal things compare equal (Ulimits
 # order) are in engine_oracle itself, each with its reason.
 KNOWN_DIFFERENCES: dict[str, str] = {
     r"containers\.[^.]+\.RestartPolicy\.Name: compose='' ours='no'": (

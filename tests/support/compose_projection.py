@@ -61,9 +61,22 @@ SCALARS = (
     "ipc",
     "userns_mode",
     "stop_signal",
+    "platform",
+    "runtime",
+    "mac_address",
 )
 FLAGS = ("privileged", "read_only", "stdin_open", "tty")
-LISTS = ("cap_add", "cap_drop", "security_opt", "dns", "tmpfs", "profiles")
+LISTS = (
+    "cap_add",
+    "cap_drop",
+    "security_opt",
+    "dns",
+    "tmpfs",
+    "profiles",
+    "links",
+    "external_links",
+    "volumes_from",
+)
 
 
 def _ports_from_compose(ports: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -149,6 +162,7 @@ def project_compose(data: dict[str, Any], project_dir: str = "/nowhere") -> dict
     for name, s in data.get("services", {}).items():
         deploy = s.get("deploy") or {}
         limits = (deploy.get("resources") or {}).get("limits") or {}
+        reservations = (deploy.get("resources") or {}).get("reservations") or {}
         logging = s.get("logging")
         replicas = deploy.get("replicas", s.get("scale", 1))
         out: dict[str, Any] = {
@@ -205,6 +219,21 @@ def project_compose(data: dict[str, Any], project_dir: str = "/nowhere") -> dict
                 as_int(limits.get("pids")),
             ),
             "pull_policy": s.get("pull_policy", "missing"),
+            "reservations": (
+                as_float(reservations.get("cpus")),
+                as_int(reservations.get("memory")),
+                [
+                    (
+                        d.get("driver"),
+                        d.get("count"),
+                        d.get("device_ids") or [],
+                        d.get("capabilities") or [],
+                        d.get("options") or {},
+                    )
+                    for d in reservations.get("devices") or []
+                ],
+            ),
+            "attach": bool(s.get("attach", True)),
         }
         for key in SCALARS:
             out[key] = s.get(key)
@@ -413,6 +442,15 @@ def project_ours(project: ComposeProject) -> dict[str, Any]:
             "replicas": s["replicas"],
             "limits": (limits["cpus"], limits["memory"], limits["pids"]),
             "pull_policy": s["pull_policy"],
+            "reservations": (
+                s["reservations"]["cpus"],
+                s["reservations"]["memory"],
+                [
+                    (d["driver"], d["count"], d["device_ids"], d["capabilities"], d["options"])
+                    for d in s["reservations"]["devices"]
+                ],
+            ),
+            "attach": s["attach"],
             "build": _build_ours(s["build"]),
         }
         for key in (*SCALARS, *FLAGS, *LISTS):

@@ -99,6 +99,8 @@ def _container(c: dict[str, Any], norm: Normalizer) -> dict[str, Any]:
         networks[norm.text(name)] = {
             "Aliases": sorted(a for a in aliases if not a.startswith("<id:")),
             "IPv4Address": ipam.get("IPv4Address") or None,
+            # the engine keeps them in the order sent; only the set means anything
+            "Links": sorted(norm.text(link) for link in endpoint.get("Links") or []),
         }
     mounts = sorted(
         (
@@ -131,7 +133,7 @@ def _container(c: dict[str, Any], norm: Normalizer) -> dict[str, Any]:
             "Hostname": cfg.get("Hostname"),
             "Domainname": cfg.get("Domainname"),
             "Labels": user_labels(cfg.get("Labels")),
-            "ExposedPorts": _exposed(cfg.get("ExposedPorts") or {}),
+            "ExposedPorts": sorted(cfg.get("ExposedPorts") or {}),
             "PortBindings": {
                 k: sorted((b.get("HostIp", ""), b.get("HostPort", "")) for b in v or [])
                 for k, v in (host.get("PortBindings") or {}).items()
@@ -166,24 +168,17 @@ def _container(c: dict[str, Any], norm: Normalizer) -> dict[str, Any]:
             "StopTimeout": cfg.get("StopTimeout"),
             "LogConfig": host.get("LogConfig"),
             "Tty": cfg.get("Tty"),
+            "MacAddress": cfg.get("MacAddress"),
+            "Runtime": host.get("Runtime"),
+            "VolumesFrom": host.get("VolumesFrom"),
+            "HostLinks": host.get("Links"),
+            "MemoryReservation": host.get("MemoryReservation"),
+            "DeviceRequests": host.get("DeviceRequests"),
             "OpenStdin": cfg.get("OpenStdin"),
             "State": c["State"]["Status"],
             "ExitCode": c["State"]["ExitCode"],
         }
     )
-
-
-def _exposed(ports: dict[str, Any]) -> list[str]:
-    """Canonical exposed ports: Compose sends `expose` entries verbatim ("3000",
-    "4000-4001/udp"), the engine stores them so and reads "3000" as 3000/tcp; we send one
-    "port/proto" key per port. Both mean the same to the engine."""
-    result = set()
-    for key in ports:
-        port, _, protocol = key.partition("/")
-        low, _, high = port.partition("-")
-        for number in range(int(low), int(high or low) + 1):
-            result.add(f"{number}/{protocol or 'tcp'}")
-    return sorted(result)
 
 
 def _network(n: dict[str, Any], norm: Normalizer, subnets: set[str]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from core_monitor.compose.hashing import content_hash, service_config_hash
 from core_monitor.compose.include import load_model
 from core_monitor.compose.loader import MAX_COMPOSE_BYTES, check_bounds
 from core_monitor.compose.merge import merge_project
-from core_monitor.compose.normalize import normalize
+from core_monitor.compose.normalize import fill_environment, normalize
 from core_monitor.compose.sources import MAIN, Sources, relabel, resolve
 from core_monitor.compose.tags import strip_tags
 from core_monitor.compose.validate import check, check_container_count, validate_project_name
@@ -78,8 +78,11 @@ def _load(
     files: ProjectFiles,
     overrides: Sequence[str],
 ) -> ComposeProject:
+    # Compose's project environment: the version's variables, and the project's name (which
+    # Compose sets whatever the environment says, as `-p` wins)
+    variables = {**variables, "COMPOSE_PROJECT_NAME": project_name}
     data = _assemble(text, Sources(files, variables), overrides)
-    project = normalize(data, project_name, variables, files)
+    project = fill_environment(normalize(data, project_name, variables, files), variables)
     problems = check(project)
     if problems:
         raise ValidationFailed(problems)

@@ -17,10 +17,25 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from core_monitor.domain.compose import ComposeProject
+from core_monitor.domain.compose import ComposeProject, ServiceSpec
 
 EXCLUDED_FROM_SERVICE_HASH = frozenset({"replicas", "depends_on", "profiles", "pull_policy"})
-OMITTED_WHEN_EMPTY = ("injected_files",)
+OMITTED_WHEN_EMPTY = ("injected_files", "build")
+# Fields added to ServiceSpec after containers were labelled with their hash: hashed only when
+# set, so a service that does not use them keeps the hash (and the container) it had.
+HASHED_WHEN_SET = frozenset(
+    {
+        "reservations",
+        "platform",
+        "runtime",
+        "mac_address",
+        "links",
+        "external_links",
+        "volumes_from",
+        "attach",
+    }
+)
+_DEFAULTS = ServiceSpec(image="x").model_dump(mode="json", include=set(HASHED_WHEN_SET))
 
 
 def canonical_json(value: Any) -> str:
@@ -40,5 +55,8 @@ def service_config_hash(
     for key in OMITTED_WHEN_EMPTY:  # added later: existing containers keep their hash
         if not config.get(key):
             config.pop(key, None)
+    for key in HASHED_WHEN_SET:
+        if config.get(key) == _DEFAULTS[key]:
+            config.pop(key)
     text = canonical_json(config)
     return keyed(text) if keyed else hashlib.sha256(text.encode()).hexdigest()

@@ -8,6 +8,8 @@ kept as ``./<clean path>`` and resolved in the stack's project directory by the 
 
 from __future__ import annotations
 
+import posixpath
+import re
 from typing import Any
 
 from core_monitor.compose.fields import Invalid, Reader
@@ -34,6 +36,27 @@ def read_volumes(reader: Reader, value: Any, path: str) -> list[dict[str, Any]]:
         except Invalid:
             continue
     return mounts
+
+
+def read_volumes_from(reader: Reader, value: Any, path: str) -> list[str]:
+    """`service[:ro|rw]` or `container:name[:ro|rw]`, kept as written (Compose's form)."""
+    entries = reader.string_list(value, path)
+    for i, entry in enumerate(entries):
+        parts = entry.split(":")
+        if parts[0] == "container":
+            parts = parts[1:]
+        if not parts or not parts[0] or len(parts) > 2 or parts[1:] not in ([], ["ro"], ["rw"]):
+            reader.fail(
+                f"{path}[{i}]",
+                f"invalid volumes_from {entry!r} (service[:ro|rw] or container:name[:ro|rw])",
+            )
+    return entries
+
+
+def clean_target(target: str) -> str:
+    """Go's path.Clean, which Compose applies to mount targets: `/media/` → `/media`."""
+    cleaned = posixpath.normpath(target)
+    return re.sub(r"^/+", "/", cleaned)
 
 
 def _short(reader: Reader, text: str, path: str) -> dict[str, Any]:
@@ -132,6 +155,7 @@ def _check_source(reader: Reader, mount: dict[str, Any], path: str) -> None:
     target = mount["target"]
     if not target.startswith("/"):
         raise reader.fail(path, f"target {target!r} must be an absolute path")
+    mount["target"] = clean_target(target)
     source = mount.get("source")
     if mount["type"] == "bind" and source:
         mount["source"] = _bind_source(reader, source, path)

@@ -6,7 +6,8 @@ Normalization choices (the model is turned into Docker API calls as is):
 * byte sizes (``512m``, ``1.5gb``, ints) → integer bytes, binary multiples like Docker;
 * short syntax → long syntax (ports one entry per port with ranges expanded, as Compose
   does; mounts in long form); ``command``/``entrypoint`` strings are shell-split;
-* environment → map, a null value means "unset / pass through" (kept as ``None``);
+* environment → map; a bare name takes the version's variable of that name, and one that
+  has none stays ``None`` (unset in the container, like Compose);
   labels, sysctls, driver options → maps of text; extra_hosts → ``host=ip`` list;
 * the implicit ``default`` network for services with neither networks nor network_mode;
   ``network_mode``/``ipc``/``pid: service:X`` add X to depends_on (restart: true);
@@ -49,6 +50,20 @@ def normalize(
         return ComposeProject.model_validate(normalized)
     except ValidationError as exc:
         raise ValidationFailed([_field_error(e["loc"], e["msg"]) for e in exc.errors()]) from None
+
+
+def fill_environment(project: ComposeProject, variables: Mapping[str, str]) -> ComposeProject:
+    """A bare `environment` name (`[NAME]`, `NAME:`) takes its value from the project's
+    environment, the version's variables, as Compose does; one absent there stays unset
+    (None: the engine gets the bare name and the container does not have it)."""
+    services = {}
+    for name, service in project.services.items():
+        environment = {
+            key: variables.get(key) if value is None else value
+            for key, value in service.environment.items()
+        }
+        services[name] = service.model_copy(update={"environment": environment})
+    return project.model_copy(update={"services": services})
 
 
 def _field_error(loc: tuple[int | str, ...], message: str) -> FieldError:

@@ -64,15 +64,23 @@ def read_project(
 
 
 def _implicit_dependencies(service: dict[str, Any]) -> None:
-    """`network_mode`/`ipc`/`pid: service:X` make X a dependency (restarted with it), as
-    Compose does; an explicit depends_on entry wins."""
-    for key in ("network_mode", "ipc", "pid"):
-        value = service.get(key)
-        if isinstance(value, str) and value.startswith("service:"):
+    """`network_mode`/`ipc`/`pid: service:X` and `links: [X]` make X a dependency restarted
+    with it, `volumes_from: [X]` one that is not, as Compose does; an explicit depends_on
+    entry wins."""
+    restarted = [
+        value[len("service:") :]
+        for value in (service.get(key) for key in ("network_mode", "ipc", "pid"))
+        if isinstance(value, str) and value.startswith("service:")
+    ]
+    restarted += [link.split(":")[0] for link in service.get("links") or []]
+    plain = [
+        v.split(":")[0] for v in service.get("volumes_from") or [] if not v.startswith("container:")
+    ]
+    for names, restart in ((restarted, True), (plain, False)):
+        for name in names:
             deps = service.setdefault("depends_on", {})
             deps.setdefault(
-                value[len("service:") :],
-                {"condition": "service_started", "required": True, "restart": True},
+                name, {"condition": "service_started", "required": True, "restart": restart}
             )
 
 

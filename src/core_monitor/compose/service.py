@@ -8,18 +8,16 @@ from collections.abc import Callable
 from typing import Any
 
 from core_monitor.compose.build import read_build
+from core_monitor.compose.deploy import cpus as _cpus
+from core_monitor.compose.deploy import read_deploy
 from core_monitor.compose.fields import Invalid, Reader
-from core_monitor.compose.mounts import read_volumes
+from core_monitor.compose.mounts import read_volumes, read_volumes_from
 from core_monitor.compose.names import container_name_problem, hostname_problem, image_problem
 from core_monitor.compose.ports import read_expose, read_ports
 
 RESTART = re.compile(r"^(no|always|unless-stopped|on-failure(:\d+)?)$")
 DEPENDENCY_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 HEALTH_DURATIONS = ("interval", "timeout", "start_period", "start_interval")
-# a finite bound far above any host (the engine refuses more CPUs than the host has at
-# create time); below 0.01 the engine refuses a limit too
-MAX_CPUS = 1024.0
-MIN_CPUS = 0.01
 PULL_POLICIES = {
     "missing": "missing",
     "if_not_present": "missing",
@@ -56,14 +54,6 @@ def _strings_or_one(reader: Reader, value: Any, path: str) -> list[str]:
 
 def _size(reader: Reader, value: Any, path: str) -> int:
     return reader.size(value, path)
-
-
-def _cpus(reader: Reader, value: Any, path: str) -> float:
-    """A CPU limit; 0 means none."""
-    cpus = reader.number(value, path, MAX_CPUS)
-    if 0 < cpus < MIN_CPUS:
-        raise reader.fail(path, f"must be 0 (no limit) or at least {MIN_CPUS:g}")
-    return cpus
 
 
 def _named(problem: Callable[[str], str | None]) -> Callable[[Reader, Any, str], str]:
@@ -233,28 +223,6 @@ def _logging(reader: Reader, value: Any, path: str) -> dict[str, Any]:
     return result
 
 
-def _deploy(reader: Reader, value: Any, path: str, out: dict[str, Any]) -> None:
-    config = reader.mapping(value, path)
-    reader.only_keys(config, {"replicas", "resources"}, path)
-    if config.get("replicas") is not None:
-        out["replicas"] = reader.integer(config["replicas"], f"{path}.replicas", 0, 1000)
-    if config.get("resources") is not None:
-        resources = reader.mapping(config["resources"], f"{path}.resources")
-        reader.only_keys(resources, {"limits"}, f"{path}.resources")
-        if resources.get("limits") is not None:
-            lpath = f"{path}.resources.limits"
-            limits = reader.mapping(resources["limits"], lpath)
-            reader.only_keys(limits, {"cpus", "memory", "pids"}, lpath)
-            result: dict[str, Any] = {}
-            if limits.get("cpus") is not None:
-                result["cpus"] = _cpus(reader, limits["cpus"], f"{lpath}.cpus")
-            if limits.get("memory") is not None:
-                result["memory"] = reader.size(limits["memory"], f"{lpath}.memory")
-            if limits.get("pids") is not None:
-                result["pids"] = reader.integer(limits["pids"], f"{lpath}.pids", -1)
-            out["limits"] = result
-
-
 def _scale(reader: Reader, value: Any, path: str, out: dict[str, Any]) -> None:
     out["replicas"] = reader.integer(value, path, 0, 1000)
 
@@ -326,7 +294,7 @@ HANDLERS: dict[str, Handler] = {
     "stop_signal": _put("stop_signal", _text),
     "stop_grace_period": _put("stop_grace_period", lambda r, v, p: r.duration(v, p)),
     "logging": _put("logging", _logging),
-    "deploy": _deploy,
+    "deploy": read_deploy,
     "scale": _scale,
     "profiles": _put("profiles", _strings),
     "pull_policy": _put("pull_policy", _pull_policy),
@@ -334,6 +302,13 @@ HANDLERS: dict[str, Handler] = {
     "env_file": _deferred("env_file"),
     "secrets": _deferred("secrets"),
     "configs": _deferred("configs"),
+    "platform": _put("platform", _text),
+    "runtime": _put("runtime", _text),
+    "mac_address": _put("mac_address", _text),
+    "links": _put("links", _strings),
+    "external_links": _put("external_links", _strings),
+    "volumes_from": _put("volumes_from", read_volumes_from),
+    "attach": _put("attach", _flag),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from core_monitor.compose.ports import published_range
-from core_monitor.domain.compose import ComposeProject
+from core_monitor.domain.compose import ComposeProject, ServiceSpec
 from core_monitor.domain.graph import find_cycle
 from core_monitor.errors import FieldError, ValidationFailed
 
@@ -50,9 +50,7 @@ def check(project: ComposeProject) -> list[FieldError]:
     errors: list[FieldError] = []
     for name, service in project.services.items():
         path = f"services.{name}"
-        for dep in service.depends_on:
-            if dep not in project.services:
-                errors.append(FieldError(f"{path}.depends_on.{dep}", f"unknown service {dep!r}"))
+        errors.extend(_unknown_services(path, service, set(project.services)))
         for network in service.networks:
             if network not in project.networks:
                 errors.append(
@@ -62,6 +60,10 @@ def check(project: ComposeProject) -> list[FieldError]:
             errors.append(
                 FieldError(f"{path}.network_mode", "cannot be used together with networks")
             )
+        for key in ("links", "external_links"):
+            if service.network_mode and getattr(service, key):
+                # links live on the service's own network endpoints, which it then has not
+                errors.append(FieldError(f"{path}.{key}", "cannot be used with network_mode"))
         mode = service.network_mode or ""
         if mode.startswith("service:") and mode[8:] not in project.services:
             errors.append(FieldError(f"{path}.network_mode", f"unknown service {mode[8:]!r}"))
@@ -93,6 +95,24 @@ def check(project: ComposeProject) -> list[FieldError]:
             )
     errors.extend(_cycles(project))
     errors.extend(_port_clashes(project))
+    return errors
+
+
+def _unknown_services(path: str, service: ServiceSpec, known: set[str]) -> list[FieldError]:
+    """Every service named by depends_on, links or volumes_from must exist. Links and
+    volumes_from are checked first: they are where an implicit dependency came from."""
+    errors: list[FieldError] = []
+    named: dict[str, str] = {}
+    for i, link in enumerate(service.links):
+        named.setdefault(link.split(":")[0], f"{path}.links[{i}]")
+    for i, entry in enumerate(service.volumes_from):
+        if not entry.startswith("container:"):
+            named.setdefault(entry.split(":")[0], f"{path}.volumes_from[{i}]")
+    for dep in service.depends_on:
+        named.setdefault(dep, f"{path}.depends_on.{dep}")
+    for name, where in named.items():
+        if name not in known:
+            errors.append(FieldError(where, f"unknown service {name!r}"))
     return errors
 
 

@@ -6,9 +6,9 @@ per port (ranges expanded, as Compose does), mounts in long form, every map sort
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class Frozen(BaseModel):
@@ -110,6 +110,22 @@ class BuildSpec(Frozen):
     digest: str
 
 
+class DeviceReservation(Frozen):
+    """deploy.resources.reservations.devices[]: a device request (GPUs), as Compose sends it."""
+
+    driver: str | None = None
+    count: int | None = None  # -1: all
+    device_ids: list[str] = Field(default_factory=list)
+    capabilities: list[str] = Field(default_factory=list)
+    options: dict[str, str] = Field(default_factory=dict)
+
+
+class ResourceReservations(Frozen):
+    cpus: float | None = None  # accepted; the engine has no CPU reservation (Compose too)
+    memory: int | None = None
+    devices: list[DeviceReservation] = Field(default_factory=list)
+
+
 class ServiceSpec(Frozen):
     image: str
     build: BuildSpec | None = None
@@ -157,14 +173,25 @@ class ServiceSpec(Frozen):
     logging: Logging | None = None
     replicas: int = 1
     limits: ResourceLimits = Field(default_factory=ResourceLimits)
+    reservations: ResourceReservations = Field(default_factory=ResourceReservations)
+    platform: str | None = None
+    runtime: str | None = None
+    mac_address: str | None = None
+    links: list[str] = Field(default_factory=list)  # "service" or "service:alias"
+    external_links: list[str] = Field(default_factory=list)  # "container" or "container:alias"
+    volumes_from: list[str] = Field(default_factory=list)  # "service[:mode]", "container:x[:mode]"
+    attach: bool = True  # `compose up` log attachment only: nothing reaches the engine
     profiles: list[str] = Field(default_factory=list)
     pull_policy: Literal["missing", "always", "never", "build"] = "missing"
 
     def joined_services(self) -> list[str]:
         """The services whose container this one joins (`network_mode`/`pid`/`ipc:
-        service:x`): the one place that reads those modes as a relation between services."""
+        service:x`) or takes volumes from (`volumes_from: [x]`): created before it, the one
+        place that reads those keys as a relation between services."""
         modes = (self.network_mode, self.pid, self.ipc)
-        return sorted({m[len("service:") :] for m in modes if m and m.startswith("service:")})
+        joined = {m[len("service:") :] for m in modes if m and m.startswith("service:")}
+        joined |= {v.split(":")[0] for v in self.volumes_from if not v.startswith("container:")}
+        return sorted(joined)
 
 
 class IpamConfig(Frozen):
@@ -204,3 +231,13 @@ class ComposeProject(Frozen):
     services: dict[str, ServiceSpec]
     networks: dict[str, NetworkSpec] = Field(default_factory=dict)
     volumes: dict[str, VolumeSpec] = Field(default_factory=dict)
+
+
+def current_form(definition: dict[str, Any]) -> dict[str, Any]:
+    """A stored definition as today's model writes it: one stored before a field was added
+    lacks it, which must read as the field's default (not as a change, nor as a secret).
+    One the model refuses is returned as stored."""
+    try:
+        return ComposeProject.model_validate(definition).model_dump(mode="json")
+    except ValidationError:
+        return definition

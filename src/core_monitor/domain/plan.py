@@ -68,6 +68,8 @@ class StepDetails(BaseModel):
     files: list[str] = []  # files_changed: the bundle paths written or removed
     # pull_image: the registry of an image absent here that did not answer (the pull would fail)
     registry_unreachable: str | None = None
+    # pull_image: the platform its services ask for (`platform:`), pulled as such
+    platform: str | None = None
 
 
 class _Step(BaseModel):
@@ -133,12 +135,24 @@ class WaitStep(_Step):
 Step = Annotated[ResourceStep | ContainerStep | WaitStep, Field(discriminator="kind")]
 
 
+class PlanWarning(BaseModel):
+    """Something of the version the plan accepts but this engine may not honour as written
+    (said here rather than dropped silently)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service: str
+    path: str  # the field in the compose file, e.g. services.ml.deploy.resources.reservations
+    message: str
+
+
 class Plan(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     stack: str
     version: int | None
     steps: list[Step]  # in the order they run (steps of one layer may run in parallel)
+    warnings: list[PlanWarning] = []  # nothing to do with ``empty``: no step comes of them
 
     @property
     def empty(self) -> bool:

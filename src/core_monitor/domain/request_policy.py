@@ -103,12 +103,15 @@ PREDEFINED_NETWORKS = frozenset({"bridge", "default", "none", ""})
 
 @dataclass(frozen=True)
 class ContainerRequest:
-    """One container create: its HostConfig as sent, the networks it joins, and for messages
-    where each mount came from (target → index in the service's ``volumes``)."""
+    """One container create: its HostConfig as sent, the networks it joins, the containers its
+    endpoints link to (``links``/``external_links``: Compose puts them on the endpoints, not
+    in HostConfig.Links), and for messages where each mount came from (target → index in the
+    service's ``volumes``)."""
 
     service: str
     host_config: Mapping[str, Any]
     networks: Sequence[str] = ()
+    links: Sequence[str] = ()
     volume_fields: Mapping[str, int] = field(default_factory=dict)
 
     def at(self, key: str) -> str:
@@ -157,6 +160,8 @@ def _namespaces(
         yield from _join(request, scope, f"volumes_from[{i}]", ref)
     for i, entry in enumerate(host.get("Links") or []):
         yield from _join(request, scope, f"links[{i}]", str(entry).split(":")[0].lstrip("/"))
+    for linked in request.links:
+        yield from _join(request, scope, "links", linked)
 
 
 def _join(request: ContainerRequest, scope: StackScope, name: str, ref: str) -> Iterator[Violation]:

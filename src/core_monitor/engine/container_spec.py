@@ -6,7 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from core_monitor.domain.compose import ComposeProject, InjectedFile, MountSpec, ServiceSpec
+from core_monitor.domain.compose import (
+    ComposeProject,
+    DeviceReservation,
+    InjectedFile,
+    MountSpec,
+    ServiceSpec,
+)
 from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
 from core_monitor.engine import labels as lbl
 
@@ -17,6 +23,7 @@ class Endpoint:
     aliases: list[str]
     ipv4_address: str | None = None
     ipv6_address: str | None = None
+    links: list[tuple[str, str]] = field(default_factory=list)  # (container, alias)
 
 
 @dataclass(frozen=True)
@@ -68,12 +75,14 @@ def build(
         "stdin_open": spec.stdin_open,
         "ports": _exposed(spec),
         "healthcheck": _healthcheck(spec, engine_api),
+        "platform": spec.platform,
+        "mac_address": spec.mac_address,
     }
     if spec.stop_grace_period is not None:
         create["stop_timeout"] = spec.stop_grace_period // 1_000_000_000
     create = {k: v for k, v in create.items() if v is not None}
     endpoints = _endpoints(
-        project, service, spec, container_name(project.name, service, spec, number)
+        project, service, spec, container_name(project.name, service, spec, number), number
     )
 
     def source(mount: MountSpec) -> str:
@@ -94,6 +103,10 @@ def build(
         "security_opt": spec.security_opt or None,
         "shm_size": spec.shm_size,
         "mem_limit": spec.limits.memory or spec.mem_limit,
+        "mem_reservation": spec.reservations.memory,
+        "device_requests": _device_requests(spec) or None,
+        "runtime": spec.runtime,
+        "volumes_from": _volumes_from(spec.volumes_from, peers) or None,
         "nano_cpus": _nano_cpus(spec),
         "pids_limit": spec.limits.pids if spec.limits.pids is not None else spec.pids_limit,
         "ulimits": [
@@ -120,14 +133,23 @@ def build(
     )
 
 
-def _exposed(spec: ServiceSpec) -> list[tuple[int, str]] | None:
-    exposed = {(p.target, p.protocol) for p in spec.ports}
-    for item in spec.expose:
-        port, _, protocol = item.partition("/")
-        low, _, high = port.partition("-")
-        for number in range(int(low), int(high or low) + 1):
-            exposed.add((number, protocol or "tcp"))
-    return sorted(exposed) or None
+def engine_problem(spec: ServiceSpec, engine_api: tuple[int, int]) -> str | None:
+    """What of ``spec`` this engine cannot honour, refused as Compose refuses it (never
+    dropped silently)."""
+    if spec.healthcheck and spec.healthcheck.start_interval is not None and engine_api < (1, 44):
+        return (
+            "healthcheck.start_interval needs Docker Engine 25 or later (API 1.44); "
+            f"this engine speaks API {engine_api[0]}.{engine_api[1]}"
+        )
+    return None
+
+
+def _exposed(spec: ServiceSpec) -> dict[str, dict[str, Any]] | None:
+    """ExposedPorts as Compose writes them: `port/protocol` for each published port, each
+    `expose` entry verbatim ("9000", "9100-9101", "9001/udp"). A mapping, which docker-py
+    sends as is (a list would get `/tcp` appended)."""
+    exposed = {f"{p.target}/{p.protocol}" for p in spec.ports} | set(spec.expose)
+    return {key: {} for key in sorted(exposed)} or None
 
 
 def _port_bindings(spec: ServiceSpec) -> dict[str, list[tuple[str, str]]] | None:
@@ -221,10 +243,11 @@ def _mount(project: ComposeProject, mount: MountSpec, source: str) -> dict[str, 
 
 
 def _endpoints(
-    project: ComposeProject, service: str, spec: ServiceSpec, name: str
+    project: ComposeProject, service: str, spec: ServiceSpec, name: str, number: int
 ) -> list[Endpoint]:
     if spec.network_mode:
         return []
+    links = _links(project, spec, number)
     ordered = sorted(spec.networks.items(), key=lambda kv: (-(kv[1].priority or 0), kv[0]))
     return [
         Endpoint(
@@ -233,9 +256,68 @@ def _endpoints(
             aliases=list(dict.fromkeys([name, service, *attachment.aliases])),
             ipv4_address=attachment.ipv4_address,
             ipv6_address=attachment.ipv6_address,
+            links=links,
         )
         for key, attachment in ordered
     ]
+
+
+def _links(project: ComposeProject, spec: ServiceSpec, number: int) -> list[tuple[str, str]]:
+    """Compose's endpoint links: for each container of a linked service, its alias, then
+    `<service>-<n>` and `<project>-<service>-<n>` (n: the linking container's number, as
+    Compose writes it); then the external links as given."""
+    links: list[tuple[str, str]] = []
+    for link in spec.links:
+        peer, _, alias = link.partition(":")
+        peer_spec = project.services[peer]
+        for peer_number in range(1, peer_spec.replicas + 1):
+            peer_name = container_name(project.name, peer, peer_spec, peer_number)
+            links += [
+                (peer_name, alias or peer),
+                (peer_name, f"{peer}-{number}"),
+                (peer_name, f"{project.name}-{peer}-{number}"),
+            ]
+    for link in spec.external_links:
+        target, _, alias = link.partition(":")
+        links.append((target, alias or target))
+    return links
+
+
+def _volumes_from(entries: list[str], peers: Mapping[str, str]) -> list[str]:
+    """`service[:mode]` → `<id of its first container>[:mode]` (Compose sends the id);
+    `container:name[:mode]` → `name[:mode]`. A service with no container yet is left out
+    (as for network_mode: the create order puts it first)."""
+    result = []
+    for entry in entries:
+        if entry.startswith("container:"):
+            result.append(entry.removeprefix("container:"))
+            continue
+        service, sep, mode = entry.partition(":")
+        peer = peers.get(service)
+        if peer:
+            result.append(f"{peer}{sep}{mode}")
+    return result
+
+
+def _device_requests(spec: ServiceSpec) -> list[dict[str, Any]]:
+    """deploy.resources.reservations.devices → the Engine API's DeviceRequests, as Compose
+    maps them (a count of none and no ids: all devices)."""
+    return [
+        {
+            "Driver": device.driver or "",
+            "Count": _device_count(device),
+            "DeviceIDs": device.device_ids or None,
+            "Capabilities": [device.capabilities] if device.capabilities else None,
+            "Options": device.options or None,
+        }
+        for device in spec.reservations.devices
+    ]
+
+
+def _device_count(device: DeviceReservation) -> int:
+    if device.count is not None:
+        return device.count
+    return 0 if device.device_ids else -1  # neither: every device, as Compose reads it
 
 
 def _join(mode: str | None, peers: Mapping[str, str]) -> str | None:

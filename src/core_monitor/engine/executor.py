@@ -123,7 +123,7 @@ class PlanExecutor:
         if self.options.fence is not None:
             self.options.fence()
         self.reporter.log(f"pull {step.target}: {step.reason}", step=step.kind)
-        self.gw.pull(step.target)
+        self.gw.pull(step.target, step.details.platform)
 
     def _build(self, step: ResourceStep) -> None:
         self.reporter.checkpoint()
@@ -245,13 +245,7 @@ class PlanExecutor:
             name, {**config.create, "host_config": host, "networking_config": networking}
         )
         for endpoint in config.endpoints[1:]:
-            self.mut.connect(
-                container_id,
-                endpoint.network,
-                endpoint.aliases,
-                endpoint.ipv4_address,
-                endpoint.ipv6_address,
-            )
+            self.mut.connect(container_id, endpoint)
         try:
             self.mut.put_files(container_id, config.files)
         except BaseException:
@@ -274,6 +268,9 @@ class PlanExecutor:
             command_id=self.options.command_id,
             depends_on=lbl.encode_depends_on(desired.depends_on),
         )
+        problem = container_spec.engine_problem(spec, self.api_version)
+        if problem:
+            raise TerminalError(f"services.{service}: {problem}")
         peers = {peer: self._first_container_of(peer) for peer in spec.joined_services()}
         return container_spec.build(
             self.project,
@@ -303,7 +300,9 @@ class PlanExecutor:
         )
         if found:
             return found[0][1]
-        raise TerminalError(f"service:{service} (network_mode, pid or ipc): no container of it")
+        raise TerminalError(
+            f"service:{service} (network_mode, pid, ipc or volumes_from): no container of it"
+        )
 
     def _start(self, step: ContainerStep) -> None:
         self.reporter.checkpoint()

@@ -45,6 +45,7 @@ from core_monitor.domain.plan import (
 from core_monitor.engine import labels as lbl
 from core_monitor.engine import layering, project_files
 from core_monitor.engine.model import ObservedContainer
+from core_monitor.engine.plan_warnings import plan_warnings
 from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
 from core_monitor.errors import FieldError, ValidationFailed
 
@@ -76,7 +77,12 @@ def plan(desired: DesiredState, observed: ObservedState) -> Plan:
         steps += _service(desired, observed, wanted, by_service.get(name, []), layer_of[name])
     steps += _restarts_for_recreated_dependencies(desired, observed, steps, layer_of)
     steps += layering.waits(desired, steps, layer_of)
-    return Plan(stack=desired.project, version=desired.version, steps=layering.in_run_order(steps))
+    return Plan(
+        stack=desired.project,
+        version=desired.version,
+        steps=layering.in_run_order(steps),
+        warnings=plan_warnings(desired),
+    )
 
 
 def _restarts_for_recreated_dependencies(
@@ -151,12 +157,17 @@ def _images(desired: DesiredState, observed: ObservedState) -> list[Step]:
     steps: list[Step] = _builds(desired, observed)
     built = {s.image for s in desired.services.values() if s.build_digest is not None}
     policies: dict[str, set[str]] = {}
+    platforms: dict[str, set[str | None]] = {}
     for service in desired.services.values():
         if service.image not in built:  # a built image is never pulled
             policies.setdefault(service.image, set()).add(service.pull_policy)
+            platforms.setdefault(service.image, set()).add(service.config.get("platform"))
     for reference, wanted in sorted(policies.items()):
+        # one pull per image: with the platform its services agree on (else the engine's)
+        asked = platforms[reference]
+        platform = next(iter(asked)) if len(asked) == 1 else None
         if "always" in wanted:
-            steps.append(_pull(reference, Cause.PULL_POLICY))
+            steps.append(_pull(reference, Cause.PULL_POLICY, platform))
         elif observed.images.get(reference) is None:
             if "missing" not in wanted:
                 raise ValidationFailed(
@@ -167,7 +178,7 @@ def _images(desired: DesiredState, observed: ObservedState) -> list[Step]:
                         )
                     ]
                 )
-            steps.append(_pull(reference, Cause.MISSING))
+            steps.append(_pull(reference, Cause.MISSING, platform))
     return steps
 
 
@@ -204,12 +215,13 @@ def _builds(desired: DesiredState, observed: ObservedState) -> list[Step]:
     return steps
 
 
-def _pull(reference: str, cause: Cause) -> Step:
+def _pull(reference: str, cause: Cause, platform: str | None) -> Step:
     return ResourceStep(
         kind=StepKind.PULL_IMAGE,
         target=reference,
         cause=cause,
         reason=describe(cause, what=f"image {reference}", policy="always"),
+        details=StepDetails(platform=platform),
     )
 
 

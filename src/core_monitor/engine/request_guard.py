@@ -75,6 +75,7 @@ def _request(
         service,
         host,
         networks=[e.network for e in config.endpoints],
+        links=sorted({name for e in config.endpoints for name, _ in e.links}),
         volume_fields={m.target: i for i, m in enumerate(spec.volumes)},
     )
 
@@ -109,7 +110,7 @@ class RequestGuard:
         sources = [*_bind_sources(host)]
         scope = StackScope(
             self.project.name,
-            containers=self._containers() if _joins(host) else frozenset(),
+            containers=self._containers() if _joins(host) or request.links else frozenset(),
             owners=self._owners_of(request),
             resolved=self._resolve(sources, spec.image),
             foreign_binds=self._foreign_binds() if sources else (),

@@ -12,7 +12,7 @@ from typing import Any
 from core_monitor.compose import content_hash, load_compose
 from core_monitor.compose.hashing import canonical_json, service_config_hash
 from core_monitor.domain.bundle import NO_FILES, ProjectFiles
-from core_monitor.domain.compose import ComposeProject
+from core_monitor.domain.compose import ComposeProject, current_form
 from core_monitor.domain.policy import Violation, breaking
 from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
 from core_monitor.domain.stack import StackVersion, Variable
@@ -158,7 +158,7 @@ def config_hasher(version: StackVersion, box: SecretBox) -> ConfigHasher:
     the real one."""
     if not any(v.secret for v in version.variables.values()):
         return service_config_hash
-    stored = version.definition.get("services", {})
+    stored = current_form(version.definition).get("services", {})
 
     def hash_of(project: ComposeProject, name: str) -> str:
         real = project.services[name].model_dump(mode="json")

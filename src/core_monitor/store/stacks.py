@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core_monitor.domain.compose import current_form
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable, VersionRuntime
 from core_monitor.errors import Conflict, NotFound
 from core_monitor.store import policy as policy_store
@@ -331,7 +332,7 @@ def _version(row: StackVersionRow, runtime: VersionRuntimeRow | None) -> StackVe
         comment=row.comment,
         created_at=aware(row.created_at),
         compose_text=row.compose_text,
-        definition=row.definition,
+        definition=current_form(row.definition),
         variables={k: Variable.model_validate(v) for k, v in row.variables.items()},
         content_hash=row.content_hash,
         runtime=VersionRuntime()

@@ -6,6 +6,8 @@ import re
 
 from core_monitor.compose import content_hash, load_compose, service_config_hash
 
+# the web service's hash before issue 15 added fields to ServiceSpec (measured on that code)
+WEB_HASH_BEFORE_ISSUE_15 = "3ad6b90f5aa134ff574ee8ad488e731ebfcd03245ee85ac8d858e3d95076e0e2"
 BASE = """
 services:
   web:
@@ -71,3 +73,26 @@ def test_service_hash_changes_with_config() -> None:
         load_compose(BASE.replace("image: nginx", "image: nginx:2")), "web"
     )
     assert service_config_hash(base, "web") != service_config_hash(base, "db")
+
+
+def test_a_service_without_issue_15_keys_keeps_the_hash_it_had() -> None:
+    """Containers already running are labelled with their service's hash: a new field left at
+    its default must not change it (else every container would be recreated on upgrade).
+    The value is the hash of BASE's web service before those fields existed."""
+    assert service_config_hash(load_compose(BASE), "web") == WEB_HASH_BEFORE_ISSUE_15
+
+
+def test_each_issue_15_key_changes_the_service_hash() -> None:
+    before = service_config_hash(load_compose(BASE), "web")
+    for line in (
+        "platform: linux/amd64",
+        "runtime: runc",
+        "mac_address: 02:42:ac:11:00:02",
+        "links: [db]",
+        "external_links: [x]",
+        "volumes_from: [db]",
+        "attach: false",
+        "deploy: {resources: {reservations: {memory: 1m}}}",
+    ):
+        changed = BASE.replace("    image: nginx\n", f"    image: nginx\n    {line}\n", 1)
+        assert service_config_hash(load_compose(changed), "web") != before, line

@@ -48,8 +48,8 @@ def test_bad_service_names(name: str) -> None:
         ("services: {web: {image: x, ports: [{target: 1, x: 2}]}}", "services.web.ports[0].x"),
         ("services: {web: {image: x, deploy: {mode: global}}}", "services.web.deploy.mode"),
         (
-            "services: {web: {image: x, deploy: {resources: {reservations: {}}}}}",
-            "services.web.deploy.resources.reservations",
+            "services: {web: {image: x, deploy: {resources: {reservations: {pids: 1}}}}}",
+            "services.web.deploy.resources.reservations.pids",
         ),
         (
             "services: {web: {image: x, networks: [n]}}\nnetworks: {n: {drver: x}}",

@@ -145,6 +145,20 @@ def test_joining_a_container_outside_the_stack_is_refused(key: str) -> None:
     assert rules(f"    {key}: service:peer\n  peer:\n    image: busybox\n") == []
 
 
+def test_links_and_volumes_from_outside_the_stack_are_foreign() -> None:
+    peer = "  peer:\n    image: busybox\n"
+    assert rules("    links: [peer]\n    volumes_from: ['peer:ro']\n" + peer) == []
+    assert rules("    external_links: ['other-stack-db-1:db']\n") == [
+        ("foreign_resources", "services.app.links")
+    ]
+    assert rules("    volumes_from: ['container:other-stack-db-1']\n") == [
+        ("foreign_resources", "services.app.volumes_from[0]")
+    ]
+    assert rules("    runtime: runsc\n") == [("runtime", "services.app.runtime")]
+    gpu = "    deploy: {resources: {reservations: {devices: [{capabilities: [gpu]}]}}}\n"
+    assert rules(gpu) == [("devices", "services.app.(DeviceRequests)")]
+
+
 def test_the_engines_host_network_under_any_key() -> None:
     found = rules(
         "    networks: [outside]\nnetworks:\n  outside:\n    external: true\n    name: host\n"

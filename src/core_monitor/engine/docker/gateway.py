@@ -152,16 +152,17 @@ class DockerGateway:
                     aliases=endpoint.aliases,
                     ipv4_address=endpoint.ipv4_address,
                     ipv6_address=endpoint.ipv6_address,
+                    links=endpoint.links or None,
                 )
             }
         )
         return config
 
     # -- images ---------------------------------------------------------------------
-    def pull(self, reference: str) -> str:
+    def pull(self, reference: str, platform: str | None = None) -> str:
         repository, tag = _split_reference(reference)
         with engine_call(f"cannot pull image {reference}", self.address, CallKind.PULL):
-            self.client.api.pull(repository, tag=tag)
+            self.client.api.pull(repository, tag=tag, platform=platform)
         image = self.image_id(reference)
         if image is None:
             raise ImageUnavailable(f"image {reference} is still missing after a pull")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from core_monitor.domain.compose import InjectedFile
+from core_monitor.engine.container_spec import Endpoint
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.errors import Conflict, NotFound
 
@@ -63,13 +64,16 @@ class DockerMutations:
             lambda api: api.put_archive(container, "/", archive),
         )
 
-    def connect(
-        self, container: str, network: str, aliases: list[str], ipv4: str | None, ipv6: str | None
-    ) -> None:
+    def connect(self, container: str, endpoint: Endpoint) -> None:
         self._write(
-            f"cannot connect {container[:12]} to {network}",
+            f"cannot connect {container[:12]} to {endpoint.network}",
             lambda api: api.connect_container_to_network(
-                container, network, aliases=aliases or None, ipv4_address=ipv4, ipv6_address=ipv6
+                container,
+                endpoint.network,
+                aliases=endpoint.aliases or None,
+                ipv4_address=endpoint.ipv4_address,
+                ipv6_address=endpoint.ipv6_address,
+                links=endpoint.links or None,
             ),
         )
 
