@@ -21,15 +21,7 @@ KEYS = [p.key for p in PROJECTS]
 # Projects we accept with values that differ from Compose's: each is a known bug (issue 15)
 # or a missing feature that makes us read less than Compose does. Remove an entry when it
 # is fixed (the test then insists the project matches).
-KNOWN_DIFFERENCES: dict[str, str] = {
-    "n8n": "a bare `environment: [N8N_PATH]` is not filled from the variables, and "
-    "${COMPOSE_PROJECT_NAME} interpolates to empty instead of the stack name",
-    "jellyfin": "a mount target keeps its trailing slash (`/media/` vs Compose's `/media`)",
-    "override-files": "several compose files (-f a -f b): load_compose reads only the first; "
-    "the way to name the others is not in its contract yet",
-    "dev-override": "compose.override.yaml is merged by Compose; load_compose reads only "
-    "compose.yaml",
-}
+KNOWN_DIFFERENCES: dict[str, str] = {}
 
 # The mix follows the issue's blocker table (share of the projects Compose accepts).
 MIX = {"relative bind": 0.45, "build": 0.25, "env_file": 0.18, "secrets": 0.07}

@@ -207,7 +207,11 @@ def run_ours(project: CorpusProject) -> tuple[Any, list[FieldError]]:
     text = (project.directory / project.compose_files[0]).read_text()
     try:
         loaded = load_compose(
-            text, variables(project), project_name=project.name, files=bundle(project)
+            text,
+            variables(project),
+            project_name=project.name,
+            files=bundle(project),
+            overrides=project.compose_files[1:],
         )
     except ValidationFailed as exc:
         return None, list(exc.errors) or [FieldError("", "refused without a reason")]

@@ -33,6 +33,7 @@ HASHED_WHEN_SET = frozenset(
         "external_links",
         "volumes_from",
         "attach",
+        "develop",
     }
 )
 _DEFAULTS = ServiceSpec(image="x").model_dump(mode="json", include=set(HASHED_WHEN_SET))

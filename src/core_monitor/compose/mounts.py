@@ -74,7 +74,7 @@ def _short(reader: Reader, text: str, path: str) -> dict[str, Any]:
         )
     modes = parts[2].split(",") if len(parts) == 3 else []
     for mode in modes:
-        if mode not in SHORT_MODES:
+        if mode not in SHORT_MODES and mode not in PROPAGATIONS:
             raise reader.fail(path, f"invalid mode {mode!r} in {text!r}")
     is_bind = source.startswith(("/", ".", "~"))
     mount: dict[str, Any] = {
@@ -83,8 +83,11 @@ def _short(reader: Reader, text: str, path: str) -> dict[str, Any]:
         "target": target,
         "read_only": "ro" in modes,
     }
+    propagation = [m for m in modes if m in PROPAGATIONS]
     if is_bind:
         mount["bind_create_host_path"] = True
+        if propagation:  # `/:/host:ro,rslave`, as Compose reads it
+            mount["bind_propagation"] = propagation[-1]
     elif "nocopy" in modes:
         mount["volume_nocopy"] = True
     return mount

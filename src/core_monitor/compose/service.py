@@ -234,6 +234,14 @@ def _pull_policy(reader: Reader, value: Any, path: str) -> str:
     return PULL_POLICIES[text]
 
 
+def _develop(reader: Reader, value: Any, path: str) -> bool:
+    """`develop` (`docker compose watch`'s file sync) is the Compose CLI's development loop:
+    accepted, nothing reaches the engine, and the plan says so."""
+    if not isinstance(value, dict):
+        raise reader.fail(path, "must be a mapping")
+    return True
+
+
 def _deferred(key: str) -> Handler:
     """Kept raw for read_project, which has the bundle, the variables and the top level."""
 
@@ -309,6 +317,7 @@ HANDLERS: dict[str, Handler] = {
     "external_links": _put("external_links", _strings),
     "volumes_from": _put("volumes_from", read_volumes_from),
     "attach": _put("attach", _flag),
+    "develop": _put("develop", _develop),
 }
 
 

@@ -181,6 +181,7 @@ class ServiceSpec(Frozen):
     external_links: list[str] = Field(default_factory=list)  # "container" or "container:alias"
     volumes_from: list[str] = Field(default_factory=list)  # "service[:mode]", "container:x[:mode]"
     attach: bool = True  # `compose up` log attachment only: nothing reaches the engine
+    develop: bool = False  # has a `develop` section (compose watch): nothing reaches the engine
     profiles: list[str] = Field(default_factory=list)
     pull_policy: Literal["missing", "always", "never", "build"] = "missing"
 

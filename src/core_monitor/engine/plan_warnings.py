@@ -24,6 +24,15 @@ def plan_warnings(desired: DesiredState) -> list[PlanWarning]:
 def _service(name: str, config: dict[str, Any]) -> list[PlanWarning]:
     reservations = config.get("reservations") or {}
     found = []
+    if config.get("develop"):
+        found.append(
+            PlanWarning(
+                service=name,
+                path=f"services.{name}.develop",
+                message="develop (docker compose watch) is the Compose CLI's development loop: "
+                "not applied here; apply a new version to change the containers",
+            )
+        )
     if reservations.get("cpus") is not None:
         found.append(
             PlanWarning(

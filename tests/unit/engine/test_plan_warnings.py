@@ -52,3 +52,11 @@ def test_a_pull_asks_for_the_platform_its_services_agree_on() -> None:
     result = plan(desired_state(load_compose(text, project_name="p"), "sid", 1), nothing())
     pulls = {s.target: s.details.platform for s in result.steps if s.kind == "pull_image"}
     assert pulls == {"busybox": "linux/arm64", "alpine": None}  # c and d disagree
+
+
+def test_a_develop_section_is_accepted_and_warned_about_never_dropped() -> None:
+    text = "services:\n  web:\n    image: busybox\n    develop: {watch: [{action: rebuild}]}\n"
+    project = load_compose(text, project_name="shop")
+    warnings = plan(desired_state(project, "sid", 1), nothing()).warnings
+    assert [(w.service, w.path) for w in warnings] == [("web", "services.web.develop")]
+    assert "not applied" in warnings[0].message
