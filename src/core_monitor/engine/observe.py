@@ -6,10 +6,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from core_monitor.engine.adopted import AdoptedContainer, substitute
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.state import DesiredState, ObservedState
 
 PreviousConfigs = Callable[[set[int]], dict[tuple[int, str], dict[str, Any]]]
+Adopted = Callable[[], list[AdoptedContainer]]  # the stack's adopted containers
 
 # Threads kept for the process: a pool per call would start four threads on every observe.
 # Its tasks are single engine calls that submit nothing, so callers can share it safely.
@@ -17,8 +19,12 @@ _LISTS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="coremon-observe")
 
 
 def observe(
-    gateway: DockerGateway, desired: DesiredState, previous: PreviousConfigs | None = None
+    gateway: DockerGateway,
+    desired: DesiredState,
+    previous: PreviousConfigs | None = None,
+    adopted: Adopted | None = None,
 ) -> ObservedState:
+    """``adopted``: read only when a container carries no version of ours (Compose's)."""
     project = desired.project
     # the engine answers list calls one by one, slowly while health checks keep it busy:
     # ask everything at once
@@ -41,6 +47,9 @@ def observe(
     # one inspect per distinct image, not one per service (they often share one)
     images = dict(zip(references, image_ids, strict=True))
     versions = {c.version or 0 for c in containers}
+    differing: dict[str, list[str]] = {}
+    if adopted is not None and 0 in versions:
+        containers, differing = substitute(containers, adopted())
     return ObservedState(
         containers=containers,
         networks=networks,
@@ -49,6 +58,7 @@ def observe(
         present_volumes=frozenset(present_volumes),
         images=images,
         previous_configs=previous(versions - {0}) if previous else {},
+        adopted_differences=differing,
     )
 
 

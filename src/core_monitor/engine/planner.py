@@ -343,6 +343,9 @@ def _recreate_cause(
 ) -> tuple[Cause, StepDetails] | None:
     """``name``: the container's desired name (container_name added, changed or removed;
     or a recreate that crashed before its rename left the temporary name)."""
+    differing = observed.adopted_differences.get(container.id)
+    if differing is not None:
+        return Cause.ADOPTED_DIFFERS, StepDetails(fields=differing)
     if container.config_hash != service.config_hash:
         return Cause.CONFIG_CHANGED, StepDetails(
             fields=_changed_fields(container, service, observed)

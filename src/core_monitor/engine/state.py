@@ -45,6 +45,8 @@ class ObservedState:
     present_volumes: frozenset[str]
     images: dict[str, str | None]  # reference → local image id (None: not present)
     previous_configs: dict[tuple[int, str], dict[str, Any]] = field(default_factory=dict)
+    # adopted containers that differ from the adopted version: id → the differing fields
+    adopted_differences: dict[str, list[str]] = field(default_factory=dict)
 
 
 ConfigHasher = Callable[[ComposeProject, str], str]  # (project, service) → config hash

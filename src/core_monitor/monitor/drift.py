@@ -24,6 +24,7 @@ _DIFFERENCE = {
 }
 _RECREATE_DIFFERENCE = {
     Cause.CONFIG_CHANGED: "config_changed",
+    Cause.ADOPTED_DIFFERS: "config_changed",
     Cause.IMAGE_CHANGED: "image_changed",
 }
 # not differences: a policy, or the consequence of a step listed anyway
@@ -38,6 +39,7 @@ def observed_state(
     present_volumes: set[str],
     images: dict[str, str | None],
     previous_configs: dict[tuple[int, str], dict[str, Any]] | None = None,
+    adopted_differences: dict[str, list[str]] | None = None,
 ) -> ObservedState:
     return ObservedState(
         containers=containers,
@@ -47,6 +49,7 @@ def observed_state(
         present_volumes=frozenset(present_volumes),
         images=images,
         previous_configs=previous_configs or {},
+        adopted_differences=adopted_differences or {},
     )
 
 

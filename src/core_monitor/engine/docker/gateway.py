@@ -101,6 +101,16 @@ class DockerGateway:
             return None
         return str(image["Id"])
 
+    def inspect_image(self, reference: str) -> dict[str, Any] | None:
+        """An image's inspect data (None: not here)."""
+        try:
+            found: dict[str, Any] = self.call(
+                f"image {reference}", lambda api: api.inspect_image(reference)
+            )
+        except (ImageUnavailable, NotFound):
+            return None
+        return found
+
     def network_exists(self, name: str) -> bool:
         return self.inspect_resource("network", name) is not None
 
