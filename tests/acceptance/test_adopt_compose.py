@@ -132,7 +132,7 @@ def test_adopted_without_a_file_the_reconstructed_version_plans_nothing(
     assert (adopted["reconstructed"], adopted["applied"]) == (True, True)
     version = api.http.get(f"/stacks/{project.name}/versions/1").json()
     assert "reconstructed from the running containers" in version["comment"]
-    assert f"127.0.0.1" in version["compose"] and "MODE: blue" in version["compose"]
+    assert "127.0.0.1" in version["compose"] and "MODE: blue" in version["compose"]
     assert api.plan(project.name, 1) == []
     assert project.ids() == before
 
@@ -167,6 +167,9 @@ def test_a_container_changed_by_hand_is_the_only_one_recreated_with_its_field(
 def test_adopting_an_unknown_project_is_404_and_a_taken_name_409(
     api: Api, project: Project
 ) -> None:
+    renamed = api.http.post("/stacks/adopt", json={"project": project.name, "name": "other"})
+    assert renamed.status_code == 422, renamed.text
+    assert "name" in renamed.text
     missing = api.http.post("/stacks/adopt", json={"project": project.name})
     assert missing.status_code == 404, missing.text
     assert project.name in missing.json()["detail"]
