@@ -452,6 +452,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stacks/adopt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adopt a project started with docker compose (v1: its file, or reconstructed) */
+        post: operations["adopt_stack_api_v1_stacks_adopt_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stacks/validate": {
         parameters: {
             query?: never;
@@ -955,6 +972,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AdoptRequest */
+        AdoptRequest: {
+            /**
+             * Compose
+             * @description Its compose file; absent: reconstructed from the running containers.
+             */
+            compose?: string | null;
+            /**
+             * Name
+             * @description The stack's name: the project's.
+             */
+            name?: string | null;
+            /**
+             * Project
+             * @description The Compose project name (its com.docker.compose.project label).
+             */
+            project: string;
+            /** Variables */
+            variables?: {
+                [key: string]: string | components["schemas"]["VariableInput"];
+            };
+        };
+        /** AdoptedContainerOut */
+        AdoptedContainerOut: {
+            /** Container Id */
+            container_id: string;
+            /** Differences */
+            differences: components["schemas"]["DifferenceOut"][];
+            /** Matches */
+            matches: boolean;
+            /** Name */
+            name: string;
+            /** Service */
+            service: string;
+        };
         /** ApiTokenCreated */
         ApiTokenCreated: {
             /**
@@ -1077,7 +1129,7 @@ export interface components {
          * @description Why a step is in the plan: the closed set drift, metrics and the console switch on.
          * @enum {string}
          */
-        Cause: "missing" | "pull_policy" | "orphan" | "duplicate" | "scale_down" | "config_changed" | "image_changed" | "name_changed" | "not_running" | "created" | "recreated" | "dependency_recreated" | "dependency_condition";
+        Cause: "missing" | "pull_policy" | "orphan" | "duplicate" | "scale_down" | "config_changed" | "adopted_differs" | "image_changed" | "name_changed" | "not_running" | "created" | "recreated" | "dependency_recreated" | "dependency_condition";
         /** CommandAccepted */
         CommandAccepted: {
             /** Command Id */
@@ -1452,6 +1504,13 @@ export interface components {
              */
             service: string;
         };
+        /** DifferenceOut */
+        DifferenceOut: {
+            /** Field */
+            field: string;
+            ours: components["schemas"]["JsonValue"];
+            theirs: components["schemas"]["JsonValue"];
+        };
         /** DiskUsage */
         DiskUsage: {
             /** Build Cache Bytes */
@@ -1613,6 +1672,7 @@ export interface components {
          * @enum {string}
          */
         IssueKind: "schema" | "semantic" | "policy";
+        JsonValue: unknown;
         /** LocalImage */
         LocalImage: {
             /**
@@ -1915,6 +1975,54 @@ export interface components {
             /** Running */
             running: number;
             status: components["schemas"]["OverallStatus"];
+        };
+        /** StackAdopted */
+        StackAdopted: {
+            /**
+             * Applied
+             * @description Every container matched: recorded as applied at v1.
+             */
+            applied: boolean;
+            /** Containers */
+            containers: components["schemas"]["AdoptedContainerOut"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current Version */
+            current_version: number | null;
+            /** Desired Version */
+            desired_version: number | null;
+            /** Latest Version */
+            latest_version: number;
+            /**
+             * Latest Version At
+             * @description When (in lists).
+             */
+            latest_version_at?: string | null;
+            /**
+             * Latest Version Author
+             * @description Who saved the latest version (in lists).
+             */
+            latest_version_author?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Reconstructed
+             * @description The version was rebuilt from the containers.
+             */
+            reconstructed: boolean;
+            /** Stack Id */
+            stack_id: string;
+            status: components["schemas"]["StackStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
         };
         /** StackCreated */
         StackCreated: {
@@ -3319,6 +3427,51 @@ export interface operations {
                 };
             };
             /** @description Name taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    adopt_stack_api_v1_stacks_adopt_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdoptRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StackAdopted"];
+                };
+            };
+            /** @description No container of that Compose project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already managed, or the name is taken */
             409: {
                 headers: {
                     [name: string]: unknown;
