@@ -74,6 +74,16 @@ def scenarios(state: DesiredState) -> list[tuple[ObservedState, set[str]]]:
         (observed_state(changed, {"shop_default"}, {"shop_data"}, images), {"shop-web-2"}),
         (observed_state(changed, {"shop_default"}, {"shop_data"}, images), set()),
         (observed_state(missing, set(), set(), {"busybox:1": None, "other:1": None}), set()),
+        (  # adopted from Compose, and not what the version creates
+            observed_state(
+                [container(state, "cron", 1, config_hash="compose", labels={})],
+                {"shop_default"},
+                {"shop_data"},
+                images,
+                adopted_differences={"id-cron-1": ["environment.X"]},
+            ),
+            set(),
+        ),
     ]
 
 
