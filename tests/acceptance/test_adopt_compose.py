@@ -105,6 +105,8 @@ def test_adopted_with_its_file_the_plan_is_empty_and_a_change_recreates_only_it(
     assert [c["matches"] for c in adopted["containers"]] == [True, True]  # type: ignore[union-attr,index]
     assert api.plan(project.name, 1) == []
     assert project.ids() == before
+    status = api.http.get(f"/stacks/{project.name}/status").json()
+    assert (status["status"], status["drift"]) == ("RUNNING", []), status
     db = f"{project.name}-db-1"
     docker("exec", db, "sh", "-c", "echo kept > /data/file")
     volume = docker("volume", "inspect", "-f", "{{.CreatedAt}}", f"{project.name}_data")
