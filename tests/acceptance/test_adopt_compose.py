@@ -164,6 +164,7 @@ def test_a_container_changed_by_hand_is_the_only_one_recreated_with_its_field(
     # now managed by Core Monitor: adopting it again is a conflict
     again = api.http.post("/stacks/adopt", json={"project": project.name, "name": project.name})
     assert again.status_code == 409, again.text
+    assert "already managed by Core Monitor" in again.json()["detail"]
 
 
 def test_adopting_an_unknown_project_is_404_and_a_taken_name_409(

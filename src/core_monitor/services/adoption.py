@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core_monitor.domain.actor import Actor
+from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.health import assess
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
 from core_monitor.engine import labels as lbl
@@ -28,6 +29,7 @@ from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.observe import observe_resources
 from core_monitor.engine.reconstruct import reconstruct
 from core_monitor.errors import Conflict, FieldError, NotFound, ValidationFailed
+from core_monitor.services import definitions
 from core_monitor.services.convergence import Convergence
 from core_monitor.services.desired import DesiredVersion
 from core_monitor.services.stacks import StackService
@@ -91,9 +93,11 @@ class AdoptionService:
         if compose is None:
             compose = self._reconstruct(request.project, running)
             comment = RECONSTRUCTED.format(project=request.project)
+        # verified before anything is written: a file we cannot render writes nothing
+        project, _ = definitions.load_masked(name, compose, request.variables)
+        verdicts = [self._verify(project, c, running) for c in running.containers]
         stack, version = self.stacks.create_stack(actor, name, compose, request.variables, comment)
         found = self.convergence.versions.get(stack.stack_id, version.version)
-        verdicts = [self._verify(found, c, running) for c in running.containers]
         records = [
             AdoptedContainer(
                 v.container_id,
@@ -135,16 +139,16 @@ class AdoptionService:
         return reconstruct(project, list(running.inspects.values()), configs)
 
     def _verify(
-        self, found: DesiredVersion, container: ObservedContainer, running: _Running
+        self, project: ComposeProject, container: ObservedContainer, running: _Running
     ) -> Verdict:
         verdict = Verdict(container.name, container.service, container.id, [])
-        if container.service not in found.state.services:
+        if container.service not in project.services:
             verdict.differences.append(Difference("service", None, container.service))
             return verdict
         gateway = self.convergence.gateway
-        spec = found.project.services[container.service]
+        spec = project.services[container.service]
         config = build(
-            found.project,
+            project,
             container.service,
             {},
             engine_api=engine_api_version(gateway),
