@@ -39,6 +39,13 @@ class Difference:
 # HostConfig keys read as one field elsewhere, or that Compose and we fill differently
 # without any effect on the container (the engine's defaults)
 _HOST_HANDLED = {"PortBindings", "RestartPolicy", "Binds", "Mounts", "NetworkMode", "LogConfig"}
+# compared whether we set them or not: unset reads as empty on both sides, so a setting
+# made by hand on the container (a capability, a read-only root) is a difference
+_HOST_BOTH_WAYS = (
+    *("CapAdd", "CapDrop", "Privileged", "ReadonlyRootfs", "Init", "ExtraHosts", "Dns"),
+    *("SecurityOpt", "Tmpfs", "Sysctls", "Devices", "Memory", "NanoCpus", "PidsLimit"),
+    "Ulimits",
+)
 _CONFIG_WHEN_OURS = ("Hostname", "Domainname", "StopSignal", "Tty", "OpenStdin", "StopTimeout")
 
 
@@ -72,9 +79,7 @@ def _config(
         "WorkingDir": ours.get("WorkingDir") or image.get("WorkingDir"),
         "User": ours.get("User") or image.get("User"),
         "Healthcheck": _healthcheck(ours.get("Healthcheck") or image.get("Healthcheck")),
-        "ExposedPorts": sorted(
-            {**(image.get("ExposedPorts") or {}), **(ours.get("ExposedPorts") or {})}
-        ),
+        "ExposedPorts": _exposed(image.get("ExposedPorts"), ours.get("ExposedPorts")),
     }
     seen = {
         "Cmd": theirs.get("Cmd"),
@@ -82,7 +87,7 @@ def _config(
         "WorkingDir": theirs.get("WorkingDir"),
         "User": theirs.get("User"),
         "Healthcheck": _healthcheck(theirs.get("Healthcheck")),
-        "ExposedPorts": sorted(theirs.get("ExposedPorts") or {}),
+        "ExposedPorts": _exposed(theirs.get("ExposedPorts")),
     }
     for key in _CONFIG_WHEN_OURS:
         if ours.get(key) is not None:  # unset: the engine's own (a hostname: the id)
@@ -94,6 +99,11 @@ def _config(
         ours.get("Labels") or {}, theirs.get("Labels") or {}, image.get("Labels") or {}
     )
     return found
+
+
+def _exposed(*found: Mapping[str, Any] | None) -> list[str]:
+    """Exposed ports, ``9000`` read as ``9000/tcp`` (the engine's reading of it)."""
+    return sorted({key if "/" in key else f"{key}/tcp" for ports in found for key in ports or {}})
 
 
 def _env(ours: list[str], theirs: list[str], image: list[str]) -> list[Difference]:
@@ -149,9 +159,9 @@ def _host(ours: Mapping[str, Any], theirs: Mapping[str, Any]) -> list[Difference
     }
     if ours.get("LogConfig"):
         expected["logging"], seen["logging"] = ours["LogConfig"], theirs.get("LogConfig")
-    for key, value in ours.items():
+    for key in dict.fromkeys([*ours, *_HOST_BOTH_WAYS]):
         if key not in _HOST_HANDLED:
-            expected[key], seen[key] = value, theirs.get(key)
+            expected[key], seen[key] = ours.get(key), theirs.get(key)
     return [
         Difference(k, expected[k], seen[k]) for k in expected if not _same(expected[k], seen[k])
     ]

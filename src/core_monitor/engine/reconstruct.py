@@ -90,10 +90,61 @@ def _service(
     if labels:
         service["labels"] = labels
     service.update(_depends_on(_labels(found).get(lbl.COMPOSE_DEPENDS_ON, "")))
+    service.update(_settings(config, host, image))
     check = config.get("Healthcheck")
     if check and check != image.get("Healthcheck"):
         service["healthcheck"] = _healthcheck(check)
     return service
+
+
+# HostConfig key → compose key, for settings read as they are (unset: empty or false)
+_HOST_SETTINGS = {
+    "CapAdd": "cap_add",
+    "CapDrop": "cap_drop",
+    "Privileged": "privileged",
+    "ReadonlyRootfs": "read_only",
+    "Init": "init",
+    "ExtraHosts": "extra_hosts",
+    "Dns": "dns",
+    "SecurityOpt": "security_opt",
+    "Sysctls": "sysctls",
+    "PidsLimit": "pids_limit",
+}
+_CONFIG_SETTINGS = {
+    "Domainname": "domainname",
+    "StopSignal": "stop_signal",
+    "Tty": "tty",
+    "OpenStdin": "stdin_open",
+}
+
+
+def _settings(config: Inspect, host: Inspect, image: Inspect) -> dict[str, Any]:
+    """The other settings Compose passes through as they are."""
+    found: dict[str, Any] = {
+        compose_key: host[key] for key, compose_key in _HOST_SETTINGS.items() if host.get(key)
+    }
+    found.update({k: config[key] for key, k in _CONFIG_SETTINGS.items() if config.get(key)})
+    if host.get("Tmpfs"):
+        found["tmpfs"] = [f"{p}:{o}" if o else p for p, o in sorted(host["Tmpfs"].items())]
+    if config.get("StopTimeout") is not None:
+        found["stop_grace_period"] = f"{config['StopTimeout']}s"
+    if host.get("Memory"):
+        found["mem_limit"] = host["Memory"]
+    if host.get("NanoCpus"):
+        found["cpus"] = host["NanoCpus"] / 1_000_000_000
+    published = {k if "/" in k else f"{k}/tcp" for k in host.get("PortBindings") or {}}
+    exposed = [
+        k
+        for k in sorted(config.get("ExposedPorts") or {})
+        if (k if "/" in k else f"{k}/tcp") not in published
+        and k not in (image.get("ExposedPorts") or {})
+    ]
+    if exposed:
+        found["expose"] = [k.removesuffix("/tcp") for k in exposed]
+    logging = host.get("LogConfig") or {}
+    if logging.get("Config") or logging.get("Type") not in (None, "", "json-file"):
+        found["logging"] = {"driver": logging.get("Type"), "options": logging.get("Config") or {}}
+    return found
 
 
 def _ports(host: Inspect) -> dict[str, Any]:
@@ -152,6 +203,8 @@ def _networks(
         attached[key] = {"aliases": aliases} if aliases else None
     if list(attached) == ["default"] and attached["default"] is None:
         return {}
+    if "default" in attached:  # named by the service: declared (Compose's implicit one)
+        networks.setdefault("default", {})
     return {"networks": attached}
 
 

@@ -107,3 +107,43 @@ def test_reconstruction_doubles_dollars_and_keeps_external_volumes() -> None:
     assert project.services["db"].environment["PRICE"] == "$5"
     assert project.volumes["shared"].external and project.volumes["shared"].name == "shared"
     assert project.services["db"].volumes[0].read_only
+
+
+RICH = ADOPT / "rich"  # entrypoint, user, expose, cap_add, read_only, init, tmpfs, a bind,
+# two networks with an alias, logging, healthcheck, on-failure:3, replicas, network_mode
+
+
+def rich_containers() -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(RICH.glob("*.json"))]
+
+
+def rich_differences(text: str) -> dict[str, list[Difference]]:
+    project = load_compose(text, {}, project_name="adoptr")
+    found = {}
+    for container in rich_containers():
+        labels = container["Config"]["Labels"]
+        config = build(
+            project,
+            labels["com.docker.compose.service"],
+            {},
+            number=int(labels["com.docker.compose.container-number"]),
+            engine_api=(1, 44),
+        )
+        ours = render_request(config, "1.44", IMAGE["Id"])
+        found[container["Name"]] = compare(ours, container, IMAGE["Config"])
+    return found
+
+
+def test_a_richer_project_matches_its_file_and_its_reconstruction() -> None:
+    everything_matches = {"/adoptr-app-1": [], "/adoptr-job-1": [], "/adoptr-job-2": []}
+    assert rich_differences((RICH / "compose.yaml").read_text()) == everything_matches
+    rebuilt = reconstruct(
+        "adoptr", rich_containers(), {"coremon-test/busybox:latest": IMAGE["Config"]}
+    )
+    assert rich_differences(rebuilt) == everything_matches
+    assert "cap_add" in rebuilt and "aliases" in rebuilt and "replicas: 2" in rebuilt
+
+
+def test_a_setting_made_by_hand_that_the_file_lacks_is_a_difference() -> None:
+    text = (RICH / "compose.yaml").read_text().replace("    cap_add: [NET_ADMIN]\n", "")
+    assert [d.field for d in rich_differences(text)["/adoptr-app-1"]] == ["CapAdd"]
