@@ -180,3 +180,24 @@ def test_adopting_an_unknown_project_is_404_and_a_taken_name_409(
     adopt(api, project.name)
     again = api.http.post("/stacks/adopt", json={"project": project.name})
     assert again.status_code == 409, again.text
+
+
+def test_a_richer_project_adopted_without_a_file_plans_nothing(api: Api, project: Project) -> None:
+    rich = (
+        Path(__file__).resolve().parent.parent / "fixtures/engine/adopt/rich/compose.yaml"
+    ).read_text()
+    # the default policy refuses a bind outside its roots and an added capability
+    allowed = rich.replace("    cap_add: [NET_ADMIN]\n", "").replace(
+        '"/tmp/adoptr/bind:/bind:ro", ', ""
+    )
+    project.up(allowed)
+    before = project.ids()
+    refused = api.http.post("/stacks/adopt", json={"project": project.name, "compose": rich})
+    assert refused.status_code == 422, refused.text
+    assert "services.app.cap_add[0]" in refused.text
+    assert api.http.get(f"/stacks/{project.name}").status_code == 404  # nothing written
+    adopted = adopt(api, project.name)
+    mismatched = [c for c in adopted["containers"] if not c["matches"]]  # type: ignore[union-attr]
+    assert (adopted["applied"], mismatched) == (True, [])
+    assert api.plan(project.name, 1) == []
+    assert project.ids() == before

@@ -4,7 +4,8 @@ Rules (Docker Compose v2's, see docs/engineering notes):
 - networks and volumes first; external ones must exist, ours are created when missing;
 - orphans (containers of services absent from the version) are removed;
 - a container is recreated only when its config hash, its image ID or its name changed
-  (the new one ends under the desired name);
+  (the new one ends under the desired name), or when an adoption found it differing from
+  the adopted version (``adopted_differences``, see ``engine/adopted.py``);
 - steps on an observed container carry its id: the executor addresses it by id, never by a
   name another worker may have reused;
 - scale down removes the highest numbers; scale up adds the next numbers;
