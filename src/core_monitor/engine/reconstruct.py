@@ -61,40 +61,50 @@ def _service(
 ) -> dict[str, Any]:
     config = found.get("Config") or {}
     host = found.get("HostConfig") or {}
-    service: dict[str, Any] = {"image": config.get("Image")}
-    entrypoint = config.get("Entrypoint")
-    if entrypoint and entrypoint != image.get("Entrypoint"):
-        service["entrypoint"] = entrypoint
-    command = config.get("Cmd")
-    if command and (command != image.get("Cmd") or "entrypoint" in service):
-        service["command"] = command
-    for key, compose_key in (("WorkingDir", "working_dir"), ("User", "user")):
-        if config.get(key) and config.get(key) != image.get(key):
-            service[compose_key] = config[key]
-    image_env = set(image.get("Env") or [])
-    environment = dict(
-        e.split("=", 1) for e in config.get("Env") or [] if "=" in e and e not in image_env
-    )
-    if environment:
-        service["environment"] = environment
+    service: dict[str, Any] = {"image": config.get("Image"), **_over_image(config, image)}
     service.update(_ports(host))
     service.update(_volumes(project, host, volumes))
     service.update(_networks(project, name, found, networks))
     service.update(_restart(host))
-    image_labels = image.get("Labels") or {}
-    labels = {
-        k: v
-        for k, v in _labels(found).items()
-        if not k.startswith(lbl.OWNERSHIP_PREFIXES) and image_labels.get(k) != v
-    }
-    if labels:
-        service["labels"] = labels
+    service.update(_own_labels(_labels(found), image.get("Labels") or {}))
     service.update(_depends_on(_labels(found).get(lbl.COMPOSE_DEPENDS_ON, "")))
     service.update(_settings(config, host, image))
     check = config.get("Healthcheck")
     if check and check != image.get("Healthcheck"):
         service["healthcheck"] = _healthcheck(check)
     return service
+
+
+def _over_image(config: Inspect, image: Inspect) -> dict[str, Any]:
+    """What the container sets over its image: entrypoint, command, working_dir, user, env."""
+    found: dict[str, Any] = {}
+    entrypoint = config.get("Entrypoint")
+    if entrypoint and entrypoint != image.get("Entrypoint"):
+        found["entrypoint"] = entrypoint
+    command = config.get("Cmd")
+    # an entrypoint of ours drops the image's command: a command kept must be said
+    if command and (command != image.get("Cmd") or "entrypoint" in found):
+        found["command"] = command
+    for key, compose_key in (("WorkingDir", "working_dir"), ("User", "user")):
+        if config.get(key) and config.get(key) != image.get(key):
+            found[compose_key] = config[key]
+    image_env = set(image.get("Env") or [])
+    environment = dict(
+        e.split("=", 1) for e in config.get("Env") or [] if "=" in e and e not in image_env
+    )
+    if environment:
+        found["environment"] = environment
+    return found
+
+
+def _own_labels(labels: Mapping[str, str], image: Mapping[str, str]) -> dict[str, Any]:
+    """Labels minus Compose's (and ours) and minus the image's own."""
+    own = {
+        k: v
+        for k, v in labels.items()
+        if not k.startswith(lbl.OWNERSHIP_PREFIXES) and image.get(k) != v
+    }
+    return {"labels": own} if own else {}
 
 
 # HostConfig key → compose key, for settings read as they are (unset: empty or false)
