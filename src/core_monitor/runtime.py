@@ -14,6 +14,7 @@ from core_monitor.monitor.service import MonitorService
 from core_monitor.queue.executors import ExecutorRegistry, load_plugins
 from core_monitor.queue.signals import WakeUp
 from core_monitor.queue.worker import Worker
+from core_monitor.services.adoption import AdoptionService
 from core_monitor.services.audit import AuditTrail
 from core_monitor.services.auth import AuthService, SingleSignOn
 from core_monitor.services.command_reads import CommandReads
@@ -53,6 +54,7 @@ class Runtime:
     stacks: StackService = field(init=False)
     policy: PolicyService = field(init=False)
     engine: EngineService = field(init=False)
+    adoption: AdoptionService = field(init=False)
     health: HealthService = field(init=False)
     command_reads: CommandReads = field(init=False)
     audit: AuditTrail = field(init=False)
@@ -69,6 +71,7 @@ class Runtime:
         box = self.convergence.versions.box
         self.stacks = StackService(self.db, box, self.settings.max_containers_per_stack)
         self.policy = PolicyService(self.db)
+        self.adoption = AdoptionService(self.stacks, self.convergence)
         self.engine = EngineService(host, self.convergence, self.monitor, self.pull_check)
         self.health = HealthService(self.db, host)
         self.command_reads = CommandReads(

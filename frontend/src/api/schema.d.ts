@@ -259,23 +259,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/compose/validate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Check a definition and its files: errors, policy violations, services (writes nothing; valid when both lists are empty) */
-        post: operations["validate_compose_api_v1_compose_validate_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/containers/{container_id}": {
         parameters: {
             query?: never;
@@ -469,7 +452,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/stacks/upload": {
+    "/api/v1/stacks/adopt": {
         parameters: {
             query?: never;
             header?: never;
@@ -478,8 +461,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a stack (v1) from a .tar.gz project directory (compose file at its root) */
-        post: operations["upload_stack_api_v1_stacks_upload_post"];
+        /** Adopt a project started with docker compose (v1: its file, or reconstructed) */
+        post: operations["adopt_stack_api_v1_stacks_adopt_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -813,23 +796,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/stacks/{stack_id}/versions/upload": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Create a new version from a .tar.gz project directory (its files replace the parent's) */
-        post: operations["upload_version_api_v1_stacks__stack_id__versions_upload_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/stacks/{stack_id}/versions/{a}/diff/{b}": {
         parameters: {
             query?: never;
@@ -856,40 +822,6 @@ export interface paths {
         };
         /** One version: YAML, normalized definition, runtime */
         get: operations["get_version_api_v1_stacks__stack_id__versions__version__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/stacks/{stack_id}/versions/{version}/files": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A version's files (path, size, sha256, secret) */
-        get: operations["list_files_api_v1_stacks__stack_id__versions__version__files_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/stacks/{stack_id}/versions/{version}/files/{path}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One file's content (a secret file's is masked) */
-        get: operations["get_file_api_v1_stacks__stack_id__versions__version__files__path__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1040,6 +972,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AdoptRequest */
+        AdoptRequest: {
+            /**
+             * Compose
+             * @description Its compose file; absent: reconstructed from the running containers.
+             */
+            compose?: string | null;
+            /**
+             * Name
+             * @description The stack's name: the project's.
+             */
+            name?: string | null;
+            /**
+             * Project
+             * @description The Compose project name (its com.docker.compose.project label).
+             */
+            project: string;
+            /** Variables */
+            variables?: {
+                [key: string]: string | components["schemas"]["VariableInput"];
+            };
+        };
+        /** AdoptedContainerOut */
+        AdoptedContainerOut: {
+            /** Container Id */
+            container_id: string;
+            /** Differences */
+            differences: components["schemas"]["DifferenceOut"][];
+            /** Matches */
+            matches: boolean;
+            /** Name */
+            name: string;
+            /** Service */
+            service: string;
+        };
         /** ApiTokenCreated */
         ApiTokenCreated: {
             /**
@@ -1133,14 +1100,6 @@ export interface components {
          * @enum {string}
          */
         AuthKind: "session" | "bearer" | "token";
-        /** Base64File */
-        Base64File: {
-            /**
-             * Base64
-             * @description The file's bytes, base64-encoded (for binary files).
-             */
-            base64: string;
-        };
         /** Body_token_api_v1_auth_token_post */
         Body_token_api_v1_auth_token_post: {
             /**
@@ -1165,53 +1124,12 @@ export interface components {
              */
             username: string;
         };
-        /** Body_upload_stack_api_v1_stacks_upload_post */
-        Body_upload_stack_api_v1_stacks_upload_post: {
-            /**
-             * Archive
-             * @description The project directory, .tar.gz
-             */
-            archive: string;
-            /**
-             * Comment
-             * @default
-             */
-            comment: string;
-            /** Name */
-            name: string;
-            /**
-             * Variables
-             * @description JSON, as in POST /stacks
-             * @default {}
-             */
-            variables: string;
-        };
-        /** Body_upload_version_api_v1_stacks__stack_id__versions_upload_post */
-        Body_upload_version_api_v1_stacks__stack_id__versions_upload_post: {
-            /**
-             * Archive
-             * @description The project directory, .tar.gz
-             */
-            archive: string;
-            /**
-             * Comment
-             * @default
-             */
-            comment: string;
-            /** Parent Version */
-            parent_version?: number | null;
-            /**
-             * Variables
-             * @description JSON; omitted: the parent's
-             */
-            variables?: string | null;
-        };
         /**
          * Cause
          * @description Why a step is in the plan: the closed set drift, metrics and the console switch on.
          * @enum {string}
          */
-        Cause: "missing" | "files_changed" | "pull_policy" | "orphan" | "duplicate" | "scale_down" | "config_changed" | "image_changed" | "name_changed" | "not_running" | "created" | "recreated" | "dependency_recreated" | "dependency_condition";
+        Cause: "missing" | "pull_policy" | "orphan" | "duplicate" | "scale_down" | "config_changed" | "adopted_differs" | "image_changed" | "name_changed" | "not_running" | "created" | "recreated" | "dependency_recreated" | "dependency_condition";
         /** CommandAccepted */
         CommandAccepted: {
             /** Command Id */
@@ -1280,49 +1198,11 @@ export interface components {
          */
         CommandType: "APPLY" | "ROLLBACK" | "DEPLOY" | "DELETE" | "START" | "STOP" | "RESTART";
         /**
-         * ComposeValidateRequest
-         * @description A definition to check, nothing stored: as a new stack's, or (``stack``) as a new
-         *     version of that stack (whose latest version's variables and files are used when these
-         *     are omitted).
-         */
-        ComposeValidateRequest: {
-            /** Compose */
-            compose: string;
-            /**
-             * Files
-             * @description The files the compose file references (env files, relative binds, secret and config files, build contexts): relative path → UTF-8 text or {base64}. Secret files (the compose file's top-level secrets' `file`) are encrypted at rest and never returned.
-             */
-            files?: {
-                [key: string]: string | components["schemas"]["Base64File"];
-            } | null;
-            /**
-             * Stack
-             * @description Id or name.
-             */
-            stack?: string | null;
-            /** Variables */
-            variables?: {
-                [key: string]: string | components["schemas"]["VariableInput"];
-            } | null;
-        };
-        /**
-         * ComposeValidation
-         * @description Valid when both lists are empty.
-         */
-        ComposeValidation: {
-            /** Errors */
-            errors: components["schemas"]["ProblemOut"][];
-            /** Policy Violations */
-            policy_violations: components["schemas"]["ViolationOut"][];
-            /** Services */
-            services: string[];
-        };
-        /**
          * Condition
-         * @description What a wait step waits for (the depends_on condition that holds a later layer back).
+         * @description What a wait step waits for (depends_on conditions that hold a later layer back).
          * @enum {string}
          */
-        Condition: "service_started" | "service_healthy" | "service_completed_successfully";
+        Condition: "service_healthy" | "service_completed_successfully";
         /** ContainerDetail */
         ContainerDetail: {
             /** Command */
@@ -1460,16 +1340,10 @@ export interface components {
             /**
              * @default {
              *       "dependents": [],
-             *       "fields": [],
-             *       "files": []
+             *       "fields": []
              *     }
              */
             details: components["schemas"]["StepDetails"];
-            /**
-             * Joins
-             * @default []
-             */
-            joins: string[];
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1509,13 +1383,6 @@ export interface components {
              *         ports: ['127.0.0.1:8081:8080']
              */
             compose: string;
-            /**
-             * Files
-             * @description The files the compose file references (env files, relative binds, secret and config files, build contexts): relative path → UTF-8 text or {base64}. Secret files (the compose file's top-level secrets' `file`) are encrypted at rest and never returned.
-             */
-            files?: {
-                [key: string]: string | components["schemas"]["Base64File"];
-            };
             /**
              * Name
              * @description Compose project name rules: lowercase letters, digits, - and _.
@@ -1601,13 +1468,6 @@ export interface components {
              */
             compose: string;
             /**
-             * Files
-             * @description The files the compose file references (env files, relative binds, secret and config files, build contexts): relative path → UTF-8 text or {base64}. Secret files (the compose file's top-level secrets' `file`) are encrypted at rest and never returned. Omitted (or null): the parent version's files. Given: they replace the parent's, all of them (send {} for none).
-             */
-            files?: {
-                [key: string]: string | components["schemas"]["Base64File"];
-            } | null;
-            /**
              * Parent Version
              * @description The version this edit starts from; stale → 409.
              */
@@ -1643,6 +1503,13 @@ export interface components {
              * @description Middleware service.
              */
             service: string;
+        };
+        /** DifferenceOut */
+        DifferenceOut: {
+            /** Field */
+            field: string;
+            ours: components["schemas"]["JsonValue"];
+            theirs: components["schemas"]["JsonValue"];
         };
         /** DiskUsage */
         DiskUsage: {
@@ -1738,34 +1605,6 @@ export interface components {
             /** Path */
             path: string;
         };
-        /**
-         * FileChange
-         * @description A bundle file added, removed or changed (by digest: a secret file's content is never
-         *     compared in clear nor shown).
-         */
-        FileChange: {
-            /** Change */
-            change: string;
-            /** Path */
-            path: string;
-        };
-        /** FileOut */
-        FileOut: {
-            /** Path */
-            path: string;
-            /**
-             * Secret
-             * @description A secret file: encrypted at rest, never returned.
-             */
-            secret: boolean;
-            /**
-             * Sha256
-             * @description Of the content; null for a secret file.
-             */
-            sha256: string | null;
-            /** Size */
-            size: number;
-        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1833,6 +1672,7 @@ export interface components {
          * @enum {string}
          */
         IssueKind: "schema" | "semantic" | "policy";
+        JsonValue: unknown;
         /** LocalImage */
         LocalImage: {
             /**
@@ -2042,17 +1882,6 @@ export interface components {
             /** Protocol */
             protocol: string;
         };
-        /** ProblemOut */
-        ProblemOut: {
-            /** Column */
-            column?: number | null;
-            /** Line */
-            line?: number | null;
-            /** Message */
-            message: string;
-            /** Path */
-            path: string;
-        };
         /** QueueOut */
         QueueOut: {
             /**
@@ -2074,16 +1903,14 @@ export interface components {
         };
         /**
          * ResourceStep
-         * @description An image, network, volume or the project's files; ``target`` is its engine name,
-         *     image reference, or (project files) the stack's project name.
+         * @description An image, network or volume; ``target`` is its engine name or image reference.
          */
         ResourceStep: {
             cause: components["schemas"]["Cause"];
             /**
              * @default {
              *       "dependents": [],
-             *       "fields": [],
-             *       "files": []
+             *       "fields": []
              *     }
              */
             details: components["schemas"]["StepDetails"];
@@ -2091,7 +1918,7 @@ export interface components {
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            kind: "create_network" | "create_volume" | "pull_image" | "write_project_files";
+            kind: "create_network" | "create_volume" | "pull_image";
             /** Reason */
             reason: string;
             /** Target */
@@ -2148,6 +1975,54 @@ export interface components {
             /** Running */
             running: number;
             status: components["schemas"]["OverallStatus"];
+        };
+        /** StackAdopted */
+        StackAdopted: {
+            /**
+             * Applied
+             * @description Every container matched: recorded as applied at v1.
+             */
+            applied: boolean;
+            /** Containers */
+            containers: components["schemas"]["AdoptedContainerOut"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current Version */
+            current_version: number | null;
+            /** Desired Version */
+            desired_version: number | null;
+            /** Latest Version */
+            latest_version: number;
+            /**
+             * Latest Version At
+             * @description When (in lists).
+             */
+            latest_version_at?: string | null;
+            /**
+             * Latest Version Author
+             * @description Who saved the latest version (in lists).
+             */
+            latest_version_author?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Reconstructed
+             * @description The version was rebuilt from the containers.
+             */
+            reconstructed: boolean;
+            /** Stack Id */
+            stack_id: string;
+            status: components["schemas"]["StackStatus"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
         };
         /** StackCreated */
         StackCreated: {
@@ -2312,11 +2187,6 @@ export interface components {
              * @default []
              */
             fields: string[];
-            /**
-             * Files
-             * @default []
-             */
-            files: string[];
             /** Registry Unreachable */
             registry_unreachable?: string | null;
             /** Replicas */
@@ -2388,13 +2258,6 @@ export interface components {
              */
             compose: string;
             /**
-             * Files
-             * @description The files the compose file references (env files, relative binds, secret and config files, build contexts): relative path → UTF-8 text or {base64}. Secret files (the compose file's top-level secrets' `file`) are encrypted at rest and never returned.
-             */
-            files?: {
-                [key: string]: string | components["schemas"]["Base64File"];
-            };
-            /**
              * Name
              * @example shop
              */
@@ -2418,15 +2281,8 @@ export interface components {
              */
             compose: string;
             /**
-             * Files
-             * @description The files the compose file references (env files, relative binds, secret and config files, build contexts): relative path → UTF-8 text or {base64}. Secret files (the compose file's top-level secrets' `file`) are encrypted at rest and never returned. Omitted (or null): the parent version's.
-             */
-            files?: {
-                [key: string]: string | components["schemas"]["Base64File"];
-            } | null;
-            /**
              * Parent Version
-             * @description Whose variables and files are inherited (default: the latest).
+             * @description Whose variables are inherited (default: the latest).
              */
             parent_version?: number | null;
             /**
@@ -2500,11 +2356,6 @@ export interface components {
         };
         /** VersionDiff */
         VersionDiff: {
-            /**
-             * Files
-             * @default []
-             */
-            files: components["schemas"]["FileChange"][];
             /** From Version */
             from_version: number;
             /** Networks */
@@ -2584,24 +2435,9 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** ViolationOut */
-        ViolationOut: {
-            /** Column */
-            column?: number | null;
-            /** Line */
-            line?: number | null;
-            /** Message */
-            message: string;
-            /** Path */
-            path: string;
-            /** Rule */
-            rule: string;
-        };
         /**
          * WaitStep
-         * @description Wait until ``service`` meets ``condition`` before the next layer goes on. When it is
-         *     not ``required`` (every dependent says ``required: false``), a condition that fails or
-         *     times out is a warning and the next layer goes on anyway (Compose's rule).
+         * @description Wait until ``service`` meets ``condition`` before the next layer goes on.
          */
         WaitStep: {
             cause: components["schemas"]["Cause"];
@@ -2609,8 +2445,7 @@ export interface components {
             /**
              * @default {
              *       "dependents": [],
-             *       "fields": [],
-             *       "files": []
+             *       "fields": []
              *     }
              */
             details: components["schemas"]["StepDetails"];
@@ -2623,11 +2458,6 @@ export interface components {
             layer: number;
             /** Reason */
             reason: string;
-            /**
-             * Required
-             * @default true
-             */
-            required: boolean;
             /** Service */
             service: string;
             /** Target */
@@ -3141,46 +2971,6 @@ export interface operations {
             };
         };
     };
-    validate_compose_api_v1_compose_validate_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ComposeValidateRequest"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ComposeValidation"];
-                };
-            };
-            /** @description A file or the bundle too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
     container_api_v1_containers__container_id__get: {
         parameters: {
             query?: never;
@@ -3652,7 +3442,7 @@ export interface operations {
             };
         };
     };
-    upload_stack_api_v1_stacks_upload_post: {
+    adopt_stack_api_v1_stacks_adopt_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3661,7 +3451,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_upload_stack_api_v1_stacks_upload_post"];
+                "application/json": components["schemas"]["AdoptRequest"];
             };
         };
         responses: {
@@ -3671,24 +3461,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["StackCreated"];
+                    "application/json": components["schemas"]["StackAdopted"];
                 };
             };
-            /** @description Name taken */
+            /** @description No container of that Compose project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Already managed, or the name is taken */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Archive, a file or the bundle too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid (names the field or archive member) */
+            /** @description Invalid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4582,53 +4372,6 @@ export interface operations {
             };
         };
     };
-    upload_version_api_v1_stacks__stack_id__versions_upload_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                stack_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "multipart/form-data": components["schemas"]["Body_upload_version_api_v1_stacks__stack_id__versions_upload_post"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["VersionOut"];
-                };
-            };
-            /** @description Stale parent_version */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Archive, a file or the bundle too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Invalid (names the field or archive member) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     diff_api_v1_stacks__stack_id__versions__a__diff__b__get: {
         parameters: {
             query?: never;
@@ -4684,73 +4427,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionOut"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    list_files_api_v1_stacks__stack_id__versions__version__files_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                stack_id: string;
-                /** @description Version number */
-                version: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["FileOut"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    get_file_api_v1_stacks__stack_id__versions__version__files__path__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                stack_id: string;
-                /** @description Version number */
-                version: number;
-                path: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/octet-stream": unknown;
                 };
             };
             /** @description Validation Error */

@@ -17,6 +17,7 @@ from core_monitor.api.proxies import trust_proxies
 from core_monitor.api.routers import (
     actions,
     admin,
+    adopt,
     auth,
     bundles,
     commands,
@@ -81,6 +82,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
     trust_proxies(app, runtime.settings.trusted_proxy_list)
     routers = (
         auth.router,
+        adopt.router,
         stacks.router,
         bundles.router,
         bundles.compose_router,

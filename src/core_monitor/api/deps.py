@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Path, Query, Request
 from core_monitor.api.security import ActorDep, IdentityDep
 from core_monitor.monitor.service import MonitorService
 from core_monitor.runtime import Runtime
+from core_monitor.services.adoption import AdoptionService
 from core_monitor.services.audit import AuditTrail
 from core_monitor.services.auth import AuthService, SingleSignOn
 from core_monitor.services.command_reads import CommandReads
@@ -26,6 +27,7 @@ from core_monitor.settings import Settings
 
 __all__ = [
     "ActorDep",
+    "AdoptionDep",
     "AuditDep",
     "AuthDep",
     "CommandReadsDep",
@@ -69,6 +71,10 @@ def _command_reads(request: Request) -> CommandReads:
 
 def _monitor(request: Request) -> MonitorService:
     return _runtime(request).monitor
+
+
+def _adoption(request: Request) -> AdoptionService:
+    return _runtime(request).adoption
 
 
 def _engine(request: Request) -> EngineService:
@@ -115,6 +121,7 @@ CommandsDep = Annotated[CommandService, Depends(_commands)]
 CommandReadsDep = Annotated[CommandReads, Depends(_command_reads)]
 MonitorDep = Annotated[MonitorService, Depends(_monitor)]
 EngineDep = Annotated[EngineService, Depends(_engine)]
+AdoptionDep = Annotated[AdoptionService, Depends(_adoption)]
 HealthDep = Annotated[HealthService, Depends(_health)]
 PolicyDep = Annotated[PolicyService, Depends(_policy)]
 AuthDep = Annotated[AuthService, Depends(_auth)]

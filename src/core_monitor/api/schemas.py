@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from core_monitor.compose import MAX_COMPOSE_BYTES
@@ -233,6 +233,45 @@ class RestoreRequest(StrictInput):
 
 class StackCreated(StackOut):
     version: int
+
+
+class AdoptRequest(StrictInput):
+    project: str = Field(
+        min_length=1,
+        max_length=63,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="The Compose project name (its com.docker.compose.project label).",
+    )
+    compose: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_COMPOSE_BYTES,
+        description="Its compose file; absent: reconstructed from the running containers.",
+    )
+    name: str | None = Field(
+        None, min_length=1, max_length=63, description="The stack's name: the project's."
+    )
+    variables: dict[str, VariableIn] = Field(default_factory=dict, max_length=1000)
+
+
+class DifferenceOut(BaseModel):
+    field: str
+    ours: JsonValue
+    theirs: JsonValue
+
+
+class AdoptedContainerOut(BaseModel):
+    name: str
+    service: str
+    container_id: str
+    matches: bool
+    differences: list[DifferenceOut]
+
+
+class StackAdopted(StackCreated):
+    reconstructed: bool = Field(description="The version was rebuilt from the containers.")
+    applied: bool = Field(description="Every container matched: recorded as applied at v1.")
+    containers: list[AdoptedContainerOut]
 
 
 class VariableOut(BaseModel):

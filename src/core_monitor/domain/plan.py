@@ -38,6 +38,8 @@ class Cause(StrEnum):
     DUPLICATE = "duplicate"  # a second container under one number
     SCALE_DOWN = "scale_down"
     CONFIG_CHANGED = "config_changed"
+    # an adopted container (Compose created it) that is not what the version creates
+    ADOPTED_DIFFERS = "adopted_differs"
     IMAGE_CHANGED = "image_changed"
     NAME_CHANGED = "name_changed"
     NOT_RUNNING = "not_running"  # should run and does not (stopped, exited, created)
@@ -60,7 +62,8 @@ class StepDetails(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    fields: list[str] = []  # config_changed: the fields that differ (empty: unknown)
+    # config_changed, adopted_differs: the fields that differ (empty: unknown)
+    fields: list[str] = []
     state: str | None = None  # not_running: the container's state
     dependency: str | None = None  # dependency_recreated: the service recreated
     dependents: list[str] = []  # dependency_condition: the services waiting
@@ -175,6 +178,7 @@ REASONS: dict[Cause, str] = {
     Cause.DUPLICATE: "duplicate container number",
     Cause.SCALE_DOWN: "scale down to {replicas}",
     Cause.CONFIG_CHANGED: "config changed: {fields}",
+    Cause.ADOPTED_DIFFERS: "adopted container differs: {fields}",
     Cause.IMAGE_CHANGED: "image changed",
     Cause.NAME_CHANGED: "container name changed",
     Cause.NOT_RUNNING: "not running ({state})",

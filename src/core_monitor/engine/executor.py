@@ -82,7 +82,7 @@ class PlanExecutor:
         self.options = options
         self.container_ids: dict[str, str] = {}  # name → id of what we created/started
         self._image_ids: dict[str, str] = {}  # reference → ID, looked up once per execution
-        self.api_version = _api_version(gateway)
+        self.api_version = engine_api_version(gateway)
 
     # -- entry point ------------------------------------------------------------------
     def execute(self, plan: Plan) -> None:
@@ -411,7 +411,7 @@ def _observed_id(step: ContainerStep) -> str:
     return step.container_id
 
 
-def _api_version(gateway: DockerGateway) -> tuple[int, int]:
+def engine_api_version(gateway: DockerGateway) -> tuple[int, int]:
     version = gateway.api_version
     major, _, minor = version.partition(".")
     return (int(major), int(minor or 0)) if major.isdigit() and minor.isdigit() else (1, 41)

@@ -8,11 +8,13 @@ from typing import Any
 
 from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
 from core_monitor.engine import labels as lbl
+from core_monitor.engine.adopted import AdoptedContainer, substitute
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.docker.project_files import ProjectDirectory
 from core_monitor.engine.state import DesiredState, ObservedState
 
 PreviousConfigs = Callable[[set[int]], dict[tuple[int, str], dict[str, Any]]]
+Adopted = Callable[[], list[AdoptedContainer]]  # the stack's adopted containers
 
 # Threads kept for the process: a pool per call would start four threads on every observe.
 # Its tasks are single engine calls that submit nothing, so callers can share it safely.
@@ -24,8 +26,10 @@ def observe(
     desired: DesiredState,
     previous: PreviousConfigs | None = None,
     places: HostPlaces = DEFAULT_PLACES,
+    adopted: Adopted | None = None,
 ) -> ObservedState:
-    """The project directory's manifest is read only when the version has files."""
+    """The project directory's manifest is read only when the version has files;
+    ``adopted``: read only when a container carries no version of ours (Compose's)."""
     project = desired.project
     manifest = (
         _LISTS.submit(ProjectDirectory(gateway, places.project_dir(project)).read_manifest)
@@ -55,6 +59,9 @@ def observe(
     # one inspect per distinct image, not one per service (they often share one)
     images = dict(zip(references, image_ids, strict=True))
     versions = {c.version or 0 for c in containers}
+    differing: dict[str, list[str]] = {}
+    if adopted is not None and 0 in versions:
+        containers, differing = substitute(containers, adopted())
     return ObservedState(
         containers=containers,
         networks=networks,
@@ -65,6 +72,7 @@ def observe(
         built=dict(zip(built, digests, strict=True)),
         previous_configs=previous(versions - {0}) if previous else {},
         project_files=manifest.result() if manifest is not None else None,
+        adopted_differences=differing,
     )
 
 

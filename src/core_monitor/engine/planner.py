@@ -6,7 +6,8 @@ Rules (Docker Compose v2's, see docs/engineering notes):
   from there differs (``engine/project_files.py``);
 - orphans (containers of services absent from the version) are removed;
 - a container is recreated only when its config hash, its image ID or its name changed
-  (the new one ends under the desired name);
+  (the new one ends under the desired name), or when an adoption found it differing from
+  the adopted version (``adopted_differences``, see ``engine/adopted.py``);
 - steps on an observed container carry its id: the executor addresses it by id, never by a
   name another worker may have reused;
 - scale down removes the highest numbers; scale up adds the next numbers;
@@ -404,6 +405,9 @@ def _recreate_cause(
 ) -> tuple[Cause, StepDetails] | None:
     """``name``: the container's desired name (container_name added, changed or removed;
     or a recreate that crashed before its rename left the temporary name)."""
+    differing = observed.adopted_differences.get(container.id)
+    if differing is not None:
+        return Cause.ADOPTED_DIFFERS, StepDetails(fields=differing)
     if container.config_hash != service.config_hash:
         return Cause.CONFIG_CHANGED, StepDetails(
             fields=_changed_fields(container, service, observed)

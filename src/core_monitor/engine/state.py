@@ -58,6 +58,8 @@ class ObservedState:
     # the bundle manifest read back from the project directory (None: none there, or not
     # read because the version has no files)
     project_files: dict[str, str] | None = None
+    # adopted containers that differ from the adopted version: id → the differing fields
+    adopted_differences: dict[str, list[str]] = field(default_factory=dict)
 
 
 ConfigHasher = Callable[[ComposeProject, str], str]  # (project, service) → config hash

@@ -25,6 +25,7 @@ _DIFFERENCE = {
 }
 _RECREATE_DIFFERENCE = {
     Cause.CONFIG_CHANGED: "config_changed",
+    Cause.ADOPTED_DIFFERS: "config_changed",
     Cause.IMAGE_CHANGED: "image_changed",
 }
 # not differences: a policy, or the consequence of a step listed anyway
@@ -40,6 +41,7 @@ def observed_state(
     images: dict[str, str | None],
     previous_configs: dict[tuple[int, str], dict[str, Any]] | None = None,
     built: dict[str, str | None] | None = None,
+    adopted_differences: dict[str, list[str]] | None = None,
 ) -> ObservedState:
     """``built``: each built image's build digest label (reference → digest or None)."""
     return ObservedState(
@@ -51,6 +53,7 @@ def observed_state(
         images=images,
         built=built or {},
         previous_configs=previous_configs or {},
+        adopted_differences=adopted_differences or {},
     )
 
 

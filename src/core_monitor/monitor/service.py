@@ -19,6 +19,7 @@ from core_monitor.domain.health import assess
 from core_monitor.domain.plan import Plan
 from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
+from core_monitor.engine.adopted import substitute
 from core_monitor.engine.log_stream import LogStream
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.errors import NotFound
@@ -43,6 +44,7 @@ from core_monitor.monitor.status import (
 )
 from core_monitor.services.desired import DesiredVersions
 from core_monitor.settings import Settings
+from core_monitor.store import adopted as adopted_store
 from core_monitor.store import commands as command_store
 from core_monitor.store import queue as queue_store
 from core_monitor.store import stacks as stack_store
@@ -172,8 +174,9 @@ class MonitorService:
         drift = []
         if stack.current_version is not None:
             desired = self.versions.get(stack.stack_id, stack.current_version).state
+            compared, differing = self._adopted(stack.stack_id, found)
             observed = drift_rules.observed_state(
-                found,
+                compared,
                 self._present("network", desired.networks),
                 self._present("volume", desired.volumes),
                 {s.image: self.cache.image_id(s.image) for s in desired.services.values()},
@@ -183,6 +186,7 @@ class MonitorService:
                     for s in desired.services.values()
                     if s.build_digest
                 },
+                adopted_differences=differing,
             )
             with self._lock:
                 by_hand = set(self._stopped_by_hand)
@@ -219,6 +223,16 @@ class MonitorService:
             if external and self.cache.external_exists(kind, name)
         }
         return present
+
+    def _adopted(
+        self, stack_id: str, found: list[ObservedContainer]
+    ) -> tuple[list[ObservedContainer], dict[str, list[str]]]:
+        """Compose's containers an adoption verified, read as the observer reads them."""
+        if all(c.version for c in found):
+            return found, {}
+        with self.db.read() as session:
+            records = adopted_store.adopted(session, stack_id)
+        return substitute(found, records)
 
     def _previous(
         self, stack_id: str, found: list[ObservedContainer]

@@ -25,6 +25,7 @@ from core_monitor.domain.policy import breaking, refusal
 from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine import planner, schedule
+from core_monitor.engine.adopted import AdoptedContainer
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.docker.mutations import DockerMutations
 from core_monitor.engine.executor import POOL_SIZE, ExecutionOptions, PlanExecutor
@@ -36,6 +37,7 @@ from core_monitor.errors import TerminalError
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
 from core_monitor.services.desired import DesiredVersions
 from core_monitor.settings import Settings
+from core_monitor.store import adopted as adopted_store
 from core_monitor.store import policy as policy_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store import stopped as stopped_store
@@ -95,7 +97,12 @@ class Convergence:
             desired,
             lambda versions: self.versions.previous_configs(desired.stack_id, versions),
             self.settings.places,
+            lambda: self._adopted(desired.stack_id),
         )
+
+    def _adopted(self, stack_id: str) -> list[AdoptedContainer]:
+        with self.db.read() as session:
+            return adopted_store.adopted(session, stack_id)
 
     # -- executors ----------------------------------------------------------------------
     def apply(self, ctx: ExecutionContext) -> None:

@@ -118,6 +118,19 @@ class StoppedServiceRow(Base):
     service: Mapped[str] = mapped_column(String(200), primary_key=True)
 
 
+class AdoptedContainerRow(Base):
+    """A container an adoption found running: Compose's config hash it carried then, and the
+    hash of ours it stands for (``differences`` empty) or the fields that differ."""
+
+    __tablename__ = "adopted_containers"
+
+    stack_id: Mapped[str] = mapped_column(ForeignKey("stacks.stack_id"), primary_key=True)
+    container_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    compose_hash: Mapped[str] = mapped_column(String(128))
+    our_hash: Mapped[str] = mapped_column(String(128))
+    differences: Mapped[list[str]] = mapped_column(JSON)
+
+
 class CommandRow(Base):
     __tablename__ = "commands"
 

@@ -97,6 +97,16 @@ def scenarios(state: DesiredState) -> list[tuple[ObservedState, set[str]]]:
             ),
             set(),
         ),
+        (  # adopted from Compose, and not what the version creates
+            observed_state(
+                [container(state, "cron", 1, config_hash="compose", labels={})],
+                {"shop_default"},
+                {"shop_data"},
+                images,
+                adopted_differences={"id-cron-1": ["environment.X"]},
+            ),
+            set(),
+        ),
     ]
 
 

@@ -110,6 +110,16 @@ class DockerGateway:
         found = ((image.get("Config") or {}).get("Labels") or {}).get(key)
         return str(found) if found is not None else None
 
+    def inspect_image(self, reference: str) -> dict[str, Any] | None:
+        """An image's inspect data (None: not here)."""
+        try:
+            found: dict[str, Any] = self.call(
+                f"image {reference}", lambda api: api.inspect_image(reference)
+            )
+        except (ImageUnavailable, NotFound):
+            return None
+        return found
+
     def network_exists(self, name: str) -> bool:
         return self.inspect_resource("network", name) is not None
 
