@@ -259,6 +259,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compose/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a definition and its files: errors, policy violations, services (writes nothing; valid when both lists are empty) */
+        post: operations["validate_compose_api_v1_compose_validate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/containers/{container_id}": {
         parameters: {
             query?: never;
@@ -463,6 +480,23 @@ export interface paths {
         put?: never;
         /** Adopt a project started with docker compose (v1: its file, or reconstructed) */
         post: operations["adopt_stack_api_v1_stacks_adopt_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacks/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a stack (v1) from a .tar.gz project directory (compose file at its root) */
+        post: operations["upload_stack_api_v1_stacks_upload_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -796,6 +830,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stacks/{stack_id}/versions/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a new version from a .tar.gz project directory (its files replace the parent's) */
+        post: operations["upload_version_api_v1_stacks__stack_id__versions_upload_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stacks/{stack_id}/versions/{a}/diff/{b}": {
         parameters: {
             query?: never;
@@ -822,6 +873,40 @@ export interface paths {
         };
         /** One version: YAML, normalized definition, runtime */
         get: operations["get_version_api_v1_stacks__stack_id__versions__version__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacks/{stack_id}/versions/{version}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A version's files (path, size, sha256, secret) */
+        get: operations["list_files_api_v1_stacks__stack_id__versions__version__files_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacks/{stack_id}/versions/{version}/files/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One file's content (a secret file's is masked) */
+        get: operations["get_file_api_v1_stacks__stack_id__versions__version__files__path__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1100,6 +1185,14 @@ export interface components {
          * @enum {string}
          */
         AuthKind: "session" | "bearer" | "token";
+        /** Base64File */
+        Base64File: {
+            /**
+             * Base64
+             * @description The file's bytes, base64-encoded (for binary files).
+             */
+            base64: string;
+        };
         /** Body_token_api_v1_auth_token_post */
         Body_token_api_v1_auth_token_post: {
             /**
@@ -1124,12 +1217,53 @@ export interface components {
              */
             username: string;
         };
+        /** Body_upload_stack_api_v1_stacks_upload_post */
+        Body_upload_stack_api_v1_stacks_upload_post: {
+            /**
+             * Archive
+             * @description The project directory, .tar.gz
+             */
+            archive: string;
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+            /** Name */
+            name: string;
+            /**
+             * Variables
+             * @description JSON, as in POST /stacks
+             * @default {}
+             */
+            variables: string;
+        };
+        /** Body_upload_version_api_v1_stacks__stack_id__versions_upload_post */
+        Body_upload_version_api_v1_stacks__stack_id__versions_upload_post: {
+            /**
+             * Archive
+             * @description The project directory, .tar.gz
+             */
+            archive: string;
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+            /** Parent Version */
+            parent_version?: number | null;
+            /**
+             * Variables
+             * @description JSON; omitted: the parent's
+             */
+            variables?: string | null;
+        };
         /**
          * Cause
          * @description Why a step is in the plan: the closed set drift, metrics and the console switch on.
          * @enum {string}
          */
-        Cause: "missing" | "pull_policy" | "orphan" | "duplicate" | "scale_down" | "config_changed" | "adopted_differs" | "image_changed" | "name_changed" | "not_running" | "created" | "recreated" | "dependency_recreated" | "dependency_condition";
+        Cause: "missing" | "files_changed" | "pull_policy" | "build_changed" | "orphan" | "duplicate" | "scale_down" | "config_changed" | "adopted_differs" | "image_changed" | "name_changed" | "not_running" | "created" | "recreated" | "dependency_recreated" | "dependency_condition";
         /** CommandAccepted */
         CommandAccepted: {
             /** Command Id */
@@ -1198,11 +1332,49 @@ export interface components {
          */
         CommandType: "APPLY" | "ROLLBACK" | "DEPLOY" | "DELETE" | "START" | "STOP" | "RESTART";
         /**
+         * ComposeValidateRequest
+         * @description A definition to check, nothing stored: as a new stack's, or (``stack``) as a new
+         *     version of that stack (whose latest version's variables and files are used when these
+         *     are omitted).
+         */
+        ComposeValidateRequest: {
+            /** Compose */
+            compose: string;
+            /**
+             * Files
+             * @description The files the compose file references (env files, relative binds, secret and config files, build contexts): relative path → UTF-8 text or {base64}. Secret files (the compose file's top-level secrets' `file`) are encrypted at rest and never returned.
+             */
+            files?: {
+                [key: string]: string | components["schemas"]["Base64File"];
+            } | null;
+            /**
+             * Stack
+             * @description Id or name.
+             */
+            stack?: string | null;
+            /** Variables */
+            variables?: {
+                [key: string]: string | components["schemas"]["VariableInput"];
+            } | null;
+        };
+        /**
+         * ComposeValidation
+         * @description Valid when both lists are empty.
+         */
+        ComposeValidation: {
+            /** Errors */
+            errors: components["schemas"]["ProblemOut"][];
+            /** Policy Violations */
+            policy_violations: components["schemas"]["ViolationOut"][];
+            /** Services */
+            services: string[];
+        };
+        /**
          * Condition
-         * @description What a wait step waits for (depends_on conditions that hold a later layer back).
+         * @description What a wait step waits for (the depends_on condition that holds a later layer back).
          * @enum {string}
          */
-        Condition: "service_healthy" | "service_completed_successfully";
+        Condition: "service_started" | "service_healthy" | "service_completed_successfully";
         /** ContainerDetail */
         ContainerDetail: {
             /** Command */
@@ -1340,10 +1512,16 @@ export interface components {
             /**
              * @default {
              *       "dependents": [],
-             *       "fields": []
+             *       "fields": [],
+             *       "files": []
              *     }
              */
             details: components["schemas"]["StepDetails"];
+            /**
+             * Joins
+             * @default []
+             */
+            joins: string[];
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1383,6 +1561,13 @@ export interface components {
              *         ports: ['127.0.0.1:8081:8080']
              */
             compose: string;
+            /**
+             * Files
+             * @description The files the compose file references (env files, relative binds, secret and config files, build contexts): relative path → UTF-8 text or {base64}. Secret files (the compose file's top-level secrets' `file`) are encrypted at rest and never returned.
+             */
+            files?: {
+                [key: string]: string | components["schemas"]["Base64File"];
+            };
             /**
              * Name
              * @description Compose project name rules: lowercase letters, digits, - and _.
@@ -1467,6 +1652,13 @@ export interface components {
              *         ports: ['127.0.0.1:8081:8080']
              */
             compose: string;
+            /**
+             * Files
+             * @description The files the compose file references (env files, relative binds, secret and config files, build contexts): relative path → UTF-8 text or {base64}. Secret files (the compose file's top-level secrets' `file`) are encrypted at rest and never returned. Omitted (or null): the parent version's files. Given: they replace the parent's, all of them (send {} for none).
+             */
+            files?: {
+                [key: string]: string | components["schemas"]["Base64File"];
+            } | null;
             /**
              * Parent Version
              * @description The version this edit starts from; stale → 409.
@@ -1604,6 +1796,34 @@ export interface components {
             before?: unknown;
             /** Path */
             path: string;
+        };
+        /**
+         * FileChange
+         * @description A bundle file added, removed or changed (by digest: a secret file's content is never
+         *     compared in clear nor shown).
+         */
+        FileChange: {
+            /** Change */
+            change: string;
+            /** Path */
+            path: string;
+        };
+        /** FileOut */
+        FileOut: {
+            /** Path */
+            path: string;
+            /**
+             * Secret
+             * @description A secret file: encrypted at rest, never returned.
+             */
+            secret: boolean;
+            /**
+             * Sha256
+             * @description Of the content; null for a secret file.
+             */
+            sha256: string | null;
+            /** Size */
+            size: number;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1850,6 +2070,24 @@ export interface components {
             steps: (components["schemas"]["ResourceStep"] | components["schemas"]["ContainerStep"] | components["schemas"]["WaitStep"])[];
             /** Version */
             version: number | null;
+            /**
+             * Warnings
+             * @default []
+             */
+            warnings: components["schemas"]["PlanWarning"][];
+        };
+        /**
+         * PlanWarning
+         * @description Something of the version the plan accepts but this engine may not honour as written
+         *     (said here rather than dropped silently).
+         */
+        PlanWarning: {
+            /** Message */
+            message: string;
+            /** Path */
+            path: string;
+            /** Service */
+            service: string;
         };
         /**
          * Policy
@@ -1882,6 +2120,17 @@ export interface components {
             /** Protocol */
             protocol: string;
         };
+        /** ProblemOut */
+        ProblemOut: {
+            /** Column */
+            column?: number | null;
+            /** Line */
+            line?: number | null;
+            /** Message */
+            message: string;
+            /** Path */
+            path: string;
+        };
         /** QueueOut */
         QueueOut: {
             /**
@@ -1903,24 +2152,30 @@ export interface components {
         };
         /**
          * ResourceStep
-         * @description An image, network or volume; ``target`` is its engine name or image reference.
+         * @description An image, network, volume or the project's files; ``target`` is its engine name,
+         *     image reference, or (project files) the stack's project name.
          */
         ResourceStep: {
             cause: components["schemas"]["Cause"];
             /**
              * @default {
              *       "dependents": [],
-             *       "fields": []
+             *       "fields": [],
+             *       "files": []
              *     }
              */
             details: components["schemas"]["StepDetails"];
+            /** Digest */
+            digest?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
-            kind: "create_network" | "create_volume" | "pull_image";
+            kind: "build_image" | "create_network" | "create_volume" | "pull_image" | "write_project_files";
             /** Reason */
             reason: string;
+            /** Service */
+            service?: string | null;
             /** Target */
             target: string;
         };
@@ -2187,6 +2442,13 @@ export interface components {
              * @default []
              */
             fields: string[];
+            /**
+             * Files
+             * @default []
+             */
+            files: string[];
+            /** Platform */
+            platform?: string | null;
             /** Registry Unreachable */
             registry_unreachable?: string | null;
             /** Replicas */
@@ -2258,6 +2520,13 @@ export interface components {
              */
             compose: string;
             /**
+             * Files
+             * @description The files the compose file references (env files, relative binds, secret and config files, build contexts): relative path → UTF-8 text or {base64}. Secret files (the compose file's top-level secrets' `file`) are encrypted at rest and never returned.
+             */
+            files?: {
+                [key: string]: string | components["schemas"]["Base64File"];
+            };
+            /**
              * Name
              * @example shop
              */
@@ -2281,8 +2550,15 @@ export interface components {
              */
             compose: string;
             /**
+             * Files
+             * @description The files the compose file references (env files, relative binds, secret and config files, build contexts): relative path → UTF-8 text or {base64}. Secret files (the compose file's top-level secrets' `file`) are encrypted at rest and never returned. Omitted (or null): the parent version's.
+             */
+            files?: {
+                [key: string]: string | components["schemas"]["Base64File"];
+            } | null;
+            /**
              * Parent Version
-             * @description Whose variables are inherited (default: the latest).
+             * @description Whose variables and files are inherited (default: the latest).
              */
             parent_version?: number | null;
             /**
@@ -2356,6 +2632,11 @@ export interface components {
         };
         /** VersionDiff */
         VersionDiff: {
+            /**
+             * Files
+             * @default []
+             */
+            files: components["schemas"]["FileChange"][];
             /** From Version */
             from_version: number;
             /** Networks */
@@ -2435,9 +2716,24 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** ViolationOut */
+        ViolationOut: {
+            /** Column */
+            column?: number | null;
+            /** Line */
+            line?: number | null;
+            /** Message */
+            message: string;
+            /** Path */
+            path: string;
+            /** Rule */
+            rule: string;
+        };
         /**
          * WaitStep
-         * @description Wait until ``service`` meets ``condition`` before the next layer goes on.
+         * @description Wait until ``service`` meets ``condition`` before the next layer goes on. When it is
+         *     not ``required`` (every dependent says ``required: false``), a condition that fails or
+         *     times out is a warning and the next layer goes on anyway (Compose's rule).
          */
         WaitStep: {
             cause: components["schemas"]["Cause"];
@@ -2445,7 +2741,8 @@ export interface components {
             /**
              * @default {
              *       "dependents": [],
-             *       "fields": []
+             *       "fields": [],
+             *       "files": []
              *     }
              */
             details: components["schemas"]["StepDetails"];
@@ -2458,6 +2755,11 @@ export interface components {
             layer: number;
             /** Reason */
             reason: string;
+            /**
+             * Required
+             * @default true
+             */
+            required: boolean;
             /** Service */
             service: string;
             /** Target */
@@ -2955,6 +3257,46 @@ export interface operations {
             };
             /** @description Not FAILED */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    validate_compose_api_v1_compose_validate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ComposeValidateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComposeValidation"];
+                };
+            };
+            /** @description A file or the bundle too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3479,6 +3821,51 @@ export interface operations {
                 content?: never;
             };
             /** @description Invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    upload_stack_api_v1_stacks_upload_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_stack_api_v1_stacks_upload_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StackCreated"];
+                };
+            };
+            /** @description Name taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Archive, a file or the bundle too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid (names the field or archive member) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4372,6 +4759,53 @@ export interface operations {
             };
         };
     };
+    upload_version_api_v1_stacks__stack_id__versions_upload_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_version_api_v1_stacks__stack_id__versions_upload_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionOut"];
+                };
+            };
+            /** @description Stale parent_version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Archive, a file or the bundle too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid (names the field or archive member) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     diff_api_v1_stacks__stack_id__versions__a__diff__b__get: {
         parameters: {
             query?: never;
@@ -4427,6 +4861,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_files_api_v1_stacks__stack_id__versions__version__files_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+                /** @description Version number */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_file_api_v1_stacks__stack_id__versions__version__files__path__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+                /** @description Version number */
+                version: number;
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
                 };
             };
             /** @description Validation Error */

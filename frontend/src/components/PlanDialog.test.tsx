@@ -8,6 +8,7 @@ const details = { fields: [], dependents: [], files: [] };
 const plan: Plan = {
   stack: 'shop',
   version: 1,
+  warnings: [{ service: 'web', path: 'services.web.develop', message: 'not applied here' }],
   steps: [
     { kind: 'pull_image', target: 'busybox:1', cause: 'missing', reason: 'image missing', details },
     { kind: 'remove_container', target: 'shop-old-1', service: 'old', number: 1, layer: null, joins: [], cause: 'orphan', reason: 'orphan', details },
@@ -71,5 +72,7 @@ describe('PlanDialog', () => {
     ]);
     expect(screen.getByText('wait until healthy')).toBeInTheDocument();
     expect(screen.getByText('wait until started (optional)')).toBeInTheDocument();
+    // what the plan accepts but this engine does not apply as written is said, not dropped
+    expect(screen.getByTestId('plan-warnings')).toHaveTextContent('services.web.develop: not applied here');
   });
 });

@@ -26,6 +26,7 @@ const KIND_COLORS: Record<PlanStep['kind'], string> = {
   create_volume: 'blue',
   write_project_files: 'cyan',
   pull_image: 'violet',
+  build_image: 'grape',
   wait: 'gray',
 };
 
@@ -83,6 +84,18 @@ export function PlanDialog({ target, onClose }: { target: PlanTarget | null; onC
       {plan.isError && <QueryError error={plan.error} title="Could not plan" />}
       {plan.data && (
         <Stack data-testid="plan-preview">
+          {plan.data.warnings.length > 0 && (
+            <Alert color="yellow" title="Accepted, but not applied as written" data-testid="plan-warnings">
+              {plan.data.warnings.map((w, i) => (
+                <Text size="sm" key={i}>
+                  <Text span ff="monospace" size="sm">
+                    {w.path}
+                  </Text>
+                  : {w.message}
+                </Text>
+              ))}
+            </Alert>
+          )}
           {plan.data.steps.length === 0 ? (
             <Alert color="green" title="Nothing to change">
               The host already matches version {plan.data.version}. Applying records it as the
