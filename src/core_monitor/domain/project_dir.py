@@ -19,6 +19,7 @@ import posixpath
 from dataclasses import dataclass
 
 from core_monitor.domain.host_paths import clean
+from core_monitor.domain.policy import Policy
 
 DEFAULT_PROJECTS_ROOT = "/var/lib/coremon/projects"
 DEFAULT_HOST_HOME = "/root"
@@ -45,3 +46,12 @@ class HostPlaces:
 
 
 DEFAULT_PLACES = HostPlaces()
+
+
+def allowing_projects(policy: Policy, places: HostPlaces) -> Policy:
+    """The policy with the projects root among its allowed bind roots: the stacks' own
+    project directories are where relative binds lead, whatever root the host uses."""
+    if places.projects_root in policy.allowed_bind_roots:
+        return policy
+    roots = [*policy.allowed_bind_roots, places.projects_root]
+    return policy.model_copy(update={"allowed_bind_roots": roots})

@@ -24,7 +24,7 @@ from core_monitor.domain.host_access import (
 )
 from core_monitor.domain.host_paths import clean
 from core_monitor.domain.policy import Policy, Violation, breaking, refusal
-from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
+from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces, allowing_projects
 from core_monitor.domain.request_policy import ContainerRequest, check_container
 from core_monitor.engine import container_spec
 from core_monitor.engine.bind_resolution import resolve
@@ -39,7 +39,9 @@ def definition_violations(
     project: ComposeProject, policy: Policy, places: HostPlaces = DEFAULT_PLACES
 ) -> list[Violation]:
     """Every rule the requests of ``project`` would break (before any exception); relative
-    and ``~`` bind sources are judged as the host paths ``places`` makes of them."""
+    and ``~`` bind sources are judged as the host paths ``places`` makes of them (the
+    projects root counts as an allowed bind root)."""
+    policy = allowing_projects(policy, places)
     firsts = {
         name: container_spec.container_name(project.name, name, spec, 1)
         for name, spec in project.services.items()

@@ -22,6 +22,7 @@ from core_monitor.domain.graph import layers
 from core_monitor.domain.health import assess
 from core_monitor.domain.plan import Plan
 from core_monitor.domain.policy import breaking, refusal
+from core_monitor.domain.project_dir import allowing_projects
 from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine import planner, schedule
@@ -82,6 +83,7 @@ class Convergence:
             policy = policy_store.get_policy(session)
             allowed = policy_store.allowed_rules(session, stack_id)
         places = self.settings.places
+        policy = allowing_projects(policy, places)
         found = breaking(definition_violations(project, policy, places), policy, allowed)
         if found:
             raise TerminalError(refusal(found))

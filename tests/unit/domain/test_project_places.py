@@ -34,3 +34,17 @@ def test_settings_give_the_places_cleaned() -> None:
 def test_a_relative_place_is_refused(field: str) -> None:
     with pytest.raises(ValidationError, match=field):
         Settings(**{field: "relative/dir"})  # type: ignore[arg-type]
+
+
+def test_the_projects_root_is_an_allowed_bind_root_whatever_the_policy_lists() -> None:
+    from core_monitor.compose import load_compose
+    from core_monitor.domain.policy import Policy
+    from core_monitor.domain.project_dir import allowing_projects
+    from core_monitor.engine.request_guard import definition_violations
+
+    places = HostPlaces(projects_root="/data/stacks")
+    project = load_compose("services:\n  app:\n    image: x\n    volumes: [./conf:/conf]\n")
+    assert definition_violations(project, Policy(), places) == []
+    assert "/data/stacks" in allowing_projects(Policy(), places).allowed_bind_roots
+    outside = load_compose("services:\n  app:\n    image: x\n    volumes: [/data/other:/o]\n")
+    assert [v.rule for v in definition_violations(outside, Policy(), places)] != []
