@@ -11,8 +11,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 
-from core_monitor.compose import load_compose
-from core_monitor.errors import ValidationFailed
 from core_monitor.runtime import Runtime
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.tables import VersionFileRow
@@ -130,16 +128,6 @@ def test_the_engine_gets_the_versions_files(client: TestClient, runtime: Runtime
     assert files == {"conf/nginx.conf": CONF.encode(), "bin/blob": BINARY}
 
 
-def _secrets_load() -> bool:
-    """Top-level secrets come with the loader's part of issue 15."""
-    try:
-        load_compose(WITH_SECRET, files={"secrets/pw.txt": b"x"})
-    except ValidationFailed:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _secrets_load(), reason="the loader does not read secrets yet")
 def test_a_secret_file_is_encrypted_at_rest_and_masked(
     client: TestClient, runtime: Runtime
 ) -> None:
@@ -177,3 +165,19 @@ def test_the_old_validate_routes_take_files_too(client: TestClient) -> None:
     _create(client)
     checked = client.post(f"{URL}/bundled/validate", json={"compose": COMPOSE, "files": {}})
     assert checked.status_code == 200 and checked.json()["valid"] is True
+
+
+def test_an_override_file_in_the_bundle_is_merged_as_compose_up_merges_it(
+    client: TestClient,
+) -> None:
+    """Without `-f`, `docker compose up` merges compose.override.yaml over compose.yaml."""
+    override = "services:\n  web:\n    environment: {MODE: dev}\n    ports: ['127.0.0.1:8088:80']\n"
+    _create(client, files={"compose.override.yaml": override}, name="overridden")
+    web = client.get(f"{URL}/overridden/versions/1").json()["definition"]["services"]["web"]
+    assert web["environment"] == {"MODE": "dev"}
+    assert [p["published"] for p in web["ports"]] == ["8088"]
+    bad = client.post(
+        f"{URL}/overridden/versions",
+        json={"compose": COMPOSE, "files": {"compose.override.yaml": "services: [x]\n"}},
+    )
+    assert bad.status_code == 422, bad.text

@@ -51,6 +51,21 @@ def relative_source(path: str) -> str:
     return "." if cleaned == "." else f"./{cleaned}"
 
 
+# What `docker compose up` merges over the main file by itself when it finds one beside it
+OVERRIDE_FILES = (
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yaml",
+    "docker-compose.override.yml",
+)
+
+
+def default_overrides(files: ProjectFiles) -> list[str]:
+    """The override file of the bundle Compose would merge without ``-f`` (the first of
+    OVERRIDE_FILES it has), as the one element of a list; none: empty."""
+    return [name for name in OVERRIDE_FILES if name in files][:1]
+
+
 def under(files: ProjectFiles, directory: str) -> dict[str, bytes]:
     """The files inside ``directory`` (a clean path; ``.`` for all), keyed relative to it."""
     if directory == ".":

@@ -11,7 +11,7 @@ from typing import Any
 
 from core_monitor.compose import content_hash, load_compose
 from core_monitor.compose.hashing import canonical_json, service_config_hash
-from core_monitor.domain.bundle import NO_FILES, ProjectFiles
+from core_monitor.domain.bundle import NO_FILES, ProjectFiles, default_overrides
 from core_monitor.domain.compose import ComposeProject, current_form
 from core_monitor.domain.policy import Violation, breaking
 from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
@@ -43,7 +43,11 @@ def load_masked(
     secrets = [v.value for v in variables.values() if v.secret]
     try:
         project = load_compose(
-            compose, {k: v.value for k, v in variables.items()}, project_name=name, files=files
+            compose,
+            {k: v.value for k, v in variables.items()},
+            project_name=name,
+            files=files,
+            overrides=default_overrides(files),
         )
     except ValidationFailed as exc:
         if not secrets:
@@ -147,7 +151,11 @@ def project_of(
     }
     REDACTOR.learn([values[k] for k, v in version.variables.items() if v.secret])
     return load_compose(
-        version.compose_text, values, project_name=version.definition["name"], files=files
+        version.compose_text,
+        values,
+        project_name=version.definition["name"],
+        files=files,
+        overrides=default_overrides(files),
     )
 
 

@@ -24,7 +24,7 @@ from core_monitor.compose.lines import locate, node_tree, syntax_error_at
 from core_monitor.compose.loader import parse
 from core_monitor.compose.normalize import normalize
 from core_monitor.compose.validate import check
-from core_monitor.domain.bundle import ProjectFiles
+from core_monitor.domain.bundle import ProjectFiles, default_overrides
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.stack import Variable
 from core_monitor.domain.validation import Issue, IssueKind
@@ -116,7 +116,13 @@ def _bundle_errors(draft: Draft) -> list[FieldError]:
     steps above judge the compose text alone, the loader is the one rule for the files."""
     values = {k: v.value for k, v in draft.variables.items()}
     try:
-        load_compose(draft.compose, values, project_name=draft.name, files=draft.files)
+        load_compose(
+            draft.compose,
+            values,
+            project_name=draft.name,
+            files=draft.files,
+            overrides=default_overrides(draft.files),
+        )
     except ValidationFailed as exc:
         return list(exc.errors)
     return []
