@@ -201,3 +201,19 @@ def test_a_richer_project_adopted_without_a_file_plans_nothing(api: Api, project
     assert (adopted["applied"], mismatched) == (True, [])
     assert api.plan(project.name, 1) == []
     assert project.ids() == before
+
+
+def test_a_project_with_an_env_file_adopts_with_its_files(api: Api, project: Project) -> None:
+    """The version carries the project's other files (here its env file), as a new stack's."""
+    (project.directory / "app.env").write_text("MODE=from-the-file\n")
+    text = f"services:\n  app:\n    image: {IMAGE}\n    env_file: app.env\n"
+    project.up(text)
+    before = project.ids()
+    without = api.http.post("/stacks/adopt", json={"project": project.name, "compose": text})
+    assert without.status_code == 422 and "app.env" in without.text, without.text
+    adopted = adopt(api, project.name, compose=text, files={"app.env": "MODE=from-the-file\n"})
+    assert adopted["applied"] is True, adopted
+    assert api.plan(project.name, 1) == []
+    assert project.ids() == before
+    listed = api.http.get(f"/stacks/{project.name}/versions/1/files").json()
+    assert [f["path"] for f in listed] == ["app.env"]

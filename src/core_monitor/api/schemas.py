@@ -251,6 +251,11 @@ class AdoptRequest(StrictInput):
     name: str | None = Field(
         None, min_length=1, max_length=63, description="The stack's name: the project's."
     )
+    files: dict[str, FileIn] = Field(
+        default_factory=dict,
+        description="The project's other files (env files, bound configs, build contexts), "
+        "as for a new stack: " + FILES_DESCRIPTION,
+    )
     variables: dict[str, VariableIn] = Field(default_factory=dict, max_length=1000)
 
 

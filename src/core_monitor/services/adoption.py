@@ -12,10 +12,11 @@ desired and not applied, and its plan shows what an APPLY recreates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core_monitor.domain.actor import Actor
+from core_monitor.domain.bundle import ProjectFiles
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.health import assess
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
@@ -46,6 +47,7 @@ class AdoptRequest:
     compose: str | None  # None: reconstructed from the containers
     name: str | None  # None: the project's
     variables: dict[str, Variable]
+    files: ProjectFiles = field(default_factory=dict)  # the version's bundle, as for a new stack
 
 
 @dataclass(frozen=True)
@@ -94,9 +96,11 @@ class AdoptionService:
             compose = self._reconstruct(request.project, running)
             comment = RECONSTRUCTED.format(project=request.project)
         # verified before anything is written: a file we cannot render writes nothing
-        project, _ = definitions.load_masked(name, compose, request.variables)
+        project, _ = definitions.load_masked(name, compose, request.variables, request.files)
         verdicts = [self._verify(project, c, running) for c in running.containers]
-        stack, version = self.stacks.create_stack(actor, name, compose, request.variables, comment)
+        stack, version = self.stacks.create_stack(
+            actor, name, compose, request.variables, comment, request.files
+        )
         found = self.convergence.versions.get(stack.stack_id, version.version)
         records = [
             AdoptedContainer(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
+from core_monitor.api.bundle_schemas import to_files
 from core_monitor.api.deps import ActorDep, AdoptionDep
 from core_monitor.api.schemas import (
     AdoptedContainerOut,
@@ -42,6 +43,7 @@ async def adopt_stack(body: AdoptRequest, service: AdoptionDep, actor: ActorDep)
         compose=body.compose,
         name=body.name,
         variables=to_variables(body.variables),
+        files=to_files(body.files),
     )
     done = await run_in_threadpool(service.adopt, actor, request)
     return StackAdopted(
