@@ -23,10 +23,12 @@ NUL = "\x00"  # no engine field and no database text column takes it
 __all__ = [
     "MAX_COMPOSE_BYTES",
     "ComposeProject",
+    "assemble",
     "check_container_count",
     "check_variables",
     "content_hash",
     "load_compose",
+    "project_environment",
     "service_config_hash",
     "validate_project_name",
 ]
@@ -78,15 +80,37 @@ def _load(
     files: ProjectFiles,
     overrides: Sequence[str],
 ) -> ComposeProject:
-    # Compose's project environment: the version's variables, and the project's name (which
-    # Compose sets whatever the environment says, as `-p` wins)
-    variables = {**variables, "COMPOSE_PROJECT_NAME": project_name}
+    variables = project_environment(variables, project_name)
     data = _assemble(text, Sources(files, variables), overrides)
     project = fill_environment(normalize(data, project_name, variables, files), variables)
     problems = check(project)
     if problems:
         raise ValidationFailed(problems)
     return project
+
+
+def project_environment(variables: Mapping[str, str], project_name: str) -> dict[str, str]:
+    """Compose's project environment: the version's variables, and the project's name (which
+    Compose sets whatever the environment says, as `-p` wins)."""
+    return {**variables, "COMPOSE_PROJECT_NAME": project_name}
+
+
+def assemble(
+    text: str,
+    variables: Mapping[str, str],
+    *,
+    project_name: str,
+    files: ProjectFiles = NO_FILES,
+    overrides: Sequence[str] = (),
+) -> Any:
+    """The plain data the normalizer reads: every file parsed, interpolated, its extends and
+    includes applied, the overrides merged (load_compose's first half, for callers that judge
+    a file step by step, like the editor's validation). Raises ValidationFailed."""
+    try:
+        env = project_environment(variables, project_name)
+        return _assemble(text, Sources(files, env), overrides)
+    except (RecursionError, MemoryError):
+        raise ValidationFailed([FieldError("", "file too complex to load")]) from None
 
 
 def _assemble(text: str, sources: Sources, overrides: Sequence[str]) -> Any:

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core_monitor.compose import (
+    assemble,
     check_container_count,
     check_variables,
     load_compose,
+    project_environment,
     validate_project_name,
 )
 from core_monitor.compose.interpolate import interpolate
@@ -89,18 +91,25 @@ def _parsed(draft: Draft) -> dict[str, Any]:
 def _loaded(db: Database, draft: Draft, data: dict[str, Any], max_containers: int) -> list[Issue]:
     """Schema errors and the policy of what loaded; else semantic errors and the policy."""
     errors: list[FieldError] = []
-    data = interpolate(data, {k: v.value for k, v in draft.variables.items()}, "", errors)
+    values = {k: v.value for k, v in draft.variables.items()}
     project: ComposeProject | None = None
     try:
-        project = (
-            None
-            if errors
-            else normalize(data, draft.name, {k: v.value for k, v in draft.variables.items()})
+        # the loader's own steps, the bundle's files included (one rule in one place)
+        data = assemble(
+            draft.compose,
+            values,
+            project_name=draft.name,
+            files=draft.files,
+            overrides=default_overrides(draft.files),
         )
+        env = project_environment(values, draft.name)
+        project = normalize(data, draft.name, env, draft.files)
     except ValidationFailed as exc:
         errors = list(exc.errors)
     if project is None:
-        partial = _policy(db, draft, _loadable_part(data, draft.name, errors, _values(draft)))
+        # what loads of the main file alone, interpolated, is still judged by the policy
+        readable = interpolate(data, project_environment(values, draft.name), "", [])
+        partial = _policy(db, draft, _loadable_part(readable, draft.name, errors, values))
         return _of(errors, IssueKind.SCHEMA) + partial
     semantic = list(check(project))
     try:
