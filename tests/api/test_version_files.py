@@ -181,3 +181,29 @@ def test_an_override_file_in_the_bundle_is_merged_as_compose_up_merges_it(
         json={"compose": COMPOSE, "files": {"compose.override.yaml": "services: [x]\n"}},
     )
     assert bad.status_code == 422, bad.text
+
+
+def test_compose_file_names_the_files_merged_in_order(client: TestClient) -> None:
+    """`COMPOSE_FILE=compose.yaml:compose.prod.yaml`, Compose's own way to say `-f a -f b`."""
+    prod = "services:\n  web:\n    environment: {MODE: prod}\n"
+    created = client.post(
+        URL,
+        json={
+            "name": "prod",
+            "compose": COMPOSE,
+            "files": {"compose.prod.yaml": prod, "compose.override.yaml": "services: [x]\n"},
+            "variables": {"COMPOSE_FILE": {"value": "compose.yaml:compose.prod.yaml"}},
+        },
+    )
+    assert created.status_code == 201, created.text
+    web = client.get(f"{URL}/prod/versions/1").json()["definition"]["services"]["web"]
+    assert web["environment"] == {"MODE": "prod"}
+    missing = client.post(
+        f"{URL}/prod/versions",
+        json={
+            "compose": COMPOSE,
+            "files": {},
+            "variables": {"COMPOSE_FILE": {"value": "compose.yaml:compose.qa.yaml"}},
+        },
+    )
+    assert missing.status_code == 422 and "compose.qa.yaml" in missing.text, missing.text

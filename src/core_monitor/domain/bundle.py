@@ -60,9 +60,15 @@ OVERRIDE_FILES = (
 )
 
 
-def default_overrides(files: ProjectFiles) -> list[str]:
-    """The override file of the bundle Compose would merge without ``-f`` (the first of
-    OVERRIDE_FILES it has), as the one element of a list; none: empty."""
+def default_overrides(files: ProjectFiles, variables: Mapping[str, str] | None = None) -> list[str]:
+    """The compose files merged over the main one, as Compose picks them without ``-f``:
+    the variable ``COMPOSE_FILE`` (``compose.yaml:compose.prod.yaml``, its first entry being
+    the main file) when the version sets it; else the bundle's override file (the first of
+    OVERRIDE_FILES it has)."""
+    listed = (variables or {}).get("COMPOSE_FILE")
+    if listed:
+        separator = (variables or {}).get("COMPOSE_PATH_SEPARATOR") or ":"
+        return [p for p in listed.split(separator)[1:] if p]
     return [name for name in OVERRIDE_FILES if name in files][:1]
 
 

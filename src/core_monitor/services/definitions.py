@@ -47,7 +47,7 @@ def load_masked(
             {k: v.value for k, v in variables.items()},
             project_name=name,
             files=files,
-            overrides=default_overrides(files),
+            overrides=default_overrides(files, {k: v.value for k, v in variables.items()}),
         )
     except ValidationFailed as exc:
         if not secrets:
@@ -155,7 +155,7 @@ def project_of(
         values,
         project_name=version.definition["name"],
         files=files,
-        overrides=default_overrides(files),
+        overrides=default_overrides(files, values),
     )
 
 

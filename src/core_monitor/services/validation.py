@@ -100,7 +100,7 @@ def _loaded(db: Database, draft: Draft, data: dict[str, Any], max_containers: in
             values,
             project_name=draft.name,
             files=draft.files,
-            overrides=default_overrides(draft.files),
+            overrides=default_overrides(draft.files, values),
         )
         env = project_environment(values, draft.name)
         project = normalize(data, draft.name, env, draft.files)
@@ -130,7 +130,7 @@ def _bundle_errors(draft: Draft) -> list[FieldError]:
             values,
             project_name=draft.name,
             files=draft.files,
-            overrides=default_overrides(draft.files),
+            overrides=default_overrides(draft.files, values),
         )
     except ValidationFailed as exc:
         return list(exc.errors)
