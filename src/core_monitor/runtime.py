@@ -69,7 +69,9 @@ class Runtime:
         if self.settings.oidc_enabled:
             self.sso = SingleSignOn(self.db, self.settings, OidcClient(self.settings))
         box = self.convergence.versions.box
-        self.stacks = StackService(self.db, box, self.settings.max_containers_per_stack)
+        self.stacks = StackService(
+            self.db, box, self.settings.max_containers_per_stack, self.settings.places
+        )
         self.policy = PolicyService(self.db)
         self.adoption = AdoptionService(self.stacks, self.convergence)
         self.engine = EngineService(host, self.convergence, self.monitor, self.pull_check)

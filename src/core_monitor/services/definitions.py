@@ -59,10 +59,12 @@ def load_masked(
     return project, secrets
 
 
-def check_policy(db: Database, stack_id: str | None, project: ComposeProject) -> None:
+def check_policy(
+    db: Database, stack_id: str | None, project: ComposeProject, places: HostPlaces = DEFAULT_PLACES
+) -> None:
     """422 naming each offending path, unless an admin excepted that rule for this stack
     (``stack_id`` None: a stack not created yet, which has no exceptions)."""
-    found = policy_violations(db, stack_id, project)
+    found = policy_violations(db, stack_id, project, places)
     if found:
         raise ValidationFailed([FieldError(v.path, f"policy {v.rule}: {v.message}") for v in found])
 

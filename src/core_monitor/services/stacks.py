@@ -12,6 +12,7 @@ from core_monitor.compose import check_container_count, validate_project_name
 from core_monitor.domain.actor import Actor
 from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.diff import VersionDiff, diff_versions, file_changes
+from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
 from core_monitor.domain.validation import Issue
 from core_monitor.errors import Conflict, NotFound
@@ -58,6 +59,7 @@ def _prepare(
     comment: str,
     max_containers: int,
     files: ProjectFiles = NO_FILES,
+    places: HostPlaces = DEFAULT_PLACES,
 ) -> stack_store.NewVersion:
     # validation happens entirely before the transaction: a bad file writes nothing
     files = bundles.checked(files)
@@ -66,7 +68,7 @@ def _prepare(
     stack_id, name = stack
     project, _ = definitions.load_masked(name, compose, variables, files)
     check_container_count(project, max_containers)
-    definitions.check_policy(db, stack_id, project)
+    definitions.check_policy(db, stack_id, project, places)
     definition, stored_variables, digest = definitions.stored_form(project, variables, box)
     return stack_store.NewVersion(
         compose_text=compose,
@@ -108,11 +110,21 @@ def create_stack(
     comment: str,
     box: SecretBox = NO_SECRETS,
     max_containers: int = DEFAULT_MAX_CONTAINERS,
+    places: HostPlaces = DEFAULT_PLACES,
     files: ProjectFiles = NO_FILES,
 ) -> tuple[Stack, StackVersion]:
     validate_project_name(name)
     first = _prepare(
-        db, box, (None, name), compose, variables, actor.name, comment, max_containers, files
+        db,
+        box,
+        (None, name),
+        compose,
+        variables,
+        actor.name,
+        comment,
+        max_containers,
+        files,
+        places,
     )
     with db.write() as session:
         stack, version = stack_store.create_stack(session, name, first)
@@ -142,6 +154,7 @@ def create_version(
     parent_version: int | None,
     box: SecretBox = NO_SECRETS,
     max_containers: int = DEFAULT_MAX_CONTAINERS,
+    places: HostPlaces = DEFAULT_PLACES,
     files: ProjectFiles | None = None,
 ) -> StackVersion:
     """``variables`` or ``files`` None: the parent's (the latest when no parent is named),
@@ -161,6 +174,7 @@ def create_version(
         comment,
         max_containers,
         bundle,
+        places,
     )
     with db.write() as session:
         version = stack_store.add_version(session, stack.stack_id, new, parent_version)
@@ -195,6 +209,7 @@ def restore_stack(
     *,
     box: SecretBox = NO_SECRETS,
     max_containers: int = DEFAULT_MAX_CONTAINERS,
+    places: HostPlaces = DEFAULT_PLACES,
 ) -> tuple[Stack, StackVersion]:
     """A new live stack whose v1 is a deleted stack's version (its compose and variables,
     secrets re-encrypted server-side). The deleted stack stays as it was: its history is a
@@ -220,6 +235,7 @@ def restore_stack(
         comment,
         max_containers,
         files,
+        places,
     )
     with db.write() as session:
         try:
@@ -245,10 +261,17 @@ class StackService:
     """Stacks and versions as the API reads and writes them: the secret box and the
     container cap are its own, so that callers hand over only what the request says."""
 
-    def __init__(self, db: Database, box: SecretBox, max_containers: int) -> None:
+    def __init__(
+        self,
+        db: Database,
+        box: SecretBox,
+        max_containers: int,
+        places: HostPlaces = DEFAULT_PLACES,
+    ) -> None:
         self.db = db
         self.box = box
         self.max_containers = max_containers
+        self.places = places  # where relative and ~ binds lead: the policy judges them there
 
     def create_stack(
         self,
@@ -268,6 +291,7 @@ class StackService:
             comment=comment,
             box=self.box,
             max_containers=self.max_containers,
+            places=self.places,
             files=files,
         )
 
@@ -282,6 +306,7 @@ class StackService:
             parent_version=draft.parent_version,
             box=self.box,
             max_containers=self.max_containers,
+            places=self.places,
             files=draft.files,
         )
 
@@ -295,7 +320,7 @@ class StackService:
         """Every problem of a new stack's definition; writes nothing. Without a name (the
         user has not typed one yet) the file is judged as Compose's default project."""
         bundle = bundles.checked(files)
-        draft = validation.Draft(None, name or "stack", compose, variables, bundle)
+        draft = validation.Draft(None, name or "stack", compose, variables, bundle, self.places)
         return validation.validate(self.db, draft, self.max_containers)
 
     def validate_version(self, stack_ref: str, draft: VersionDraft) -> list[Issue]:
@@ -306,7 +331,9 @@ class StackService:
             stack = stack_store.get_stack(session, stack_ref)
             _, variables, files = _inherited(session, self.box, stack, draft)
         bundle = bundles.checked(files)
-        checked = validation.Draft(stack.stack_id, stack.name, draft.compose, variables, bundle)
+        checked = validation.Draft(
+            stack.stack_id, stack.name, draft.compose, variables, bundle, self.places
+        )
         return validation.validate(self.db, checked, self.max_containers)
 
     def list_stacks(
@@ -360,6 +387,7 @@ class StackService:
             Revival(version, name),
             box=self.box,
             max_containers=self.max_containers,
+            places=self.places,
         )
 
     def diff(self, stack_ref: str, a: int, b: int) -> VersionDiff:

@@ -28,6 +28,7 @@ from core_monitor.compose.normalize import normalize
 from core_monitor.compose.validate import check
 from core_monitor.domain.bundle import ProjectFiles, default_overrides
 from core_monitor.domain.compose import ComposeProject
+from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
 from core_monitor.domain.stack import Variable
 from core_monitor.domain.validation import Issue, IssueKind
 from core_monitor.errors import FieldError, ValidationFailed
@@ -48,6 +49,7 @@ class Draft:
     variables: dict[str, Variable]
     # the bundle, checked (clean paths, within the limits)
     files: ProjectFiles = field(default_factory=dict)
+    places: HostPlaces = DEFAULT_PLACES  # where relative and ~ binds lead on the host
 
 
 def validate(db: Database, draft: Draft, max_containers: int) -> list[Issue]:
@@ -208,7 +210,7 @@ def _policy(db: Database, draft: Draft, projects: list[ComposeProject]) -> list[
     found: dict[tuple[str, str], Issue] = {}
     for project in filter(None, map(_judgeable, projects)):
         try:
-            violations = definitions.policy_violations(db, draft.stack_id, project)
+            violations = definitions.policy_violations(db, draft.stack_id, project, draft.places)
         except ValidationFailed as exc:
             found.update({(e.path, ""): _issue(e, IssueKind.POLICY) for e in exc.errors})
             continue
