@@ -74,9 +74,9 @@ def converge(
     gateway = DockerGateway()
     try:
         loaded = load_compose(text, {"GREETING": "bonjour"}, project_name=project, files=files)
-        desired = desired_state(loaded, "stack-id", 1)
+        desired = desired_state(loaded, "stack-id", 1, files=files)
         steps = plan(desired, observe(gateway, desired))
-        options = ExecutionOptions(command_id="c1", wait_timeout=60, files=files)
+        options = ExecutionOptions(command_id="c1", wait_timeout=60)
         PlanExecutor(gateway, loaded, desired, recorder or Recorder(), options).execute(steps)
         return steps
     finally:

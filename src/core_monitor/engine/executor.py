@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from core_monitor.domain.bundle import ProjectFiles
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.plan import (
     Condition,
@@ -58,8 +57,6 @@ class ExecutionOptions:
     fence: Callable[[], None] | None = None
     # the engine host's projects root and home: where relative and ~ bind sources lead
     places: HostPlaces = DEFAULT_PLACES
-    # the version's bundle: build contexts are read from it
-    files: ProjectFiles = field(default_factory=dict)
 
 
 class PlanExecutor:
@@ -129,7 +126,7 @@ class PlanExecutor:
         self.reporter.checkpoint()
         if self.options.fence is not None:
             self.options.fence()
-        image_id = build_step.run(self.gw, self.project, self.options.files, step, self.reporter)
+        image_id = build_step.run(self.gw, self.project, self.desired.files, step, self.reporter)
         self._image_ids[step.target] = image_id
 
     def _create_network(self, step: ResourceStep) -> None:

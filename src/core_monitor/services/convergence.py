@@ -139,7 +139,6 @@ class Convergence:
                 guard=guard,
                 fence=ctx.check_lease,
                 places=self.settings.places,
-                files=self.versions.get(stack_id, version).files,
             )
             try:
                 PlanExecutor(self.gateway, project, desired, ctx, options).execute(plan)
