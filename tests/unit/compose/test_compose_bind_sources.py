@@ -68,10 +68,14 @@ def test_the_policy_judges_the_resolved_path() -> None:
     project = load_compose(HEAD + "      - ./data:/data\n", {}, project_name="shop")
     policy = Policy()
     assert breaking(definition_violations(project, policy), policy, []) == []  # default root
+    # the projects root is an allowed root whatever the policy lists (issue 15)...
     elsewhere = HostPlaces(projects_root="/data/stacks")
-    [found] = breaking(definition_violations(project, policy, elsewhere), policy, [])
+    assert breaking(definition_violations(project, policy, elsewhere), policy, []) == []
+    # ...and nothing beside it is
+    beside = load_compose(HEAD + "      - /data/other:/data\n", {}, project_name="shop")
+    [found] = breaking(definition_violations(beside, policy, elsewhere), policy, [])
     assert found.rule == "bind_outside_roots"
-    assert "'/data/stacks/shop/data' is outside" in found.message
+    assert "'/data/other' is outside" in found.message
     home = load_compose(HEAD + "      - ~/x:/x\n", {}, project_name="shop")
     [found] = breaking(definition_violations(home, policy), policy, [])
     assert (found.rule, found.path) == ("sensitive_paths", "services.app.volumes[0].source")
