@@ -212,7 +212,11 @@ def test_a_project_with_an_env_file_adopts_with_its_files(api: Api, project: Pro
     without = api.http.post("/stacks/adopt", json={"project": project.name, "compose": text})
     assert without.status_code == 422 and "app.env" in without.text, without.text
     adopted = adopt(api, project.name, compose=text, files={"app.env": "MODE=from-the-file\n"})
-    assert adopted["applied"] is True, adopted
+    assert adopted["applied"] is True, adopted["containers"]
+    # Compose ran from its own directory: the bundle is written to the stack's on the next
+    # APPLY, which recreates nothing
+    assert [s["kind"] for s in api.plan(project.name, 1)] == ["write_project_files"]
+    api.apply(project.name, 1)
     assert api.plan(project.name, 1) == []
     assert project.ids() == before
     listed = api.http.get(f"/stacks/{project.name}/versions/1/files").json()

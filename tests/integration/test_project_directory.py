@@ -63,10 +63,12 @@ def stack() -> Iterator[tuple[str, HostPlaces]]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def apply(name: str, places: HostPlaces, version: int, files: ProjectFiles) -> Plan:
+def apply(
+    name: str, places: HostPlaces, version: int, files: ProjectFiles, compose: str = COMPOSE
+) -> Plan:
     gateway = DockerGateway()
     try:
-        project = load_compose(COMPOSE, {}, project_name=name)
+        project = load_compose(compose, {}, project_name=name)
         desired = desired_state(project, "stack-id", version, files=files)
         steps = plan(desired, observe(gateway, desired, places=places))
         options = ExecutionOptions(command_id=f"c{version}", places=places)
@@ -115,6 +117,22 @@ def test_bundle_files_follow_the_version_and_runtime_data_stays(
     assert run(name, "cat", "/data/state") == "runtime\n"
     with open(f"{directory}/conf/extra.conf", "rb") as back:
         assert back.read() == b"only in v1\n"
+
+
+def test_a_version_without_files_removes_the_bundle_files_and_keeps_the_data(
+    stack: tuple[str, HostPlaces],
+) -> None:
+    name, places = stack
+    directory = places.project_dir(name)
+    apply(name, places, 1, V1)
+    run(name, "sh", "-c", "echo runtime > /data/state")
+    only_data = COMPOSE.replace("      - ./conf/site.conf:/etc/site.conf:ro\n", "")
+    second = apply(name, places, 2, {}, only_data)
+    assert second.steps[0].kind == StepKind.WRITE_PROJECT_FILES
+    assert sorted(second.steps[0].details.files) == sorted(V1)
+    assert not os.path.exists(f"{directory}/conf/site.conf")
+    assert run(name, "cat", "/data/state") == "runtime\n"
+    assert apply(name, places, 2, {}, only_data).empty
 
 
 def test_reading_an_absent_project_directory_leaves_it_absent(

@@ -1065,6 +1065,13 @@ export interface components {
              */
             compose?: string | null;
             /**
+             * Files
+             * @description The project's other files (env files, bound configs, build contexts), as for a new stack: The files the compose file references (env files, relative binds, secret and config files, build contexts): relative path → UTF-8 text or {base64}. Secret files (the compose file's top-level secrets' `file`) are encrypted at rest and never returned.
+             */
+            files?: {
+                [key: string]: string | components["schemas"]["Base64File"];
+            };
+            /**
              * Name
              * @description The stack's name: the project's.
              */

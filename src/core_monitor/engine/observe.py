@@ -28,12 +28,13 @@ def observe(
     places: HostPlaces = DEFAULT_PLACES,
     adopted: Adopted | None = None,
 ) -> ObservedState:
-    """The project directory's manifest is read only when the version has files;
+    """The project directory's manifest is read only when the version has files or binds
+    from the project directory (whose earlier bundle files must then go);
     ``adopted``: read only when a container carries no version of ours (Compose's)."""
     project = desired.project
     manifest = (
         _LISTS.submit(ProjectDirectory(gateway, places.project_dir(project)).read_manifest)
-        if desired.files
+        if desired.files or _binds_the_project_dir(desired)
         else None
     )
     # the engine answers list calls one by one, slowly while health checks keep it busy:
@@ -73,6 +74,14 @@ def observe(
         previous_configs=previous(versions - {0}) if previous else {},
         project_files=manifest.result() if manifest is not None else None,
         adopted_differences=differing,
+    )
+
+
+def _binds_the_project_dir(desired: DesiredState) -> bool:
+    return any(
+        m.get("type") == "bind" and str(m.get("source") or "").startswith(".")
+        for service in desired.services.values()
+        for m in service.config.get("volumes") or []
     )
 
 

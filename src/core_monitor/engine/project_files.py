@@ -72,8 +72,9 @@ def obsolete(previous: Manifest | None, wanted: Manifest) -> list[str]:
 
 def step(stack: str, wanted: Manifest, present: Manifest | None) -> ResourceStep | None:
     """The write of the version's files, when what the host holds differs."""
-    if not wanted or present == dict(wanted):
-        return None
+    if present == dict(wanted) or not (wanted or present):
+        return None  # the same files; or none wanted and none there (a version without
+        # files keeps removing what an earlier version's bundle left only when one did)
     changed = sorted(p for p, h in wanted.items() if (present or {}).get(p) != h)
     gone = obsolete(present, wanted)
     what = ", ".join([*changed, *(f"-{p}" for p in gone)][:5])

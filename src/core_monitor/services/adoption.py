@@ -19,6 +19,7 @@ from core_monitor.domain.actor import Actor
 from core_monitor.domain.bundle import ProjectFiles
 from core_monitor.domain.compose import ComposeProject
 from core_monitor.domain.health import assess
+from core_monitor.domain.plan import StepKind
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.adopted import AdoptedContainer
@@ -171,7 +172,8 @@ class AdoptionService:
         found: DesiredVersion,
         records: list[AdoptedContainer],
     ) -> bool:
-        """The verdicts; the stack applied at v1 when its plan is now empty."""
+        """The verdicts; the stack applied at v1 when its plan now touches no container nor
+        resource (writing the bundle's files into the project directory aside)."""
         with self.stacks.db.write() as session:
             adopted_store.record(session, stack.stack_id, records)
             audit.record_by(
@@ -185,7 +187,10 @@ class AdoptionService:
                     "differ": sorted(r.container_id[:12] for r in records if r.differences),
                 },
             )
-        if not self.convergence.plan(stack.stack_id, found.state.version).empty:
+        steps = self.convergence.plan(stack.stack_id, found.state.version).steps
+        # the bundle's files are not in the stack's project directory yet (Compose ran from
+        # its own): a write the next APPLY does, which recreates nothing
+        if any(s.kind != StepKind.WRITE_PROJECT_FILES for s in steps):
             return False
         now = observe_resources(self.convergence.gateway, found.state)
         containers = now.containers

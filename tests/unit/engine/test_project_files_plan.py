@@ -69,6 +69,14 @@ def test_changed_and_leftover_files_are_named() -> None:
 
 def test_a_version_without_files_plans_no_write() -> None:
     assert file_steps(desired({}), None) == []
+    assert file_steps(desired({}), {}) == []
+
+
+def test_a_version_without_files_removes_what_an_earlier_bundle_left() -> None:
+    """Files that came from the bundle follow the version: none wanted, none kept."""
+    [step] = file_steps(desired({}), project_files.manifest(V1))
+    assert step.cause == Cause.FILES_CHANGED  # type: ignore[attr-defined]
+    assert sorted(step.details.files) == sorted(V1)  # type: ignore[attr-defined]
 
 
 def test_a_changed_file_changes_the_hash_of_the_services_that_mount_it_only() -> None:
