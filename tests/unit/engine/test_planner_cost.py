@@ -2,16 +2,16 @@
 
 A plan of 100 services x 1000 replicas once took minutes (a scan of every number in use
 for each new replica, a rescan of the whole graph for each dependency layer). Linearity is
-checked by counting the Python lines the planner executes, which is deterministic, and one
-wall-clock bound with ample headroom guards the absolute cost.
+checked by counting the Python lines the planner executes, which is deterministic; so is
+the guard on the absolute cost, a budget of lines per container planned (a wall-clock bound
+failed whenever the host was busy: speed is measured in `make bench`, not in tests).
 """
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
+from core_monitor.domain.plan import Plan
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.planner import plan
 from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
@@ -93,16 +93,22 @@ def test_plan_work_grows_linearly_with_services_and_replicas(
     assert ratio < 4 * 1.3, ratio
 
 
+# lines per container of a cold plan: about 140 for wide and tall stacks, 280 for a chain
+# of 4000 layers (each ends with its wait step); a scan per replica or per layer would be
+# thousands
+LINES_PER_CONTAINER = 400
+
+
 @pytest.mark.parametrize(
     ("services", "replicas"), [(50, 20), (2, 1000), (4000, 1)], ids=["wide", "tall", "deep"]
 )
-def test_planning_a_large_cold_stack_takes_well_under_a_second(
+def test_planning_a_large_cold_stack_costs_a_bounded_work_per_container(
     services: int, replicas: int
 ) -> None:
     state = chain(services, replicas)
-    started = time.perf_counter()
-    result = plan(state, observed([]))
-    elapsed = time.perf_counter() - started
-    creates = [s for s in result.steps if s.kind == "create_container"]
+    planned: list[Plan] = []
+    lines = lines_run(lambda: planned.append(plan(state, observed([]))))
+    creates = [s for s in planned[0].steps if s.kind == "create_container"]
     assert len(creates) == services * replicas
-    assert elapsed < 1.0, f"{services} x {replicas}: {elapsed:.2f} s"
+    per_container = lines / (services * replicas)
+    assert per_container < LINES_PER_CONTAINER, f"{services} x {replicas}: {per_container:.0f}"
