@@ -5,6 +5,7 @@ import { Link, useSearchParams } from 'react-router-dom';
 import { useDiff, useVersion, useVersions, type Stack as StackT } from '../../api/queries';
 import { EmptyState, Loading, QueryError } from '../../components/common';
 import { YamlMerge } from '../../components/editor';
+import { FileChanges } from '../../components/FileChanges';
 
 function show(value: unknown): string {
   if (value === undefined || value === null) return '—';
@@ -119,6 +120,7 @@ export default function ComparePage({ stack }: { stack: StackT }) {
           )}
         </Card>
       )}
+      {diff.data && <FileChanges files={diff.data.files} />}
       {diff.isError && <QueryError error={diff.error} />}
     </Stack>
   );
