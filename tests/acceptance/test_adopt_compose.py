@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.api_client import Api
-from tests.support.docker_probe import containers, docker, remove_project, require_docker
+from tests.support.docker_probe import containers, docker, remove_project
 from tests.support.engine_oracle import compose
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, served
 
 IMAGE = "coremon-test/busybox:latest"
 
@@ -46,20 +46,7 @@ volumes:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    require_docker()
-    tmp = tmp_path_factory.mktemp("adopt")
-    process = ServerProcess(
-        f"sqlite:///{tmp / 'coremon.db'}", tmp / "server.log", COREMON_QUEUE_ON_FAILURE="continue"
-    ).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def api(server: ServerProcess) -> Iterator[Api]:
-    client = Api(server.url)
-    yield client
-    client.close()
+    yield from served(tmp_path_factory, "adopt", COREMON_QUEUE_ON_FAILURE="continue")
 
 
 class Project:

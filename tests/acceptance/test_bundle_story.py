@@ -58,13 +58,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture
-def api(server: ServerProcess) -> Iterator[Api]:
-    client = Api(server.url, server.headers)
-    yield client
-    client.close()
-
-
-@pytest.fixture
 def stack() -> Iterator[str]:
     name = f"bundle-{uuid.uuid4().hex[:8]}"
     yield name

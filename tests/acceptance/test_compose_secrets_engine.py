@@ -11,8 +11,10 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.api_client import Api
-from tests.support.docker_probe import containers, docker, remove_project, require_docker
-from tests.support.server import ServerProcess
+from tests.support.docker_probe import containers, docker
+from tests.support.server import ServerProcess, served
+
+STACK_PREFIX = "csec"  # the shared `stack` fixture: <prefix>-<random>
 
 IMAGE = "coremon-test/busybox:latest"
 RUN = uuid.uuid4().hex[:8]
@@ -44,18 +46,7 @@ configs:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    require_docker()
-    tmp = tmp_path_factory.mktemp("compose-secrets")
-    process = ServerProcess(f"sqlite:///{tmp / 'c.db'}", tmp / "server.log").start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def stack() -> Iterator[str]:
-    name = f"csec-{uuid.uuid4().hex[:8]}"
-    yield name
-    remove_project(name)
+    yield from served(tmp_path_factory, "compose-secrets")
 
 
 def in_container(container: str, script: str) -> str:

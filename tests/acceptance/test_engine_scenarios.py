@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +12,10 @@ from typing import Any
 import pytest
 
 from tests.support.api_client import Api
-from tests.support.docker_probe import containers, docker, remove_project, require_docker
-from tests.support.server import ServerProcess
+from tests.support.docker_probe import containers, docker, require_docker
+from tests.support.server import ServerProcess, served
+
+STACK_PREFIX = "scn"  # the shared `stack` fixture: <prefix>-<random>
 
 IMAGE = "coremon-test/busybox:latest"
 
@@ -35,27 +36,7 @@ volumes:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    require_docker()
-    tmp = tmp_path_factory.mktemp("engine")
-    process = ServerProcess(
-        f"sqlite:///{tmp / 'coremon.db'}", tmp / "server.log", COREMON_QUEUE_ON_FAILURE="continue"
-    ).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def api(server: ServerProcess) -> Iterator[Api]:
-    client = Api(server.url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def stack() -> Iterator[str]:
-    name = f"scn-{uuid.uuid4().hex[:8]}"
-    yield name
-    remove_project(name)
+    yield from served(tmp_path_factory, "engine", COREMON_QUEUE_ON_FAILURE="continue")
 
 
 def ids(project: str) -> dict[str, str]:

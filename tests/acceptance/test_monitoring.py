@@ -18,8 +18,10 @@ import pytest
 
 from core_monitor.engine.docker.gateway import DockerGateway
 from tests.support.api_client import Api
-from tests.support.docker_probe import containers, docker, remove_project, require_docker
-from tests.support.server import ServerProcess
+from tests.support.docker_probe import containers, docker
+from tests.support.server import ServerProcess, served
+
+STACK_PREFIX = "mon"  # the shared `stack` fixture: <prefix>-<random>
 
 IMAGE = "coremon-test/busybox:latest"
 
@@ -45,30 +47,12 @@ services:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    require_docker()
-    tmp = tmp_path_factory.mktemp("monitor")
-    process = ServerProcess(
-        f"sqlite:///{tmp / 'coremon.db'}",
-        tmp / "server.log",
+    yield from served(
+        tmp_path_factory,
+        "monitor",
         COREMON_QUEUE_ON_FAILURE="continue",
         COREMON_MAX_STREAM_SECONDS="120",
-    ).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def api(server: ServerProcess) -> Iterator[Api]:
-    client = Api(server.url, server.headers)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def stack() -> Iterator[str]:
-    name = f"mon-{uuid.uuid4().hex[:8]}"
-    yield name
-    remove_project(name)
+    )
 
 
 class Sse:

@@ -25,8 +25,10 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.support.api_client import Api
-from tests.support.docker_probe import remove_project, require_docker
+from tests.support.docker_probe import require_docker
 from tests.support.server import ServerProcess
+
+STACK_PREFIX = "load"  # the shared `stack` fixture: <prefix>-<random>
 
 CLIENTS = 50
 ENQUEUES = 4
@@ -45,13 +47,6 @@ class Answer:
     status: int
     retry_after: str
     at: float  # time.monotonic() when it arrived
-
-
-@pytest.fixture
-def stack() -> Iterator[str]:
-    name = f"load-{uuid.uuid4().hex[:8]}"
-    yield name
-    remove_project(name)
 
 
 @pytest.fixture

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from tests.support.api_client import Api
-from tests.support.docker_probe import containers, remove_project, require_docker
-from tests.support.server import ServerProcess
+from tests.support.docker_probe import containers
+from tests.support.server import ServerProcess, served
+
+STACK_PREFIX = "pda"  # the shared `stack` fixture: <prefix>-<random>
 
 IMAGE = "coremon-test/busybox:latest"
 ROOT = Path(f"/srv/coremon-pdtest-{uuid.uuid4().hex[:8]}")  # /srv: a default allowed root
@@ -30,31 +32,13 @@ services:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    require_docker()
-    tmp = tmp_path_factory.mktemp("projectdir")
-    process = ServerProcess(
-        f"sqlite:///{tmp / 'coremon.db'}",
-        tmp / "server.log",
+    yield from served(
+        tmp_path_factory,
+        "projectdir",
         COREMON_QUEUE_ON_FAILURE="continue",
         COREMON_PROJECTS_ROOT=str(ROOT),
-    ).start()
-    yield process
-    process.stop()
+    )
     shutil.rmtree(ROOT, ignore_errors=True)
-
-
-@pytest.fixture
-def api(server: ServerProcess) -> Iterator[Api]:
-    client = Api(server.url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def stack() -> Iterator[str]:
-    name = f"pda-{uuid.uuid4().hex[:8]}"
-    yield name
-    remove_project(name)
 
 
 def test_a_relative_bind_lives_in_the_stacks_project_directory(api: Api, stack: str) -> None:

@@ -4,14 +4,15 @@ and an APPLY or ROLLBACK of it is refused when asked (409), not FAILED after the
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from tests.support.api_client import Api
-from tests.support.docker_probe import containers, remove_project, require_docker
-from tests.support.server import ServerProcess
+from tests.support.docker_probe import containers
+from tests.support.server import ServerProcess, served
+
+STACK_PREFIX = "pull"  # the shared `stack` fixture: <prefix>-<random>
 
 PRESENT = "coremon-test/busybox:latest"
 
@@ -22,25 +23,7 @@ def stack_text(image: str) -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    require_docker()
-    tmp = tmp_path_factory.mktemp("pullcheck")
-    process = ServerProcess(f"sqlite:///{tmp / 'coremon.db'}", tmp / "server.log").start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def api(server: ServerProcess) -> Iterator[Api]:
-    client = Api(server.url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def stack() -> Iterator[str]:
-    name = f"pull-{uuid.uuid4().hex[:8]}"
-    yield name
-    remove_project(name)
+    yield from served(tmp_path_factory, "pullcheck")
 
 
 @pytest.mark.parametrize(

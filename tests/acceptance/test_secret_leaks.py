@@ -16,8 +16,10 @@ import pytest
 
 from core_monitor.compose import load_compose, service_config_hash
 from tests.support.api_client import Api
-from tests.support.docker_probe import containers, docker, remove_project, require_docker
-from tests.support.server import ServerProcess
+from tests.support.docker_probe import containers, docker
+from tests.support.server import ServerProcess, served
+
+STACK_PREFIX = "leak"  # the shared `stack` fixture: <prefix>-<random>
 
 IMAGE = "coremon-test/busybox:latest"
 RUN = uuid.uuid4().hex[:8]
@@ -63,18 +65,7 @@ def encodings(secret: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    require_docker()
-    tmp = tmp_path_factory.mktemp("secrets")
-    process = ServerProcess(f"sqlite:///{tmp / 'c.db'}", tmp / "server.log").start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def stack() -> Iterator[str]:
-    name = f"leak-{uuid.uuid4().hex[:8]}"
-    yield name
-    remove_project(name)
+    yield from served(tmp_path_factory, "secrets")
 
 
 def viewer(server: ServerProcess, admin: Api) -> httpx.Client:

@@ -5,27 +5,21 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.support.api_client import Api
-from tests.support.docker_probe import docker, remove_project, require_docker
+from tests.support.docker_probe import docker, require_docker
 from tests.support.server import ServerProcess
+
+STACK_PREFIX = "sec"  # the shared `stack` fixture: <prefix>-<random>
 
 IMAGE = "coremon-test/busybox:latest"
 SECRET = f"pw-{uuid.uuid4().hex}"  # unique: any occurrence anywhere is a leak
 PLAIN = f"services:\n  app:\n    image: {IMAGE}\n    init: true\n"
 PRIVILEGED = PLAIN + "    privileged: true\n"
-
-
-@pytest.fixture
-def stack() -> Iterator[str]:
-    name = f"sec-{uuid.uuid4().hex[:8]}"
-    yield name
-    remove_project(name)
 
 
 def test_a_secret_reaches_its_container_and_no_response_or_log_line(

@@ -14,8 +14,8 @@ import pytest
 from tests.acceptance.test_monitoring import Sse
 from tests.acceptance.test_streams_engine import open_log_follows
 from tests.support.api_client import Api
-from tests.support.docker_probe import remove_project, require_docker
-from tests.support.server import ServerProcess, login_headers
+from tests.support.docker_probe import remove_project
+from tests.support.server import ServerProcess, login_headers, served
 
 IMAGE = "coremon-test/busybox:latest"
 SECRET = "stack-logs-secret-value"
@@ -37,16 +37,12 @@ services:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    require_docker()
-    tmp = tmp_path_factory.mktemp("stack-logs")
-    process = ServerProcess(
-        f"sqlite:///{tmp / 'coremon.db'}",
-        tmp / "server.log",
+    yield from served(
+        tmp_path_factory,
+        "stack-logs",
         COREMON_QUEUE_ON_FAILURE="continue",
         COREMON_MAX_STREAM_SECONDS="60",
-    ).start()
-    yield process
-    process.stop()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,13 +58,6 @@ def stack(server: ServerProcess) -> Iterator[str]:
     finally:
         api.close()
         remove_project(name)
-
-
-@pytest.fixture
-def api(server: ServerProcess) -> Iterator[Api]:
-    client = Api(server.url, server.headers)
-    yield client
-    client.close()
 
 
 def read(api: Api, stack: str, **params: Any) -> list[dict[str, Any]]:

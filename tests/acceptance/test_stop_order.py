@@ -4,15 +4,16 @@ container of a dependency layer at once, each given its service's stop_grace_per
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
 
 from tests.support.api_client import Api
-from tests.support.docker_probe import containers, remove_project, require_docker
-from tests.support.server import ServerProcess
+from tests.support.docker_probe import containers
+from tests.support.server import ServerProcess, served
+
+STACK_PREFIX = "stop"  # the shared `stack` fixture: <prefix>-<random>
 
 IMAGE = "coremon-test/busybox:latest"
 GRACE = 2  # seconds: `sleep` as PID 1 ignores SIGTERM, so each stop lasts the whole grace
@@ -30,25 +31,7 @@ def stack_text() -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    require_docker()
-    tmp = tmp_path_factory.mktemp("stop")
-    process = ServerProcess(f"sqlite:///{tmp / 'coremon.db'}", tmp / "server.log").start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def api(server: ServerProcess) -> Iterator[Api]:
-    client = Api(server.url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def stack() -> Iterator[str]:
-    name = f"stop-{uuid.uuid4().hex[:8]}"
-    yield name
-    remove_project(name)
+    yield from served(tmp_path_factory, "stop")
 
 
 def finished_at(inspect: dict[str, object]) -> datetime:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,8 +17,10 @@ import httpx
 import pytest
 
 from tests.support.api_client import Api
-from tests.support.docker_probe import docker, remove_project, require_docker
-from tests.support.server import REPO, ServerProcess
+from tests.support.docker_probe import docker
+from tests.support.server import REPO, ServerProcess, served
+
+STACK_PREFIX = "str"  # the shared `stack` fixture: <prefix>-<random>
 
 IMAGE = "coremon-test/busybox:latest"
 SILENT = f"services:\n  app:\n    image: {IMAGE}\n    init: true\n    command: [sleep, '3600']\n"
@@ -31,30 +32,13 @@ SCHEDULER_LIMIT = 0.5
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    require_docker()
-    tmp = tmp_path_factory.mktemp("streams")
-    process = ServerProcess(
-        f"sqlite:///{tmp / 'coremon.db'}",
-        tmp / "server.log",
+    # the server ends every follow after a second
+    yield from served(
+        tmp_path_factory,
+        "streams",
         COREMON_QUEUE_ON_FAILURE="continue",
-        COREMON_MAX_STREAM_SECONDS="1",  # the server ends every follow after a second
-    ).start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-def api(server: ServerProcess) -> Iterator[Api]:
-    client = Api(server.url, server.headers)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def stack() -> Iterator[str]:
-    name = f"str-{uuid.uuid4().hex[:8]}"
-    yield name
-    remove_project(name)
+        COREMON_MAX_STREAM_SECONDS="1",
+    )
 
 
 class Prober:

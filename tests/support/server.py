@@ -8,9 +8,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_ADMIN_PASSWORD = "test-admin-password"
@@ -110,3 +112,19 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+
+
+def served(
+    tmp_path_factory: pytest.TempPathFactory, tag: str, **env: str
+) -> Iterator[ServerProcess]:
+    """A server on a fresh SQLite database for one test module (a Docker engine required),
+    stopped when the module is done: ``yield from served(tmp_path_factory, "tag", ...)``."""
+    from tests.support.docker_probe import require_docker
+
+    require_docker()
+    tmp = tmp_path_factory.mktemp(tag)
+    process = ServerProcess(f"sqlite:///{tmp / 'coremon.db'}", tmp / "server.log", **env).start()
+    try:
+        yield process
+    finally:
+        process.stop()
