@@ -20,7 +20,11 @@ from core_monitor.services.stacks import create_stack
 from tests.support.helpers import login, make_settings
 
 _DATA = Path(tempfile.mkdtemp(prefix="coremon-schemathesis-"))
-_RUNTIME = Runtime.build(make_settings(f"sqlite:///{_DATA / 'coremon.db'}"))
+# the token is minted when the module is collected, and the cases run after every suite
+# before them: it must outlive the whole run (the default is 15 minutes)
+_RUNTIME = Runtime.build(
+    make_settings(f"sqlite:///{_DATA / 'coremon.db'}", access_token_seconds=86400)
+)
 # a stack so that generated ids sometimes hit something real
 create_stack(
     _RUNTIME.db,
