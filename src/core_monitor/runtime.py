@@ -17,6 +17,7 @@ from core_monitor.queue.worker import Worker
 from core_monitor.services.adoption import AdoptionService
 from core_monitor.services.audit import AuditTrail
 from core_monitor.services.auth import AuthService, SingleSignOn
+from core_monitor.services.backups import Backups
 from core_monitor.services.command_reads import CommandReads
 from core_monitor.services.commands import CommandService
 from core_monitor.services.convergence import Convergence
@@ -58,6 +59,7 @@ class Runtime:
     health: HealthService = field(init=False)
     command_reads: CommandReads = field(init=False)
     audit: AuditTrail = field(init=False)
+    backups: Backups = field(init=False)
 
     def __post_init__(self) -> None:
         if self.hosts is None:
@@ -80,6 +82,7 @@ class Runtime:
             self.db, self.read_db, on_failure=self.settings.queue_on_failure
         )
         self.audit = AuditTrail(self.db)
+        self.backups = Backups(self.db, self.settings.data_dir, box)
         self.commands.listeners.append(self.monitor.on_command)
 
     @property

@@ -68,6 +68,7 @@ def concrete(path: str, command_id: str) -> str:
         "token_id": "no-such-token",
         "exception_id": "1",
         "path": "no/such/file",
+        "name": "coremon-1.tar",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 

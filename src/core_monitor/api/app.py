@@ -19,6 +19,7 @@ from core_monitor.api.routers import (
     admin,
     adopt,
     auth,
+    backups,
     bundles,
     commands,
     engine,
@@ -92,6 +93,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         monitor.router,
         admin.router,
         policy.router,
+        backups.router,
     )
     for router in routers:
         declare_guards(router, API_PREFIX)

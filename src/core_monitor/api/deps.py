@@ -16,6 +16,7 @@ from core_monitor.runtime import Runtime
 from core_monitor.services.adoption import AdoptionService
 from core_monitor.services.audit import AuditTrail
 from core_monitor.services.auth import AuthService, SingleSignOn
+from core_monitor.services.backups import Backups
 from core_monitor.services.command_reads import CommandReads
 from core_monitor.services.commands import CommandService
 from core_monitor.services.engine import EngineService
@@ -30,6 +31,7 @@ __all__ = [
     "AdoptionDep",
     "AuditDep",
     "AuthDep",
+    "BackupsDep",
     "CommandReadsDep",
     "CommandsDep",
     "EngineDep",
@@ -105,6 +107,10 @@ def _audit(request: Request) -> AuditTrail:
     return _runtime(request).audit
 
 
+def _backups(request: Request) -> Backups:
+    return _runtime(request).backups
+
+
 class Paging:
     def __init__(
         self,
@@ -128,6 +134,7 @@ AuthDep = Annotated[AuthService, Depends(_auth)]
 UsersDep = Annotated[UserService, Depends(_users)]
 SsoDep = Annotated[SingleSignOn | None, Depends(_sso)]
 AuditDep = Annotated[AuditTrail, Depends(_audit)]
+BackupsDep = Annotated[Backups, Depends(_backups)]
 VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="Version number")]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
 PagingDep = Annotated[Paging, Depends(Paging)]

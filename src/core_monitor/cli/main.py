@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from core_monitor.cli.backup import backup_app
 from core_monitor.domain.auth import Role
 from core_monitor.errors import ConfigurationError
 from core_monitor.settings import Settings, load_settings
@@ -115,6 +116,7 @@ def migrate() -> None:
 
 users = typer.Typer(help="Local users (run on the Core Monitor host).", no_args_is_help=True)
 app.add_typer(users, name="user")
+app.add_typer(backup_app, name="backup")
 
 
 def _user_service() -> tuple[Any, Any]:
