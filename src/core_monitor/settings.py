@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     poll_seconds: float = Field(
         0.5, gt=0.0, le=10, description="How often an idle worker looks for commands."
     )
+    command_feed_seconds: float = Field(
+        0.5,
+        gt=0.0,
+        le=10,
+        description="How often each process reads the commands other processes changed "
+        "(replicas on one database: their event streams).",
+    )
     command_timeout_seconds: float = Field(
         3600.0, gt=0, description="A command running longer than this is FAILED."
     )

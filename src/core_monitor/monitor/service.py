@@ -31,6 +31,7 @@ from core_monitor.monitor import logs as log_lines
 from core_monitor.monitor import stack_logs as merged_logs
 from core_monitor.monitor import stats as stats_math
 from core_monitor.monitor.cache import EngineCache
+from core_monitor.monitor.command_feed import CommandFeed, EventLedger
 from core_monitor.monitor.containers import ContainerDetail, detail
 from core_monitor.monitor.events import EngineEventListener, EventHub, HubEvent
 from core_monitor.monitor.metrics import MonitorMetrics, Snapshot
@@ -73,6 +74,7 @@ class _Marks:
 
 
 _DF_SECONDS = 30.0
+TOLD_ONCE = frozenset({"queued", "started", "finished"})
 
 
 class MonitorService:
@@ -102,6 +104,10 @@ class MonitorService:
         self._started: dict[str, float] = {}  # command_id → monotonic start
         self._planned: dict[str, dict[str, int]] = {}  # command_id → its plan's step counts
         self._df: tuple[float, dict[str, Any]] | None = None
+        # command events reach this process from its own worker and API, and from the
+        # others (replicas sharing the database) through the feed: each is told once
+        self.ledger = EventLedger()
+        self.feed = CommandFeed(db, self.on_command, settings.command_feed_seconds)
 
     # -- life cycle ----------------------------------------------------------------------
     def start(self) -> None:
@@ -112,11 +118,13 @@ class MonitorService:
                 self.on_engine_state,
             )
             self.listener.start()
+            self.feed.start()
 
     def stop(self) -> None:
         if self.listener is not None:
             self.listener.stop()
             self.listener = None
+            self.feed.stop()
 
     @property
     def event_stream_connected(self) -> bool:
@@ -473,6 +481,8 @@ class MonitorService:
 
     def on_command(self, event: str, command: Command, extra: dict[str, Any]) -> None:
         """Hook for the worker and the command service: queued, started, finished…"""
+        if event in TOLD_ONCE and not self.ledger.first(event, command):
+            return  # this process already told it (its own worker, or the feed first)
         # a DELETE has soft-deleted its stack by the time it finishes: still name it, or
         # `?stack=` subscribers miss the event and the console cannot tell which one went
         stack = self._stack_of(command.stack_id) or self._deleted_stack(command.stack_id)

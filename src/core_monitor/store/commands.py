@@ -105,6 +105,17 @@ def list_commands(
     return [to_command(r) for r in rows], total
 
 
+def changed_since(session: Session, since: datetime, limit: int = 1000) -> list[Command]:
+    """Commands whose row changed at or after ``since`` (any process), oldest change first."""
+    rows = session.scalars(
+        select(CommandRow)
+        .where(CommandRow.updated_at >= since)
+        .order_by(CommandRow.updated_at, CommandRow.seq)
+        .limit(limit)
+    )
+    return [to_command(row) for row in rows]
+
+
 def cancel(session: Session, command_id: str, by: str) -> Command:
     """PENDING → CANCELLED at once; RUNNING → flagged, the executor stops at its next step."""
     row = _row(session, command_id, lock=True)
