@@ -24,6 +24,7 @@ from core_monitor.services.convergence import Convergence
 from core_monitor.services.definitions import load_all_secrets
 from core_monitor.services.engine import EngineService
 from core_monitor.services.health import HealthService
+from core_monitor.services.hosts import HostService
 from core_monitor.services.policy import PolicyService
 from core_monitor.services.pull_check import PullCheck
 from core_monitor.services.stacks import StackService
@@ -60,6 +61,7 @@ class Runtime:
     command_reads: CommandReads = field(init=False)
     audit: AuditTrail = field(init=False)
     backups: Backups = field(init=False)
+    host_records: HostService = field(init=False)
 
     def __post_init__(self) -> None:
         if self.hosts is None:
@@ -83,6 +85,8 @@ class Runtime:
         )
         self.audit = AuditTrail(self.db)
         self.backups = Backups(self.db, self.settings.data_dir, box)
+        self.host_records = HostService(self.db, box, self.settings.data_dir)
+        self.host_records.ensure_local(self.settings.docker_host)
         self.commands.listeners.append(self.monitor.on_command)
 
     @property

@@ -69,6 +69,7 @@ def concrete(path: str, command_id: str) -> str:
         "exception_id": "1",
         "path": "no/such/file",
         "name": "coremon-1.tar",
+        "host": "local",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 

@@ -24,6 +24,7 @@ from core_monitor.api.routers import (
     commands,
     engine,
     health,
+    hosts,
     monitor,
     policy,
     stacks,
@@ -94,6 +95,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         admin.router,
         policy.router,
         backups.router,
+        hosts.router,
     )
     for router in routers:
         declare_guards(router, API_PREFIX)

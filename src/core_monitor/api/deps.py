@@ -21,6 +21,7 @@ from core_monitor.services.command_reads import CommandReads
 from core_monitor.services.commands import CommandService
 from core_monitor.services.engine import EngineService
 from core_monitor.services.health import HealthService
+from core_monitor.services.hosts import HostService
 from core_monitor.services.policy import PolicyService
 from core_monitor.services.stacks import StackService
 from core_monitor.services.users import UserService
@@ -36,6 +37,7 @@ __all__ = [
     "CommandsDep",
     "EngineDep",
     "HealthDep",
+    "HostsDep",
     "IdempotencyKey",
     "IdentityDep",
     "MonitorDep",
@@ -111,6 +113,10 @@ def _backups(request: Request) -> Backups:
     return _runtime(request).backups
 
 
+def _hosts(request: Request) -> HostService:
+    return _runtime(request).host_records
+
+
 class Paging:
     def __init__(
         self,
@@ -135,6 +141,7 @@ UsersDep = Annotated[UserService, Depends(_users)]
 SsoDep = Annotated[SingleSignOn | None, Depends(_sso)]
 AuditDep = Annotated[AuditTrail, Depends(_audit)]
 BackupsDep = Annotated[Backups, Depends(_backups)]
+HostsDep = Annotated[HostService, Depends(_hosts)]
 VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="Version number")]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
 PagingDep = Annotated[Paging, Depends(Paging)]

@@ -32,7 +32,7 @@ class Host:
     def events_gateway(self) -> DockerGateway:
         """A client of its own for the engine's event stream: that long-lived connection is
         dropped and reopened by its listener, never taking the shared client with it."""
-        return DockerGateway(self.address, timeout=EVENTS_TIMEOUT)
+        return DockerGateway(self.address, timeout=EVENTS_TIMEOUT, tls=self.gateway.tls)
 
 
 class HostRegistry:

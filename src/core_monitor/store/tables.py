@@ -292,3 +292,24 @@ class OidcLoginRow(Base):
     nonce: Mapped[str] = mapped_column(String(128))
     redirect_uri: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class HostRow(Base):
+    """A Docker host. TLS material is ciphertext (vault.SecretBox), never returned."""
+
+    __tablename__ = "hosts"
+
+    host_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    address: Mapped[str] = mapped_column(String(500))
+    labels: Mapped[dict[str, Any]]
+    tls_ca: Mapped[str | None] = mapped_column(Text)
+    tls_cert: Mapped[str | None] = mapped_column(Text)
+    tls_key: Mapped[str | None] = mapped_column(Text)
+    engine_id: Mapped[str | None] = mapped_column(String(200))
+    facts: Mapped[dict[str, Any] | None]
+    state: Mapped[str] = mapped_column(String(20))
+    problem: Mapped[str | None] = mapped_column(Text)
+    last_seen: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -14,7 +14,12 @@ import docker
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.container_spec import Endpoint
 from core_monitor.engine.docker import rows
-from core_monitor.engine.docker.connection import CONNECTIONS, client_arguments, engine_address
+from core_monitor.engine.docker.connection import (
+    CONNECTIONS,
+    TlsFiles,
+    connect,
+    engine_address,
+)
 from core_monitor.engine.docker.errors import CallKind, engine_call
 from core_monitor.engine.docker.logs import open_logs
 from core_monitor.engine.errors import ImageUnavailable, RegistryUnreachable
@@ -38,9 +43,12 @@ EVENTS = [
 class DockerGateway:
     """Thin, typed wrapper over the Docker Engine API (reads; writes are ``DockerMutations``)."""
 
-    def __init__(self, address: str | None = None, timeout: float = 60.0) -> None:
+    def __init__(
+        self, address: str | None = None, timeout: float = 60.0, tls: TlsFiles | None = None
+    ) -> None:
         self.address = engine_address(address)
         self._timeout = timeout
+        self.tls = tls
         self._client: docker.DockerClient | None = None
 
     # -- connection -----------------------------------------------------------------
@@ -48,10 +56,8 @@ class DockerGateway:
     def client(self) -> docker.DockerClient:
         if self._client is None:
             with engine_call("connect", self.address):
-                self._client = docker.DockerClient(
-                    **client_arguments(self.address),
-                    timeout=self._timeout,
-                    max_pool_size=CONNECTIONS,
+                self._client = connect(
+                    self.address, self.tls, timeout=self._timeout, max_pool_size=CONNECTIONS
                 )
         return self._client
 

@@ -1,0 +1,216 @@
+"""Docker hosts: register, change, remove (admin), probe, and trust an engine.
+
+The engine first seen at a host's address is the trusted one. A later probe that finds
+another engine id there (the address now points at another machine) marks the host
+ENGINE_CHANGED, and nothing is done on it until an admin confirms the new engine.
+The configured COREMON_DOCKER_HOST is the host ``local``, created on first start.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from core_monitor.domain.actor import Actor
+from core_monitor.domain.hosts import LOCAL_ID, Host, HostState, address_problems, judge
+from core_monitor.engine.docker.connection import engine_address
+from core_monitor.engine.errors import EngineFailed, EngineUnreachable
+from core_monitor.errors import Conflict, FieldError, ValidationFailed
+from core_monitor.hosts.clients import PROBE_TIMEOUT, TlsPem, gateway_for, probe
+from core_monitor.store import audit
+from core_monitor.store import hosts as host_store
+from core_monitor.store.clock import utcnow
+from core_monitor.store.db import Database
+from core_monitor.vault import SecretBox
+
+STALE = timedelta(seconds=30)
+"""A host's facts older than this are probed again when hosts are listed."""
+
+
+@dataclass(frozen=True)
+class HostChange:
+    name: str | None = None
+    address: str | None = None
+    labels: dict[str, str] | None = None
+    tls: TlsPem | None = None
+    drop_tls: bool = False
+
+
+class HostService:
+    def __init__(self, db: Database, box: SecretBox, data_dir: Path) -> None:
+        self._db = db
+        self._box = box
+        self._data_dir = data_dir
+
+    def ensure_local(self, configured: str | None) -> None:
+        """The host ``local`` (COREMON_DOCKER_HOST), created on first start."""
+        with self._db.write() as session:
+            if any(h.host_id == LOCAL_ID for h in host_store.list_hosts(session)):
+                return
+            host_store.insert(session, LOCAL_ID, LOCAL_ID, engine_address(configured), {}, None)
+
+    # -- reads -------------------------------------------------------------------------
+    def list(self, *, refresh: bool = False) -> list[Host]:
+        """Every host; those probed more than STALE ago (or all: ``refresh``) probed again."""
+        with self._db.read() as session:
+            hosts = host_store.list_hosts(session)
+        now = utcnow()
+        return [
+            self.probe(h.host_id)
+            if refresh or h.last_seen is None or now - h.last_seen > STALE
+            else h
+            for h in hosts
+        ]
+
+    def get(self, ref: str) -> Host:
+        with self._db.read() as session:
+            return host_store.get(session, ref)
+
+    # -- writes (admin) ----------------------------------------------------------------
+    def create(
+        self, actor: Actor, name: str, address: str, labels: dict[str, str], tls: TlsPem | None
+    ) -> Host:
+        _check(address, tls is not None)
+        host_id = str(uuid.uuid4())
+        with self._db.write() as session:
+            host_store.insert(session, host_id, name, address, labels, self._seal(tls))
+            audit.record_by(
+                session, actor, "host.create", f"host:{name}", details={"address": address}
+            )
+        return self.probe(host_id)
+
+    def change(self, actor: Actor, ref: str, change: HostChange) -> Host:
+        current = self.get(ref)
+        address = change.address or current.address
+        has_tls = change.tls is not None or (current.tls and not change.drop_tls)
+        _check(address, has_tls)
+        values: dict[str, object] = {
+            k: v
+            for k, v in (
+                ("name", change.name),
+                ("address", change.address),
+                ("labels", change.labels),
+            )
+            if v is not None
+        }
+        if change.tls is not None or change.drop_tls:
+            values["tls"] = self._seal(change.tls)
+        if current.host_id == LOCAL_ID and "name" in values and values["name"] != LOCAL_ID:
+            raise ValidationFailed([FieldError("name", "the host local keeps its name")])
+        with self._db.write() as session:
+            host_store.update(session, current.host_id, **values)
+            audit.record_by(
+                session,
+                actor,
+                "host.update",
+                f"host:{current.name}",
+                details={"changed": sorted(values)},
+            )
+        return self.probe(current.host_id)
+
+    def delete(self, actor: Actor, ref: str) -> None:
+        host = self.get(ref)
+        if host.host_id == LOCAL_ID:
+            raise Conflict("the host local cannot be removed (it is COREMON_DOCKER_HOST)")
+        with self._db.write() as session:
+            host_store.delete(session, host.host_id)
+            audit.record_by(session, actor, "host.delete", f"host:{host.name}")
+
+    def confirm(self, actor: Actor, ref: str, engine_id: str) -> Host:
+        """Trust the engine found at the host's address now (it must be ``engine_id``)."""
+        host = self.probe(ref)
+        if host.facts is None:
+            raise Conflict(f"host {host.name} is unreachable: {host.problem}")
+        if host.facts.engine_id != engine_id:
+            raise ValidationFailed(
+                [FieldError("engine_id", f"the engine at {host.address} is {host.facts.engine_id}")]
+            )
+        with self._db.write() as session:
+            confirmed = host_store.record_probe(
+                session, host.host_id, host.facts, HostState.REACHABLE, None, trust=True
+            )
+            audit.record_by(
+                session,
+                actor,
+                "host.confirm",
+                f"host:{host.name}",
+                details={"engine_id": engine_id, "was": host.engine_id},
+            )
+        return confirmed
+
+    # -- probe -------------------------------------------------------------------------
+    def probe(self, ref: str) -> Host:
+        """Ask the engine what it is; the first engine seen is trusted."""
+        host = self.get(ref)
+        gateway = gateway_for(host, self._pem(host.host_id), self._data_dir, PROBE_TIMEOUT)
+        try:
+            facts, problem = probe(gateway), None
+        except (EngineUnreachable, EngineFailed) as exc:
+            facts, problem = None, str(exc)
+        finally:
+            gateway.close()
+        state = judge(host.engine_id, facts)
+        if state == HostState.ENGINE_CHANGED and facts is not None:
+            problem = (
+                f"the engine at {host.address} is {facts.engine_id}, not {host.engine_id}: "
+                "an admin must confirm it before anything is done there"
+            )
+        with self._db.write() as session:
+            return host_store.record_probe(
+                session,
+                host.host_id,
+                facts,
+                state,
+                problem,
+                trust=host.engine_id is None and facts is not None,
+            )
+
+    def _seal(self, tls: TlsPem | None) -> host_store.SealedTls | None:
+        if tls is None:
+            return None
+        _check_pem(tls)
+        if not self._box.ready:
+            raise ValidationFailed(
+                [FieldError("tls", "TLS keys are stored encrypted: set COREMON_SECRET_KEY first")]
+            )
+        return host_store.SealedTls(
+            self._box.encrypt(tls.ca), self._box.encrypt(tls.cert), self._box.encrypt(tls.key)
+        )
+
+    def _pem(self, host_id: str) -> TlsPem | None:
+        with self._db.read() as session:
+            sealed = host_store.sealed_tls(session, host_id)
+        if sealed is None:
+            return None
+        return TlsPem(
+            self._box.decrypt(sealed.ca),
+            self._box.decrypt(sealed.cert),
+            self._box.decrypt(sealed.key),
+        )
+
+
+def _check_pem(tls: TlsPem) -> None:
+    """Certificates and a key that parse, or a 422 naming which one does not."""
+    problems = []
+    for field, text in (("tls.ca", tls.ca), ("tls.cert", tls.cert)):
+        try:
+            x509.load_pem_x509_certificate(text.encode())
+        except ValueError:
+            problems.append(FieldError(field, "not a PEM certificate"))
+    try:
+        serialization.load_pem_private_key(tls.key.encode(), password=None)
+    except (ValueError, TypeError):
+        problems.append(FieldError("tls.key", "not an unencrypted PEM private key"))
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def _check(address: str, tls: bool) -> None:
+    problems = address_problems(address, tls=tls)
+    if problems:
+        raise ValidationFailed(problems)
