@@ -23,6 +23,7 @@ from core_monitor.services.health import HealthService
 from core_monitor.services.policy import PolicyService
 from core_monitor.services.stacks import StackService
 from core_monitor.services.users import UserService
+from core_monitor.services.wizard import WizardService
 from core_monitor.settings import Settings
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "StacksDep",
     "UsersDep",
     "VersionNumber",
+    "WizardDep",
 ]
 
 
@@ -105,6 +107,10 @@ def _audit(request: Request) -> AuditTrail:
     return _runtime(request).audit
 
 
+def _wizard(request: Request) -> WizardService:
+    return _runtime(request).wizard
+
+
 class Paging:
     def __init__(
         self,
@@ -128,6 +134,7 @@ AuthDep = Annotated[AuthService, Depends(_auth)]
 UsersDep = Annotated[UserService, Depends(_users)]
 SsoDep = Annotated[SingleSignOn | None, Depends(_sso)]
 AuditDep = Annotated[AuditTrail, Depends(_audit)]
+WizardDep = Annotated[WizardService, Depends(_wizard)]
 VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="Version number")]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
 PagingDep = Annotated[Paging, Depends(Paging)]

@@ -77,8 +77,7 @@ def _claim(catalog: Catalog, resource: str, holders: list[str]) -> Violation:
     return Violation(
         rule=Rule.CLAIM,
         components=holders,
-        message=f"{_names(catalog, holders)} both claim {resource}; only one component can "
-        "hold it",
+        message=f"{_names(catalog, holders)} both claim {resource}; only one component can hold it",
         fix="Keep one of them, or change the parameter that sets it (e.g. the published port)",
     )
 

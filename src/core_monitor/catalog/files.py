@@ -84,7 +84,9 @@ def _check_parameters(entry: ComponentVersion) -> None:
         raise Invalid(f"parameters: not a valid JSON Schema: {exc.message}") from None
     if entry.parameters.get("type") != "object":
         raise Invalid("parameters: must be a schema of type object")
-    used = PARAM.findall(yaml.safe_dump([entry.compose, entry.claims, [p.connection for p in entry.provides]]))
+    used = PARAM.findall(
+        yaml.safe_dump([entry.compose, entry.claims, [p.connection for p in entry.provides]])
+    )
     unknown = sorted(set(used) - set(entry.properties))
     if unknown:
         raise Invalid(f"names parameters it does not declare: {', '.join(unknown)}")
@@ -156,9 +158,7 @@ def load(dirs: Sequence[Path]) -> Catalog:
     components = _components(entries)
     kept, more = _check_defaults(defaults, components, DEFAULTS)
     digest = catalog_digest(entries.values(), kept)
-    return Catalog(
-        components=components, defaults=kept, digest=digest, problems=(*problems, *more)
-    )
+    return Catalog(components=components, defaults=kept, digest=digest, problems=(*problems, *more))
 
 
 class CatalogSource:

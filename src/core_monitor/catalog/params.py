@@ -65,7 +65,9 @@ def _param_of(error: ValidationError) -> str:
     if error.absolute_path:
         return str(error.absolute_path[0])
     if error.validator == "required":
-        missing = set(error.validator_value) - set(error.instance)
+        wanted: Any = error.validator_value
+        instance: Any = error.instance
+        missing = set(wanted) - set(instance)
         return sorted(missing)[0] if missing else ""
     return ""
 

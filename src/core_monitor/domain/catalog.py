@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ID = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 CAPABILITY = re.compile(r"^[a-z][a-z0-9:_-]{0,62}$")
-SECRET_REF = "$secret"
+SECRET_REF = "$secret"  # noqa: S105 (a key, not a password)
 """An answer recorded by reference: ``{"$secret": "VARIABLE"}`` (the value is the version's
 secret variable of that name)."""
 
@@ -102,7 +102,9 @@ class ComponentVersion(Frozen):
     provides: list[Provided] = Field(default_factory=list)
     requires: list[Requirement] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list)
-    claims: list[str] = Field(default_factory=list)  # may name parameters: host-port:{{ param.port }}
+    claims: list[str] = Field(
+        default_factory=list
+    )  # may name parameters: host-port:{{ param.port }}
     compose: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("version")
@@ -165,9 +167,7 @@ class Catalog(Frozen):
     problems: tuple[Problem, ...] = ()
 
     def providers(self, capability: str) -> list[ComponentVersion]:
-        return [
-            v for c in self.components.values() for v in c.versions if v.provided(capability)
-        ]
+        return [v for c in self.components.values() for v in c.versions if v.provided(capability)]
 
 
 class Selected(Frozen):
@@ -228,3 +228,26 @@ class Resolution(Frozen):
     @property
     def ok(self) -> bool:
         return not self.violations
+
+
+class HandEdit(Frozen):
+    """A place where a version's compose differs from what the wizard would render."""
+
+    path: str
+    message: str
+
+
+class Upgrade(Frozen):
+    component: str
+    from_version: str = Field(serialization_alias="from")
+    to_version: str = Field(serialization_alias="to")
+
+
+class Provenance(Frozen):
+    """What a wizard-made version records: the catalog it came from, what was asked for,
+    the answers (secrets by reference: ``{"$secret": VARIABLE}``), what was resolved."""
+
+    catalog_digest: str
+    selection: list[Selected]
+    answers: dict[str, dict[str, Any]]
+    components: list[Resolved]

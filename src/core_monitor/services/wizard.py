@@ -1,0 +1,186 @@
+"""The wizard's use cases: query a selection, create a stack from it, re-render a stack
+from its recorded answers (with changes, or upgrades), and say what a stack's wizard
+record is. Versions are made by the stack service (validated, immutable, audited); the
+provenance is written in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core_monitor.catalog import provenance as prov
+from core_monitor.catalog.files import CatalogSource
+from core_monitor.catalog.render import Rendered, render
+from core_monitor.catalog.wizard import Proposal, propose, with_generated
+from core_monitor.domain.actor import Actor
+from core_monitor.domain.catalog import (
+    Catalog,
+    HandEdit,
+    Provenance,
+    Selected,
+    Upgrade,
+    Violation,
+)
+from core_monitor.domain.diff import VersionDiff
+from core_monitor.domain.stack import Stack, StackVersion, Variable
+from core_monitor.errors import FieldError, NotFound, ValidationFailed
+from core_monitor.services import definitions
+from core_monitor.services.stacks import StackService, VersionDraft
+from core_monitor.store import stacks as stack_store
+from core_monitor.store import wizard as wizard_store
+
+Answers = Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A re-render: a new selection and answers over the recorded ones (None: keep)."""
+
+    selection: list[Selected] | None = None
+    answers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    upgrade: bool = False
+    parent: int | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Remade:
+    version: StackVersion
+    diff: VersionDiff
+    overwritten: list[HandEdit]
+
+
+@dataclass(frozen=True)
+class WizardState:
+    version: int  # the newest wizard-made version
+    provenance: Provenance
+    current_digest: str
+    upgrades: list[Upgrade]
+    hand_edits: list[HandEdit]
+
+
+def refused(violations: Sequence[Violation]) -> ValidationFailed:
+    errors = [FieldError(v.field or "selection", v.message) for v in violations]
+    return ValidationFailed(errors, violations=[v.model_dump(mode="json") for v in violations])
+
+
+def _variables(rendered: Rendered) -> dict[str, Variable]:
+    return {v.name: Variable(value=v.value or "", secret=v.secret) for v in rendered.variables}
+
+
+class WizardService:
+    def __init__(self, stacks: StackService, catalogs: CatalogSource) -> None:
+        self.stacks = stacks
+        self.catalogs = catalogs
+
+    def catalog(self) -> Catalog:
+        return self.catalogs.current()
+
+    def resolve(self, selection: Sequence[Selected], answers: Answers) -> tuple[Catalog, Proposal]:
+        catalog = self.catalog()
+        return catalog, propose(catalog, selection, answers)
+
+    def _made(
+        self,
+        catalog: Catalog,
+        selection: Sequence[Selected],
+        answers: Answers,
+        prefer: Mapping[str, str] | None = None,
+    ) -> tuple[Rendered, Provenance]:
+        """The compose, variables (generated values made now) and provenance of a valid
+        selection; refused (422 with the violations) otherwise."""
+        proposal = propose(catalog, selection, answers, prefer)
+        if not proposal.ok:
+            raise refused(proposal.resolution.violations)
+        final = with_generated(catalog, proposal.resolution, answers)
+        rendered = render(catalog, proposal.resolution, final)
+        record = prov.record(catalog, selection, proposal.resolution.components, final)
+        return rendered, record
+
+    def create_stack(
+        self,
+        actor: Actor,
+        name: str,
+        selection: Sequence[Selected],
+        answers: Answers,
+        comment: str,
+    ) -> tuple[Stack, StackVersion]:
+        rendered, record = self._made(self.catalog(), selection, answers)
+        return self.stacks.create_stack(
+            actor,
+            name,
+            rendered.compose,
+            _variables(rendered),
+            comment or "made by the wizard",
+            on_write=_saver(record),
+        )
+
+    def _recorded(
+        self, stack_ref: str, at_most: int | None
+    ) -> tuple[Stack, StackVersion, int, Provenance]:
+        with self.stacks.db.read() as session:
+            stack = stack_store.get_stack(session, stack_ref)
+            parent = stack_store.get_version(
+                session, stack.stack_id, at_most or stack.latest_version
+            )
+            found = wizard_store.latest(session, stack.stack_id, parent.version)
+        if found is None:
+            raise NotFound(f"stack {stack.name!r} was not made by the wizard")
+        return stack, parent, found[0], found[1]
+
+    def _expected(self, catalog: Catalog, record: Provenance, answers: Answers) -> str | None:
+        """The compose the wizard renders from a record's own answers (None: it cannot)."""
+        again = propose(catalog, record.selection, answers, prov.preferred(record, False))
+        return again.rendered.compose if again.resolution.components else None
+
+    def _edits(
+        self, catalog: Catalog, record: Provenance, answers: Answers, text: str
+    ) -> list[HandEdit]:
+        expected = self._expected(catalog, record, answers)
+        if expected is None:
+            message = "the catalog no longer resolves this stack's recorded selection"
+            return [HandEdit(path="", message=message)]
+        return prov.hand_edits(text, expected)
+
+    def remake(self, actor: Actor, stack_ref: str, change: Change) -> Remade:
+        stack, parent, _, record = self._recorded(stack_ref, change.parent)
+        plain = definitions.plain_variables(parent.variables, self.stacks.box)
+        recorded = prov.recall(record, plain)
+        catalog = self.catalog()
+        selection = change.selection if change.selection is not None else record.selection
+        if change.upgrade:
+            selection = prov.unpinned(selection)
+        answers = prov.merge(recorded, change.answers)
+        rendered, new_record = self._made(
+            catalog, selection, answers, prov.preferred(record, change.upgrade)
+        )
+        overwritten = self._edits(catalog, record, recorded, parent.compose_text)
+        comment = change.comment or (
+            "upgraded by the wizard" if change.upgrade else "re-rendered by the wizard"
+        )
+        draft = VersionDraft(rendered.compose, _variables(rendered), comment, parent.version)
+        version = self.stacks.create_version(
+            actor, stack.stack_id, draft, on_write=_saver(new_record)
+        )
+        diff = self.stacks.diff(stack.stack_id, parent.version, version.version)
+        return Remade(version, diff, overwritten)
+
+    def state(self, stack_ref: str) -> WizardState:
+        _, latest, made, record = self._recorded(stack_ref, None)
+        plain = definitions.plain_variables(latest.variables, self.stacks.box)
+        recorded = prov.recall(record, plain)
+        catalog = self.catalog()
+        newest = propose(catalog, prov.unpinned(record.selection), recorded)
+        upgrades = prov.upgrades(record, newest.resolution.components)
+        edits = self._edits(catalog, record, recorded, latest.compose_text)
+        return WizardState(made, record, catalog.digest, upgrades, edits)
+
+
+def _saver(record: Provenance) -> Any:
+    def save(session: Session, version: StackVersion) -> None:
+        wizard_store.save(session, version.stack_id, version.version, record)
+
+    return save
