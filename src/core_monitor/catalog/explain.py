@@ -108,9 +108,17 @@ def _capability(catalog: Catalog, capability: str, infos: list[Info]) -> Violati
     )
 
 
+def _asked(info: Info) -> str:
+    need = info.requirement
+    said = str(need.spec) or "any version"
+    return f"{said} (as the provider of {need.via})" if need.via else f"{said} (as asked for)"
+
+
 def _component(catalog: Catalog, component: str, infos: list[Info]) -> Violation:
-    asked = sorted({str(i.requirement.spec) or "any version" for i in infos})
-    parents = sorted({i.parent.component for i in infos if i.parent is not None})
+    asked = sorted({_asked(i) for i in infos})
+    parents = sorted(
+        {i.parent.component for i in infos if i.parent is not None and i.parent.ident[0] == "c"}
+    )
     return Violation(
         rule=Rule.VERSION,
         components=sorted({component, *parents}),

@@ -47,6 +47,7 @@ class Need:
     holder: str | None = None
     requirer: str | None = None
     why: Requirement | None = field(default=None, compare=False)
+    via: str | None = None  # c: asked for as the provider of this capability
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,8 @@ class Provider(AbstractProvider[Need, Cand, str]):
 
     def get_dependencies(self, candidate: Cand) -> Iterable[Need]:
         if candidate.ident[0] == "p":
-            return [Need(f"c:{candidate.component}", SpecifierSet(f"=={candidate.version}"))]
+            spec = SpecifierSet(f"=={candidate.version}")
+            return [Need(f"c:{candidate.component}", spec, via=candidate.ident[2:])]
         if candidate.ident[0] == "r":
             return []
         entry = self.ctx.entry(candidate.component, candidate.version)
