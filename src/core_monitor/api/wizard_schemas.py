@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from core_monitor.domain.catalog import (
     Catalog,
@@ -20,7 +20,25 @@ from core_monitor.domain.catalog import (
 from core_monitor.domain.diff import VersionDiff
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=63)]
-Value = Annotated[str, StringConstraints(max_length=10_000)] | bool | int | float | None
+MAX_ANSWER_CHARS = 10_000
+
+
+def _scalar(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_ANSWER_CHARS:
+            raise ValueError(f"longer than {MAX_ANSWER_CHARS} characters")
+        return value
+    raise ValueError("must be a string, a number, a boolean or null")
+
+
+# one check, so a bad answer is one error at its own path (answers.<component>.<param>)
+Value = Annotated[
+    Any,
+    AfterValidator(_scalar),
+    WithJsonSchema({"type": ["string", "number", "boolean", "null"]}),
+]
 Answers = Annotated[
     dict[Name, Annotated[dict[Name, Value], Field(max_length=100)]], Field(max_length=100)
 ]
