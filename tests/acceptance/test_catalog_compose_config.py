@@ -71,3 +71,13 @@ def test_compose_accepts_the_rendered_fragment(
         assert theirs["services"][name]["image"] == service.image
         # the same environment after interpolation (secrets included)
         assert (theirs["services"][name].get("environment") or {}) == dict(service.environment)
+
+
+def test_compose_accepts_a_ten_component_stack(docker: str, tmp_path: Path) -> None:
+    from tests.unit.catalog.test_shipped_catalog import ten_components
+
+    text, variables = ten_components()
+    theirs = compose_config(docker, text, variables, tmp_path)
+    assert len(theirs["services"]) == 8
+    users = theirs["configs"]["tomcat-users"]["content"]
+    assert variables["TOMCAT_MANAGER_PASSWORD"] in users  # interpolated as ours does

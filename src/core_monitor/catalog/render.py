@@ -39,7 +39,11 @@ class Rendered:
     clashes: list[Violation]
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter when present: the pure-Python one is most of a render's time
+_Base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_Base):  # type: ignore[valid-type,misc]
     """Block style for multi-line strings (configs' content stays readable)."""
 
 

@@ -87,3 +87,32 @@ def test_its_deploy_target_parses_as_the_shared_settings(entry: object) -> None:
     target = DeployTarget.model_validate({"service": entry.service, "settings": entry.deploy})
     assert target.kind.value == entry.deploy["kind"]
     assert EXTENSION in entry.compose["services"][entry.service]
+
+
+def ten_components() -> tuple[str, dict[str, str]]:
+    """The benchmark's selection (8 asked for, 2 added), rendered with generated secrets."""
+    from benchmarks.wizard import ANSWERS, SELECTION
+
+    proposal = propose(CATALOG, SELECTION, ANSWERS)
+    assert proposal.ok, proposal.resolution.violations
+    final = with_generated(CATALOG, proposal.resolution, ANSWERS)
+    again = propose(CATALOG, SELECTION, final)
+    return again.rendered.compose, {v.name: v.value or "" for v in again.rendered.variables}
+
+
+def test_a_ten_component_selection_passes_the_loader() -> None:
+    text, variables = ten_components()
+    project = load_compose(text, variables, project_name="wizard")
+    assert set(project.services) == {
+        "adminer",
+        "mariadb",
+        "nginx",
+        "postgresql",
+        "proxy",
+        "rabbitmq",
+        "redis",
+        "tomcat",
+    }
+    assert project.services["proxy"].environment == {}
+    assert project.services["tomcat"].environment["DB_HOST"] == "postgresql"
+    assert variables["POSTGRESQL_DATABASE"] == "shop"
