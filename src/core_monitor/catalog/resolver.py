@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 from resolvelib import AbstractProvider, BaseReporter, Resolver
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 from resolvelib.structs import RequirementInformation
@@ -57,6 +58,7 @@ class Cand:
     version: str = ""
     level: str = ""  # p: the capability's version
     holder: str = ""  # r: who holds it
+    parsed: Version | None = field(default=None, compare=False)  # c: version, p: level
 
 
 Info = RequirementInformation[Need, Cand]
@@ -156,7 +158,7 @@ class Provider(AbstractProvider[Need, Cand, str]):
         ]
         preferred = self.ctx.prefer.get(name)
         fits.sort(key=lambda v: v.version != preferred)  # stable: newest first otherwise
-        return [Cand(identifier, v.id, v.version) for v in fits]
+        return [Cand(identifier, v.id, v.version, parsed=v.parsed) for v in fits]
 
     def _providers(self, identifier: str, capability: str, needs: list[Need]) -> list[Cand]:
         default = self.ctx.catalog.defaults.get(capability)
@@ -165,9 +167,9 @@ class Provider(AbstractProvider[Need, Cand, str]):
             offered = entry.provided(capability)
             assert offered is not None
             if all(n.spec.contains(offered.parsed, True) for n in needs):
-                found.append((entry, offered.version))
+                found.append((entry, offered.parsed))
 
-        def rank(item: tuple[ComponentVersion, str]) -> tuple[int, int, bool, Any]:
+        def rank(item: tuple[ComponentVersion, Version]) -> tuple[int, int, bool, Any]:
             entry = item[0]
             chosen = 0 if entry.id in self.ctx.explicit else 1
             return (
@@ -178,14 +180,13 @@ class Provider(AbstractProvider[Need, Cand, str]):
             )
 
         found.sort(key=rank)
-        return [Cand(identifier, e.id, e.version, level) for e, level in found]
+        return [Cand(identifier, e.id, e.version, str(o), parsed=o) for e, o in found]
 
     def is_satisfied_by(self, requirement: Need, candidate: Cand) -> bool:
         kind = requirement.ident[0]
         if kind == "r":
             return requirement.holder == candidate.holder
-        version = candidate.version if kind == "c" else candidate.level
-        return requirement.spec.contains(version, True)
+        return requirement.spec.contains(candidate.parsed or candidate.version, True)
 
     def get_dependencies(self, candidate: Cand) -> Iterable[Need]:
         if candidate.ident[0] == "p":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -56,7 +57,7 @@ class Provided(Frozen):
     def _check_version(cls, value: str) -> str:
         return _version(value)
 
-    @property
+    @cached_property
     def parsed(self) -> Version:
         return Version(self.version)
 
@@ -74,7 +75,7 @@ class Requirement(Frozen):
     def _check_range(cls, value: str) -> str:
         return _range(value)
 
-    @property
+    @cached_property
     def specifier(self) -> SpecifierSet:
         return SpecifierSet(self.range)
 
@@ -112,7 +113,7 @@ class ComponentVersion(Frozen):
     def _check_version(cls, value: str) -> str:
         return _version(value)
 
-    @property
+    @cached_property
     def parsed(self) -> Version:
         return Version(self.version)
 
