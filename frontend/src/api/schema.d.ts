@@ -1392,7 +1392,14 @@ export interface components {
             /** Items */
             items: components["schemas"]["CatalogItem"][];
             /** Problems */
-            problems?: components["schemas"]["core_monitor__api__wizard_schemas__ProblemOut"][] | null;
+            problems?: components["schemas"]["CatalogProblem"][] | null;
+        };
+        /** CatalogProblem */
+        CatalogProblem: {
+            /** Message */
+            message: string;
+            /** Path */
+            path: string;
         };
         /**
          * Cause
@@ -1499,7 +1506,7 @@ export interface components {
          */
         ComposeValidation: {
             /** Errors */
-            errors: components["schemas"]["core_monitor__api__bundle_schemas__ProblemOut"][];
+            errors: components["schemas"]["ProblemOut"][];
             /** Policy Violations */
             policy_violations: components["schemas"]["ViolationOut"][];
             /** Services */
@@ -2273,6 +2280,17 @@ export interface components {
             /** Protocol */
             protocol: string;
         };
+        /** ProblemOut */
+        ProblemOut: {
+            /** Column */
+            column?: number | null;
+            /** Line */
+            line?: number | null;
+            /** Message */
+            message: string;
+            /** Path */
+            path: string;
+        };
         /** ProvidedOut */
         ProvidedOut: {
             /** Capability */
@@ -2365,7 +2383,7 @@ export interface components {
             /** Suggestions */
             suggestions: components["schemas"]["Suggestion"][];
             /** Variables */
-            variables: components["schemas"]["core_monitor__api__wizard_schemas__VariableOut"][];
+            variables: components["schemas"]["WizardVariable"][];
             /** Violations */
             violations: components["schemas"]["Violation"][];
         };
@@ -2887,6 +2905,13 @@ export interface components {
             /** Value */
             value: string;
         };
+        /** VariableOut */
+        VariableOut: {
+            /** Secret */
+            secret: boolean;
+            /** Value */
+            value: string;
+        };
         /** VersionDiff */
         VersionDiff: {
             /**
@@ -2965,7 +2990,7 @@ export interface components {
             };
             /** Variables */
             variables: {
-                [key: string]: components["schemas"]["core_monitor__api__schemas__VariableOut"];
+                [key: string]: components["schemas"]["VariableOut"];
             };
             /** Version */
             version: number;
@@ -3107,33 +3132,8 @@ export interface components {
             /** Version */
             version: number;
         };
-        /** ProblemOut */
-        core_monitor__api__bundle_schemas__ProblemOut: {
-            /** Column */
-            column?: number | null;
-            /** Line */
-            line?: number | null;
-            /** Message */
-            message: string;
-            /** Path */
-            path: string;
-        };
-        /** VariableOut */
-        core_monitor__api__schemas__VariableOut: {
-            /** Secret */
-            secret: boolean;
-            /** Value */
-            value: string;
-        };
-        /** ProblemOut */
-        core_monitor__api__wizard_schemas__ProblemOut: {
-            /** Message */
-            message: string;
-            /** Path */
-            path: string;
-        };
-        /** VariableOut */
-        core_monitor__api__wizard_schemas__VariableOut: {
+        /** WizardVariable */
+        WizardVariable: {
             /** Name */
             name: string;
             /** Secret */

@@ -92,7 +92,7 @@ class CatalogItem(BaseModel):
         )
 
 
-class ProblemOut(BaseModel):
+class CatalogProblem(BaseModel):
     path: str
     message: str
 
@@ -100,11 +100,11 @@ class ProblemOut(BaseModel):
 class CatalogList(BaseModel):
     catalog_digest: str
     items: list[CatalogItem]
-    problems: list[ProblemOut] | None = None  # administrators only: files left out
+    problems: list[CatalogProblem] | None = None  # administrators only: files left out
 
     @classmethod
     def of(cls, catalog: Catalog, items: list[Component], admin: bool) -> CatalogList:
-        problems = [ProblemOut(path=p.path, message=p.message) for p in catalog.problems]
+        problems = [CatalogProblem(path=p.path, message=p.message) for p in catalog.problems]
         return cls(
             catalog_digest=catalog.digest,
             items=[CatalogItem.of(c) for c in items],
@@ -178,7 +178,7 @@ class CatalogComponent(BaseModel):
         )
 
 
-class VariableOut(BaseModel):
+class WizardVariable(BaseModel):
     name: str
     value: str | None  # None for a secret (never sent) or a value generated on creation
     secret: bool
@@ -189,7 +189,7 @@ class ResolveResponse(BaseModel):
     violations: list[Violation]
     suggestions: list[Suggestion]
     compose: str
-    variables: list[VariableOut]
+    variables: list[WizardVariable]
     catalog_digest: str
 
 

@@ -13,10 +13,10 @@ from core_monitor.api.wizard_schemas import (
     RerenderRequest,
     ResolveRequest,
     ResolveResponse,
-    VariableOut,
     WizardStackCreated,
     WizardStackRequest,
     WizardStateOut,
+    WizardVariable,
 )
 from core_monitor.catalog import provenance
 from core_monitor.domain.auth import Permission
@@ -42,7 +42,7 @@ async def resolve(body: ResolveRequest, wizard: WizardDep) -> ResolveResponse:
         suggestions=resolution.suggestions,
         compose=rendered.compose,
         variables=[
-            VariableOut(name=v.name, value=None if v.secret else v.value, secret=v.secret)
+            WizardVariable(name=v.name, value=None if v.secret else v.value, secret=v.secret)
             for v in rendered.variables
         ],
         catalog_digest=catalog.digest,
