@@ -57,6 +57,7 @@ class Remade:
 class WizardState:
     version: int  # the newest wizard-made version
     provenance: Provenance
+    answers: dict[str, dict[str, Any]]  # secret answers masked
     current_digest: str
     upgrades: list[Upgrade]
     hand_edits: list[HandEdit]
@@ -176,7 +177,8 @@ class WizardService:
         newest = propose(catalog, prov.unpinned(record.selection), recorded)
         upgrades = prov.upgrades(record, newest.resolution.components)
         edits = self._edits(catalog, record, recorded, latest.compose_text)
-        return WizardState(made, record, catalog.digest, upgrades, edits)
+        masked = prov.masked(record)
+        return WizardState(made, record, masked, catalog.digest, upgrades, edits)
 
 
 def _saver(record: Provenance) -> Any:

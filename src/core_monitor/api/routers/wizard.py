@@ -18,7 +18,6 @@ from core_monitor.api.wizard_schemas import (
     WizardStateOut,
     WizardVariable,
 )
-from core_monitor.catalog import provenance
 from core_monitor.domain.auth import Permission
 from core_monitor.services.wizard import Change
 
@@ -105,7 +104,7 @@ def wizard_state(stack_id: str, wizard: WizardDep) -> WizardStateOut:
         current_catalog_digest=state.current_digest,
         version=state.version,
         selection=record.selection,
-        answers=provenance.masked(record),
+        answers=state.answers,
         components=record.components,
         upgrades=state.upgrades,
         upgrade_available=bool(state.upgrades),
