@@ -190,21 +190,33 @@ def test_upgrade_moves_to_the_newest_versions_that_fit(client: TestClient) -> No
     assert after["upgrades"] == [] and after["upgrade_available"] is False
 
 
-def test_hand_edits_are_reported_not_silently_dropped(client: TestClient) -> None:
+def test_hand_edits_are_reported_not_silently_dropped(client: TestClient, runtime: Runtime) -> None:
     stack_id = _create(client, "edited", [{"component": "redis"}])
     v1 = client.get(f"{API}/stacks/{stack_id}/versions/1").json()["compose"]
     edited = v1.replace("restart: unless-stopped", "restart: always")
     edited = edited.replace("services:\n", "services:\n  extra:\n    image: busybox:1\n", 1)
-    hand = client.post(f"{API}/stacks/{stack_id}/versions", json={"compose": edited})
+    variables = {
+        "REDIS_APPENDONLY": "no",
+        "REDIS_PASSWORD": {"value": "a-new-secret-by-hand", "secret": True},
+        "EXTRA": "1",
+    }
+    hand = client.post(
+        f"{API}/stacks/{stack_id}/versions", json={"compose": edited, "variables": variables}
+    )
     assert hand.status_code == 201, hand.text
     state = client.get(f"{API}/stacks/{stack_id}/wizard").json()
     edits = {e["path"]: e["message"] for e in state["hand_edits"]}
     assert "changed by hand" in edits["services.redis.restart"]
     assert "added by hand" in edits["services.extra"]
+    assert "changed by hand" in edits["variables.REDIS_APPENDONLY"]
+    assert "added by hand" in edits["variables.EXTRA"]
+    assert "variables.REDIS_PASSWORD" not in edits  # a secret is kept from the version itself
+    assert len(edits) == 4
     remade = client.post(f"{API}/stacks/{stack_id}/wizard", json={})
     assert remade.status_code == 201, remade.text
     assert {e["path"] for e in remade.json()["overwritten_edits"]} == set(edits)
     assert client.get(f"{API}/stacks/{stack_id}/wizard").json()["hand_edits"] == []
+    assert _plain(runtime, "edited", 3)["REDIS_PASSWORD"] == "a-new-secret-by-hand"
 
 
 def test_a_stack_the_wizard_did_not_make_has_no_wizard_record(client: TestClient) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from core_monitor.catalog import params
+from core_monitor.catalog.render import RenderedVariable
 from core_monitor.domain.catalog import (
     SECRET_REF,
     Catalog,
@@ -126,6 +127,24 @@ def _walk(actual: Any, expected: Any, path: str, out: list[HandEdit]) -> None:
                 _walk(actual[key], expected[key], where, out)
         return
     out.append(HandEdit(path=path, message="changed by hand: a re-render overwrites it"))
+
+
+def variable_edits(
+    actual: Mapping[str, Variable], expected: Sequence[RenderedVariable]
+) -> list[HandEdit]:
+    """Variables set by hand: a value other than the recorded answer's, or one the wizard
+    does not make (secrets are recalled from the version itself: never reported)."""
+    made = {v.name: v for v in expected}
+    out = []
+    for name, variable in sorted(actual.items()):
+        mine = made.get(name)
+        where = f"variables.{name}"
+        if mine is None:
+            out.append(HandEdit(path=where, message="added by hand: a re-render drops it"))
+        elif not mine.secret and mine.value is not None and mine.value != variable.value:
+            said = "changed by hand: a re-render sets the recorded answer again"
+            out.append(HandEdit(path=where, message=said))
+    return out
 
 
 def hand_edits(actual: str, expected: str) -> list[HandEdit]:

@@ -132,19 +132,19 @@ class WizardService:
             raise NotFound(f"stack {stack.name!r} was not made by the wizard")
         return stack, parent, found[0], found[1]
 
-    def _expected(self, catalog: Catalog, record: Provenance, answers: Answers) -> str | None:
-        """The compose the wizard renders from a record's own answers (None: it cannot)."""
-        again = propose(catalog, record.selection, answers, prov.preferred(record, False))
-        return again.rendered.compose if again.resolution.components else None
-
     def _edits(
-        self, catalog: Catalog, record: Provenance, answers: Answers, text: str
+        self, catalog: Catalog, record: Provenance, answers: Answers, version: StackVersion
     ) -> list[HandEdit]:
-        expected = self._expected(catalog, record, answers)
-        if expected is None:
+        """Where a version differs from the rendering of a record's own answers: its
+        compose and its variables (what a re-render would overwrite)."""
+        again = propose(catalog, record.selection, answers, prov.preferred(record, False))
+        if not again.resolution.components:
             message = "the catalog no longer resolves this stack's recorded selection"
             return [HandEdit(path="", message=message)]
-        return prov.hand_edits(text, expected)
+        plain = definitions.plain_variables(version.variables, self.stacks.box)
+        return prov.hand_edits(version.compose_text, again.rendered.compose) + (
+            prov.variable_edits(plain, again.rendered.variables)
+        )
 
     def remake(self, actor: Actor, stack_ref: str, change: Change) -> Remade:
         stack, parent, _, record = self._recorded(stack_ref, change.parent)
@@ -158,7 +158,7 @@ class WizardService:
         rendered, new_record = self._made(
             catalog, selection, answers, prov.preferred(record, change.upgrade)
         )
-        overwritten = self._edits(catalog, record, recorded, parent.compose_text)
+        overwritten = self._edits(catalog, record, recorded, parent)
         comment = change.comment or (
             "upgraded by the wizard" if change.upgrade else "re-rendered by the wizard"
         )
@@ -176,7 +176,7 @@ class WizardService:
         catalog = self.catalog()
         newest = propose(catalog, prov.unpinned(record.selection), recorded)
         upgrades = prov.upgrades(record, newest.resolution.components)
-        edits = self._edits(catalog, record, recorded, latest.compose_text)
+        edits = self._edits(catalog, record, recorded, latest)
         masked = prov.masked(record)
         return WizardState(made, record, masked, catalog.digest, upgrades, edits)
 
