@@ -139,6 +139,11 @@ def test_creating_a_stack_records_its_provenance(client: TestClient, runtime: Ru
     assert state["hand_edits"] == [] and state["upgrades"] == []
     assert state["upgrade_available"] is False
     assert state["catalog_digest"] == state["current_catalog_digest"]
+    trail = client.get(f"{API}/audit").json()["items"]
+    made = next(a for a in trail if a["action"] == "wizard.create")
+    assert made["target"] == f"stack:{stack_id}"
+    assert made["details"]["catalog_digest"] == state["catalog_digest"]
+    assert "postgresql 16.4.0" in made["details"]["components"]
 
 
 def test_a_refused_creation_is_422_with_the_violations_and_writes_nothing(

@@ -28,7 +28,8 @@ from core_monitor.domain.diff import VersionDiff
 from core_monitor.domain.stack import Stack, StackVersion, Variable
 from core_monitor.errors import FieldError, NotFound, ValidationFailed
 from core_monitor.services import definitions
-from core_monitor.services.stacks import StackService, VersionDraft
+from core_monitor.services.stacks import OnWrite, StackService, VersionDraft
+from core_monitor.store import audit
 from core_monitor.store import stacks as stack_store
 from core_monitor.store import wizard as wizard_store
 
@@ -116,7 +117,7 @@ class WizardService:
             rendered.compose,
             _variables(rendered),
             comment or "made by the wizard",
-            on_write=_saver(record),
+            on_write=_saver(actor, record, "wizard.create"),
         )
 
     def _recorded(
@@ -164,7 +165,7 @@ class WizardService:
         )
         draft = VersionDraft(rendered.compose, _variables(rendered), comment, parent.version)
         version = self.stacks.create_version(
-            actor, stack.stack_id, draft, on_write=_saver(new_record)
+            actor, stack.stack_id, draft, on_write=_saver(actor, new_record, "wizard.render")
         )
         diff = self.stacks.diff(stack.stack_id, parent.version, version.version)
         return Remade(version, diff, overwritten)
@@ -181,8 +182,17 @@ class WizardService:
         return WizardState(made, record, masked, catalog.digest, upgrades, edits)
 
 
-def _saver(record: Provenance) -> Any:
+def _saver(actor: Actor, record: Provenance, action: str) -> OnWrite:
+    """The provenance row and its audit entry, in the version's own transaction."""
+
     def save(session: Session, version: StackVersion) -> None:
         wizard_store.save(session, version.stack_id, version.version, record)
+        components = [f"{r.component} {r.version}" for r in record.components]
+        details = {
+            "version": version.version,
+            "catalog_digest": record.catalog_digest,
+            "components": components,
+        }
+        audit.record_by(session, actor, action, f"stack:{version.stack_id}", details=details)
 
     return save
