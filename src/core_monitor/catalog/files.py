@@ -42,8 +42,11 @@ class Invalid(Exception):
 def _files(dirs: Sequence[Path]) -> list[Path]:
     found: list[Path] = []
     for root in dirs:
-        if root.is_dir():
-            found += sorted(root.glob("*/*.yaml")) + sorted(root.glob(DEFAULTS))
+        try:
+            if root.is_dir():
+                found += sorted(root.glob("*/*.yaml")) + sorted(root.glob(DEFAULTS))
+        except OSError:
+            log.warning("catalog directory unreadable", path=str(root))
     return found[:MAX_FILES]
 
 
@@ -155,6 +158,8 @@ def load(dirs: Sequence[Path]) -> Catalog:
                 entries[(entry.id, entry.version)] = entry
         except (Invalid, OSError) as exc:
             problems.append(Problem(path=str(path), message=str(exc)))
+        except RecursionError:  # a file nested too deep for the parser
+            problems.append(Problem(path=str(path), message="too deeply nested"))
     components = _components(entries)
     kept, more = _check_defaults(defaults, components, DEFAULTS)
     digest = catalog_digest(entries.values(), kept)
