@@ -45,8 +45,9 @@ class ValidationFailed(InvalidInput):
     status_code = 422
     title = "Validation failed"
 
-    def __init__(self, errors: list[FieldError]) -> None:
+    def __init__(self, errors: list[FieldError], **extra: object) -> None:
         self.errors = errors
+        self.extra = extra  # more members of the problem document (the wizard's violations)
         summary = "; ".join(f"{e.path}: {e.message}" for e in errors[:5])
         more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
         super().__init__(summary + more)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core_monitor.auth.oidc import OidcClient
+from core_monitor.catalog.files import CatalogSource
 from core_monitor.hosts.registry import HostRegistry
 from core_monitor.monitor.service import MonitorService
 from core_monitor.queue.executors import ExecutorRegistry, load_plugins
@@ -29,6 +30,7 @@ from core_monitor.services.policy import PolicyService
 from core_monitor.services.pull_check import PullCheck
 from core_monitor.services.stacks import StackService
 from core_monitor.services.users import UserService
+from core_monitor.services.wizard import WizardService
 from core_monitor.settings import Settings
 from core_monitor.store.db import Database
 from core_monitor.store.migrate import upgrade
@@ -62,6 +64,7 @@ class Runtime:
     audit: AuditTrail = field(init=False)
     backups: Backups = field(init=False)
     host_records: HostService = field(init=False)
+    wizard: WizardService = field(init=False)
 
     def __post_init__(self) -> None:
         if self.hosts is None:
@@ -87,6 +90,7 @@ class Runtime:
         self.backups = Backups(self.db, self.settings.data_dir, box)
         self.host_records = HostService(self.db, box, self.settings.data_dir)
         self.host_records.ensure_local(self.settings.docker_host)
+        self.wizard = WizardService(self.stacks, CatalogSource(self.settings.catalog_dir_list))
         self.commands.listeners.append(self.monitor.on_command)
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -105,6 +106,11 @@ class Settings(BaseSettings):
     )
     executor_modules: str = Field(
         "", description="Comma-separated modules whose register(registry) adds executors."
+    )
+    catalog_dirs: str = Field(
+        "",
+        description="The wizard's extra catalog directories (os.pathsep-separated), after the "
+        "packaged one; reloaded when their files change.",
     )
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest request body.")
     max_containers_per_stack: int = Field(
@@ -234,6 +240,10 @@ class Settings(BaseSettings):
     @property
     def executor_module_list(self) -> list[str]:
         return [m.strip() for m in self.executor_modules.split(",") if m.strip()]
+
+    @property
+    def catalog_dir_list(self) -> list[Path]:
+        return [Path(d) for d in self.catalog_dirs.split(os.pathsep) if d.strip()]
 
     @property
     def resolved_database_url(self) -> str:

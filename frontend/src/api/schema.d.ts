@@ -157,6 +157,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The catalog's components (filters: category, text); administrators also see the files left out */
+        get: operations["list_catalog_api_v1_catalog_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/{component_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One component: its versions, parameters (JSON Schema), provides, requires, conflicts, claims and deploy target */
+        get: operations["get_component_api_v1_catalog__component_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/commands": {
         parameters: {
             query?: never;
@@ -915,6 +949,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stacks/{stack_id}/wizard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the wizard recorded for a stack: selection, answers (secrets masked), upgrades available, hand edits a re-render would overwrite */
+        get: operations["wizard_state_api_v1_stacks__stack_id__wizard_get"];
+        put?: never;
+        /** A new version re-rendered from the recorded answers with these changes (and with upgrade, the newest component versions that fit); the diff and the hand edits it overwrote */
+        post: operations["rerender_api_v1_stacks__stack_id__wizard_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/status": {
         parameters: {
             query?: never;
@@ -1000,6 +1052,40 @@ export interface paths {
         head?: never;
         /** Change a user's roles, password, or disable them (sessions end at once) */
         patch: operations["update_user_api_v1_users__username__patch"];
+        trace?: never;
+    };
+    "/api/v1/wizard/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve a selection: components (with why each was added), violations, suggestions, the rendered compose and its variables (writes nothing) */
+        post: operations["resolve_api_v1_wizard_resolve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wizard/stacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a stack (v1) from a selection and answers; 422 with the violations */
+        post: operations["create_stack_api_v1_wizard_stacks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/healthz": {
@@ -1265,6 +1351,56 @@ export interface components {
              */
             variables?: string | null;
         };
+        /** CatalogComponent */
+        CatalogComponent: {
+            /** Catalog Digest */
+            catalog_digest: string;
+            /** Category */
+            category: string;
+            /** Description */
+            description: string;
+            /** Icon */
+            icon: string;
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /** Versions */
+            versions: components["schemas"]["VersionEntry"][];
+        };
+        /** CatalogItem */
+        CatalogItem: {
+            /** Category */
+            category: string;
+            /** Default Version */
+            default_version: string;
+            /** Description */
+            description: string;
+            /** Icon */
+            icon: string;
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /** Versions */
+            versions: string[];
+        };
+        /** CatalogList */
+        CatalogList: {
+            /** Catalog Digest */
+            catalog_digest: string;
+            /** Items */
+            items: components["schemas"]["CatalogItem"][];
+            /** Problems */
+            problems?: components["schemas"]["CatalogProblem"][] | null;
+        };
+        /** CatalogProblem */
+        CatalogProblem: {
+            /** Message */
+            message: string;
+            /** Path */
+            path: string;
+        };
         /**
          * Cause
          * @description Why a step is in the plan: the closed set drift, metrics and the console switch on.
@@ -1382,6 +1518,13 @@ export interface components {
          * @enum {string}
          */
         Condition: "service_started" | "service_healthy" | "service_completed_successfully";
+        /** ConflictOut */
+        ConflictOut: {
+            /** Component */
+            component: string;
+            /** Reason */
+            reason: string;
+        };
         /** ContainerDetail */
         ContainerDetail: {
             /** Command */
@@ -1862,6 +2005,16 @@ export interface components {
             /** You May Act */
             you_may_act: boolean;
         };
+        /**
+         * HandEdit
+         * @description A place where a version's compose differs from what the wizard would render.
+         */
+        HandEdit: {
+            /** Message */
+            message: string;
+            /** Path */
+            path: string;
+        };
         /** HostOut */
         HostOut: {
             /** Address */
@@ -2138,6 +2291,13 @@ export interface components {
             /** Path */
             path: string;
         };
+        /** ProvidedOut */
+        ProvidedOut: {
+            /** Capability */
+            capability: string;
+            /** Version */
+            version: string;
+        };
         /** QueueOut */
         QueueOut: {
             /**
@@ -2156,6 +2316,85 @@ export interface components {
             /** On Failure */
             on_failure: string;
             running: components["schemas"]["CommandOut"] | null;
+        };
+        /** RequirementOut */
+        RequirementOut: {
+            /** Capability */
+            capability: string;
+            /** Optional */
+            optional: boolean;
+            /** Range */
+            range: string;
+            /** Reason */
+            reason: string;
+        };
+        /** RerenderRequest */
+        RerenderRequest: {
+            /** Answers */
+            answers?: {
+                [key: string]: {
+                    [key: string]: string | number | boolean | null;
+                };
+            };
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+            /** Parent */
+            parent?: number | null;
+            /** Selection */
+            selection?: components["schemas"]["Selected"][] | null;
+            /**
+             * Upgrade
+             * @default false
+             */
+            upgrade: boolean;
+        };
+        /** Rerendered */
+        Rerendered: {
+            diff: components["schemas"]["VersionDiff"];
+            /** Overwritten Edits */
+            overwritten_edits: components["schemas"]["HandEdit"][];
+            /** Stack Id */
+            stack_id: string;
+            /** Version */
+            version: number;
+        };
+        /** ResolveRequest */
+        ResolveRequest: {
+            /** Answers */
+            answers?: {
+                [key: string]: {
+                    [key: string]: string | number | boolean | null;
+                };
+            };
+            /** Selection */
+            selection: components["schemas"]["Selected"][];
+        };
+        /** ResolveResponse */
+        ResolveResponse: {
+            /** Catalog Digest */
+            catalog_digest: string;
+            /** Components */
+            components: components["schemas"]["Resolved"][];
+            /** Compose */
+            compose: string;
+            /** Suggestions */
+            suggestions: components["schemas"]["Suggestion"][];
+            /** Variables */
+            variables: components["schemas"]["WizardVariable"][];
+            /** Violations */
+            violations: components["schemas"]["Violation"][];
+        };
+        /** Resolved */
+        Resolved: {
+            /** Added Because */
+            added_because?: string | null;
+            /** Component */
+            component: string;
+            /** Version */
+            version: string;
         };
         /**
          * ResourceStep
@@ -2204,6 +2443,12 @@ export interface components {
          * @enum {string}
          */
         Role: "viewer" | "operator" | "admin";
+        /**
+         * Rule
+         * @description Why a selection does not resolve (closed).
+         * @enum {string}
+         */
+        Rule: "unknown" | "missing" | "version" | "claim" | "conflict" | "parameter";
         /** RuleSetting */
         RuleSetting: {
             /**
@@ -2216,6 +2461,16 @@ export interface components {
              * @default true
              */
             enabled: boolean;
+        };
+        /**
+         * Selected
+         * @description A component asked for, at a version or (None) the newest that fits.
+         */
+        Selected: {
+            /** Component */
+            component: string;
+            /** Version */
+            version?: string | null;
         };
         /** ServiceDiff */
         ServiceDiff: {
@@ -2463,6 +2718,17 @@ export interface components {
             /** State */
             state?: string | null;
         };
+        /** Suggestion */
+        Suggestion: {
+            /** Capability */
+            capability: string;
+            /** Default */
+            default: string | null;
+            /** Message */
+            message: string;
+            /** Providers */
+            providers: string[];
+        };
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -2492,6 +2758,15 @@ export interface components {
             stack_roles?: {
                 [key: string]: components["schemas"]["Role"];
             } | null;
+        };
+        /** Upgrade */
+        Upgrade: {
+            /** Component */
+            component: string;
+            /** From */
+            from: string;
+            /** To */
+            to: string;
         };
         /** UserOut */
         UserOut: {
@@ -2657,6 +2932,29 @@ export interface components {
             /** Volumes */
             volumes: components["schemas"]["FieldChange"][];
         };
+        /** VersionEntry */
+        VersionEntry: {
+            /** Claims */
+            claims: string[];
+            /** Conflicts */
+            conflicts: components["schemas"]["ConflictOut"][];
+            /** Deploy */
+            deploy: {
+                [key: string]: unknown;
+            } | null;
+            /** Images */
+            images: string[];
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** Provides */
+            provides: components["schemas"]["ProvidedOut"][];
+            /** Requires */
+            requires: components["schemas"]["RequirementOut"][];
+            /** Version */
+            version: string;
+        };
         /** VersionOut */
         VersionOut: {
             /** Author */
@@ -2723,6 +3021,18 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** Violation */
+        Violation: {
+            /** Components */
+            components: string[];
+            /** Field */
+            field?: string | null;
+            /** Fix */
+            fix: string;
+            /** Message */
+            message: string;
+            rule: components["schemas"]["Rule"];
+        };
         /** ViolationOut */
         ViolationOut: {
             /** Column */
@@ -2771,6 +3081,65 @@ export interface components {
             service: string;
             /** Target */
             target: string;
+        };
+        /** WizardStackCreated */
+        WizardStackCreated: {
+            /** Stack Id */
+            stack_id: string;
+            /** Version */
+            version: number;
+        };
+        /** WizardStackRequest */
+        WizardStackRequest: {
+            /** Answers */
+            answers?: {
+                [key: string]: {
+                    [key: string]: string | number | boolean | null;
+                };
+            };
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+            /** Name */
+            name: string;
+            /** Selection */
+            selection: components["schemas"]["Selected"][];
+        };
+        /** WizardStateOut */
+        WizardStateOut: {
+            /** Answers */
+            answers: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /** Catalog Digest */
+            catalog_digest: string;
+            /** Components */
+            components: components["schemas"]["Resolved"][];
+            /** Current Catalog Digest */
+            current_catalog_digest: string;
+            /** Hand Edits */
+            hand_edits: components["schemas"]["HandEdit"][];
+            /** Selection */
+            selection: components["schemas"]["Selected"][];
+            /** Upgrade Available */
+            upgrade_available: boolean;
+            /** Upgrades */
+            upgrades: components["schemas"]["Upgrade"][];
+            /** Version */
+            version: number;
+        };
+        /** WizardVariable */
+        WizardVariable: {
+            /** Name */
+            name: string;
+            /** Secret */
+            secret: boolean;
+            /** Value */
+            value: string | null;
         };
     };
     responses: never;
@@ -3056,6 +3425,76 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    list_catalog_api_v1_catalog_get: {
+        parameters: {
+            query?: {
+                category?: string | null;
+                text?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogList"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_component_api_v1_catalog__component_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                component_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogComponent"];
+                };
+            };
+            /** @description No such component */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
@@ -4948,6 +5387,93 @@ export interface operations {
             };
         };
     };
+    wizard_state_api_v1_stacks__stack_id__wizard_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WizardStateOut"];
+                };
+            };
+            /** @description Not made by the wizard */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rerender_api_v1_stacks__stack_id__wizard_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RerenderRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rerendered"];
+                };
+            };
+            /** @description Not made by the wizard */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Stale */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     all_status_api_v1_status_get: {
         parameters: {
             query?: never;
@@ -5173,6 +5699,77 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+        };
+    };
+    resolve_api_v1_wizard_resolve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResolveResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_stack_api_v1_wizard_stacks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WizardStackRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WizardStackCreated"];
+                };
+            };
+            /** @description Name taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Violations */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

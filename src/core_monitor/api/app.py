@@ -29,6 +29,8 @@ from core_monitor.api.routers import (
     policy,
     stacks,
 )
+from core_monitor.api.routers import catalog as catalog_routes
+from core_monitor.api.routers import wizard as wizard_routes
 from core_monitor.api.security import Authentication, declare_guards
 from core_monitor.api.spa import SpaRoute
 from core_monitor.runtime import Runtime
@@ -96,6 +98,9 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         policy.router,
         backups.router,
         hosts.router,
+        catalog_routes.router,
+        wizard_routes.router,
+        wizard_routes.stack_router,
     )
     for router in routers:
         declare_guards(router, API_PREFIX)

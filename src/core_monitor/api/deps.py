@@ -25,6 +25,7 @@ from core_monitor.services.hosts import HostService
 from core_monitor.services.policy import PolicyService
 from core_monitor.services.stacks import StackService
 from core_monitor.services.users import UserService
+from core_monitor.services.wizard import WizardService
 from core_monitor.settings import Settings
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "StacksDep",
     "UsersDep",
     "VersionNumber",
+    "WizardDep",
 ]
 
 
@@ -117,6 +119,10 @@ def _hosts(request: Request) -> HostService:
     return _runtime(request).host_records
 
 
+def _wizard(request: Request) -> WizardService:
+    return _runtime(request).wizard
+
+
 class Paging:
     def __init__(
         self,
@@ -142,6 +148,7 @@ SsoDep = Annotated[SingleSignOn | None, Depends(_sso)]
 AuditDep = Annotated[AuditTrail, Depends(_audit)]
 BackupsDep = Annotated[Backups, Depends(_backups)]
 HostsDep = Annotated[HostService, Depends(_hosts)]
+WizardDep = Annotated[WizardService, Depends(_wizard)]
 VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="Version number")]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
 PagingDep = Annotated[Paging, Depends(Paging)]

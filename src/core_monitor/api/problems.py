@@ -100,9 +100,8 @@ def _request_errors(exc: RequestValidationError) -> list[FieldError]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ValidationFailed)
     async def _validation(request: Request, exc: ValidationFailed) -> JSONResponse:
-        return problem(
-            422, exc.title, str(exc), request.url.path, errors=[e.as_dict() for e in exc.errors]
-        )
+        errors = [e.as_dict() for e in exc.errors]
+        return problem(422, exc.title, str(exc), request.url.path, errors=errors, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _request(request: Request, exc: RequestValidationError) -> JSONResponse:

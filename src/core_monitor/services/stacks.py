@@ -3,6 +3,7 @@ audited."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,8 @@ from core_monitor.store.files import StoredFile
 from core_monitor.vault import SecretBox
 
 NO_SECRETS = SecretBox(None)
+OnWrite = Callable[[Session, StackVersion], None]
+"""More to write in the transaction that adds a version (the wizard's provenance)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ def create_stack(
     max_containers: int = DEFAULT_MAX_CONTAINERS,
     places: HostPlaces = DEFAULT_PLACES,
     files: ProjectFiles = NO_FILES,
+    on_write: OnWrite | None = None,
 ) -> tuple[Stack, StackVersion]:
     validate_project_name(name)
     first = _prepare(
@@ -140,6 +144,8 @@ def create_stack(
                 "files": len(first.files),
             },
         )
+        if on_write is not None:
+            on_write(session, version)
         return stack_store.get_stack(session, stack.stack_id), version
 
 
@@ -156,6 +162,7 @@ def create_version(
     max_containers: int = DEFAULT_MAX_CONTAINERS,
     places: HostPlaces = DEFAULT_PLACES,
     files: ProjectFiles | None = None,
+    on_write: OnWrite | None = None,
 ) -> StackVersion:
     """``variables`` or ``files`` None: the parent's (the latest when no parent is named),
     secrets included; the parent is then pinned, so a version added meanwhile makes this
@@ -189,6 +196,8 @@ def create_version(
                 "files": len(new.files),
             },
         )
+        if on_write is not None:
+            on_write(session, version)
         return version
 
 
@@ -281,6 +290,7 @@ class StackService:
         variables: dict[str, Variable],
         comment: str,
         files: ProjectFiles = NO_FILES,
+        on_write: OnWrite | None = None,
     ) -> tuple[Stack, StackVersion]:
         return create_stack(
             self.db,
@@ -293,9 +303,12 @@ class StackService:
             max_containers=self.max_containers,
             places=self.places,
             files=files,
+            on_write=on_write,
         )
 
-    def create_version(self, actor: Actor, stack_ref: str, draft: VersionDraft) -> StackVersion:
+    def create_version(
+        self, actor: Actor, stack_ref: str, draft: VersionDraft, on_write: OnWrite | None = None
+    ) -> StackVersion:
         return create_version(
             self.db,
             actor,
@@ -308,6 +321,7 @@ class StackService:
             max_containers=self.max_containers,
             places=self.places,
             files=draft.files,
+            on_write=on_write,
         )
 
     def validate_new(

@@ -313,3 +313,15 @@ class HostRow(Base):
     last_seen: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class WizardProvenanceRow(Base):
+    """What a wizard-made version came from (see domain/catalog.Provenance): the catalog's
+    digest, the selection, the answers (secrets by reference), the resolved components."""
+
+    __tablename__ = "wizard_provenance"
+
+    stack_id: Mapped[str] = mapped_column(ForeignKey("stacks.stack_id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    catalog_digest: Mapped[str] = mapped_column(String(80))
+    record: Mapped[dict[str, Any]]

@@ -1,0 +1,1 @@
+"""The wizard's catalog: component files, the rules engine (resolver), rendering, provenance."""
