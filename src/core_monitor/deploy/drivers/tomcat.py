@@ -43,7 +43,8 @@ from core_monitor.domain.deploy import ACCEPTS, Artifact, DeployTarget, TargetKi
 from core_monitor.errors import FieldError
 
 DEPLOY_SECONDS = 300.0  # a manager deploy of a large WAR (streaming + expanding + starting)
-AUTODEPLOY_SECONDS = 90.0  # Tomcat's background check runs every 10 s, then starts the app
+AUTODEPLOY_SECONDS = 90.0  # Tomcat's background check runs every 10 s, then expands the WAR
+STARTUP_SECONDS = 60.0  # then starts its context
 _WRITE_MARKER = 'printf "%s\\n" "$2" > "$1.tmp" && mv -f "$1.tmp" "$1"'
 _READ_MARKER = '[ -f "$1" ] && cat "$2"'
 # the expanded directory appears after the WAR was renamed into place
@@ -94,7 +95,8 @@ class TomcatDriver:
         settings = _settings(target)
         if not _manager(settings):
             url_path = release.path.rstrip("/") + settings.probe
-            if box.run(http_probe(settings.port, url_path)).exit_code == 0:
+            # expanded is not started yet: the context answers once Tomcat started it
+            if wait_for(box, http_probe(settings.port, url_path), STARTUP_SECONDS):
                 return Verdict(True, f"Tomcat answers on {url_path}")
             return Verdict(False, f"Tomcat does not answer on {url_path} with 2xx/3xx")
         answer = _manager_call(box, settings, "list")
