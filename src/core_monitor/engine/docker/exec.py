@@ -91,9 +91,7 @@ class DockerContainerAccess:
     def _exit_code(self, exec_id: str, what: str) -> int:
         # the exit code lands a moment after the output's end of file
         for _ in range(50):
-            found: dict[str, Any] = self._gateway.call(
-                what, lambda api: api.exec_inspect(exec_id)
-            )
+            found: dict[str, Any] = self._gateway.call(what, lambda api: api.exec_inspect(exec_id))
             if not found.get("Running") and found.get("ExitCode") is not None:
                 return int(found["ExitCode"])
             time.sleep(0.02)
