@@ -103,12 +103,16 @@ class FakeWildfly:
 
     def _curl(self, args: list[str], stdin: BinaryIO | None) -> ExecResult:
         assert "--digest" in args
-        url = args[-1]
+        assert stdin is not None
+        # the credentials come first on stdin, never on the command line
+        assert stdin.readline() == b'user = "admin:pw"\n'
+        assert not any("pw" in arg for arg in args)
+        url, data = args[-1], stdin.read()
         if url.endswith("/management/add-content"):
-            key, data = "add-content", (stdin.read() if stdin else b"")
+            key = "add-content"
             self.asked.append({"operation": key, "size": len(data)})
         else:
-            operation = json.loads(stdin.read() if stdin else b"{}")
+            operation = json.loads(data)
             self.asked.append(operation)
             key = operation["operation"]
         status, body = self.answers[key].pop(0)

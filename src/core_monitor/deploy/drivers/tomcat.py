@@ -67,10 +67,8 @@ class TomcatDriver:
     ) -> None:
         settings = _settings(target)
         if _manager(settings):
-            answer = _manager_call(box, settings, "list")
-            if not answer.ok:
-                raise DriverFailed(answer.message)
-            log("the manager answers on 127.0.0.1")  # the WAR is streamed to it at activate
+            # streamed to the manager at activate: it takes the WAR and deploys it in one call
+            log("the WAR goes to the manager on 127.0.0.1 at activation")
             return
         hidden = f".coremon-{war_name(release.path)}.war.partial"
         box.put_archive(settings.content, file_tar(hidden, release.content))
@@ -81,10 +79,10 @@ class TomcatDriver:
     ) -> None:
         settings, name = _settings(target), war_name(release.path)
         marker = _marker(settings, release.path)
-        checked(box, ["rm", "-f", marker], "forget the previous deployment")
         if _manager(settings):
-            _deploy_with_manager(box, settings, release, log)
+            _deploy_with_manager(box, settings, release, marker, log)
         else:
+            checked(box, ["rm", "-f", marker], "forget the previous deployment")
             _deploy_by_copy(box, settings, name, log)
         release_id = safe_name(release.deployment_id, "deployment id")
         checked(box, sh(_WRITE_MARKER, marker, release_id), "record the deployment")
@@ -134,16 +132,20 @@ def _manager_call(
     settings: TomcatSettings,
     command: str,
     war: Path | None = None,
-    timeout: float = 30.0,
+    marker: str = "",
 ) -> ManagerAnswer:
-    """One manager command (``list``, ``deploy?…``), a WAR streamed on stdin for a deploy."""
+    """One manager command (``list``, ``deploy?…``), a WAR streamed on stdin for a deploy
+    (the marker of the deployment it replaces removed first)."""
     url = f"http://127.0.0.1:{settings.port}/manager/text/{command}"
     user, password = settings.manager_user or "", settings.manager_password or ""
     if war is None:
-        result = curl(box, user, password, [url], timeout=timeout)
+        result = curl(box, user, password, [url], timeout=30.0)
     else:
         with war.open("rb") as stdin:
-            result = curl(box, user, password, ["-T", "-", url], stdin=stdin, timeout=timeout)
+            args = ["-T", "-", url]
+            result = curl(
+                box, user, password, args, stdin=stdin, timeout=DEPLOY_SECONDS, forget=marker
+            )
     status, body = split_status(result.output)
     if result.exit_code != 0:
         return ManagerAnswer(status, False, f"the manager is unreachable: {body.strip()[:300]}")
@@ -151,10 +153,10 @@ def _manager_call(
 
 
 def _deploy_with_manager(
-    box: ContainerAccess, settings: TomcatSettings, release: Release, log: Log
+    box: ContainerAccess, settings: TomcatSettings, release: Release, marker: str, log: Log
 ) -> None:
     command = f"deploy?path={quote(release.path)}&update=true"
-    answer = _manager_call(box, settings, command, release.content, DEPLOY_SECONDS)
+    answer = _manager_call(box, settings, command, release.content, marker)
     log(f"manager: {answer.message}")
     if not answer.ok:
         raise DriverFailed(answer.message)
