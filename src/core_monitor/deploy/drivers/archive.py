@@ -17,6 +17,7 @@ import tarfile
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import IO, BinaryIO
@@ -26,17 +27,19 @@ from core_monitor.deploy.drivers.base import SPOOL, DriverFailed
 
 def release_tar(source: Path) -> BinaryIO:
     """The site archive at ``source`` as a tar stream positioned at its start."""
-    entries = list(_zip_entries(source) if zipfile.is_zipfile(source) else _tar_entries(source))
-    prefix = _common_top(name for name, _, _ in entries)
     out = tempfile.SpooledTemporaryFile(SPOOL)  # noqa: SIM115  (returned open)
-    with tarfile.open(fileobj=out, mode="w") as tar:
-        for name, info, data in entries:
-            relative = name[len(prefix) :] if prefix else name
-            if not relative:
-                continue
-            info.name = relative
-            _own(info)
-            tar.addfile(info, data() if info.isfile() else None)
+    with ExitStack() as opened:
+        if zipfile.is_zipfile(source):
+            entries = list(_zip_entries(opened.enter_context(zipfile.ZipFile(source))))
+        else:
+            entries = list(_tar_entries(opened.enter_context(tarfile.open(source, mode="r:*"))))
+        prefix = _common_top(name for name, _, _ in entries)
+        with tarfile.open(fileobj=out, mode="w") as tar:
+            for name, info, data in entries:
+                info.name = name[len(prefix) :] if prefix else name
+                if info.name:
+                    _own(info)
+                    tar.addfile(info, data() if info.isfile() else None)
     out.seek(0)
     return out  # type: ignore[return-value]
 
@@ -56,8 +59,7 @@ def safe_entry(name: str, link: str | None = None) -> str:
 Entry = tuple[str, tarfile.TarInfo, Callable[[], IO[bytes] | None]]
 
 
-def _tar_entries(source: Path) -> Iterator[Entry]:
-    tar = tarfile.open(source, mode="r:*")  # noqa: SIM115  (its members are read lazily)
+def _tar_entries(tar: tarfile.TarFile) -> Iterator[Entry]:
     for member in tar:
         if not (member.isfile() or member.isdir() or member.issym()):
             raise DriverFailed(f"archive entry {member.name!r} is not a file, directory or link")
@@ -68,8 +70,7 @@ def _tar_entries(source: Path) -> Iterator[Entry]:
         yield name, info, partial(tar.extractfile, member)
 
 
-def _zip_entries(source: Path) -> Iterator[Entry]:
-    archive = zipfile.ZipFile(source)
+def _zip_entries(archive: zipfile.ZipFile) -> Iterator[Entry]:
     for item in archive.infolist():
         mode = item.external_attr >> 16
         link = archive.read(item).decode() if stat.S_ISLNK(mode) else None
