@@ -47,10 +47,6 @@ changes_nginx=(
   'CMD ["nginx", "-g", "daemon off;"]'
 )
 
-if [ "$(id -u)" != 0 ]; then
-  echo "build-middleware-images: debootstrap needs root" >&2
-  exit 1
-fi
 # Docker images are shared by everyone using this engine: one build at a time.
 if command -v flock >/dev/null 2>&1; then
   exec 9>"${TMPDIR:-/tmp}/coremon-build-middleware-images.lock"
@@ -117,6 +113,10 @@ slim() {  # like the official slim images: no apt lists, caches, docs, man pages
 
 build_one() {
   local name=$1 hash=$2 start work root packages_var changes_var args=()
+  if [ "$(id -u)" != 0 ]; then  # only a build needs it: a current image is fine without
+    echo "build-middleware-images: building coremon-test/$name needs root (debootstrap, chroot)" >&2
+    exit 1
+  fi
   start=$(date +%s)
   work=$(mktemp -d /var/tmp/coremon-mw-"$name".XXXXXX)
   # shellcheck disable=SC2064
@@ -133,8 +133,11 @@ build_one() {
   changes_var=changes_$name[@]
   for change in "${!changes_var}"; do args+=(-c "$change"); done
   args+=(-c "LABEL org.coremon.recipe=$hash")
+  replaced=$(docker image inspect --format '{{.Id}}' "coremon-test/$name:latest" 2>/dev/null || true)
   tar --numeric-owner -C "$root" -c . | docker import "${args[@]}" \
     -m "debootstrap $SUITE + ${!packages_var}" - "coremon-test/$name:latest" >/dev/null
+  # the image this one replaces is left untagged: remove it unless a container still uses it
+  [ -z "$replaced" ] || docker rmi "$replaced" >/dev/null 2>&1 || true
   echo "build-middleware-images: built coremon-test/$name:latest in $(( $(date +%s) - start )) s"
 }
 
