@@ -259,3 +259,54 @@ def test_tomcat_without_manager_drops_the_war_into_webapps(
     assert verdict.ok, verdict.message
     assert fetch(host_port(container, 8080), "/") == "root v1"
     assert tomcat.current(box, target, "/") == rel.deployment_id
+
+
+def test_nginx_rerun_after_a_crash_mid_transfer_converges(
+    prefix: str, gateway: DockerGateway, tmp_path: Path
+) -> None:
+    container = run_nginx(prefix)
+    box = container_access(gateway, container)
+    nginx = DRIVERS[TargetKind.NGINX]
+    target = DeployTarget(service="web", settings=NginxSettings())
+    rel = release(site_tgz(tmp_path / "v1.tar.gz", "site v1"), ArtifactKind.STATIC, "default")
+    # a transfer killed half-way left a partial release behind: never served, redone
+    partial = f"/srv/sites/default/releases/{rel.deployment_id}.partial"
+    docker("exec", container, "sh", "-c", f"mkdir -p {partial} && echo torn > {partial}/index.html")
+    lines: list[str] = []
+    nginx.transfer(box, target, rel, lines.append)
+    nginx.transfer(box, target, rel, lines.append)  # the re-run finds it whole and keeps it
+    assert "already unpacked" in lines[-1]
+    assert deploy(nginx, box, target, rel).ok
+    assert fetch(host_port(container, 80), "/") == "site v1"
+
+
+def test_the_tomcat_image_keeps_its_manager_to_localhost(prefix: str) -> None:
+    network = f"{prefix}-net"
+    docker("network", "create", network)
+    try:
+        docker(
+            "run", "-d", "--name", f"{prefix}-tomcat", "--network", network,
+            "--network-alias", "tomcat", "-e", "TOMCAT_MANAGER_USER=u",
+            "-e", "TOMCAT_MANAGER_PASSWORD=p", TOMCAT_IMAGE,
+        )  # fmt: skip
+        url = "http://u:p@tomcat:8080/manager/text/list"
+        script = (
+            f"for i in $(seq 60); do wget -S -O- {url} 2>&1 | grep -q 'HTTP/1.1 [0-9]' && break"
+            f"; sleep 1; done; wget -S -O- {url} 2>&1"
+        )
+        answer = subprocess.run(
+            ["docker", "run", "--rm", "--name", f"{prefix}-peer", "--network", network,
+             "coremon-test/busybox:latest", "sh", "-c", script],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert "403" in answer.stdout, answer.stdout
+        local = docker(
+            "exec", f"{prefix}-tomcat", "curl", "-s", "-u", "u:p",
+            "http://127.0.0.1:8080/manager/text/list",
+        )  # fmt: skip
+        assert local.startswith("OK - Listed applications")
+        layout = docker("exec", f"{prefix}-tomcat", "ls", "/usr/local/tomcat", "webapps")
+        assert {"webapps", "webapps.dist", "conf", "bin", "lib"} <= set(layout.split())
+    finally:
+        subprocess.run(["docker", "rm", "-f", f"{prefix}-tomcat"], capture_output=True)
+        subprocess.run(["docker", "network", "rm", network], capture_output=True)
