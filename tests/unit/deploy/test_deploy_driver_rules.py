@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import stat
+import subprocess
 import tarfile
 import zipfile
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ import pytest
 
 from core_monitor.deploy.drivers import DRIVERS
 from core_monitor.deploy.drivers.archive import release_tar, safe_entry
-from core_monitor.deploy.drivers.base import DriverFailed, _curl_config, split_status
+from core_monitor.deploy.drivers.base import _CURL, DriverFailed, _curl_config, sh, split_status
 from core_monitor.deploy.drivers.releases import deployment_of, link_target, to_prune
 from core_monitor.deploy.drivers.tomcat_text import (
     context_path_problem,
@@ -175,3 +176,39 @@ def test_preflight_names_the_field() -> None:
     refused = DRIVERS[TargetKind.TOMCAT].preflight(tomcat, _artifact(ArtifactKind.STATIC), "/app")
     assert [error.path for error in refused] == ["artifact"]
     assert DRIVERS[TargetKind.TOMCAT].preflight(tomcat, _artifact(ArtifactKind.WAR), "/a/b") == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "recorded"),
+    [
+        ("OK - Deployed application at context path [/app]\n200", True),
+        (f"{FAILED_START}200", False),
+        ("OK - but not really\n401", False),
+    ],
+)
+def test_the_marker_is_written_only_after_a_success_line(
+    tmp_path: Path, answer: str, recorded: bool
+) -> None:
+    """The deploy's own exec rewrites the marker (a real sh, a stand-in curl that checks it
+    got its config on fd 3 and the body on stdin)."""
+    fake = tmp_path / "curl"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'grep -q "user = " /dev/fd/3 || exit 9\ncat > {tmp_path}/body\n'
+        f"printf '%s' '{answer}'\n"
+    )
+    fake.chmod(0o755)
+    marker = tmp_path / ".coremon-app.deployment"
+    marker.write_text("previous\n")
+    argv = sh(_CURL, str(marker), "d7", "OK - ", "-T", "-", "http://x/deploy")
+    done = subprocess.run(
+        argv,
+        input=b'user = "u:p"\nTHE-WAR',
+        capture_output=True,
+        env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode() == answer
+    assert (tmp_path / "body").read_bytes() == b"THE-WAR"
+    assert (marker.read_text() if marker.exists() else None) == ("d7\n" if recorded else None)

@@ -71,7 +71,7 @@ class FakeWildfly:
         self, argv: Sequence[str], *, stdin: BinaryIO | None = None, timeout: float = 60.0
     ) -> ExecResult:
         if argv[:2] == ["sh", "-c"] and "curl" in argv[2]:
-            return self._curl(list(argv[5:]), stdin)
+            return self._curl(list(argv[7:]), stdin)
         if argv[:2] == ["sh", "-c"] and ".dodeploy" in argv[2]:
             name, hidden = argv[4], argv[5]
             self.files[name] = self.files.pop(hidden)

@@ -10,6 +10,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -53,6 +54,17 @@ def kind_errors(kind: TargetKind, artifact: Artifact) -> list[FieldError]:
     return [FieldError("artifact", f"a {artifact.kind} artifact cannot go into {kind} ({fits})")]
 
 
+@dataclass(frozen=True)
+class Record:
+    """A marker file rewritten around a call, in the call's own exec (two round trips less
+    on a deploy's path): removed before it; written with ``value`` after it when the answer
+    is HTTP 200 and its body starts with ``ok_prefix`` (the middleware's success line)."""
+
+    path: str
+    value: str
+    ok_prefix: str
+
+
 def curl(
     box: ContainerAccess,
     user: str,
@@ -61,25 +73,33 @@ def curl(
     *,
     stdin: BinaryIO | None = None,
     timeout: float = 120.0,
-    forget: str = "",
+    record: Record | None = None,
 ) -> ExecResult:
-    """``curl -sS`` in the container with ``args`` (``forget``: a file removed first, in the
-    same exec: one round trip less on a deploy's path). The credentials never reach a command
+    """``curl -sS`` in the container with ``args``. The credentials never reach a command
     line (``ps``, the engine's exec record): they are the first line of stdin, which the
     shell reads (byte by byte, so not one byte of the body) and hands to curl as its config
     on a here-document; curl reads the rest of stdin as the body (``-T -``, ``@-``). The
     output ends with a line holding the HTTP status."""
     config = _curl_config(user, password)
     body = stdin if stdin is not None else io.BytesIO()
-    return box.run(
-        sh(_CURL, forget, *args), stdin=io.BufferedReader(_Prefixed(config, body)), timeout=timeout
-    )
+    marker = (record.path, record.value, record.ok_prefix) if record else ("", "", "")
+    argv = sh(_CURL, *marker, *args)
+    return box.run(argv, stdin=io.BufferedReader(_Prefixed(config, body)), timeout=timeout)
 
 
-_CURL = (
-    'IFS= read -r c; [ -z "$1" ] || rm -f -- "$1"; shift'
-    '; curl -sS -K /dev/fd/3 -w "\\n%{http_code}" "$@" 3<<EOF\n$c\nEOF\n'
-)
+_CURL = """IFS= read -r c; m=$1; v=$2; ok=$3; shift 3; nl='
+'
+[ -z "$m" ] || rm -f -- "$m"
+out=$(curl -sS -K /dev/fd/3 -w "\\n%{http_code}" "$@" 3<<EOF
+$c
+EOF
+); rc=$?
+printf '%s' "$out"
+if [ -n "$m" ] && [ "$rc" = 0 ] && [ "${out##*"$nl"}" = 200 ]; then
+  case $out in "$ok"*) printf '%s\\n' "$v" > "$m.tmp" && mv -f "$m.tmp" "$m";; esac
+fi
+exit $rc
+"""
 _PROBE = (
     'code=$(curl -s -o /dev/null -w "%{http_code}" "$1")'
     "; case $code in 2??|3??) exit 0;; esac; exit 1"

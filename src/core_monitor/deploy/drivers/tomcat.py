@@ -22,6 +22,7 @@ from urllib.parse import quote
 from core_monitor.deploy.driver import ContainerAccess, Log, Release, Verdict
 from core_monitor.deploy.drivers.base import (
     DriverFailed,
+    Record,
     checked,
     curl,
     file_tar,
@@ -33,6 +34,7 @@ from core_monitor.deploy.drivers.base import (
     wait_for,
 )
 from core_monitor.deploy.drivers.tomcat_text import (
+    OK,
     ManagerAnswer,
     context_path_problem,
     parse_answer,
@@ -79,12 +81,12 @@ class TomcatDriver:
     ) -> None:
         settings, name = _settings(target), war_name(release.path)
         marker = _marker(settings, release.path)
-        if _manager(settings):
-            _deploy_with_manager(box, settings, release, marker, log)
-        else:
-            checked(box, ["rm", "-f", marker], "forget the previous deployment")
-            _deploy_by_copy(box, settings, name, log)
         release_id = safe_name(release.deployment_id, "deployment id")
+        if _manager(settings):  # the same exec removes the marker and writes it on OK
+            _deploy_with_manager(box, settings, release, Record(marker, release_id, OK), log)
+            return
+        checked(box, ["rm", "-f", marker], "forget the previous deployment")
+        _deploy_by_copy(box, settings, name, log)
         checked(box, sh(_WRITE_MARKER, marker, release_id), "record the deployment")
 
     def verify(
@@ -132,10 +134,10 @@ def _manager_call(
     settings: TomcatSettings,
     command: str,
     war: Path | None = None,
-    marker: str = "",
+    record: Record | None = None,
 ) -> ManagerAnswer:
     """One manager command (``list``, ``deploy?…``), a WAR streamed on stdin for a deploy
-    (the marker of the deployment it replaces removed first)."""
+    (and the deployment's marker rewritten around it)."""
     url = f"http://127.0.0.1:{settings.port}/manager/text/{command}"
     user, password = settings.manager_user or "", settings.manager_password or ""
     if war is None:
@@ -144,7 +146,7 @@ def _manager_call(
         with war.open("rb") as stdin:
             args = ["-T", "-", url]
             result = curl(
-                box, user, password, args, stdin=stdin, timeout=DEPLOY_SECONDS, forget=marker
+                box, user, password, args, stdin=stdin, timeout=DEPLOY_SECONDS, record=record
             )
     status, body = split_status(result.output)
     if result.exit_code != 0:
@@ -153,10 +155,10 @@ def _manager_call(
 
 
 def _deploy_with_manager(
-    box: ContainerAccess, settings: TomcatSettings, release: Release, marker: str, log: Log
+    box: ContainerAccess, settings: TomcatSettings, release: Release, record: Record, log: Log
 ) -> None:
     command = f"deploy?path={quote(release.path)}&update=true"
-    answer = _manager_call(box, settings, command, release.content, marker)
+    answer = _manager_call(box, settings, command, release.content, record)
     log(f"manager: {answer.message}")
     if not answer.ok:
         raise DriverFailed(answer.message)

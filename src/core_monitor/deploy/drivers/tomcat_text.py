@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+OK = "OK - "  # the first line of every answer that succeeded
 CONTEXT_PATH = re.compile(r"/|(/[A-Za-z0-9._~-]+)+")
 
 
@@ -32,7 +33,7 @@ def parse_answer(status: int, body: str) -> ManagerAnswer:
         return ManagerAnswer(
             status, False, f"the manager answered HTTP {status}: {first[:200]}", body
         )
-    return ManagerAnswer(status, first.startswith("OK - "), first or "an empty answer", body)
+    return ManagerAnswer(status, first.startswith(OK), first or "an empty answer", body)
 
 
 def parse_list(body: str) -> dict[str, str]:
