@@ -4,14 +4,16 @@ manager credentials, by dropping the WAR into ``webapps`` and waiting for Tomcat
 With the manager (reached from inside the container, on 127.0.0.1, so it is never
 published): ``curl -T - …/manager/text/deploy?path=…&update=true`` with the WAR on stdin;
 the first line of the body decides (``FAIL - …`` comes with HTTP 200); ``list`` says
-whether the context is ``running``. Without it: the WAR is copied next to ``webapps`` as a
-hidden file, renamed to ``<name>.war`` (Tomcat's autoDeploy sees it whole), and the driver
-waits for Tomcat to expand it and answer on the path.
+whether the context is ``running``. Without it: the WAR is copied into ``webapps`` as
+``.coremon-<name>.war.partial`` (Tomcat deploys only ``*.war`` files and directories),
+renamed to ``<name>.war`` (autoDeploy sees it whole), and the driver waits for Tomcat to
+expand it and answer on the path.
 
 Tomcat does not know our deployment ids: a marker file ``<content>/.coremon-<name>.deployment``
 (a plain file in appBase, which Tomcat does not deploy or serve — a directory there would be
 deployed as an application) holds the id, removed before a deploy and written after it
-succeeded, so ``current`` is None for a target left half-way.
+succeeded (through the manager: by the deploy's own exec, on HTTP 200 + ``OK - ``), so
+``current`` is None for a target left half-way.
 """
 
 from __future__ import annotations
