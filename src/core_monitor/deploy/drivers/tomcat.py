@@ -1,0 +1,175 @@
+"""The Tomcat driver: a WAR at a context path, through the manager's text API or, without
+manager credentials, by dropping the WAR into ``webapps`` and waiting for Tomcat.
+
+With the manager (reached from inside the container, on 127.0.0.1, so it is never
+published): ``curl -T - …/manager/text/deploy?path=…&update=true`` with the WAR on stdin;
+the first line of the body decides (``FAIL - …`` comes with HTTP 200); ``list`` says
+whether the context is ``running``. Without it: the WAR is copied into ``webapps`` as
+``.coremon-<name>.war.partial`` (Tomcat deploys only ``*.war`` files and directories),
+renamed to ``<name>.war`` (autoDeploy sees it whole), and the driver waits for Tomcat to
+expand it and answer on the path.
+
+Tomcat does not know our deployment ids: a marker file ``<content>/.coremon-<name>.deployment``
+(a plain file in appBase, which Tomcat does not deploy or serve — a directory there would be
+deployed as an application) holds the id, removed before a deploy and written after it
+succeeded (through the manager: by the deploy's own exec, on HTTP 200 + ``OK - ``), so
+``current`` is None for a target left half-way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from core_monitor.deploy.driver import ContainerAccess, Log, Release, Verdict
+from core_monitor.deploy.drivers.base import (
+    DriverFailed,
+    Record,
+    checked,
+    curl,
+    file_tar,
+    http_probe,
+    kind_errors,
+    safe_name,
+    sh,
+    split_status,
+    wait_for,
+)
+from core_monitor.deploy.drivers.tomcat_text import (
+    OK,
+    ManagerAnswer,
+    context_path_problem,
+    parse_answer,
+    parse_list,
+    war_name,
+)
+from core_monitor.domain.deploy import ACCEPTS, Artifact, DeployTarget, TargetKind, TomcatSettings
+from core_monitor.errors import FieldError
+
+DEPLOY_SECONDS = 300.0  # a manager deploy of a large WAR (streaming + expanding + starting)
+AUTODEPLOY_SECONDS = 90.0  # Tomcat's background check runs every 10 s, then expands the WAR
+STARTUP_SECONDS = 60.0  # then starts its context
+_WRITE_MARKER = 'printf "%s\\n" "$2" > "$1.tmp" && mv -f "$1.tmp" "$1"'
+_READ_MARKER = '[ -f "$1" ] && cat "$2"'
+# the expanded directory appears after the WAR was renamed into place
+_EXPANDED = '[ -n "$(find "$1" -maxdepth 0 -newer "$1.war" 2>/dev/null)" ]'
+
+
+class TomcatDriver:
+    kind = TargetKind.TOMCAT
+    accepts = ACCEPTS[TargetKind.TOMCAT]
+
+    def preflight(self, target: DeployTarget, artifact: Artifact, path: str) -> list[FieldError]:
+        errors = kind_errors(self.kind, artifact)
+        problem = context_path_problem(path)
+        if problem:
+            errors.append(FieldError("path", problem))
+        return errors
+
+    def transfer(
+        self, box: ContainerAccess, target: DeployTarget, release: Release, log: Log
+    ) -> None:
+        settings = _settings(target)
+        if _manager(settings):
+            # streamed to the manager at activate: it takes the WAR and deploys it in one call
+            log("the WAR goes to the manager on 127.0.0.1 at activation")
+            return
+        hidden = f".coremon-{war_name(release.path)}.war.partial"
+        box.put_archive(settings.content, file_tar(hidden, release.content))
+        log(f"copied {release.artifact.filename} to {settings.content}/{hidden}")
+
+    def activate(
+        self, box: ContainerAccess, target: DeployTarget, release: Release, log: Log
+    ) -> None:
+        settings, name = _settings(target), war_name(release.path)
+        marker = _marker(settings, release.path)
+        release_id = safe_name(release.deployment_id, "deployment id")
+        if _manager(settings):  # the same exec removes the marker and writes it on OK
+            _deploy_with_manager(box, settings, release, Record(marker, release_id, OK), log)
+            return
+        checked(box, ["rm", "-f", marker], "forget the previous deployment")
+        _deploy_by_copy(box, settings, name, log)
+        checked(box, sh(_WRITE_MARKER, marker, release_id), "record the deployment")
+
+    def verify(
+        self, box: ContainerAccess, target: DeployTarget, release: Release, log: Log
+    ) -> Verdict:
+        settings = _settings(target)
+        if not _manager(settings):
+            url_path = release.path.rstrip("/") + settings.probe
+            # expanded is not started yet: the context answers once Tomcat started it
+            if wait_for(box, http_probe(settings.port, url_path), STARTUP_SECONDS):
+                return Verdict(True, f"Tomcat answers on {url_path}")
+            return Verdict(False, f"Tomcat does not answer on {url_path} with 2xx/3xx")
+        answer = _manager_call(box, settings, "list")
+        if not answer.ok:
+            return Verdict(False, answer.message)
+        state = parse_list(answer.body).get(release.path)
+        if state != "running":
+            return Verdict(False, f"Tomcat lists {release.path} as {state or 'not deployed'}")
+        return Verdict(True, f"Tomcat lists {release.path} as running")
+
+    def current(self, box: ContainerAccess, target: DeployTarget, path: str) -> str | None:
+        settings = _settings(target)
+        war = f"{settings.content.rstrip('/')}/{war_name(path)}.war"
+        result = box.run(sh(_READ_MARKER, war, _marker(settings, path)))
+        found = result.output.decode("utf-8", "replace").strip()
+        return found if result.exit_code == 0 and found else None
+
+
+def _settings(target: DeployTarget) -> TomcatSettings:
+    if not isinstance(target.settings, TomcatSettings):
+        raise TypeError(f"{target.service} is not a Tomcat target")
+    return target.settings
+
+
+def _manager(settings: TomcatSettings) -> bool:
+    return bool(settings.manager_user and settings.manager_password)
+
+
+def _marker(settings: TomcatSettings, path: str) -> str:
+    return f"{settings.content.rstrip('/')}/.coremon-{war_name(path)}.deployment"
+
+
+def _manager_call(
+    box: ContainerAccess,
+    settings: TomcatSettings,
+    command: str,
+    war: Path | None = None,
+    record: Record | None = None,
+) -> ManagerAnswer:
+    """One manager command (``list``, ``deploy?…``), a WAR streamed on stdin for a deploy
+    (and the deployment's marker rewritten around it)."""
+    url = f"http://127.0.0.1:{settings.port}/manager/text/{command}"
+    user, password = settings.manager_user or "", settings.manager_password or ""
+    if war is None:
+        result = curl(box, user, password, [url], timeout=30.0)
+    else:
+        with war.open("rb") as stdin:
+            args = ["-T", "-", url]
+            result = curl(
+                box, user, password, args, stdin=stdin, timeout=DEPLOY_SECONDS, record=record
+            )
+    status, body = split_status(result.output)
+    if result.exit_code != 0:
+        return ManagerAnswer(status, False, f"the manager is unreachable: {body.strip()[:300]}")
+    return parse_answer(status, body)
+
+
+def _deploy_with_manager(
+    box: ContainerAccess, settings: TomcatSettings, release: Release, record: Record, log: Log
+) -> None:
+    command = f"deploy?path={quote(release.path)}&update=true"
+    answer = _manager_call(box, settings, command, release.content, record)
+    log(f"manager: {answer.message}")
+    if not answer.ok:
+        raise DriverFailed(answer.message)
+
+
+def _deploy_by_copy(box: ContainerAccess, settings: TomcatSettings, name: str, log: Log) -> None:
+    content = settings.content.rstrip("/")
+    hidden, war = f"{content}/.coremon-{name}.war.partial", f"{content}/{name}.war"
+    checked(box, ["mv", "-f", hidden, war], "put the WAR in place")
+    log(f"{war} in place; waiting for Tomcat to deploy it")
+    if not wait_for(box, sh(_EXPANDED, f"{content}/{name}"), AUTODEPLOY_SECONDS):
+        raise DriverFailed(f"Tomcat did not deploy {war} within {AUTODEPLOY_SECONDS:.0f} s")
