@@ -1,7 +1,7 @@
 // Upload an artifact: drop a file on the box or pick one; a progress bar while it is sent;
 // the server's refusal shown with the field it names (a corrupt archive, an entry with "..").
 import { useRef, useState, type DragEvent } from 'react';
-import { Alert, Card, Group, List, NativeSelect, Progress, Stack, Text, Title, UnstyledButton } from '@mantine/core';
+import { Alert, Box, Card, Group, List, NativeSelect, Progress, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { ApiError, errorMessage } from '../../api/client';
@@ -114,7 +114,7 @@ export function UploadBox({ onUploaded }: { onUploaded?: (artifact: Artifact) =>
           Upload an artifact
         </Title>
         <NativeSelect label="Kind" data={KINDS} value={kind} onChange={(e) => setKind(e.currentTarget.value)} disabled={!allowed || sending} />
-        <UnstyledButton
+        <Box
           component="label"
           className="upload-drop"
           data-over={over || undefined}
@@ -127,6 +127,7 @@ export function UploadBox({ onUploaded }: { onUploaded?: (artifact: Artifact) =>
           onDrop={onDrop}
           style={{
             display: 'block',
+            position: 'relative',
             border: `2px dashed var(--mantine-color-${over ? 'blue-6' : 'default-border'})`,
             borderRadius: 'var(--mantine-radius-md)',
             padding: 'var(--mantine-spacing-lg)',
@@ -150,7 +151,7 @@ export function UploadBox({ onUploaded }: { onUploaded?: (artifact: Artifact) =>
               if (file) void send(file);
             }}
           />
-        </UnstyledButton>
+        </Box>
         {!allowed && (
           <Group>
             <Text size="sm" c="dimmed">
