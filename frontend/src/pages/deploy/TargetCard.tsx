@@ -26,7 +26,7 @@ export function CurrentLine({ d }: { d: Deployment }) {
         by {d.requested_by} · {timeAgo(d.finished_at ?? d.requested_at)}
       </Text>
       {d.health && (
-        <Badge variant="light" color="green" title="The verification after the deploy">
+        <Badge variant="light" color="green" tt="none" title="The verification after the deploy">
           {d.health}
         </Badge>
       )}
@@ -41,7 +41,7 @@ function HistoryRow({ d, stackId, onRedeploy }: { d: Deployment; stackId: string
       <Table.Td>
         <StatusBadge status={d.status} />
         {d.current && (
-          <Badge ml={4} variant="outline" color="green" size="sm">
+          <Badge ml={4} variant="light" color="blue" size="sm">
             current
           </Badge>
         )}
