@@ -1,7 +1,7 @@
 // The deploy API of issue 16 (artifacts, deploy targets, deployments), typed by hand from the
-// contract until the backend's OpenAPI schema carries it. After the merge, switch
-// `DeploySchemas` below to the generated `Schemas` (one line) and run `make api-client`; the
-// names here are the backend's model names. Calls follow the generated client's rules (same
+// contract until the backend's OpenAPI schema carries it. After the merge: `make api-client`,
+// then `type DeploySchemas = Schemas;` below and delete `HandWritten` (the names here are the
+// backend's model names; checked against the deploy-core branch's schema: it type-checks). Calls follow the generated client's rules (same
 // origin, session cookie, X-CSRF-Token on writes, problem+json errors as ApiError); the upload
 // uses XMLHttpRequest because fetch reports no upload progress.
 import { ApiError, readCookie, reportUnauthorized, request } from './client';
@@ -51,7 +51,7 @@ interface HandWritten {
   RedeployRequest: { comment?: string | null };
 }
 
-// After the merge: `type DeploySchemas = Schemas;` (import type { Schemas } from './client').
+// After the merge: `type DeploySchemas = Schemas;` (Schemas from './client').
 type DeploySchemas = HandWritten;
 
 export type Artifact = DeploySchemas['ArtifactOut'];

@@ -113,7 +113,7 @@ export function DeployForm({ stackName, stackId, targets, artifacts, preferred, 
             error={byField.path}
             maxLength={200}
           />
-          <TextInput label="Comment" value={comment} onChange={(e) => setComment(e.currentTarget.value)} error={byField.comment} maxLength={500} />
+          <TextInput label="Comment" value={comment} onChange={(e) => setComment(e.currentTarget.value)} error={byField.comment} maxLength={2000} />
           {other && (
             <Alert color="red" title="Deploy refused" role="alert" data-testid="deploy-error">
               {other}

@@ -40,7 +40,7 @@ export function RedeployDialog({ stackName, deployment, serving, onClose, onQueu
             The artifact comes from Core Monitor's own store; the deploy is verified, and if it fails the
             target is put back on what it serves now.
           </Text>
-          <TextInput label="Comment" value={comment} onChange={(e) => setComment(e.currentTarget.value)} maxLength={500} placeholder={`rollback to ${shortSha(d.artifact)}`} />
+          <TextInput label="Comment" value={comment} onChange={(e) => setComment(e.currentTarget.value)} maxLength={2000} placeholder={`rollback to ${shortSha(d.artifact)}`} />
           <Group justify="flex-end">
             <Button variant="default" onClick={close}>
               Cancel
