@@ -52,6 +52,18 @@ function site(version: string): Site {
   return { name: `site-${version}.tar.gz`, buffer, sha256: createHash('sha256').update(buffer).digest('hex') };
 }
 
+/** A .tar.gz whose entry climbs out of the site ("../"): refused at upload. */
+function evilSite(): Site {
+  const dir = join(work, 'evil');
+  execFileSync('mkdir', ['-p', dir]);
+  writeFileSync(join(work, 'outside.html'), 'outside\n');
+  const file = join(work, 'site-evil.tar.gz');
+  // -P keeps the "../" that tar would strip
+  execFileSync('tar', ['-czPf', file, '-C', dir, '../outside.html']);
+  const buffer = readFileSync(file);
+  return { name: 'site-evil.tar.gz', buffer, sha256: createHash('sha256').update(buffer).digest('hex') };
+}
+
 async function served(page: Page, port: number): Promise<string> {
   try {
     const answer = await page.request.get(`http://127.0.0.1:${port}/`, { timeout: 5_000 });
@@ -85,7 +97,8 @@ test.afterAll(() => {
 });
 
 test('an operator uploads a site, deploys it, deploys v2, and rolls back to v1', async ({ page }, info) => {
-  const consoleErrors = watchConsole(page);
+  // the browser reports the refused upload's 422 as an error
+  const consoleErrors = watchConsole(page, [/status of 422 \(Unprocessable (Entity|Content)\)/]);
   const port = await freePort();
   const v1 = site('v1');
   const v2 = site('v2');
@@ -112,6 +125,14 @@ test('an operator uploads a site, deploys it, deploys v2, and rolls back to v1',
     await page.getByLabel('Stack', { exact: true }).selectOption(stack);
     await expect(page).toHaveURL(new RegExp(`/deploy/${stack}$`));
     await expect(page.getByTestId('current-none-web')).toBeVisible();
+  });
+
+  await test.step('a site with an entry outside it is refused at upload, naming the field', async () => {
+    const evil = evilSite();
+    await page.getByLabel('Artifact file').setInputFiles({ name: evil.name, mimeType: 'application/gzip', buffer: evil.buffer });
+    await expect(page.getByTestId('upload-error')).toContainText(`${evil.name} was refused`);
+    await expect(page.getByTestId('upload-error-field').first()).toHaveAttribute('data-field', 'file');
+    await expect(page.getByTestId('upload-error-field').first()).toContainText('..');
   });
 
   await test.step('upload v1 (progress, then stored) and deploy it', async () => {
