@@ -20,7 +20,7 @@ afterEach(() => {
   FakeXhr.sent = [];
 });
 
-describe('UploadBox', () => {
+describe('UploadBox', { timeout: 30_000 }, () => {
   it('shows the progress of a picked file, then the stored artifact', async () => {
     vi.stubGlobal('XMLHttpRequest', FakeXhr);
     const onUploaded = vi.fn();
