@@ -22,6 +22,7 @@ const StackPage = lazy(() => import('./pages/stack/StackPage'));
 const CommandsPage = lazy(() => import('./pages/CommandsPage'));
 const CommandPage = lazy(() => import('./pages/CommandPage'));
 const AdminPage = lazy(() => import('./pages/admin/AdminPage'));
+const DeploymentsPage = lazy(() => import('./pages/deploy/DeploymentsPage'));
 const ComingSoonPage = lazy(() => import('./pages/ComingSoonPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
@@ -66,7 +67,8 @@ export function AppRoutes() {
         <Route path="commands/:id" element={<CommandPage />} />
         <Route path="admin/*" element={<AdminPage />} />
         <Route path="wizard" element={<ComingSoonPage what="The guided stack wizard" />} />
-        <Route path="deploy" element={<ComingSoonPage what="Middleware deployments" />} />
+        <Route path="deploy" element={<DeploymentsPage />} />
+        <Route path="deploy/:name" element={<DeploymentsPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -95,9 +95,19 @@ export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {
   return data as T;
 }
 
+/** Tell the app the session ended (an answer 401 that did not come through `api`). */
+export function reportUnauthorized(): void {
+  unauthorizedListeners.forEach((listener) => listener());
+}
+
 /** A plain JSON call for endpoints the schema does not describe yet (same rules as `api`). */
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+export async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (UNSAFE.has(method)) {
     const token = readCookie('coremon_csrf');
@@ -119,9 +129,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     }
   }
   if (!response.ok) {
-    if (response.status === 401 && !path.startsWith('/api/v1/auth/')) {
-      unauthorizedListeners.forEach((listener) => listener());
-    }
+    if (response.status === 401 && !path.startsWith('/api/v1/auth/')) reportUnauthorized();
     const retry = response.headers.get('Retry-After');
     throw new ApiError(response.status, parsed, retry ? Number(retry) : null);
   }

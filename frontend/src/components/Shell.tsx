@@ -37,7 +37,7 @@ export const NAV: NavItem[] = [
   { to: '/commands', label: 'Commands' },
   { to: '/admin', label: 'Admin', admin: true },
   { to: '/wizard', label: 'Wizard', later: true },
-  { to: '/deploy', label: 'Deployments', later: true },
+  { to: '/deploy', label: 'Deployments' },
 ];
 
 /** Whether a menu entry stands for the page at ``path``. */

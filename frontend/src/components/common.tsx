@@ -27,6 +27,11 @@ const STATUS_COLORS: Record<string, string> = {
   healthy: 'green',
   unhealthy: 'red',
   starting: 'yellow',
+  // deployments (issue 16)
+  DEPLOYING: 'cyan',
+  DEPLOYED: 'green',
+  ROLLED_BACK: 'orange',
+  SUPERSEDED: 'gray',
 };
 
 export function StatusBadge({ status, testId }: { status: string | null | undefined; testId?: string }) {

@@ -1,62 +1,15 @@
 // One command: status, attempts, error, and its log lines streamed live until it finishes.
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Alert, Anchor, Badge, Breadcrumbs, Card, Code, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import { useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router-dom';
 import { cancelCommand, retryCommand, useCommandVerb } from '../api/actions';
 import { ApiError } from '../api/client';
-import { keys, useCommand, useStacks, type CommandLogLine } from '../api/queries';
+import { useCommand, useStacks } from '../api/queries';
 import { EmptyState, Loading, QueryError, RoleButton, StatusBadge } from '../components/common';
+import { CommandLogView, useCommandLog } from '../components/CommandLog';
 import { DismissDialog } from '../components/QueuePanel';
 import { describe } from '../components/CommandsTable';
 import { formatTime } from '../lib/format';
-
-const FINISHED = new Set(['DONE', 'FAILED', 'CANCELLED']);
-
-function useCommandLog(id: string, status: string | undefined) {
-  const [lines, setLines] = useState<CommandLogLine[]>([]);
-  const [live, setLive] = useState(false);
-  const client = useQueryClient();
-  const finished = status !== undefined && FINISHED.has(status);
-  const last = useRef(0);
-  useEffect(() => {
-    setLines([]);
-    last.current = 0;
-  }, [id]);
-  useEffect(() => {
-    if (!status) return;
-    // The stream sends what exists, then new lines, then `end` once the command finished.
-    // A reconnect resumes after the last line (Last-Event-ID, or ?after= on a new stream).
-    const source = new EventSource(`/api/v1/commands/${encodeURIComponent(id)}/logs?follow=1&after=${last.current}`, {
-      withCredentials: true,
-    });
-    source.onopen = () => setLive(true);
-    source.addEventListener('log', ((event: MessageEvent<string>) => {
-      const line = JSON.parse(event.data) as CommandLogLine;
-      if (line.id <= last.current) return;
-      last.current = line.id;
-      setLines((old) => [...old, line]);
-    }) as EventListener);
-    const end = () => {
-      source.close();
-      setLive(false);
-      // What the command changed (a deleted stack, a new status) is stale now; the global
-      // event stream says so too, but this page learns it first and without a race.
-      for (const queryKey of [keys.command(id), keys.stacks, keys.allStatus, keys.queue]) {
-        void client.invalidateQueries({ queryKey });
-      }
-    };
-    source.addEventListener('end', end);
-    source.addEventListener('timeout', end);
-    source.onerror = () => {
-      if (source.readyState === EventSource.CLOSED) setLive(false);
-    };
-    return () => source.close();
-    // A new stream only when the command goes from finished to not finished (a retry).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [id, finished, status === undefined]);
-  return { lines, live };
-}
 
 export default function CommandPage() {
   const { id = '' } = useParams();
@@ -66,10 +19,6 @@ export default function CommandPage() {
   const [dismissing, setDismissing] = useState(false);
   const cancel = useCommandVerb((cid: string) => cancelCommand(cid), 'Cancel');
   const retry = useCommandVerb((cid: string) => retryCommand(cid), 'Retry');
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (box.current) box.current.scrollTop = box.current.scrollHeight;
-  }, [lines.length]);
 
   if (command.isPending) return <Loading />;
   if (command.isError) {
@@ -156,24 +105,7 @@ export default function CommandPage() {
           </div>
         </SimpleGrid>
       </Card>
-      <Group gap="xs">
-        <Title order={4}>Log</Title>
-        <Badge variant="dot" color={live ? 'green' : 'gray'} data-testid="command-log-state">
-          {live ? 'streaming' : 'closed'}
-        </Badge>
-      </Group>
-      <div className="log-view" ref={box} style={{ maxHeight: '50vh' }} data-testid="command-log" role="log" tabIndex={0}>
-        {lines.length === 0 && <Text size="sm" c="dimmed">{c.status === 'PENDING' ? 'Waiting for its turn in the queue…' : 'No log line.'}</Text>}
-        {lines.map((l) => (
-          <div key={l.id} className="log-line" data-stream={l.level === 'error' ? 'stderr' : 'stdout'} data-testid="command-log-line">
-            <Text span size="xs" c="dimmed">
-              {l.time.slice(11, 19)} {l.attempt > 1 ? `[attempt ${l.attempt}] ` : ''}
-            </Text>
-            {l.level !== 'info' && <Text span fw={700} size="xs">{l.level.toUpperCase()} </Text>}
-            {l.message}
-          </div>
-        ))}
-      </div>
+      <CommandLogView lines={lines} live={live} status={c.status} />
       <DismissDialog command={dismissing ? c : null} onClose={() => setDismissing(false)} />
     </Stack>
   );

@@ -15,6 +15,7 @@ import { EmptyState, Loading, QueryError, RoleButton, StatusBadge } from '../../
 import { PlanDialog, type PlanTarget } from '../../components/PlanDialog';
 import { Sparkline } from '../../components/Sparkline';
 import { formatBytes, formatDuration, portUrl } from '../../lib/format';
+import { DeploymentsCard } from './DeploymentsCard';
 
 const HISTORY = 20;
 
@@ -163,6 +164,7 @@ export function OverviewTab({ stack }: { stack: StackT }) {
   return (
     <Stack>
       <DriftPanel status={s} stackId={stack.stack_id} stackName={stack.name} />
+      <DeploymentsCard stack={stack} />
       {s.services.map((svc) => (
         <Card withBorder key={svc.name} data-testid={`service-${svc.name}`}>
           <Group justify="space-between" mb="xs">
