@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from typing import Any
 
 from core_monitor.catalog.files import PACKAGED, load
 from core_monitor.catalog.wizard import propose
@@ -27,7 +28,10 @@ SELECTION = [
         "adminer",
     )
 ]
-ANSWERS = {"postgresql": {"database": "shop"}, "nginx-proxy": {"http_port": 8443}}
+ANSWERS: dict[str, dict[str, Any]] = {
+    "postgresql": {"database": "shop"},
+    "nginx-proxy": {"http_port": 8443},
+}
 
 
 def bench_wizard(rounds: int = 200) -> None:
