@@ -44,15 +44,15 @@ def _populate(runtime: Runtime, data_dir: Path) -> None:
         login(client)
         files = {"conf/app.conf": "x = 1\n", "bin/blob": {"base64": _b64(BLOB)}}
         variables = {"TOKEN": {"value": "s3cr3t-token", "secret": True}}
-        body = {"name": "shop", "compose": COMPOSE, "files": files, "variables": variables}
+        body = {"name": "backup-shop", "compose": COMPOSE, "files": files, "variables": variables}
         created = client.post("/api/v1/stacks", json=body)
         assert created.status_code == 201, created.text
         edit = {"compose": COMPOSE + "    labels: [v=2]\n", "parent_version": 1}
-        assert client.post("/api/v1/stacks/shop/versions", json=edit).status_code == 201
+        assert client.post("/api/v1/stacks/backup-shop/versions", json=edit).status_code == 201
         user = {"username": "olga", "password": "a-long-enough-password-1", "role": "operator"}
         assert client.post("/api/v1/users", json=user).status_code == 201
         assert client.post("/api/v1/tokens", json={"name": "ci"}).status_code == 201
-        assert client.post("/api/v1/stacks/shop/apply/2").status_code == 202
+        assert client.post("/api/v1/stacks/backup-shop/apply/2").status_code == 202
     with runtime.db.write() as session:
         listed, _ = command_store.list_commands(
             session, stack_id=None, status=None, type=None, limit=1, offset=0
@@ -116,9 +116,9 @@ def test_round_trip_restores_every_row_and_file(
     settings = make_settings(restored._db.url, data_dir=restored._data_dir)
     with TestClient(create_app(Runtime.build(settings), run_worker=False)) as client:
         login(client)
-        shop = client.get("/api/v1/stacks/shop/versions/1/files/bin/blob")
+        shop = client.get("/api/v1/stacks/backup-shop/versions/1/files/bin/blob")
         assert shop.content == BLOB
-        assert client.post("/api/v1/stacks/shop/apply/1").status_code == 202
+        assert client.post("/api/v1/stacks/backup-shop/apply/1").status_code == 202
 
 
 def _member(archive: Path, name: str) -> bytes:
@@ -176,7 +176,7 @@ def test_a_tampered_truncated_or_foreign_archive_is_refused(
     )
 
     edited = tmp_path / "edited.tar"
-    _rewrite(archive, edited, {"db/stacks.jsonl": stacks.replace(b"shop", b"shoq")})
+    _rewrite(archive, edited, {"db/stacks.jsonl": stacks.replace(b"backup-shop", b"shoq")})
     truncated = tmp_path / "truncated.tar"
     truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     manifest["parts"]["db/stacks.jsonl"]["rows"] = 7
@@ -223,7 +223,7 @@ def test_a_backup_taken_while_commands_are_written_is_consistent(
     """Each write adds a command and its audit entry in one transaction: a snapshot holds
     both or neither, so the restored counts match."""
     runtime, _ = sqlite_source
-    stack_id = runtime.stacks.get("shop").stack_id
+    stack_id = runtime.stacks.get("backup-shop").stack_id
     stop = threading.Event()
     written = [0]
 
@@ -291,7 +291,7 @@ def test_the_cli_backs_up_and_restores(sqlite_source: tuple[Runtime, Path], tmp_
 
 def test_the_api_makes_a_backup_while_serving(sqlite_source: tuple[Runtime, Path]) -> None:
     runtime, data_dir = sqlite_source
-    with TestClient(create_app(runtime, run_worker=True)) as client:
+    with TestClient(create_app(runtime, run_worker=False)) as client:
         assert client.post("/api/v1/backups").status_code == 401
         login(client)
         made = client.post("/api/v1/backups")

@@ -157,6 +157,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Backups */
+        get: operations["list_backups_api_v1_backups_get"];
+        put?: never;
+        /** Back up the database and the artifact store now (the queue keeps running) */
+        post: operations["create_backup_api_v1_backups_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backups/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a backup archive */
+        get: operations["download_backup_api_v1_backups__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalog": {
         parameters: {
             query?: never;
@@ -392,6 +427,60 @@ export interface paths {
         get: operations["host_api_v1_host_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Docker hosts */
+        get: operations["list_hosts_api_v1_hosts_get"];
+        put?: never;
+        /** Add a host */
+        post: operations["create_host_api_v1_hosts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hosts/{host}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A Docker host */
+        get: operations["get_host_api_v1_hosts__host__get"];
+        put?: never;
+        post?: never;
+        /** Remove a host */
+        delete: operations["delete_host_api_v1_hosts__host__delete"];
+        options?: never;
+        head?: never;
+        /** Change a host */
+        patch: operations["change_host_api_v1_hosts__host__patch"];
+        trace?: never;
+    };
+    "/api/v1/hosts/{host}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Trust the engine now found at a host's address */
+        post: operations["confirm_host_api_v1_hosts__host__confirm_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1278,6 +1367,42 @@ export interface components {
          * @enum {string}
          */
         AuthKind: "session" | "bearer" | "token";
+        /** BackupCreated */
+        BackupCreated: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Files */
+            files: number;
+            /** Name */
+            name: string;
+            /** Rows */
+            rows: {
+                [key: string]: number;
+            };
+            /** Schema Revision */
+            schema_revision: string;
+            /** Sealed */
+            sealed: boolean;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+        };
+        /** BackupOut */
+        BackupOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
+        };
         /** Base64File */
         Base64File: {
             /**
@@ -1518,6 +1643,11 @@ export interface components {
          * @enum {string}
          */
         Condition: "service_started" | "service_healthy" | "service_completed_successfully";
+        /** ConfirmIn */
+        ConfirmIn: {
+            /** Engine Id */
+            engine_id: string;
+        };
         /** ConflictOut */
         ConflictOut: {
             /** Component */
@@ -1887,6 +2017,21 @@ export interface components {
             /** Target */
             target: string;
         };
+        /** EngineFacts */
+        EngineFacts: {
+            /** Cpus */
+            cpus: number;
+            /** Engine Id */
+            engine_id: string;
+            /** Memory */
+            memory: number;
+            /** Name */
+            name: string;
+            /** Os */
+            os: string;
+            /** Version */
+            version: string;
+        };
         /** ExceptionOut */
         ExceptionOut: {
             /**
@@ -2015,38 +2160,47 @@ export interface components {
             /** Path */
             path: string;
         };
-        /** HostOut */
-        HostOut: {
-            /** Address */
+        /** HostIn */
+        HostIn: {
+            /**
+             * Address
+             * @example tcp://10.0.0.5:2376
+             */
             address: string;
-            /** Api Version */
-            api_version?: string | null;
-            /** Arch */
-            arch?: string | null;
-            /** Containers */
-            containers?: {
-                [key: string]: number;
-            } | null;
-            /** Cpus */
-            cpus?: number | null;
-            disk?: components["schemas"]["DiskUsage"] | null;
-            /** Error */
-            error?: string | null;
-            /** Images */
-            images?: number | null;
-            /** Kernel */
-            kernel?: string | null;
-            /** Memory Bytes */
-            memory_bytes?: number | null;
-            /** Operating System */
-            operating_system?: string | null;
-            /** Os */
-            os?: string | null;
-            /** Reachable */
-            reachable: boolean;
-            /** Version */
-            version?: string | null;
+            /** Labels */
+            labels?: {
+                [key: string]: string;
+            };
+            /**
+             * Name
+             * @example build-01
+             */
+            name: string;
+            /** @description PEM: the engine's CA, this client's cert and key */
+            tls?: components["schemas"]["TlsIn"] | null;
         };
+        /** HostPatch */
+        HostPatch: {
+            /** Address */
+            address?: string | null;
+            /**
+             * Drop Tls
+             * @default false
+             */
+            drop_tls: boolean;
+            /** Labels */
+            labels?: {
+                [key: string]: string;
+            } | null;
+            /** Name */
+            name?: string | null;
+            tls?: components["schemas"]["TlsIn"] | null;
+        };
+        /**
+         * HostState
+         * @enum {string}
+         */
+        HostState: "reachable" | "unreachable" | "engine_changed" | "unknown";
         /**
          * IssueKind
          * @enum {string}
@@ -2729,6 +2883,15 @@ export interface components {
             /** Providers */
             providers: string[];
         };
+        /** TlsIn */
+        TlsIn: {
+            /** Ca */
+            ca: string;
+            /** Cert */
+            cert: string;
+            /** Key */
+            key: string;
+        };
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -3141,6 +3304,66 @@ export interface components {
             /** Value */
             value: string | null;
         };
+        /** HostOut */
+        core_monitor__api__routers__engine__HostOut: {
+            /** Address */
+            address: string;
+            /** Api Version */
+            api_version?: string | null;
+            /** Arch */
+            arch?: string | null;
+            /** Containers */
+            containers?: {
+                [key: string]: number;
+            } | null;
+            /** Cpus */
+            cpus?: number | null;
+            disk?: components["schemas"]["DiskUsage"] | null;
+            /** Error */
+            error?: string | null;
+            /** Images */
+            images?: number | null;
+            /** Kernel */
+            kernel?: string | null;
+            /** Memory Bytes */
+            memory_bytes?: number | null;
+            /** Operating System */
+            operating_system?: string | null;
+            /** Os */
+            os?: string | null;
+            /** Reachable */
+            reachable: boolean;
+            /** Version */
+            version?: string | null;
+        };
+        /** HostOut */
+        core_monitor__api__routers__hosts__HostOut: {
+            /** Address */
+            address: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Engine Id */
+            engine_id: string | null;
+            facts: components["schemas"]["EngineFacts"] | null;
+            /** Host Id */
+            host_id: string;
+            /** Labels */
+            labels: {
+                [key: string]: string;
+            };
+            /** Last Seen */
+            last_seen: string | null;
+            /** Name */
+            name: string;
+            /** Problem */
+            problem: string | null;
+            state: components["schemas"]["HostState"];
+            /** Tls */
+            tls: boolean;
+        };
     };
     responses: never;
     parameters: never;
@@ -3425,6 +3648,84 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    list_backups_api_v1_backups_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupOut"][];
+                };
+            };
+        };
+    };
+    create_backup_api_v1_backups_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupCreated"];
+                };
+            };
+        };
+    };
+    download_backup_api_v1_backups__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": unknown;
+                };
+            };
+            /** @description No such backup */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
@@ -3963,7 +4264,209 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HostOut"];
+                    "application/json": components["schemas"]["core_monitor__api__routers__engine__HostOut"];
+                };
+            };
+        };
+    };
+    list_hosts_api_v1_hosts_get: {
+        parameters: {
+            query?: {
+                /** @description Ask the engine(s) now rather than answer the last probe */
+                refresh?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["core_monitor__api__routers__hosts__HostOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_host_api_v1_hosts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["core_monitor__api__routers__hosts__HostOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_host_api_v1_hosts__host__get: {
+        parameters: {
+            query?: {
+                /** @description Ask the engine(s) now rather than answer the last probe */
+                refresh?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Host id or name */
+                host: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["core_monitor__api__routers__hosts__HostOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_host_api_v1_hosts__host__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Host id or name */
+                host: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    change_host_api_v1_hosts__host__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Host id or name */
+                host: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["core_monitor__api__routers__hosts__HostOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    confirm_host_api_v1_hosts__host__confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Host id or name */
+                host: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["core_monitor__api__routers__hosts__HostOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
