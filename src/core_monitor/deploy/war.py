@@ -17,7 +17,9 @@ Namespace = Literal["jakarta", "javax"]
 DESCRIPTOR = "WEB-INF/web.xml"
 MAX_DESCRIPTOR_BYTES = 256 * 1024
 _JAKARTA = re.compile(rb"https?://jakarta\.ee/xml/ns/jakartaee")
-_JAVAX = re.compile(rb"https?://(xmlns\.jcp\.org/xml/ns/javaee|java\.sun\.com/xml/ns/(javaee|j2ee))")
+_JAVAX = re.compile(
+    rb"https?://(xmlns\.jcp\.org/xml/ns/javaee|java\.sun\.com/xml/ns/(javaee|j2ee))"
+)
 
 
 def web_namespace(path: Path) -> Namespace | None:

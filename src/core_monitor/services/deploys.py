@@ -1,0 +1,346 @@
+"""Artifacts and deployments: upload, delete, deploy and redeploy requests, reads.
+
+A deploy request is checked here, once (``deploy/preflight.py`` plus the target's driver),
+then its deployment row (DEPLOYING) and its DEPLOY command are written in one transaction,
+so the 202 names a deployment that exists. The DEPLOY executor does the rest.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from core_monitor.deploy import preflight
+from core_monitor.deploy.archive_check import ArchiveRefused, check_archive
+from core_monitor.deploy.artifacts import ArtifactStore
+from core_monitor.deploy.driver import Driver
+from core_monitor.deploy.war import web_namespace
+from core_monitor.domain.actor import Actor
+from core_monitor.domain.commands import Command, DeployPayload
+from core_monitor.domain.compose import ServiceSpec
+from core_monitor.domain.deploy import (
+    Artifact,
+    ArtifactKind,
+    Deployment,
+    DeploymentStatus,
+    DeployTarget,
+    TargetKind,
+)
+from core_monitor.domain.stack import Stack
+from core_monitor.errors import Conflict, FieldError, ValidationFailed
+from core_monitor.services.commands import CommandService
+from core_monitor.services.desired import DesiredVersions
+from core_monitor.store import audit
+from core_monitor.store import deploys as deploy_store
+from core_monitor.store import stacks as stack_store
+from core_monitor.store.clock import utcnow
+from core_monitor.store.db import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+Drivers = Callable[[], Mapping[TargetKind, Driver]]
+CREDENTIALS = frozenset(
+    {"manager_user", "manager_password", "management_user", "management_password"}
+)
+SUFFIXES = (
+    (".tar.gz", ArtifactKind.STATIC),
+    (".tgz", ArtifactKind.STATIC),
+    (".zip", ArtifactKind.STATIC),
+    (".war", ArtifactKind.WAR),
+    (".ear", ArtifactKind.EAR),
+)
+
+
+@dataclass(frozen=True)
+class DeployAsk:
+    service: str
+    artifact: str  # sha256
+    path: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class DeploymentView:
+    deployment: Deployment
+    artifact_filename: str
+
+
+@dataclass(frozen=True)
+class TargetView:
+    service: str
+    kind: TargetKind
+    settings: dict[str, Any]  # without credentials
+    current: list[DeploymentView]
+
+
+def kind_of(filename: str) -> ArtifactKind:
+    lowered = filename.lower()
+    for suffix, kind in SUFFIXES:
+        if lowered.endswith(suffix) and len(lowered) > len(suffix):
+            return kind
+    raise ValidationFailed(
+        [
+            FieldError(
+                "file", f"{filename!r}: not a .tar.gz, .tgz, .zip, .war or .ear (or say `kind`)"
+            )
+        ]
+    )
+
+
+def drivers_registered() -> Mapping[TargetKind, Driver]:
+    """The drivers' registry, imported when first needed (the drivers are plug-ins)."""
+    from core_monitor.deploy.drivers import DRIVERS
+
+    return DRIVERS
+
+
+class DeployService:
+    def __init__(
+        self,
+        db: Database,
+        store: ArtifactStore,
+        versions: DesiredVersions,
+        commands: CommandService,
+        max_artifact_bytes: int,
+        drivers: Drivers = drivers_registered,
+    ) -> None:
+        self.db = db
+        self.store = store
+        self.versions = versions
+        self.commands = commands
+        self.max_artifact_bytes = max_artifact_bytes
+        self.drivers = drivers
+
+    # -- artifacts ---------------------------------------------------------------------
+    def upload(
+        self, actor: Actor, filename: str, kind: ArtifactKind | None, stream: BinaryIO
+    ) -> tuple[Artifact, bool]:
+        """(the artifact, whether it is new): the same content is stored once."""
+        name = PurePosixPath(filename.replace("\\", "/")).name[:255]
+        if not name:
+            raise ValidationFailed([FieldError("file", "the upload has no file name")])
+        kind = kind or kind_of(name)
+        received = self.store.receive(stream, self.max_artifact_bytes)
+        try:
+            with self.db.read() as session:
+                existing = deploy_store.find_artifact(session, received.sha256)
+            if existing is not None and self.store.has(existing.sha256):
+                self.store.discard(received)
+                return existing, False
+            try:
+                check_archive(received.temp, kind)
+            except ArchiveRefused as exc:
+                raise ValidationFailed([FieldError("file", f"{name}: {exc}")]) from None
+            self.store.keep(received)
+        finally:
+            self.store.discard(received)
+        return self._record(
+            actor,
+            Artifact(
+                sha256=received.sha256,
+                kind=kind,
+                filename=name,
+                size=received.size,
+                uploaded_by=actor.name,
+                uploaded_at=utcnow(),
+            ),
+        )
+
+    def _record(self, actor: Actor, artifact: Artifact) -> tuple[Artifact, bool]:
+        with self.db.write() as session:
+            existing = deploy_store.find_artifact(session, artifact.sha256)
+            if existing is not None:
+                return existing, False
+            deploy_store.add_artifact(session, artifact)
+            audit.record_by(
+                session,
+                actor,
+                "artifact.upload",
+                f"artifact:{artifact.sha256}",
+                details={
+                    "filename": artifact.filename,
+                    "kind": artifact.kind.value,
+                    "size": artifact.size,
+                },
+            )
+        return artifact, True
+
+    def artifact(self, sha256: str) -> tuple[Artifact, bool]:
+        with self.db.read() as session:
+            found = deploy_store.get_artifact(session, sha256)
+            return found, bool(deploy_store.artifacts_in_use(session, [sha256]))
+
+    def artifacts(
+        self, kind: ArtifactKind | None, limit: int, offset: int
+    ) -> tuple[list[tuple[Artifact, bool]], int]:
+        with self.db.read() as session:
+            items, total = deploy_store.list_artifacts(session, kind, limit, offset)
+            used = deploy_store.artifacts_in_use(session, [a.sha256 for a in items])
+        return [(a, a.sha256 in used) for a in items], total
+
+    def delete_artifact(self, actor: Actor, sha256: str) -> None:
+        with self.db.write() as session:
+            found = deploy_store.get_artifact(session, sha256)
+            if deploy_store.artifacts_in_use(session, [sha256]):
+                raise Conflict(
+                    f"artifact {found.filename} ({sha256[:12]}) is used by a deployment: "
+                    "it stays, so that deployment can be redeployed"
+                )
+            deploy_store.delete_artifact(session, sha256)
+            audit.record_by(
+                session,
+                actor,
+                "artifact.delete",
+                f"artifact:{sha256}",
+                details={"filename": found.filename},
+            )
+        self.store.remove(sha256)
+
+    # -- deploys -----------------------------------------------------------------------
+    def request(
+        self,
+        actor: Actor,
+        stack_ref: str,
+        ask: DeployAsk,
+        key: str | None = None,
+        redeploy_of: str | None = None,
+    ) -> Command:
+        """Preflight, then the deployment row and its DEPLOY command in one transaction."""
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_ref)
+            artifact = deploy_store.find_artifact(session, ask.artifact)
+        if artifact is None:
+            raise ValidationFailed([FieldError("artifact", f"no artifact {ask.artifact!r}")])
+        target, spec = self._target(stack, ask.service)
+        path = ask.path or preflight.default_path(artifact)
+        self._preflight(target, spec, artifact, path)
+        # a retried request (same Idempotency-Key) names the same deployment
+        deployment_id = str(
+            uuid.uuid5(uuid.NAMESPACE_URL, f"coremon:{actor.name}:{key}") if key else uuid.uuid4()
+        )
+        payload = DeployPayload(
+            service=ask.service,
+            artifact=artifact.sha256,
+            path=path,
+            deployment_id=deployment_id,
+            comment=ask.comment,
+            redeploy_of=redeploy_of,
+        )
+
+        def along(session: Session, command: Command) -> None:
+            deploy_store.add_deployment(
+                session,
+                Deployment(
+                    deployment_id=deployment_id,
+                    stack_id=stack.stack_id,
+                    service=ask.service,
+                    path=path,
+                    artifact=artifact.sha256,
+                    status=DeploymentStatus.DEPLOYING,
+                    requested_by=actor.name,
+                    requested_at=utcnow(),
+                    command_id=command.command_id,
+                    comment=ask.comment,
+                ),
+            )
+            action = "deploy.redeploy" if redeploy_of else "deploy.request"
+            audit.record_by(
+                session,
+                actor,
+                action,
+                f"stack:{stack.stack_id}",
+                details={"command_id": command.command_id, **payload.wire()},
+            )
+
+        command, _ = self.commands.enqueue(actor, stack.stack_id, payload, key, along=along)
+        return command
+
+    def redeploy(
+        self,
+        actor: Actor,
+        stack_ref: str,
+        deployment_id: str,
+        comment: str | None,
+        key: str | None = None,
+    ) -> Command:
+        """That deployment's artifact again, into the same service and path (a rollback)."""
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_ref)
+            earlier = deploy_store.get_deployment(session, deployment_id, stack.stack_id)
+        ask = DeployAsk(earlier.service, earlier.artifact, earlier.path, comment)
+        return self.request(actor, stack.stack_id, ask, key, redeploy_of=deployment_id)
+
+    def _target(self, stack: Stack, service: str) -> tuple[DeployTarget, ServiceSpec]:
+        version = stack.current_version or stack.latest_version
+        spec = self.versions.get(stack.stack_id, version).project.services.get(service)
+        if spec is None:
+            raise ValidationFailed(
+                [FieldError("service", f"no service {service!r} in version {version}")]
+            )
+        if spec.deploy is None:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        "service",
+                        f"service {service!r} declares no deploy target (x-coremon-deploy)",
+                    )
+                ]
+            )
+        return DeployTarget(service=service, settings=spec.deploy), spec
+
+    def _preflight(
+        self, target: DeployTarget, spec: ServiceSpec, artifact: Artifact, path: str
+    ) -> None:
+        war = artifact.kind == ArtifactKind.WAR and self.store.has(artifact.sha256)
+        namespace = web_namespace(self.store.path(artifact.sha256)) if war else None
+        errors = preflight.check(target, spec.image, artifact, namespace, path)
+        driver = self.drivers().get(target.kind)
+        if not errors and driver is not None:
+            errors = driver.preflight(target, artifact, path)
+        if errors:
+            raise ValidationFailed(errors)
+
+    # -- reads -------------------------------------------------------------------------
+    def deployments(
+        self, stack_ref: str, service: str | None, path: str | None, limit: int, offset: int
+    ) -> tuple[list[DeploymentView], int]:
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_ref)
+            items, total = deploy_store.list_deployments(
+                session, stack.stack_id, service, path, limit, offset
+            )
+            return self._views(session, items), total
+
+    def current(self, stack_id: str) -> list[DeploymentView]:
+        with self.db.read() as session:
+            return self._views(session, deploy_store.current_deployments(session, stack_id))
+
+    def targets(self, stack_ref: str) -> list[TargetView]:
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_ref)
+        version = stack.current_version or stack.latest_version
+        project = self.versions.get(stack.stack_id, version).project
+        current = self.current(stack.stack_id)
+        return [
+            TargetView(
+                service=name,
+                kind=spec.deploy.kind,
+                settings=spec.deploy.model_dump(mode="json", exclude=set(CREDENTIALS)),
+                current=[v for v in current if v.deployment.service == name],
+            )
+            for name, spec in sorted(project.services.items())
+            if spec.deploy is not None
+        ]
+
+    @staticmethod
+    def _views(session: Session, items: list[Deployment]) -> list[DeploymentView]:
+        names: dict[str, str] = {}
+        for item in items:
+            if item.artifact not in names:
+                found = deploy_store.find_artifact(session, item.artifact)
+                names[item.artifact] = found.filename if found else ""
+        return [DeploymentView(d, names[d.artifact]) for d in items]
