@@ -6,9 +6,13 @@ the API receives the services it exposes (``api/deps.py``), never this object's 
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
 from core_monitor.auth.oidc import OidcClient
+from core_monitor.deploy.artifacts import ArtifactStore
+from core_monitor.deploy.driver import ContainerAccess
+from core_monitor.deploy.executor import DeployExecutor, OpenBox
 from core_monitor.hosts.registry import HostRegistry
 from core_monitor.monitor.service import MonitorService
 from core_monitor.queue.executors import ExecutorRegistry, load_plugins
@@ -21,6 +25,7 @@ from core_monitor.services.command_reads import CommandReads
 from core_monitor.services.commands import CommandService
 from core_monitor.services.convergence import Convergence
 from core_monitor.services.definitions import load_all_secrets
+from core_monitor.services.deploys import DeployService, drivers_registered
 from core_monitor.services.engine import EngineService
 from core_monitor.services.health import HealthService
 from core_monitor.services.policy import PolicyService
@@ -58,6 +63,8 @@ class Runtime:
     health: HealthService = field(init=False)
     command_reads: CommandReads = field(init=False)
     audit: AuditTrail = field(init=False)
+    deploys: DeployService = field(init=False)
+    deploying: DeployExecutor | None = None  # the DEPLOY executor built here, if any
 
     def __post_init__(self) -> None:
         if self.hosts is None:
@@ -80,6 +87,15 @@ class Runtime:
             self.db, self.read_db, on_failure=self.settings.queue_on_failure
         )
         self.audit = AuditTrail(self.db)
+        self.deploys = DeployService(
+            self.db,
+            artifact_store(self.settings),
+            self.convergence.versions,
+            self.commands,
+            self.settings.max_artifact_bytes,
+        )
+        if self.deploying is not None:
+            self.deploying.observers.append(self.monitor.on_deploy)
         self.commands.listeners.append(self.monitor.on_command)
 
     @property
@@ -96,7 +112,7 @@ class Runtime:
         load_all_secrets(db, SecretBox.of(settings))  # wrong or missing key: refuse to start
         hosts = HostRegistry.from_settings(settings)
         convergence = Convergence(db, settings, hosts.default())
-        running = applying = pull_check = None
+        running = applying = pull_check = deploying = None
         if registry is None:
             registry = ExecutorRegistry()
             # what the worker runs reads and writes through a pool of its own: a flood of
@@ -107,6 +123,15 @@ class Runtime:
             pull_check = PullCheck(
                 hosts.default(), lambda stack, version: convergence.desired(stack, version)[1]
             )
+            deploying = DeployExecutor(
+                running,
+                artifact_store(settings),
+                applying.versions,
+                docker_box(hosts),
+                drivers_registered,
+                settings.deploy_verify_seconds,
+            )
+            deploying.register(registry)
             load_plugins(registry, settings.executor_module_list)
         reads = Database(
             url,
@@ -126,6 +151,7 @@ class Runtime:
             running,
             hosts=hosts,
             pull_check=pull_check,
+            deploying=deploying,
         )
         if applying is not None:  # the steps it runs, counted in the metrics
             applying.plan_listeners.append(runtime.monitor.on_plan)
@@ -146,3 +172,19 @@ class Runtime:
         for pool in (self.db, self.reads, self.running):
             if pool is not None:
                 pool.dispose()
+
+
+def artifact_store(settings: Settings) -> ArtifactStore:
+    return ArtifactStore(settings.data_dir / "artifacts")
+
+
+def docker_box(hosts: HostRegistry) -> OpenBox:
+    """Container id → ``ContainerAccess`` over the default host's engine. The adapter lives
+    in engine/docker (docker-py stays there), imported when a deploy first needs it."""
+
+    def open_box(container_id: str) -> ContainerAccess:
+        adapter = importlib.import_module("core_monitor.engine.docker.exec")
+        access: ContainerAccess = adapter.container_access(hosts.default(), container_id)
+        return access
+
+    return open_box

@@ -18,9 +18,11 @@ from core_monitor.api.routers import (
     actions,
     admin,
     adopt,
+    artifacts,
     auth,
     bundles,
     commands,
+    deployments,
     engine,
     health,
     monitor,
@@ -70,6 +72,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         BodySizeLimit,
         max_bytes=runtime.settings.max_body_bytes,
         upload_bytes=MAX_ARCHIVE_BYTES + UPLOAD_FORM_BYTES,
+        artifact_bytes=runtime.settings.max_artifact_bytes + UPLOAD_FORM_BYTES,
     )
     app.add_middleware(
         CORSMiddleware,
@@ -92,6 +95,8 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         monitor.router,
         admin.router,
         policy.router,
+        artifacts.router,
+        deployments.router,
     )
     for router in routers:
         declare_guards(router, API_PREFIX)

@@ -44,9 +44,8 @@ def check_archive(path: Path, kind: ArtifactKind) -> None:
         if not zipfile.is_zipfile(path):
             raise ArchiveRefused(f"not a readable .{kind.value} (a {kind.value} is a zip)")
         entries = _zip_entries(path)
-    count = total = 0
-    for entry in entries:
-        count += 1
+    total = 0
+    for count, entry in enumerate(entries, start=1):
         total += entry.size
         if count > MAX_ENTRIES:
             raise ArchiveRefused(f"more than {MAX_ENTRIES} entries")

@@ -197,7 +197,8 @@ class DeployExecutor:
         ctx.log(f"putting back {job.previous.deployment_id} ({job.previous.artifact.filename})")
         verdict = self._deploy(ctx, job, job.previous)
         if verdict.ok:
-            return f"{job.previous.artifact.filename} (deployment {job.previous.deployment_id}) serves again"
+            back = job.previous
+            return f"{back.artifact.filename} (deployment {back.deployment_id}) serves again"
         ctx.log(f"putting back failed: {verdict.message}", level="error")
         return f"putting back {job.previous.deployment_id} failed too: {verdict.message}"
 

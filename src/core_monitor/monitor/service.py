@@ -528,6 +528,10 @@ class MonitorService:
         with self.db.write() as session:
             stack_store.replace_status(session, stack_id, StackStatus.FAILED, status)
 
+    def on_deploy(self, kind: str, outcome: str, seconds: float) -> None:
+        """A DEPLOY ended (``deployed`` or ``failed``) after ``seconds``."""
+        self.metrics.deploy_duration.labels(kind, outcome).observe(seconds)
+
     def on_plan(self, command_id: str, plan: Plan) -> None:
         """Hook for convergence: the plan an APPLY or ROLLBACK runs, counted once it ends."""
         with self._lock:
