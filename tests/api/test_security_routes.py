@@ -68,6 +68,8 @@ def concrete(path: str, command_id: str) -> str:
         "token_id": "no-such-token",
         "exception_id": "1",
         "path": "no/such/file",
+        "sha256": "0" * 64,
+        "deployment_id": "no-such-deployment",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
