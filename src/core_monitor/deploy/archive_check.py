@@ -74,8 +74,15 @@ def _inside(directory: str, target: str) -> bool:
     below the root."""
     if target.startswith("/"):
         return False
-    resolved = posixpath.normpath(posixpath.join("/", directory, target))
-    return resolved != "/.." and not resolved.startswith("/../")
+    depth = 0  # normpath would stop `..` at the root: count the levels instead
+    for part in [*directory.split("/"), *target.split("/")]:
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif part not in ("", "."):
+            depth += 1
+    return True
 
 
 def _tar_entries(path: Path) -> Iterator[Entry]:

@@ -41,17 +41,15 @@ def check(
     path: str,
 ) -> list[FieldError]:
     """``namespace``: the WAR's (``deploy.war.web_namespace``), None when not known."""
-    errors: list[FieldError] = []
-    if artifact.kind not in ACCEPTS[target.kind]:
+    if artifact.kind not in ACCEPTS[target.kind]:  # then its default path means nothing
         fits = ", ".join(sorted(k.value for k in ACCEPTS[target.kind]))
-        errors.append(
-            FieldError(
-                "artifact",
-                f"a {artifact.kind.value} artifact cannot be deployed into {target.kind.value} "
-                f"(service {target.service!r} takes {fits})",
-            )
+        message = (
+            f"a {artifact.kind.value} artifact cannot be deployed into {target.kind.value} "
+            f"(service {target.service!r} takes {fits})"
         )
-    elif namespace is not None:
+        return [FieldError("artifact", message)]
+    errors: list[FieldError] = []
+    if namespace is not None:
         errors += _generation(target, image, namespace)
     problem = path_problem(target.kind, path)
     if problem is not None:
