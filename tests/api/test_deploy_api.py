@@ -10,7 +10,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from core_monitor.domain.deploy import DeploymentStatus
 from core_monitor.runtime import Runtime
+from core_monitor.store import deploys as deploy_store
+from core_monitor.store.clock import utcnow
 from tests.api.test_security_routes import add_user, client_for
 from tests.support.applied import pretend_applied
 from tests.support.deploys import JAVAX, NGINX_STACK, TOMCAT_STACK, site, upload, war
@@ -189,3 +192,25 @@ def test_a_tar_with_a_link_outside_is_refused(client: TestClient) -> None:
         archive.addfile(link)
     response = client.post("/api/v1/artifacts", files={"file": ("s.tar.gz", out.getvalue())})
     assert fields(response) == {"file"}
+
+
+def test_the_current_deployment_shows_on_the_status_and_targets(
+    client: TestClient, runtime: Runtime
+) -> None:
+    stack_id = stack(client, runtime)
+    sha = upload(client, "site.tar.gz", site("v1"))["sha256"]
+    body = {"service": "web", "artifact": sha}
+    assert client.post(f"/api/v1/stacks/{stack_id}/deploy", json=body).status_code == 202
+    row = client.get(f"/api/v1/stacks/{stack_id}/deployments").json()["items"][0]
+    assert client.get(f"/api/v1/stacks/{stack_id}/status").json()["deployments"] == []
+    with runtime.db.write() as session:  # as the DEPLOY executor concludes it
+        deploy_store.conclude(
+            session, row["deployment_id"], DeploymentStatus.DEPLOYED, finished_at=utcnow()
+        )
+    status = client.get(f"/api/v1/stacks/{stack_id}/status").json()
+    assert [(d["service"], d["path"], d["current"]) for d in status["deployments"]] == [
+        ("web", "default", True)
+    ]
+    targets = client.get(f"/api/v1/stacks/{stack_id}/deploy-targets").json()
+    assert targets[0]["service"] == "web" and targets[0]["kind"] == "nginx"
+    assert [d["deployment_id"] for d in targets[0]["current"]] == [row["deployment_id"]]

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from core_monitor.api.schemas import StrictInput
 from core_monitor.domain.deploy import Artifact, ArtifactKind, DeploymentStatus, TargetKind
+from core_monitor.monitor.status import StackStatusOut
 from core_monitor.services.deploys import DeploymentView, TargetView
 
 
@@ -72,3 +73,11 @@ class DeployTargetOut(BaseModel):
 
 class RedeployRequest(StrictInput):
     comment: str | None = Field(None, max_length=2000)
+
+
+class StackStatusWithDeployments(StackStatusOut):
+    """The stack's status and, for each deploy target and path, what it serves."""
+
+    deployments: list[DeploymentOut] = Field(
+        default_factory=list, description="The current (DEPLOYED) deployments."
+    )
