@@ -7,13 +7,18 @@ the API receives the services it exposes (``api/deps.py``), never this object's 
 from __future__ import annotations
 
 import importlib
+import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from core_monitor.auth.oidc import OidcClient
 from core_monitor.deploy.artifacts import ArtifactStore
+from core_monitor.deploy.drift import DeploymentCheck
 from core_monitor.deploy.driver import ContainerAccess
 from core_monitor.deploy.executor import DeployExecutor, OpenBox
+from core_monitor.domain.commands import Command, CommandType
 from core_monitor.hosts.registry import HostRegistry
+from core_monitor.log import get_logger
 from core_monitor.monitor.service import MonitorService
 from core_monitor.queue.executors import ExecutorRegistry, load_plugins
 from core_monitor.queue.signals import WakeUp
@@ -65,6 +70,8 @@ class Runtime:
     audit: AuditTrail = field(init=False)
     deploys: DeployService = field(init=False)
     deploying: DeployExecutor | None = None  # the DEPLOY executor built here, if any
+    # after an APPLY, ROLLBACK or DEPLOY: do the targets serve what our records say?
+    checking: DeploymentCheck | None = None
 
     def __post_init__(self) -> None:
         if self.hosts is None:
@@ -112,7 +119,7 @@ class Runtime:
         load_all_secrets(db, SecretBox.of(settings))  # wrong or missing key: refuse to start
         hosts = HostRegistry.from_settings(settings)
         convergence = Convergence(db, settings, hosts.default())
-        running = applying = pull_check = deploying = None
+        running = applying = pull_check = deploying = checking = None
         if registry is None:
             registry = ExecutorRegistry()
             # what the worker runs reads and writes through a pool of its own: a flood of
@@ -132,6 +139,9 @@ class Runtime:
                 settings.deploy_verify_seconds,
             )
             deploying.register(registry)
+            checking = DeploymentCheck(
+                running, applying.versions, docker_box(hosts), drivers_registered
+            )
             load_plugins(registry, settings.executor_module_list)
         reads = Database(
             url,
@@ -152,6 +162,7 @@ class Runtime:
             hosts=hosts,
             pull_check=pull_check,
             deploying=deploying,
+            checking=checking,
         )
         if applying is not None:  # the steps it runs, counted in the metrics
             applying.plan_listeners.append(runtime.monitor.on_plan)
@@ -161,7 +172,24 @@ class Runtime:
     def start_worker(self) -> None:
         self.worker = Worker(self.db, self.settings, self.registry, self.wakeup)
         self.worker.listeners.append(self.monitor.on_command)
+        if self.checking is not None:
+            self.worker.listeners.append(self._check_deployments)
         self.worker.start()
+
+    def _check_deployments(self, event: str, command: Command, _: dict[str, Any]) -> None:
+        """In the background (it asks each target's container): the queue does not wait."""
+        if event != "finished" or command.type not in DEPLOY_CHECKED or not command.stack_id:
+            return
+        check, stack_id = self.checking, command.stack_id
+
+        def run() -> None:
+            try:
+                if check is not None:
+                    self.monitor.record_deployment_drift(stack_id, check.mismatches(stack_id))
+            except Exception:  # a container gone, an engine away: the next check says
+                log.warning("deployment check failed", stack_id=stack_id, exc_info=True)
+
+        threading.Thread(target=run, name="deployment-check", daemon=True).start()
 
     def close(self) -> None:
         self.monitor.stop()
@@ -172,6 +200,10 @@ class Runtime:
         for pool in (self.db, self.reads, self.running):
             if pool is not None:
                 pool.dispose()
+
+
+log = get_logger("core_monitor.deploy")
+DEPLOY_CHECKED = frozenset({CommandType.APPLY, CommandType.ROLLBACK, CommandType.DEPLOY})
 
 
 def artifact_store(settings: Settings) -> ArtifactStore:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from core_monitor.deploy.drift import DeploymentCheck
 from core_monitor.deploy.executor import DeployExecutor
 from core_monitor.domain.actor import Actor
 from core_monitor.domain.commands import Command
@@ -183,3 +184,30 @@ def test_a_rerun_after_a_crash_converges(world: World) -> None:
         assert (
             len(deploy_store.current_deployments(session, world.deployment(command).stack_id)) == 1
         )
+
+
+def test_a_target_that_serves_something_else_is_drift(world: World) -> None:
+    """After a recreate, the driver must still serve our current deployment; when it does
+    not, the stack's status says so (a deployment drift), and says nothing when it does."""
+    command = world.request(world.upload("v1"))
+    world.run(command)
+    stack_id = world.deployment(command).stack_id
+    check = DeploymentCheck(
+        world.runtime.db,
+        world.runtime.convergence.versions,
+        lambda container: world.box,
+        lambda: {TargetKind.NGINX: world.driver},
+    )
+    assert check.mismatches(stack_id) == []
+    world.driver.active.clear()  # the container came back without it
+    found = check.mismatches(stack_id)
+    assert [(m.service, m.path, m.served) for m in found] == [("web", "default", None)]
+    world.runtime.monitor.record_deployment_drift(stack_id, found)
+    drift = world.runtime.monitor.stack_status(stack_id).drift
+    assert [(d.kind, d.target, d.drifted) for d in drift if d.kind == "deployment"] == [
+        ("deployment", "web default", True)
+    ]
+    world.runtime.monitor.record_deployment_drift(stack_id, [])
+    assert not [
+        d for d in world.runtime.monitor.stack_status(stack_id).drift if d.kind == "deployment"
+    ]

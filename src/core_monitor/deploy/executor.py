@@ -132,7 +132,7 @@ class DeployExecutor:
         driver = self.drivers().get(target.kind)
         if driver is None:
             raise TerminalError(f"no {target.kind.value} driver on this server")
-        container = _container_of(applied.runtime.mapping, payload.service)
+        container = container_of(applied.runtime.mapping, payload.service)
         if container is None:
             raise TerminalError(f"service {payload.service!r} has no container in v{version}")
         release = Release(
@@ -207,7 +207,7 @@ class DeployExecutor:
             observer(kind, outcome, self.clock() - started)
 
 
-def _container_of(mapping: dict[str, object], service: str) -> str | None:
+def container_of(mapping: dict[str, object], service: str) -> str | None:
     """The service's first container (by number) in a version's runtime mapping."""
     containers = mapping.get("containers")
     if not isinstance(containers, dict):
