@@ -175,9 +175,7 @@ def test_every_enqueue_route_is_listed() -> None:
     assert len(posts) == len(ENQUEUE_ROUTES)
 
 
-def test_the_api_enqueues_only_what_an_executor_will_run(
-    database_url: str, tmp_path: Path
-) -> None:
+def test_the_api_enqueues_only_what_an_executor_will_run(database_url: str, tmp_path: Path) -> None:
     """As the server is built in production (the engine's executors, no plug-in): each
     command type the API accepts has an executor; any other is refused at once (409,
     naming the type), never accepted to fail later with the queue halted behind it."""
