@@ -24,6 +24,7 @@ from core_monitor.queue.executors import ExecutorRegistry, load_plugins
 from core_monitor.queue.signals import WakeUp
 from core_monitor.queue.worker import Worker
 from core_monitor.services.adoption import AdoptionService
+from core_monitor.services.artifacts import ArtifactService
 from core_monitor.services.audit import AuditTrail
 from core_monitor.services.auth import AuthService, SingleSignOn
 from core_monitor.services.command_reads import CommandReads
@@ -68,6 +69,7 @@ class Runtime:
     health: HealthService = field(init=False)
     command_reads: CommandReads = field(init=False)
     audit: AuditTrail = field(init=False)
+    artifacts: ArtifactService = field(init=False)
     deploys: DeployService = field(init=False)
     deploying: DeployExecutor | None = None  # the DEPLOY executor built here, if any
     # after an APPLY, ROLLBACK or DEPLOY: do the targets serve what our records say?
@@ -94,13 +96,9 @@ class Runtime:
             self.db, self.read_db, on_failure=self.settings.queue_on_failure
         )
         self.audit = AuditTrail(self.db)
-        self.deploys = DeployService(
-            self.db,
-            artifact_store(self.settings),
-            self.convergence.versions,
-            self.commands,
-            self.settings.max_artifact_bytes,
-        )
+        store = artifact_store(self.settings)
+        self.artifacts = ArtifactService(self.db, store, self.settings.max_artifact_bytes)
+        self.deploys = DeployService(self.db, store, self.convergence.versions, self.commands)
         if self.deploying is not None:
             self.deploying.observers.append(self.monitor.on_deploy)
         self.commands.listeners.append(self.monitor.on_command)

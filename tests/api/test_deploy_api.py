@@ -64,7 +64,7 @@ def test_an_upload_is_stored_once_by_content(client: TestClient, runtime: Runtim
 def test_an_upload_over_the_cap_is_413_and_leaves_nothing(
     client: TestClient, runtime: Runtime
 ) -> None:
-    runtime.deploys.max_artifact_bytes = 10_000
+    runtime.artifacts.max_artifact_bytes = 10_000
     response = client.post("/api/v1/artifacts", files={"file": ("big.war", b"x" * 20_000)})
     assert response.status_code == 413, response.text
     assert not [p for p in stored_files(runtime) if p.is_file()]

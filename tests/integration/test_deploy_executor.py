@@ -69,7 +69,7 @@ class World:
 
     def upload(self, version: str) -> str:
         data = site(version)
-        artifact, _ = self.runtime.deploys.upload(ADMIN, f"{version}.tar.gz", None, _Bytes(data))
+        artifact, _ = self.runtime.artifacts.upload(ADMIN, f"{version}.tar.gz", None, _Bytes(data))
         return artifact.sha256
 
     def request(self, sha: str) -> Command:
@@ -106,7 +106,7 @@ def world(sqlite_db: Database, tmp_path: Path) -> Iterator[World]:
     runtime = Runtime.build(settings, registry=registry)
     executor = DeployExecutor(
         runtime.db,
-        runtime.deploys.store,
+        runtime.artifacts.store,
         runtime.convergence.versions,
         lambda container: box,
         lambda: {TargetKind.NGINX: driver},

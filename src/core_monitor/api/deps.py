@@ -14,6 +14,7 @@ from core_monitor.api.security import ActorDep, IdentityDep
 from core_monitor.monitor.service import MonitorService
 from core_monitor.runtime import Runtime
 from core_monitor.services.adoption import AdoptionService
+from core_monitor.services.artifacts import ArtifactService
 from core_monitor.services.audit import AuditTrail
 from core_monitor.services.auth import AuthService, SingleSignOn
 from core_monitor.services.command_reads import CommandReads
@@ -29,6 +30,7 @@ from core_monitor.settings import Settings
 __all__ = [
     "ActorDep",
     "AdoptionDep",
+    "ArtifactsDep",
     "AuditDep",
     "AuthDep",
     "CommandReadsDep",
@@ -107,6 +109,10 @@ def _audit(request: Request) -> AuditTrail:
     return _runtime(request).audit
 
 
+def _artifacts(request: Request) -> ArtifactService:
+    return _runtime(request).artifacts
+
+
 def _deploys(request: Request) -> DeployService:
     return _runtime(request).deploys
 
@@ -135,6 +141,7 @@ UsersDep = Annotated[UserService, Depends(_users)]
 SsoDep = Annotated[SingleSignOn | None, Depends(_sso)]
 AuditDep = Annotated[AuditTrail, Depends(_audit)]
 DeploysDep = Annotated[DeployService, Depends(_deploys)]
+ArtifactsDep = Annotated[ArtifactService, Depends(_artifacts)]
 VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="Version number")]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
 PagingDep = Annotated[Paging, Depends(Paging)]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from core_monitor.api.deploy_schemas import ArtifactOut
-from core_monitor.api.deps import ActorDep, DeploysDep, PagingDep
+from core_monitor.api.deps import ActorDep, ArtifactsDep, PagingDep
 from core_monitor.api.schemas import Page
 from core_monitor.api.security import allow
 from core_monitor.domain.auth import Permission
@@ -31,19 +31,19 @@ UPLOADED: dict[int | str, dict[str, Any]] = {
     dependencies=[allow(Permission.OPERATE, "any")],
 )
 async def upload_artifact(
-    deploys: DeploysDep,
+    artifacts: ArtifactsDep,
     actor: ActorDep,
     response: Response,
     file: Annotated[UploadFile, File(description="The artifact")],
     kind: Annotated[ArtifactKind | None, Form(description="Default: from the name")] = None,
 ) -> ArtifactOut:
     artifact, created = await run_in_threadpool(
-        deploys.upload, actor, file.filename or "", kind, file.file
+        artifacts.upload, actor, file.filename or "", kind, file.file
     )
     if created:
         return ArtifactOut.of(artifact, False)
     response.status_code = 200
-    _, in_use = await run_in_threadpool(deploys.artifact, artifact.sha256)
+    _, in_use = await run_in_threadpool(artifacts.artifact, artifact.sha256)
     return ArtifactOut.of(artifact, in_use)
 
 
@@ -54,9 +54,9 @@ async def upload_artifact(
     dependencies=[allow(Permission.READ, "any")],
 )
 def list_artifacts(
-    deploys: DeploysDep, paging: PagingDep, kind: ArtifactKind | None = None
+    artifacts: ArtifactsDep, paging: PagingDep, kind: ArtifactKind | None = None
 ) -> Page[ArtifactOut]:
-    items, total = deploys.artifacts(kind, paging.limit, paging.offset)
+    items, total = artifacts.artifacts(kind, paging.limit, paging.offset)
     return Page(
         items=[ArtifactOut.of(a, used) for a, used in items],
         total=total,
@@ -72,8 +72,8 @@ def list_artifacts(
     summary="One artifact",
     dependencies=[allow(Permission.READ, "any")],
 )
-def get_artifact(deploys: DeploysDep, sha256: str) -> ArtifactOut:
-    artifact, in_use = deploys.artifact(sha256)
+def get_artifact(artifacts: ArtifactsDep, sha256: str) -> ArtifactOut:
+    artifact, in_use = artifacts.artifact(sha256)
     return ArtifactOut.of(artifact, in_use)
 
 
@@ -84,6 +84,6 @@ def get_artifact(deploys: DeploysDep, sha256: str) -> ArtifactOut:
     summary="Delete an artifact no deployment refers to",
     dependencies=[allow(Permission.ADMIN)],
 )
-def delete_artifact(deploys: DeploysDep, actor: ActorDep, sha256: str) -> Response:
-    deploys.delete_artifact(actor, sha256)
+def delete_artifact(artifacts: ArtifactsDep, actor: ActorDep, sha256: str) -> Response:
+    artifacts.delete_artifact(actor, sha256)
     return Response(status_code=204)
