@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from core_monitor.api.schemas import StrictInput
 from core_monitor.domain.deploy import Artifact, ArtifactKind, DeploymentStatus, TargetKind
-from core_monitor.monitor.status import StackStatusOut
+from core_monitor.monitor import status
 from core_monitor.services.deploys import DeploymentView, TargetView
 
 
@@ -75,8 +75,9 @@ class RedeployRequest(StrictInput):
     comment: str | None = Field(None, max_length=2000)
 
 
-class StackStatusWithDeployments(StackStatusOut):
-    """The stack's status and, for each deploy target and path, what it serves."""
+class StackStatusOut(status.StackStatusOut):
+    """The stack's status and, for each deploy target and path, what it serves (the
+    monitor's answer plus the current deployments; same name on the wire as before)."""
 
     deployments: list[DeploymentOut] = Field(
         default_factory=list, description="The current (DEPLOYED) deployments."

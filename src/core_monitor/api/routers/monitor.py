@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from core_monitor.api.deploy_schemas import DeploymentOut, StackStatusWithDeployments
+from core_monitor.api import deploy_schemas
 from core_monitor.api.deps import AuthDep, DeploysDep, IdentityDep, MonitorDep
 from core_monitor.api.security import allow
 from core_monitor.api.streams import event_stream
@@ -52,18 +52,18 @@ async def all_status(monitor: MonitorDep, identity: IdentityDep) -> list[StackSu
 
 @router.get(
     "/stacks/{stack_id}/status",
-    response_model=StackStatusWithDeployments,
+    response_model=deploy_schemas.StackStatusOut,
     summary="Desired vs actual: services, containers, health, drift, current deployments",
     responses={404: {"description": "No such stack"}, **ENGINE},
     dependencies=STACK,
 )
 async def stack_status(
     stack_id: str, monitor: MonitorDep, deploys: DeploysDep
-) -> StackStatusWithDeployments:
+) -> deploy_schemas.StackStatusOut:
     status = await run_in_threadpool(monitor.stack_status, stack_id)
     current = await run_in_threadpool(deploys.current, status.stack_id)
-    return StackStatusWithDeployments(
-        **status.model_dump(), deployments=[DeploymentOut.of(v) for v in current]
+    return deploy_schemas.StackStatusOut(
+        **status.model_dump(), deployments=[deploy_schemas.DeploymentOut.of(v) for v in current]
     )
 
 
