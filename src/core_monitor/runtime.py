@@ -6,16 +6,26 @@ the API receives the services it exposes (``api/deps.py``), never this object's 
 
 from __future__ import annotations
 
+import importlib
+import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from core_monitor.auth.oidc import OidcClient
 from core_monitor.catalog.files import CatalogSource
+from core_monitor.deploy.artifacts import ArtifactStore
+from core_monitor.deploy.drift import DeploymentCheck
+from core_monitor.deploy.driver import ContainerAccess
+from core_monitor.deploy.executor import DeployExecutor, OpenBox
+from core_monitor.domain.commands import Command, CommandType
 from core_monitor.hosts.registry import HostRegistry
+from core_monitor.log import get_logger
 from core_monitor.monitor.service import MonitorService
 from core_monitor.queue.executors import ExecutorRegistry, load_plugins
 from core_monitor.queue.signals import WakeUp
 from core_monitor.queue.worker import Worker
 from core_monitor.services.adoption import AdoptionService
+from core_monitor.services.artifacts import ArtifactService
 from core_monitor.services.audit import AuditTrail
 from core_monitor.services.auth import AuthService, SingleSignOn
 from core_monitor.services.backups import Backups
@@ -23,6 +33,7 @@ from core_monitor.services.command_reads import CommandReads
 from core_monitor.services.commands import CommandService
 from core_monitor.services.convergence import Convergence
 from core_monitor.services.definitions import load_all_secrets
+from core_monitor.services.deploys import DeployService, drivers_registered
 from core_monitor.services.engine import EngineService
 from core_monitor.services.health import HealthService
 from core_monitor.services.hosts import HostService
@@ -65,6 +76,11 @@ class Runtime:
     backups: Backups = field(init=False)
     host_records: HostService = field(init=False)
     wizard: WizardService = field(init=False)
+    artifacts: ArtifactService = field(init=False)
+    deploys: DeployService = field(init=False)
+    deploying: DeployExecutor | None = None  # the DEPLOY executor built here, if any
+    # after an APPLY, ROLLBACK or DEPLOY: do the targets serve what our records say?
+    checking: DeploymentCheck | None = None
 
     def __post_init__(self) -> None:
         if self.hosts is None:
@@ -91,6 +107,11 @@ class Runtime:
         self.host_records = HostService(self.db, box, self.settings.data_dir)
         self.host_records.ensure_local(self.settings.docker_host)
         self.wizard = WizardService(self.stacks, CatalogSource(self.settings.catalog_dir_list))
+        store = artifact_store(self.settings)
+        self.artifacts = ArtifactService(self.db, store, self.settings.max_artifact_bytes)
+        self.deploys = DeployService(self.db, store, self.convergence.versions, self.commands)
+        if self.deploying is not None:
+            self.deploying.observers.append(self.monitor.on_deploy)
         self.commands.listeners.append(self.monitor.on_command)
 
     @property
@@ -107,7 +128,7 @@ class Runtime:
         load_all_secrets(db, SecretBox.of(settings))  # wrong or missing key: refuse to start
         hosts = HostRegistry.from_settings(settings)
         convergence = Convergence(db, settings, hosts.default())
-        running = applying = pull_check = None
+        running = applying = pull_check = deploying = checking = None
         if registry is None:
             registry = ExecutorRegistry()
             # what the worker runs reads and writes through a pool of its own: a flood of
@@ -117,6 +138,18 @@ class Runtime:
             applying.register(registry)
             pull_check = PullCheck(
                 hosts.default(), lambda stack, version: convergence.desired(stack, version)[1]
+            )
+            deploying = DeployExecutor(
+                running,
+                artifact_store(settings),
+                applying.versions,
+                docker_box(hosts),
+                drivers_registered,
+                settings.deploy_verify_seconds,
+            )
+            deploying.register(registry)
+            checking = DeploymentCheck(
+                running, applying.versions, docker_box(hosts), drivers_registered
             )
             load_plugins(registry, settings.executor_module_list)
         reads = Database(
@@ -137,6 +170,8 @@ class Runtime:
             running,
             hosts=hosts,
             pull_check=pull_check,
+            deploying=deploying,
+            checking=checking,
         )
         if applying is not None:  # the steps it runs, counted in the metrics
             applying.plan_listeners.append(runtime.monitor.on_plan)
@@ -146,7 +181,24 @@ class Runtime:
     def start_worker(self) -> None:
         self.worker = Worker(self.db, self.settings, self.registry, self.wakeup)
         self.worker.listeners.append(self.monitor.on_command)
+        if self.checking is not None:
+            self.worker.listeners.append(self._check_deployments)
         self.worker.start()
+
+    def _check_deployments(self, event: str, command: Command, _: dict[str, Any]) -> None:
+        """In the background (it asks each target's container): the queue does not wait."""
+        if event != "finished" or command.type not in DEPLOY_CHECKED or not command.stack_id:
+            return
+        check, stack_id = self.checking, command.stack_id
+
+        def run() -> None:
+            try:
+                if check is not None:
+                    self.monitor.record_deployment_drift(stack_id, check.mismatches(stack_id))
+            except Exception:  # a container gone, an engine away: the next check says
+                log.warning("deployment check failed", stack_id=stack_id, exc_info=True)
+
+        threading.Thread(target=run, name="deployment-check", daemon=True).start()
 
     def close(self) -> None:
         self.monitor.stop()
@@ -157,3 +209,23 @@ class Runtime:
         for pool in (self.db, self.reads, self.running):
             if pool is not None:
                 pool.dispose()
+
+
+log = get_logger("core_monitor.deploy")
+DEPLOY_CHECKED = frozenset({CommandType.APPLY, CommandType.ROLLBACK, CommandType.DEPLOY})
+
+
+def artifact_store(settings: Settings) -> ArtifactStore:
+    return ArtifactStore(settings.data_dir / "artifacts")
+
+
+def docker_box(hosts: HostRegistry) -> OpenBox:
+    """Container id → ``ContainerAccess`` over the default host's engine. The adapter lives
+    in engine/docker (docker-py stays there), imported when a deploy first needs it."""
+
+    def open_box(container_id: str) -> ContainerAccess:
+        adapter = importlib.import_module("core_monitor.engine.docker.exec")
+        access: ContainerAccess = adapter.container_access(hosts.default(), container_id)
+        return access
+
+    return open_box

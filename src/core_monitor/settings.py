@@ -113,6 +113,12 @@ class Settings(BaseSettings):
         "packaged one; reloaded when their files change.",
     )
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest request body.")
+    max_artifact_bytes: int = Field(
+        512 * 1024 * 1024, ge=1024, description="Largest artifact upload (413 above)."
+    )
+    deploy_verify_seconds: float = Field(
+        60.0, gt=0, le=3600, description="How long a deploy's HTTP probe may take to answer."
+    )
     max_containers_per_stack: int = Field(
         DEFAULT_MAX_CONTAINERS,
         ge=1,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,14 +23,15 @@ def no_engine(ctx: ExecutionContext) -> None:
 
 
 @pytest.fixture
-def runtime(database_url: str) -> Runtime:
+def runtime(database_url: str, tmp_path: Path) -> Runtime:
     # These API tests need no Docker engine: the engine's types are accepted as in
     # production, and fail if a worker runs them; DEPLOY is the test plug-in's sleeper.
     registry = ExecutorRegistry()
     for command_type in ENGINE_TYPES:
         registry.register(command_type, no_engine)
     register(registry)
-    rt = Runtime.build(make_settings(database_url), registry=registry)
+    # the artifact store lives in the data directory: the test's own
+    rt = Runtime.build(make_settings(database_url, data_dir=tmp_path), registry=registry)
     return rt
 
 

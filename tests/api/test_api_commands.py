@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -14,10 +15,16 @@ from core_monitor.domain.commands import CommandType
 from core_monitor.runtime import Runtime
 from core_monitor.store import commands as command_store
 from tests.support.applied import pretend_applied
+from tests.support.deploys import site, upload
 from tests.support.executors import sleep_order
 from tests.support.helpers import login, make_settings
 
 WEB = "services:\n  web:\n    image: busybox:1\n"
+DEPLOYABLE = (
+    "services:\n  web:\n    image: coremon-test/busybox:latest\n"
+    "    volumes: ['site:/srv/sites']\n    x-coremon-deploy: {kind: nginx}\n"
+    "volumes:\n  site: {}\n"
+)
 
 
 def make_stack(client: TestClient, compose: str = WEB) -> str:
@@ -52,17 +59,18 @@ def test_write_commands_are_accepted_with_location(client: TestClient, runtime: 
         body = response.json()
         assert response.headers["location"] == f"/api/v1/commands/{body['command_id']}"
         assert client.get(response.headers["location"]).json()["status"] == "PENDING"
+    # a service without a deploy target: refused when asked, naming the field
     deploy = client.post(
-        f"/api/v1/stacks/{stack_id}/deploy", json={"service": "web", "artifact": "app.war"}
+        f"/api/v1/stacks/{stack_id}/deploy", json={"service": "web", "artifact": "0" * 64}
     )
-    assert deploy.status_code == 202
+    assert deploy.status_code == 422
     listing = client.get("/api/v1/commands", params={"stack_id": "shop", "type": "APPLY"}).json()
     assert listing["total"] == 1
     assert listing["items"][0]["payload"] == {"version": 1}
     seqs = [c["seq"] for c in client.get("/api/v1/commands").json()["items"]]
     assert seqs == sorted(seqs, reverse=True)
     queue = client.get("/api/v1/queue").json()
-    assert queue["depth"] == 8
+    assert queue["depth"] == 7
     assert queue["halted"] is False
 
 
@@ -158,7 +166,7 @@ ENQUEUE_ROUTES: dict[str, tuple[CommandType, dict[str, object] | None]] = {
     "services/web/start": (CommandType.START, None),
     "services/web/stop": (CommandType.STOP, None),
     "services/web/restart": (CommandType.RESTART, None),
-    "deploy": (CommandType.DEPLOY, {"service": "web", "artifact": "app.war"}),
+    "deploy": (CommandType.DEPLOY, {"service": "web", "artifact": "<the site>"}),
 }
 
 
@@ -167,18 +175,21 @@ def test_every_enqueue_route_is_listed() -> None:
     assert len(posts) == len(ENQUEUE_ROUTES)
 
 
-def test_the_api_enqueues_only_what_an_executor_will_run(database_url: str) -> None:
+def test_the_api_enqueues_only_what_an_executor_will_run(database_url: str, tmp_path: Path) -> None:
     """As the server is built in production (the engine's executors, no plug-in): each
     command type the API accepts has an executor; any other is refused at once (409,
     naming the type), never accepted to fail later with the queue halted behind it."""
-    runtime = Runtime.build(make_settings(database_url))
+    runtime = Runtime.build(make_settings(database_url, data_dir=tmp_path))
     try:
         with TestClient(create_app(runtime, run_worker=False)) as client:
             login(client)
             # an image this host has: the APPLY is not refused for an image it cannot pull
-            stack_id = make_stack(client, WEB.replace("busybox:1", "coremon-test/busybox:latest"))
+            stack_id = make_stack(client, DEPLOYABLE)
             pretend_applied(runtime.db, stack_id)
+            sha = upload(client, "site.tar.gz", site("v1"))["sha256"]
             for path, (command_type, body) in ENQUEUE_ROUTES.items():
+                if command_type == CommandType.DEPLOY:
+                    body = {**(body or {}), "artifact": sha}
                 response = client.post(f"/api/v1/stacks/{stack_id}/{path}", json=body)
                 if runtime.registry.get(command_type) is not None:
                     assert response.status_code == 202, (path, response.text)
@@ -186,7 +197,7 @@ def test_the_api_enqueues_only_what_an_executor_will_run(database_url: str) -> N
                 assert response.status_code == 409, (path, response.text)
                 assert response.headers["content-type"] == "application/problem+json"
                 assert f"no executor is registered for {command_type}" in response.json()["detail"]
-            assert client.get("/api/v1/queue").json()["depth"] == 9
+            assert client.get("/api/v1/queue").json()["depth"] == 10
     finally:
         runtime.close()
-    assert runtime.registry.types() == frozenset(CommandType) - {CommandType.DEPLOY}
+    assert runtime.registry.types() == frozenset(CommandType)

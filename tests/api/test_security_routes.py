@@ -70,6 +70,8 @@ def concrete(path: str, command_id: str) -> str:
         "path": "no/such/file",
         "name": "coremon-1.tar",
         "host": "local",
+        "sha256": "0" * 64,
+        "deployment_id": "no-such-deployment",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 

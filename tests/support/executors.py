@@ -40,7 +40,9 @@ SLEEPER = "sleeper"
 
 def sleep_order(seconds: float) -> DeployPayload:
     """A DEPLOY the stand-in runs by sleeping: its artifact names how long."""
-    return DeployPayload(service=SLEEPER, artifact=f"sleep:{seconds:g}")
+    return DeployPayload(
+        service=SLEEPER, artifact=f"sleep:{seconds:g}", path="/", deployment_id=SLEEPER
+    )
 
 
 def sleep_executor(context: ExecutionContext) -> None:

@@ -18,10 +18,12 @@ from core_monitor.api.routers import (
     actions,
     admin,
     adopt,
+    artifacts,
     auth,
     backups,
     bundles,
     commands,
+    deployments,
     engine,
     health,
     hosts,
@@ -74,6 +76,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         BodySizeLimit,
         max_bytes=runtime.settings.max_body_bytes,
         upload_bytes=MAX_ARCHIVE_BYTES + UPLOAD_FORM_BYTES,
+        artifact_bytes=runtime.settings.max_artifact_bytes + UPLOAD_FORM_BYTES,
     )
     app.add_middleware(
         CORSMiddleware,
@@ -101,6 +104,8 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         catalog_routes.router,
         wizard_routes.router,
         wizard_routes.stack_router,
+        artifacts.router,
+        deployments.router,
     )
     for router in routers:
         declare_guards(router, API_PREFIX)

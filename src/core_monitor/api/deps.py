@@ -14,11 +14,13 @@ from core_monitor.api.security import ActorDep, IdentityDep
 from core_monitor.monitor.service import MonitorService
 from core_monitor.runtime import Runtime
 from core_monitor.services.adoption import AdoptionService
+from core_monitor.services.artifacts import ArtifactService
 from core_monitor.services.audit import AuditTrail
 from core_monitor.services.auth import AuthService, SingleSignOn
 from core_monitor.services.backups import Backups
 from core_monitor.services.command_reads import CommandReads
 from core_monitor.services.commands import CommandService
+from core_monitor.services.deploys import DeployService
 from core_monitor.services.engine import EngineService
 from core_monitor.services.health import HealthService
 from core_monitor.services.hosts import HostService
@@ -31,11 +33,13 @@ from core_monitor.settings import Settings
 __all__ = [
     "ActorDep",
     "AdoptionDep",
+    "ArtifactsDep",
     "AuditDep",
     "AuthDep",
     "BackupsDep",
     "CommandReadsDep",
     "CommandsDep",
+    "DeploysDep",
     "EngineDep",
     "HealthDep",
     "HostsDep",
@@ -123,6 +127,14 @@ def _wizard(request: Request) -> WizardService:
     return _runtime(request).wizard
 
 
+def _artifacts(request: Request) -> ArtifactService:
+    return _runtime(request).artifacts
+
+
+def _deploys(request: Request) -> DeployService:
+    return _runtime(request).deploys
+
+
 class Paging:
     def __init__(
         self,
@@ -149,6 +161,8 @@ AuditDep = Annotated[AuditTrail, Depends(_audit)]
 BackupsDep = Annotated[Backups, Depends(_backups)]
 HostsDep = Annotated[HostService, Depends(_hosts)]
 WizardDep = Annotated[WizardService, Depends(_wizard)]
+DeploysDep = Annotated[DeployService, Depends(_deploys)]
+ArtifactsDep = Annotated[ArtifactService, Depends(_artifacts)]
 VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="Version number")]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
 PagingDep = Annotated[Paging, Depends(Paging)]

@@ -34,6 +34,11 @@ def is_upload(path: str) -> bool:
     return path.startswith("/api/v1/stacks/") and path.endswith("/upload")
 
 
+def is_artifact_upload(path: str) -> bool:
+    """An artifact's upload (multipart, capped by COREMON_MAX_ARTIFACT_BYTES)."""
+    return path.rstrip("/") == "/api/v1/artifacts"
+
+
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -98,7 +103,7 @@ class JsonBodiesOnly:
         media = headers.get("content-type", "").split(";")[0].strip().lower()
         if path in FORM_PATHS:
             return media not in ("application/x-www-form-urlencoded", "multipart/form-data")
-        if is_upload(path) and media == "multipart/form-data":
+        if (is_upload(path) or is_artifact_upload(path)) and media == "multipart/form-data":
             return False  # a cookie's write still needs the CSRF header a form cannot send
         return media != "application/json" and not media.endswith("+json")
 

@@ -6,7 +6,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core_monitor.api.hardening import is_upload
+from core_monitor.api.hardening import is_artifact_upload, is_upload
 
 
 class BodyTooLarge(Exception):
@@ -14,16 +14,19 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0, artifact_bytes: int = 0
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.upload_bytes = max(max_bytes, upload_bytes)  # an archive's upload and its form
+        self.artifact_bytes = max(max_bytes, artifact_bytes)  # an artifact and its form
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_bytes if is_upload(scope.get("path", "")) else self.max_bytes
+        limit = self._limit(scope.get("path", ""))
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, send, limit)
@@ -43,6 +46,11 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, send)
         except BodyTooLarge:
             await self._refuse(scope, send, limit)
+
+    def _limit(self, path: str) -> int:
+        if is_artifact_upload(path):
+            return self.artifact_bytes
+        return self.upload_bytes if is_upload(path) else self.max_bytes
 
     async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
         body = json.dumps(

@@ -187,8 +187,18 @@ class DeleteRequest(StrictInput):
 
 class DeployRequest(StrictInput):
     service: str = Field(min_length=1, max_length=200, description="Middleware service.")
-    artifact: str = Field(min_length=1, max_length=1000, description="Artifact reference.")
-    context_path: str | None = Field(None, max_length=200)
+    artifact: str = Field(
+        min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$", description="Artifact sha256."
+    )
+    path: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        examples=["/app"],
+        description="Context path (Tomcat, WildFly) or site name (nginx); default: / + the "
+        "archive's stem (ROOT.war → /), the `default` site for a static one.",
+    )
+    comment: str | None = Field(None, max_length=2000)
 
 
 class DismissRequest(StrictInput):

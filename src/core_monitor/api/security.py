@@ -121,6 +121,8 @@ class Guard:
         elif self.on == "any":
             if not identity.sees_some_stack():
                 raise Forbidden("your role grants access to no stack")
+            if not identity.can_somewhere(self.permission):
+                raise Forbidden(f"needs the {_ROLE_FOR[self.permission]} role on some stack")
         else:
             stack_id = await run_in_threadpool(self._stack_of, request)
             self._require(identity, stack_id)

@@ -19,7 +19,10 @@ from typing import Any
 
 from core_monitor.domain.compose import ComposeProject, ServiceSpec
 
-EXCLUDED_FROM_SERVICE_HASH = frozenset({"replicas", "depends_on", "profiles", "pull_policy"})
+# deploy: the x-coremon-deploy target, an extension Compose ignores (deploys do not recreate)
+EXCLUDED_FROM_SERVICE_HASH = frozenset(
+    {"replicas", "depends_on", "profiles", "pull_policy", "deploy"}
+)
 OMITTED_WHEN_EMPTY = ("injected_files", "build")
 # Fields added to ServiceSpec after containers were labelled with their hash: hashed only when
 # set, so a service that does not use them keeps the hash (and the container) it had.

@@ -2,7 +2,8 @@
 
 Forms: $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}, ${VAR?err},
 ${VAR:+alt}, ${VAR+alt}, and $$ for a literal $. Defaults may themselves hold variables.
-Values are interpolated, keys are not, and `x-*` extensions are left alone.
+Values are interpolated, keys are not, and `x-*` extensions are left alone (except a
+service's deploy target, `x-coremon-deploy`: its credentials come from variables).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from core_monitor.domain.deploy import EXTENSION
 from core_monitor.errors import FieldError
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -101,7 +103,7 @@ def interpolate(
         return type(data)(
             {
                 k: v
-                if isinstance(k, str) and k.startswith("x-")
+                if isinstance(k, str) and k.startswith("x-") and k != EXTENSION
                 else interpolate(v, variables, _join(path, k), errors)
                 for k, v in data.items()
             }

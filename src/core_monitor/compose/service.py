@@ -10,10 +10,12 @@ from typing import Any
 from core_monitor.compose.build import read_build
 from core_monitor.compose.deploy import cpus as _cpus
 from core_monitor.compose.deploy import read_deploy
+from core_monitor.compose.deploy_target import read_deploy_target
 from core_monitor.compose.fields import Invalid, Reader
 from core_monitor.compose.mounts import read_volumes, read_volumes_from
 from core_monitor.compose.names import container_name_problem, hostname_problem, image_problem
 from core_monitor.compose.ports import read_expose, read_ports
+from core_monitor.domain.deploy import EXTENSION
 
 RESTART = re.compile(r"^(no|always|unless-stopped|on-failure(:\d+)?)$")
 DEPENDENCY_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
@@ -342,6 +344,8 @@ def read_service(reader: Reader, raw: Any, path: str) -> dict[str, Any] | None:
             handler(reader, value, f"{path}.{key}", out)
         except Invalid:
             continue
+    if config.get(EXTENSION) is not None:  # after `volumes`: its content must be on one
+        read_deploy_target(reader, config[EXTENSION], path, out)
     if config.get("image") is None and "build" not in config:  # else its own error is kept
         reader.fail(f"{path}.image", "is required")
     if out.get("command") is None:

@@ -103,6 +103,13 @@ class Identity:
         visible = self.visible_stacks()
         return visible is None or bool(visible)
 
+    def can_somewhere(self, permission: Permission) -> bool:
+        """Whether the caller has ``permission`` on at least one stack (or globally)."""
+        if self.can(permission):
+            return True
+        candidates = set(self.stack_roles) | set(self.token_stacks or ())
+        return any(self.can(permission, s) for s in candidates)
+
 
 class User(BaseModel):
     model_config = ConfigDict(frozen=True)

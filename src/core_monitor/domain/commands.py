@@ -128,8 +128,12 @@ class DeployPayload(_Payload):
     # its target, required here (not only by the request body): a DEPLOY into nothing
     # is refused when asked, naming the field, whichever executor runs it
     service: str = Field(min_length=1)
-    artifact: str = Field(min_length=1)
-    context_path: str | None = None
+    artifact: str = Field(min_length=1)  # the artifact's sha256 in our store
+    path: str = Field(min_length=1)  # a context path ("/app") or a site name
+    # the deployment row, created (DEPLOYING) in the enqueue's transaction
+    deployment_id: str = Field(min_length=1)
+    comment: str | None = None
+    redeploy_of: str | None = None  # the deployment whose artifact this puts back
 
 
 CommandPayload = Annotated[

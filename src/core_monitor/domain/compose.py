@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core_monitor.domain.deploy import DeploySettings
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -184,6 +186,7 @@ class ServiceSpec(Frozen):
     develop: bool = False  # has a `develop` section (compose watch): nothing reaches the engine
     profiles: list[str] = Field(default_factory=list)
     pull_policy: Literal["missing", "always", "never", "build"] = "missing"
+    deploy: DeploySettings | None = None  # x-coremon-deploy: where artifacts are deployed
 
     def joined_services(self) -> list[str]:
         """The services whose container this one joins (`network_mode`/`pid`/`ipc:

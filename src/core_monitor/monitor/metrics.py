@@ -90,6 +90,13 @@ class MonitorMetrics:
             ["action"],
             registry=self.registry,
         )
+        self.deploy_duration = Histogram(
+            "coremon_deploy_duration_seconds",
+            "Artifact deploys (DEPLOY commands) by target kind and outcome",
+            ["kind", "outcome"],
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
         self.registry.register(_SnapshotCollector(snapshot))
 
     def render(self) -> bytes:

@@ -12,7 +12,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core_monitor.domain.commands import Command
 from core_monitor.domain.health import assess
@@ -38,12 +38,16 @@ from core_monitor.monitor.metrics import MonitorMetrics, Snapshot
 from core_monitor.monitor.redact import masked_frames
 from core_monitor.monitor.status import (
     ContainerStatus,
+    DriftItem,
     StackStatusOut,
     StackSummary,
     aggregate,
     container_status,
 )
 from core_monitor.services.desired import DesiredVersions
+
+if TYPE_CHECKING:
+    from core_monitor.deploy.drift import Mismatch
 from core_monitor.settings import Settings
 from core_monitor.store import adopted as adopted_store
 from core_monitor.store import commands as command_store
@@ -100,6 +104,7 @@ class MonitorService:
         self._stacks: dict[str, tuple[str, str]] = {}  # name → (stack_id, name); id → same
         self._stacks_at = 0.0
         self._stopped_by_hand: set[str] = set()
+        self._deployment_drift: dict[str, list[DriftItem]] = {}  # stack_id → items
         self._running: dict[str, str] = {}  # stack_id → command_id
         self._started: dict[str, float] = {}  # command_id → monotonic start
         self._planned: dict[str, dict[str, int]] = {}  # command_id → its plan's step counts
@@ -206,6 +211,8 @@ class MonitorService:
                 stopped_by_hand=by_hand,
                 stopped_services=on_purpose,
             )
+        with self._lock:
+            drift = [*drift, *self._deployment_drift.get(stack.stack_id, [])]
         return aggregate(
             stack_id=stack.stack_id,
             name=stack.name,
@@ -537,6 +544,26 @@ class MonitorService:
             status = StackStatus(assess(wanted, found, stopped=stopped or frozenset()).stack)
         with self.db.write() as session:
             stack_store.replace_status(session, stack_id, StackStatus.FAILED, status)
+
+    def record_deployment_drift(self, stack_id: str, found: list[Mismatch]) -> None:
+        """What the last check of the stack's deploy targets found (deploy/drift.py)."""
+        items = [
+            DriftItem(
+                kind="deployment",
+                target=f"{m.service} {m.path}",
+                service=m.service,
+                difference="deployment",
+                reason=f"serves {m.served or 'nothing'}, recorded current {m.recorded}",
+                drifted=True,
+            )
+            for m in found
+        ]
+        with self._lock:
+            self._deployment_drift[stack_id] = items
+
+    def on_deploy(self, kind: str, outcome: str, seconds: float) -> None:
+        """A DEPLOY ended (``deployed`` or ``failed``) after ``seconds``."""
+        self.metrics.deploy_duration.labels(kind, outcome).observe(seconds)
 
     def on_plan(self, command_id: str, plan: Plan) -> None:
         """Hook for convergence: the plan an APPLY or ROLLBACK runs, counted once it ends."""

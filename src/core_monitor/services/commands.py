@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from core_monitor.domain.actor import Actor
@@ -9,7 +10,6 @@ from core_monitor.domain.commands import (
     ApplyPayload,
     Command,
     CommandPayload,
-    DeployPayload,
     RollbackPayload,
     RuntimeActionPayload,
 )
@@ -25,6 +25,8 @@ from core_monitor.store.db import Database
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+Along = Callable[["Session", Command], None]  # a write made in the command's creation
 
 
 class CommandService:
@@ -48,9 +50,11 @@ class CommandService:
         stack_ref: str,
         payload: CommandPayload,
         idempotency_key: str | None = None,
+        along: Along | None = None,
     ) -> tuple[Command, bool]:
         """Queue a command, unless nothing here could run it (refused now, not FAILED later
-        with the queue halted behind it)."""
+        with the queue halted behind it). ``along``: a write that lands in the enqueue's
+        transaction when the command is created (a DEPLOY's deployment row)."""
         if self.executors.get(payload.type) is None:
             raise NoExecutor(
                 f"{payload.type} commands cannot run on this server: "
@@ -69,6 +73,8 @@ class CommandService:
                 requested_by=actor.name,
                 idempotency_key=idempotency_key,
             )
+            if created and along is not None:
+                along(session, command)
             if created:
                 audit.record_by(
                     session,
@@ -116,20 +122,10 @@ class CommandService:
 
 
 def _check_payload(session: Session, stack: Stack, payload: CommandPayload) -> None:
-    """What the payload names exists, and what can be seen to fail now is refused now."""
+    """What the payload names exists, and what can be seen to fail now is refused now (a
+    DEPLOY's preflight is services/deploys.py's, before it enqueues)."""
     if isinstance(payload, ApplyPayload | RollbackPayload):
         stack_store.require_version(session, stack.stack_id, payload.version)
-    elif isinstance(payload, DeployPayload):
-        definition = stack_store.get_version(session, stack.stack_id, stack.latest_version)
-        if payload.service not in definition.definition.get("services", {}):
-            raise ValidationFailed(
-                [
-                    FieldError(
-                        "service",
-                        f"no service {payload.service!r} in version {stack.latest_version}",
-                    )
-                ]
-            )
     elif isinstance(payload, RuntimeActionPayload):
         _check_runtime_action(session, stack, payload)
 

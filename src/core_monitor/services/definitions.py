@@ -171,8 +171,10 @@ def config_hasher(version: StackVersion, box: SecretBox) -> ConfigHasher:
     stored = current_form(version.definition).get("services", {})
 
     def hash_of(project: ComposeProject, name: str) -> str:
-        real = project.services[name].model_dump(mode="json")
-        keyed = box.keyed_hash if stored.get(name) != real else None
+        # the deploy target (manager credentials) is not hashed: it cannot make it keyed
+        real = project.services[name].model_dump(mode="json", exclude={"deploy"})
+        masked = {k: v for k, v in (stored.get(name) or {}).items() if k != "deploy"}
+        keyed = box.keyed_hash if masked != real else None
         return service_config_hash(project, name, keyed)
 
     return hash_of

@@ -325,3 +325,41 @@ class WizardProvenanceRow(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     catalog_digest: Mapped[str] = mapped_column(String(80))
     record: Mapped[dict[str, Any]]
+
+
+class ArtifactRow(Base):
+    """An uploaded artifact; its content is a file of the artifact store (by sha256)."""
+
+    __tablename__ = "artifacts"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class DeploymentRow(Base):
+    """One deploy of an artifact into a stack's service at a path."""
+
+    __tablename__ = "deployments"
+
+    deployment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    stack_id: Mapped[str] = mapped_column(ForeignKey("stacks.stack_id"))
+    service: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(String(200))
+    artifact: Mapped[str] = mapped_column(ForeignKey("artifacts.sha256"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    command_id: Mapped[str | None] = mapped_column(String(36))
+    previous: Mapped[str | None] = mapped_column(String(36))
+    message: Mapped[str | None] = mapped_column(Text)
+    health: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_deployments_target", "stack_id", "service", "path", "requested_at"),
+    )

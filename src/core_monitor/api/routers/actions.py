@@ -7,19 +7,26 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
-from core_monitor.api.deps import ActorDep, CommandsDep, IdempotencyKey, VersionNumber
+from core_monitor.api.deps import (
+    ActorDep,
+    CommandsDep,
+    DeploysDep,
+    IdempotencyKey,
+    VersionNumber,
+)
 from core_monitor.api.schemas import CommandAccepted, DeleteRequest, DeployRequest
 from core_monitor.api.security import allow
 from core_monitor.domain.auth import Permission
 from core_monitor.domain.commands import (
     ApplyPayload,
+    Command,
     CommandPayload,
     CommandType,
     DeletePayload,
-    DeployPayload,
     RollbackPayload,
     RuntimeActionPayload,
 )
+from core_monitor.services.deploys import DeployAsk
 
 router = APIRouter(prefix="/stacks", tags=["commands"])
 OPERATE = [allow(Permission.OPERATE, "stack")]
@@ -44,6 +51,10 @@ async def _enqueue(
     key: str | None,
 ) -> CommandAccepted:
     command, _ = await run_in_threadpool(commands.enqueue, actor, stack_id, payload, key)
+    return accepted(command, response)
+
+
+def accepted(command: Command, response: Response) -> CommandAccepted:
     location = f"/api/v1/commands/{command.command_id}"
     response.headers["Location"] = location
     return CommandAccepted(
@@ -98,19 +109,21 @@ async def rollback(
     status_code=202,
     response_model=CommandAccepted,
     responses=ACCEPTED,
-    summary="Deploy an artifact into a middleware service",
+    summary="Deploy an artifact into a middleware service (preflight now, 4xx naming the "
+    "field; a deployment row DEPLOYING with the command)",
     dependencies=OPERATE,
 )
 async def deploy(
     stack_id: str,
     body: DeployRequest,
-    commands: CommandsDep,
+    deploys: DeploysDep,
     actor: ActorDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandAccepted:
-    payload = DeployPayload(**body.model_dump())
-    return await _enqueue(commands, actor, response, stack_id, payload, idempotency_key)
+    ask = DeployAsk(body.service, body.artifact, body.path, body.comment)
+    command = await run_in_threadpool(deploys.request, actor, stack_id, ask, idempotency_key)
+    return accepted(command, response)
 
 
 @router.post(

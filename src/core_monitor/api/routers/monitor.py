@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from core_monitor.api.deps import AuthDep, IdentityDep, MonitorDep
+from core_monitor.api import deploy_schemas
+from core_monitor.api.deps import AuthDep, DeploysDep, IdentityDep, MonitorDep
 from core_monitor.api.security import allow
 from core_monitor.api.streams import event_stream
 from core_monitor.domain.auth import Permission
@@ -18,7 +19,7 @@ from core_monitor.monitor.containers import ContainerDetail
 from core_monitor.monitor.logs import MAX_TAIL, LogLine, LogWindow
 from core_monitor.monitor.stack_logs import StackLogLine
 from core_monitor.monitor.stats import ContainerStats
-from core_monitor.monitor.status import ContainerStatus, StackStatusOut, StackSummary
+from core_monitor.monitor.status import ContainerStatus, StackSummary
 from core_monitor.services.auth import AuthService
 
 router = APIRouter(tags=["monitor"])
@@ -51,13 +52,19 @@ async def all_status(monitor: MonitorDep, identity: IdentityDep) -> list[StackSu
 
 @router.get(
     "/stacks/{stack_id}/status",
-    response_model=StackStatusOut,
-    summary="Desired vs actual: services, containers, health, drift",
+    response_model=deploy_schemas.StackStatusOut,
+    summary="Desired vs actual: services, containers, health, drift, current deployments",
     responses={404: {"description": "No such stack"}, **ENGINE},
     dependencies=STACK,
 )
-async def stack_status(stack_id: str, monitor: MonitorDep) -> StackStatusOut:
-    return await run_in_threadpool(monitor.stack_status, stack_id)
+async def stack_status(
+    stack_id: str, monitor: MonitorDep, deploys: DeploysDep
+) -> deploy_schemas.StackStatusOut:
+    status = await run_in_threadpool(monitor.stack_status, stack_id)
+    current = await run_in_threadpool(deploys.current, status.stack_id)
+    return deploy_schemas.StackStatusOut(
+        **status.model_dump(), deployments=[deploy_schemas.DeploymentOut.of(v) for v in current]
+    )
 
 
 @router.get(

@@ -1,7 +1,7 @@
 """wizard_provenance: what a wizard-made version came from
 
 Revision ID: 0010_wizard
-Revises: 0008
+Revises: 0009_deploy
 Create Date: 2026-12-03 05:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_wizard"
-down_revision = "0008"
+down_revision = "0009_deploy"
 branch_labels = None
 depends_on = None
 
