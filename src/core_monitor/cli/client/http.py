@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import click
 import httpx
 
 from core_monitor.cli.client import config
@@ -23,17 +22,19 @@ URL_ENV = "COREMON_URL"
 REQUEST_SECONDS = 60.0
 MAX_ERROR_LINES = 50
 ClientFactory = Callable[[str], httpx.Client]
-"""Makes the HTTP client for a server URL; tests pass one as the root context's ``obj`` (an
-in-process app over an ASGI transport)."""
+
+
+class Transport:
+    """Where the HTTP client comes from: a test sets ``factory`` to reach an app in its own
+    process (a TestClient, an ASGI transport); by default a plain httpx client."""
+
+    factory: ClientFactory | None = None
 
 
 def client_for(server: str) -> tuple[httpx.Client, bool]:
     """The client, and whether it is ours to close (a test's is not)."""
-    context = click.get_current_context(silent=True)
-    factory = context.find_root().obj if context is not None else None
-    if callable(factory):
-        client: httpx.Client = factory(server)
-        return client, False
+    if Transport.factory is not None:
+        return Transport.factory(server), False
     return httpx.Client(base_url=server, timeout=REQUEST_SECONDS), True
 
 
