@@ -29,9 +29,24 @@ IMAGE = "coremon-test/busybox:latest"
 BASE = "http://testserver"
 # values that differ from run to run, each replaced by its key's name in golden files
 VOLATILE = {
-    "stack_id", "command_id", "created_at", "updated_at", "started_at", "finished_at",
-    "observed_at", "latest_version_at", "content_hash", "location", "id", "config_hash",
-    "image_id", "uptime_seconds", "time", "last_updated", "name_suffix", "container_id",
+    "stack_id",
+    "command_id",
+    "created_at",
+    "updated_at",
+    "started_at",
+    "finished_at",
+    "observed_at",
+    "latest_version_at",
+    "content_hash",
+    "location",
+    "id",
+    "config_hash",
+    "image_id",
+    "uptime_seconds",
+    "time",
+    "last_updated",
+    "name_suffix",
+    "container_id",
 }
 
 

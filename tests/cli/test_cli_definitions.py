@@ -97,7 +97,9 @@ def test_usage_and_authentication_errors_exit_2(idle: Cli, tmp_path: Path) -> No
     assert idle("stack", "ls", COREMON_TOKEN=None).exit_code == 2  # not logged in
     assert idle("stack", "show", "no-such-stack").exit_code == 2
     assert idle("stack", "create", idle.stack, "--var", "X=1").exit_code == 2  # no -f
-    bad_var = idle("stack", "create", idle.stack, "-f", str(compose_file(tmp_path, V1)), "--var", "X")
+    bad_var = idle(
+        "stack", "create", idle.stack, "-f", str(compose_file(tmp_path, V1)), "--var", "X"
+    )
     assert bad_var.exit_code == 2
     assert idle("stack", "rollback", "no-such-stack").exit_code == 2
     assert idle("stack", "wait", idle.stack).exit_code == 2  # neither --healthy nor --converged

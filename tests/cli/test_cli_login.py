@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -15,14 +15,22 @@ from tests.support.server import TEST_ADMIN_PASSWORD
 pytestmark = pytest.mark.docker
 
 
-def test_login_stores_a_private_refresh_token_used_silently(make_cli: object) -> None:
-    cli: Cli = make_cli(False)  # type: ignore[operator]
+def test_login_stores_a_private_refresh_token_used_silently(
+    make_cli: Callable[[bool], Cli],
+) -> None:
+    cli = make_cli(False)
     env = {"COREMON_TOKEN": None, "COREMON_URL": None}
     wrong = cli("login", "--server", BASE, "-u", "admin", "--password-stdin", input="nope\n", **env)
     assert wrong.exit_code == 2 and "coremon:" in wrong.stderr
     logged = cli(
-        "login", "--server", BASE, "-u", "admin", "--password-stdin",
-        input=TEST_ADMIN_PASSWORD + "\n", **env,
+        "login",
+        "--server",
+        BASE,
+        "-u",
+        "admin",
+        "--password-stdin",
+        input=TEST_ADMIN_PASSWORD + "\n",
+        **env,
     )
     assert logged.exit_code == 0, logged.stderr
     stored = cli.home / "coremon" / "credentials.json"
@@ -46,8 +54,8 @@ def test_login_stores_a_private_refresh_token_used_silently(make_cli: object) ->
     assert cli("stack", "ls", **env).exit_code == 2
 
 
-def test_an_unreadable_login_file_is_a_usage_error(make_cli: object, tmp_path: Path) -> None:
-    cli: Cli = make_cli(False)  # type: ignore[operator]
+def test_an_unreadable_login_file_is_a_usage_error(make_cli: Callable[[bool], Cli]) -> None:
+    cli = make_cli(False)
     path = cli.home / "coremon" / "credentials.json"
     path.parent.mkdir(parents=True)
     path.write_text("{not json")

@@ -75,10 +75,16 @@ def stack() -> Iterator[str]:
     remove_project(name)
 
 
-def coremon(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def coremon(
+    env: dict[str, str], *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "core_monitor", *args],
-        capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=REPO,
     )
 
 
@@ -113,7 +119,11 @@ def _first_followed_line(env: dict[str, str], stack: str) -> str:
     """`stack logs -f` prints the lines as they come (read one, then stop it)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "core_monitor", "stack", "logs", stack, "-f", "--tail", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
     )
     try:
         assert process.stdout is not None
