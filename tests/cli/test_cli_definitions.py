@@ -54,6 +54,20 @@ def test_diff_exit_codes_and_quiet_ids(idle: Cli, tmp_path: Path) -> None:
     assert table.exit_code == 0 and name in table.stdout and "LATEST" in table.stdout
 
 
+def test_tables_for_people_print_text_as_it_is(idle: Cli, tmp_path: Path) -> None:
+    name = idle.stack
+    idle("stack", "create", name, "-f", str(compose_file(tmp_path, V1)), "-m", "[first] cut")
+    idle("stack", "edit", name, "-f", str(compose_file(tmp_path, V2, "v2.yaml")))
+    diff = idle("stack", "diff", name, "1", "2")
+    assert diff.exit_code == 1
+    assert "command: [sleep, '3600']" in diff.stdout  # not taken for rich markup
+    assert "+      MODE: ${MODE}" in diff.stdout
+    history = idle("stack", "history", name)
+    assert "[first] cut" in history.stdout and "VERSION" in history.stdout
+    shown = idle("stack", "show", name)
+    assert "latest_version" in shown.stdout and name in shown.stdout
+
+
 def test_a_project_directory_is_sent_as_a_bundle(idle: Cli, tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
@@ -77,6 +91,10 @@ def test_refusals_exit_4_with_one_line_per_path(idle: Cli, tmp_path: Path) -> No
     assert result.exit_code == 4, result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines and all(line.startswith("coremon: services.web") for line in lines), lines
+    privileged = compose_file(tmp_path, V1 + "    privileged: true\n", "privileged.yaml")
+    policy = idle("stack", "create", name, "-f", str(privileged))
+    assert policy.exit_code == 4, policy.stderr
+    assert policy.stderr.startswith("coremon: services.web.privileged: policy privileged")
     good = compose_file(tmp_path, V1, "good.yaml")
     assert idle("stack", "create", name, "-f", str(good)).exit_code == 0
     taken = idle("stack", "create", name, "-f", str(good))

@@ -26,9 +26,9 @@ app = typer.Typer(no_args_is_help=True)
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        from core_monitor import __version__
 
-        typer.echo(f"coremon {version('core-monitor')}")
+        typer.echo(f"coremon {__version__}")
         raise typer.Exit()
 
 

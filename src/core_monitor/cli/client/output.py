@@ -15,6 +15,7 @@ import typer
 import yaml
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 class Format(StrEnum):
@@ -46,10 +47,15 @@ def dump(data: Any, fmt: Format) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def plain(value: Any) -> Text:
+    """A cell as text, never as rich markup: a compose file's ``[sleep, '1']`` stays."""
+    return Text("-" if value is None else str(value))
+
+
 def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None) -> Table:
     grid = Table(*columns, title=title, title_justify="left", header_style="bold")
     for row in rows:
-        grid.add_row(*("-" if cell is None else str(cell) for cell in row))
+        grid.add_row(*(plain(cell) for cell in row))
     return grid
 
 
@@ -57,7 +63,7 @@ def fields(pairs: Iterable[tuple[str, Any]]) -> Table:
     """One object as a two-column table: field, value."""
     grid = Table(show_header=False, box=None, padding=(0, 2))
     for key, value in pairs:
-        grid.add_row(f"[bold]{key}[/bold]", "-" if value is None else str(value))
+        grid.add_row(Text(key, style="bold"), plain(value))
     return grid
 
 
@@ -81,7 +87,10 @@ def emit(
     rendered = view(data)
     out = console()
     for part in rendered if isinstance(rendered, list) else [rendered]:
-        out.print(part)
+        if isinstance(part, str):
+            typer.echo(part)
+        else:
+            out.print(part)
 
 
 def note(message: str) -> None:
