@@ -123,10 +123,22 @@ def _read(api: Api, command_id: str, after: int, deadline: float) -> tuple[bool,
                 print_log(event.data)
                 after = int(event.id or after)
             elif event is not None and event.name == "end":
+                stream_ended(event.data)
                 return True, after
             if time.monotonic() > deadline:
                 return False, after
     return False, after
+
+
+def stream_ended(data: str) -> None:
+    """The stream's end: the command's (it names the status), or the credential's."""
+    try:
+        end = json.loads(data)
+    except ValueError:
+        end = {}
+    if not isinstance(end, dict) or "status" not in end:
+        reason = end.get("reason") if isinstance(end, dict) else None
+        raise CliError(ExitCode.USAGE, f"the server ended the stream: {reason or data[:200]}")
 
 
 def command_outcome(command: dict[str, Any]) -> None:
