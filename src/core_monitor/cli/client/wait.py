@@ -45,6 +45,7 @@ TimeoutOpt = Annotated[
         "--timeout",
         parser=parse_duration,
         metavar="DURATION",
+        show_default=DEFAULT_TIMEOUT,
         help="How long to wait: 90, 30s, 5m, 1h.",
     ),
 ]
