@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
+from core_monitor.cli.client.http import Api, Transport
 from tests.cli.conftest import BASE, Cli
 from tests.support.server import TEST_ADMIN_PASSWORD
 
@@ -61,3 +62,31 @@ def test_an_unreadable_login_file_is_a_usage_error(make_cli: Callable[[bool], Cl
     path.write_text("{not json")
     result = cli("stack", "ls", COREMON_TOKEN=None)
     assert result.exit_code == 2 and "run `coremon login`" in result.stderr
+
+
+def test_two_commands_refreshing_at_once_keep_the_login(make_cli: Callable[[bool], Cli]) -> None:
+    """The second sees the first's refresh instead of presenting the rotated token again
+    (which the server takes for a stolen token, ending the whole login)."""
+    cli = make_cli(False)
+    env = {"COREMON_TOKEN": None, "COREMON_URL": None}
+    logged = cli(
+        "login",
+        "--server",
+        BASE,
+        "-u",
+        "admin",
+        "--password-stdin",
+        input=TEST_ADMIN_PASSWORD + "\n",
+        **env,
+    )
+    assert logged.exit_code == 0
+    stored = cli.home / "coremon" / "credentials.json"
+    stored.write_text(json.dumps({**json.loads(stored.read_text()), "expires_at": 0}))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("COREMON_TOKEN", raising=False)
+        patch.setenv("XDG_CONFIG_HOME", str(cli.home))
+        patch.setattr(Transport, "factory", lambda _url: cli.client)
+        first, second = Api(), Api()  # both read the ended access token
+        first.get("/queue")
+        second.get("/queue")
+    assert cli("queue", **env).exit_code == 0  # the login still holds

@@ -4,9 +4,12 @@ readable by its owner only (0600, in a 0700 directory)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -62,6 +65,20 @@ def save(login: StoredLogin) -> None:
         fh.write(json.dumps(login.model_dump(), indent=2))
     os.chmod(temporary, 0o600)  # an older file of the same name kept its mode
     os.replace(temporary, path)
+
+
+@contextmanager
+def locked() -> Iterator[None]:
+    """One refresh at a time across processes: the server revokes the whole login when a
+    rotated refresh token is presented again, as two commands refreshing at once would."""
+    directory = config_dir()
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(directory / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def forget() -> bool:

@@ -88,16 +88,21 @@ class Credential:
 
     def refresh(self, client: httpx.Client) -> None:
         assert self.login is not None
-        response = send(
-            client,
-            "POST",
-            f"{API}/auth/token",
-            data={"grant_type": "refresh_token", "refresh_token": self.login.refresh_token},
-        )
-        if response.is_error:
-            raise CliError(ExitCode.USAGE, "the stored login has expired: run `coremon login`")
-        self.login = stored(self.login.server, self.login.username, response.json())
-        config.save(self.login)
+        with config.locked():
+            latest = config.load()
+            if latest is not None and latest.refresh_token != self.login.refresh_token:
+                self.login = latest  # another coremon refreshed it meanwhile
+                return
+            response = send(
+                client,
+                "POST",
+                f"{API}/auth/token",
+                data={"grant_type": "refresh_token", "refresh_token": self.login.refresh_token},
+            )
+            if response.is_error:
+                raise CliError(ExitCode.USAGE, "the stored login has expired: run `coremon login`")
+            self.login = stored(self.login.server, self.login.username, response.json())
+            config.save(self.login)
 
 
 def stored(server: str, username: str, grant: dict[str, Any]) -> config.StoredLogin:
