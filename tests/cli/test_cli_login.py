@@ -50,6 +50,10 @@ def test_login_stores_a_private_refresh_token_used_silently(
     assert cli("queue", **env).exit_code == 0
     assert json.loads(stored.read_text())["access_token"] != "refused"
 
+    elsewhere = cli("stack", "ls", "--server", "http://other.example", **env)
+    assert elsewhere.exit_code == 2
+    assert f"logged in to {BASE}, not http://other.example" in elsewhere.stderr
+
     assert cli("logout").exit_code == 0
     assert not stored.exists()
     assert cli("stack", "ls", **env).exit_code == 2

@@ -69,15 +69,20 @@ def refused(response: httpx.Response) -> CliError:
 class Credential:
     """A bearer token: the API token given, or the stored login's access token."""
 
-    def __init__(self, token: str | None, login: config.StoredLogin | None) -> None:
+    def __init__(
+        self, token: str | None, login: config.StoredLogin | None, missing: str = "not logged in"
+    ) -> None:
         self.token = token
         self.login = login
+        self.missing = missing  # why there is no credential, when there is none
 
     def header(self, client: httpx.Client) -> dict[str, str]:
         if self.token:
             return {"Authorization": f"Bearer {self.token}"}
         if self.login is None:
-            raise CliError(ExitCode.USAGE, f"not logged in: run `coremon login` or set {TOKEN_ENV}")
+            raise CliError(
+                ExitCode.USAGE, f"{self.missing}: run `coremon login` or set {TOKEN_ENV}"
+            )
         if not self.login.fresh():
             self.refresh(client)
         return {"Authorization": f"Bearer {self.login.access_token}"}
@@ -139,8 +144,12 @@ class Api:
         login = None if token else config.load()
         self.server = server_url(server, login)
         if login is not None and login.server != self.server:
-            login = None  # a login holds for the server it was made on
-        self.credential = Credential(token, login)
+            # a login holds for the server it was made on
+            note = f"logged in to {login.server}, not {self.server}"
+            login = None
+        else:
+            note = "not logged in"
+        self.credential = Credential(token, login, note)
         self.client, self._owned = client_for(self.server)
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
