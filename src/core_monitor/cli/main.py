@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from core_monitor.cli.backup import backup_app
+from core_monitor.cli.client.app import mount as mount_client
 from core_monitor.domain.auth import Role
 from core_monitor.errors import ConfigurationError
 from core_monitor.settings import Settings, load_settings
@@ -21,11 +22,30 @@ def _environment_help() -> str:
     return "".join(lines)
 
 
-app = typer.Typer(
-    help="Core Monitor: a self-hosted Docker stack orchestrator.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+app = typer.Typer(no_args_is_help=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from core_monitor import __version__
+
+        typer.echo(f"coremon {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = None,
+) -> None:
+    """Core Monitor: a self-hosted Docker stack orchestrator.
+
+    Client commands (stack, command, queue, login) talk to a server's REST API: --server or
+    COREMON_URL, and COREMON_TOKEN or `coremon login`. Exit codes: 0 success, 1 failed (or
+    `diff` found a difference), 2 usage/configuration/authentication, 3 timeout, 4 refused.
+    """
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -228,6 +248,9 @@ def openapi() -> None:
         finally:
             runtime.close()
     typer.echo(json.dumps(schema, indent=2, sort_keys=True))
+
+
+mount_client(app)
 
 
 def main() -> None:  # pragma: no cover
