@@ -4,6 +4,42 @@
  */
 
 export interface paths {
+    "/api/v1/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Artifacts, newest first */
+        get: operations["list_artifacts_api_v1_artifacts_get"];
+        put?: never;
+        /** Upload an artifact (a static site .tar.gz/.zip, a .war or an .ear) */
+        post: operations["upload_artifact_api_v1_artifacts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/artifacts/{sha256}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One artifact */
+        get: operations["get_artifact_api_v1_artifacts__sha256__get"];
+        put?: never;
+        post?: never;
+        /** Delete an artifact no deployment refers to */
+        delete: operations["delete_artifact_api_v1_artifacts__sha256__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -720,8 +756,59 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Deploy an artifact into a middleware service */
+        /** Deploy an artifact into a middleware service (preflight now, 4xx naming the field; a deployment row DEPLOYING with the command) */
         post: operations["deploy_api_v1_stacks__stack_id__deploy_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacks/{stack_id}/deploy-targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The stack's deploy targets and what each serves */
+        get: operations["deploy_targets_api_v1_stacks__stack_id__deploy_targets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacks/{stack_id}/deployments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The stack's deployments, newest first */
+        get: operations["list_deployments_api_v1_stacks__stack_id__deployments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacks/{stack_id}/deployments/{deployment_id}/redeploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deploy that deployment's artifact again, to the same service and path */
+        post: operations["redeploy_api_v1_stacks__stack_id__deployments__deployment_id__redeploy_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -891,7 +978,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Desired vs actual: services, containers, health, drift */
+        /** Desired vs actual: services, containers, health, drift, current deployments */
         get: operations["stack_status_api_v1_stacks__stack_id__status_get"];
         put?: never;
         post?: never;
@@ -1329,6 +1416,34 @@ export interface components {
             /** Token Id */
             token_id: string;
         };
+        /**
+         * ArtifactKind
+         * @description What an uploaded artifact is.
+         * @enum {string}
+         */
+        ArtifactKind: "static" | "war" | "ear";
+        /** ArtifactOut */
+        ArtifactOut: {
+            /** Filename */
+            filename: string;
+            /**
+             * In Use
+             * @description A deployment refers to it (it cannot be deleted).
+             */
+            in_use: boolean;
+            kind: components["schemas"]["ArtifactKind"];
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+            /** Uploaded By */
+            uploaded_by: string;
+        };
         /** AuditOut */
         AuditOut: {
             /** Action */
@@ -1434,6 +1549,16 @@ export interface components {
              * @default
              */
             username: string;
+        };
+        /** Body_upload_artifact_api_v1_artifacts_post */
+        Body_upload_artifact_api_v1_artifacts_post: {
+            /**
+             * File
+             * @description The artifact
+             */
+            file: string;
+            /** @description Default: from the name */
+            kind?: components["schemas"]["ArtifactKind"] | null;
         };
         /** Body_upload_stack_api_v1_stacks_upload_post */
         Body_upload_stack_api_v1_stacks_upload_post: {
@@ -1643,11 +1768,6 @@ export interface components {
          * @enum {string}
          */
         Condition: "service_started" | "service_healthy" | "service_completed_successfully";
-        /** ConfirmIn */
-        ConfirmIn: {
-            /** Engine Id */
-            engine_id: string;
-        };
         /** ConflictOut */
         ConflictOut: {
             /** Component */
@@ -1965,17 +2085,99 @@ export interface components {
         DeployRequest: {
             /**
              * Artifact
-             * @description Artifact reference.
+             * @description Artifact sha256.
              */
             artifact: string;
-            /** Context Path */
-            context_path?: string | null;
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Path
+             * @description Context path (Tomcat, WildFly) or site name (nginx); default: / + the archive's stem (ROOT.war → /), the `default` site for a static one.
+             * @example /app
+             */
+            path?: string | null;
             /**
              * Service
              * @description Middleware service.
              */
             service: string;
         };
+        /** DeployTargetOut */
+        DeployTargetOut: {
+            /** Current */
+            current: components["schemas"]["DeploymentOut"][];
+            kind: components["schemas"]["TargetKind"];
+            /** Service */
+            service: string;
+            /**
+             * Settings
+             * @description x-coremon-deploy, without credentials.
+             */
+            settings: {
+                [key: string]: unknown;
+            };
+        };
+        /** DeploymentOut */
+        DeploymentOut: {
+            /**
+             * Artifact
+             * @description The artifact's sha256.
+             */
+            artifact: string;
+            /** Artifact Filename */
+            artifact_filename: string;
+            /** Command Id */
+            command_id: string | null;
+            /** Comment */
+            comment: string | null;
+            /**
+             * Current
+             * @description The one its target serves (status DEPLOYED).
+             */
+            current: boolean;
+            /** Deployment Id */
+            deployment_id: string;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Health
+             * @description The verification's result.
+             */
+            health: string | null;
+            /**
+             * Message
+             * @description The driver's own words on failure.
+             */
+            message: string | null;
+            /** Path */
+            path: string;
+            /**
+             * Previous
+             * @description The deployment this one replaced.
+             */
+            previous: string | null;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /** Requested By */
+            requested_by: string;
+            /** Service */
+            service: string;
+            /** Stack Id */
+            stack_id: string;
+            status: components["schemas"]["DeploymentStatus"];
+        };
+        /**
+         * DeploymentStatus
+         * @description A deployment's life: DEPLOYING while its command runs, then one of the others.
+         *
+         *     SUPERSEDED: a later deployment of the same target succeeded. ROLLED_BACK: it failed
+         *     verification and the target's previous deployment was put back.
+         * @enum {string}
+         */
+        DeploymentStatus: "DEPLOYING" | "DEPLOYED" | "FAILED" | "ROLLED_BACK" | "SUPERSEDED";
         /** DifferenceOut */
         DifferenceOut: {
             /** Field */
@@ -2002,6 +2204,79 @@ export interface components {
              */
             reason: string;
         };
+        /** DockerHostIn */
+        DockerHostIn: {
+            /**
+             * Address
+             * @example tcp://10.0.0.5:2376
+             */
+            address: string;
+            /** Labels */
+            labels?: {
+                [key: string]: string;
+            };
+            /**
+             * Name
+             * @example build-01
+             */
+            name: string;
+            /** @description PEM: the engine's CA, this client's cert and key */
+            tls?: components["schemas"]["DockerHostTls"] | null;
+        };
+        /** DockerHostOut */
+        DockerHostOut: {
+            /** Address */
+            address: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Engine Id */
+            engine_id: string | null;
+            facts: components["schemas"]["EngineFacts"] | null;
+            /** Host Id */
+            host_id: string;
+            /** Labels */
+            labels: {
+                [key: string]: string;
+            };
+            /** Last Seen */
+            last_seen: string | null;
+            /** Name */
+            name: string;
+            /** Problem */
+            problem: string | null;
+            state: components["schemas"]["HostState"];
+            /** Tls */
+            tls: boolean;
+        };
+        /** DockerHostPatch */
+        DockerHostPatch: {
+            /** Address */
+            address?: string | null;
+            /**
+             * Drop Tls
+             * @default false
+             */
+            drop_tls: boolean;
+            /** Labels */
+            labels?: {
+                [key: string]: string;
+            } | null;
+            /** Name */
+            name?: string | null;
+            tls?: components["schemas"]["DockerHostTls"] | null;
+        };
+        /** DockerHostTls */
+        DockerHostTls: {
+            /** Ca */
+            ca: string;
+            /** Cert */
+            cert: string;
+            /** Key */
+            key: string;
+        };
         /** DriftItem */
         DriftItem: {
             /** Difference */
@@ -2016,6 +2291,11 @@ export interface components {
             service?: string | null;
             /** Target */
             target: string;
+        };
+        /** EngineConfirmation */
+        EngineConfirmation: {
+            /** Engine Id */
+            engine_id: string;
         };
         /** EngineFacts */
         EngineFacts: {
@@ -2160,41 +2440,37 @@ export interface components {
             /** Path */
             path: string;
         };
-        /** HostIn */
-        HostIn: {
-            /**
-             * Address
-             * @example tcp://10.0.0.5:2376
-             */
-            address: string;
-            /** Labels */
-            labels?: {
-                [key: string]: string;
-            };
-            /**
-             * Name
-             * @example build-01
-             */
-            name: string;
-            /** @description PEM: the engine's CA, this client's cert and key */
-            tls?: components["schemas"]["TlsIn"] | null;
-        };
-        /** HostPatch */
-        HostPatch: {
+        /** HostOut */
+        HostOut: {
             /** Address */
-            address?: string | null;
-            /**
-             * Drop Tls
-             * @default false
-             */
-            drop_tls: boolean;
-            /** Labels */
-            labels?: {
-                [key: string]: string;
+            address: string;
+            /** Api Version */
+            api_version?: string | null;
+            /** Arch */
+            arch?: string | null;
+            /** Containers */
+            containers?: {
+                [key: string]: number;
             } | null;
-            /** Name */
-            name?: string | null;
-            tls?: components["schemas"]["TlsIn"] | null;
+            /** Cpus */
+            cpus?: number | null;
+            disk?: components["schemas"]["DiskUsage"] | null;
+            /** Error */
+            error?: string | null;
+            /** Images */
+            images?: number | null;
+            /** Kernel */
+            kernel?: string | null;
+            /** Memory Bytes */
+            memory_bytes?: number | null;
+            /** Operating System */
+            operating_system?: string | null;
+            /** Os */
+            os?: string | null;
+            /** Reachable */
+            reachable: boolean;
+            /** Version */
+            version?: string | null;
         };
         /**
          * HostState
@@ -2314,6 +2590,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[ArtifactOut] */
+        Page_ArtifactOut_: {
+            /** Items */
+            items: components["schemas"]["ArtifactOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
         /** Page[AuditOut] */
         Page_AuditOut_: {
             /** Items */
@@ -2329,6 +2616,17 @@ export interface components {
         Page_CommandOut_: {
             /** Items */
             items: components["schemas"]["CommandOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[DeploymentOut] */
+        Page_DeploymentOut_: {
+            /** Items */
+            items: components["schemas"]["DeploymentOut"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -2470,6 +2768,11 @@ export interface components {
             /** On Failure */
             on_failure: string;
             running: components["schemas"]["CommandOut"] | null;
+        };
+        /** RedeployRequest */
+        RedeployRequest: {
+            /** Comment */
+            comment?: string | null;
         };
         /** RequirementOut */
         RequirementOut: {
@@ -2788,12 +3091,21 @@ export interface components {
          * @enum {string}
          */
         StackStatus: "NEW" | "DEPLOYING" | "RUNNING" | "DEGRADED" | "STOPPED" | "FAILED" | "DELETED";
-        /** StackStatusOut */
+        /**
+         * StackStatusOut
+         * @description The stack's status and, for each deploy target and path, what it serves (the
+         *     monitor's answer plus the current deployments; same name on the wire as before).
+         */
         StackStatusOut: {
             /** Container Versions */
             container_versions: number[];
             /** Current Version */
             current_version: number | null;
+            /**
+             * Deployments
+             * @description The current (DEPLOYED) deployments.
+             */
+            deployments?: components["schemas"]["DeploymentOut"][];
             /** Desired Version */
             desired_version: number | null;
             /** Drift */
@@ -2883,15 +3195,12 @@ export interface components {
             /** Providers */
             providers: string[];
         };
-        /** TlsIn */
-        TlsIn: {
-            /** Ca */
-            ca: string;
-            /** Cert */
-            cert: string;
-            /** Key */
-            key: string;
-        };
+        /**
+         * TargetKind
+         * @description The middleware a deploy target is.
+         * @enum {string}
+         */
+        TargetKind: "nginx" | "tomcat" | "wildfly";
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -3304,66 +3613,6 @@ export interface components {
             /** Value */
             value: string | null;
         };
-        /** HostOut */
-        core_monitor__api__routers__engine__HostOut: {
-            /** Address */
-            address: string;
-            /** Api Version */
-            api_version?: string | null;
-            /** Arch */
-            arch?: string | null;
-            /** Containers */
-            containers?: {
-                [key: string]: number;
-            } | null;
-            /** Cpus */
-            cpus?: number | null;
-            disk?: components["schemas"]["DiskUsage"] | null;
-            /** Error */
-            error?: string | null;
-            /** Images */
-            images?: number | null;
-            /** Kernel */
-            kernel?: string | null;
-            /** Memory Bytes */
-            memory_bytes?: number | null;
-            /** Operating System */
-            operating_system?: string | null;
-            /** Os */
-            os?: string | null;
-            /** Reachable */
-            reachable: boolean;
-            /** Version */
-            version?: string | null;
-        };
-        /** HostOut */
-        core_monitor__api__routers__hosts__HostOut: {
-            /** Address */
-            address: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Engine Id */
-            engine_id: string | null;
-            facts: components["schemas"]["EngineFacts"] | null;
-            /** Host Id */
-            host_id: string;
-            /** Labels */
-            labels: {
-                [key: string]: string;
-            };
-            /** Last Seen */
-            last_seen: string | null;
-            /** Name */
-            name: string;
-            /** Problem */
-            problem: string | null;
-            state: components["schemas"]["HostState"];
-            /** Tls */
-            tls: boolean;
-        };
     };
     responses: never;
     parameters: never;
@@ -3373,6 +3622,167 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_artifacts_api_v1_artifacts_get: {
+        parameters: {
+            query?: {
+                kind?: components["schemas"]["ArtifactKind"] | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ArtifactOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_artifact_api_v1_artifacts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_artifact_api_v1_artifacts_post"];
+            };
+        };
+        responses: {
+            /** @description That content is stored already: its record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtifactOut"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtifactOut"];
+                };
+            };
+            /** @description Larger than COREMON_MAX_ARTIFACT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown kind, unreadable or unsafe archive (names `file`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_artifact_api_v1_artifacts__sha256__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArtifactOut"];
+                };
+            };
+            /** @description No such artifact */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_artifact_api_v1_artifacts__sha256__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such artifact */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description In use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     audit_trail_api_v1_audit_get: {
         parameters: {
             query?: {
@@ -4264,7 +4674,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["core_monitor__api__routers__engine__HostOut"];
+                    "application/json": components["schemas"]["HostOut"];
                 };
             };
         };
@@ -4287,7 +4697,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["core_monitor__api__routers__hosts__HostOut"][];
+                    "application/json": components["schemas"]["DockerHostOut"][];
                 };
             };
             /** @description Validation Error */
@@ -4310,7 +4720,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["HostIn"];
+                "application/json": components["schemas"]["DockerHostIn"];
             };
         };
         responses: {
@@ -4320,7 +4730,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["core_monitor__api__routers__hosts__HostOut"];
+                    "application/json": components["schemas"]["DockerHostOut"];
                 };
             };
             /** @description Validation Error */
@@ -4355,7 +4765,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["core_monitor__api__routers__hosts__HostOut"];
+                    "application/json": components["schemas"]["DockerHostOut"];
                 };
             };
             /** @description Validation Error */
@@ -4411,7 +4821,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["HostPatch"];
+                "application/json": components["schemas"]["DockerHostPatch"];
             };
         };
         responses: {
@@ -4421,7 +4831,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["core_monitor__api__routers__hosts__HostOut"];
+                    "application/json": components["schemas"]["DockerHostOut"];
                 };
             };
             /** @description Validation Error */
@@ -4447,7 +4857,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ConfirmIn"];
+                "application/json": components["schemas"]["EngineConfirmation"];
             };
         };
         responses: {
@@ -4457,7 +4867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["core_monitor__api__routers__hosts__HostOut"];
+                    "application/json": components["schemas"]["DockerHostOut"];
                 };
             };
             /** @description Validation Error */
@@ -5046,6 +5456,125 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["DeployRequest"];
+            };
+        };
+        responses: {
+            /** @description Queued; follow the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommandAccepted"];
+                };
+            };
+            /** @description No such stack or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    deploy_targets_api_v1_stacks__stack_id__deploy_targets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeployTargetOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_deployments_api_v1_stacks__stack_id__deployments_get: {
+        parameters: {
+            query?: {
+                service?: string | null;
+                path?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeploymentOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    redeploy_api_v1_stacks__stack_id__deployments__deployment_id__redeploy_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                stack_id: string;
+                deployment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RedeployRequest"] | null;
             };
         };
         responses: {

@@ -29,7 +29,7 @@ NAME = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
 PEM = Field(min_length=1, max_length=20_000)
 
 
-class TlsIn(StrictInput):
+class DockerHostTls(StrictInput):
     ca: str = PEM
     cert: str = PEM
     key: str = PEM
@@ -38,26 +38,28 @@ class TlsIn(StrictInput):
         return TlsPem(self.ca, self.cert, self.key)
 
 
-class HostIn(StrictInput):
+class DockerHostIn(StrictInput):
     name: str = Field(pattern=NAME, examples=["build-01"])
     address: str = Field(min_length=1, max_length=500, examples=["tcp://10.0.0.5:2376"])
     labels: dict[str, str] = Field(default_factory=dict, max_length=50)
-    tls: TlsIn | None = Field(None, description="PEM: the engine's CA, this client's cert and key")
+    tls: DockerHostTls | None = Field(
+        None, description="PEM: the engine's CA, this client's cert and key"
+    )
 
 
-class HostPatch(StrictInput):
+class DockerHostPatch(StrictInput):
     name: str | None = Field(None, pattern=NAME)
     address: str | None = Field(None, min_length=1, max_length=500)
     labels: dict[str, str] | None = Field(None, max_length=50)
-    tls: TlsIn | None = None
+    tls: DockerHostTls | None = None
     drop_tls: bool = False
 
 
-class ConfirmIn(StrictInput):
+class EngineConfirmation(StrictInput):
     engine_id: str = Field(min_length=1, max_length=200)
 
 
-class HostOut(BaseModel):
+class DockerHostOut(BaseModel):
     host_id: str
     name: str
     address: str
@@ -71,37 +73,49 @@ class HostOut(BaseModel):
     created_at: datetime
 
     @classmethod
-    def of(cls, host: Host) -> HostOut:
+    def of(cls, host: Host) -> DockerHostOut:
         return cls(**host.model_dump())
 
 
-@router.get("/hosts", response_model=list[HostOut], dependencies=ANY, summary="Docker hosts")
-async def list_hosts(hosts: HostsDep, refresh: Refresh = False) -> list[HostOut]:
-    return [HostOut.of(h) for h in await run_in_threadpool(lambda: hosts.list(refresh=refresh))]
+@router.get("/hosts", response_model=list[DockerHostOut], dependencies=ANY, summary="Docker hosts")
+async def list_hosts(hosts: HostsDep, refresh: Refresh = False) -> list[DockerHostOut]:
+    return [
+        DockerHostOut.of(h) for h in await run_in_threadpool(lambda: hosts.list(refresh=refresh))
+    ]
 
 
-@router.get("/hosts/{host}", response_model=HostOut, dependencies=ANY, summary="A Docker host")
-async def get_host(host: HostRef, hosts: HostsDep, refresh: Refresh = False) -> HostOut:
-    return HostOut.of(await run_in_threadpool(hosts.probe if refresh else hosts.get, host))
+@router.get(
+    "/hosts/{host}", response_model=DockerHostOut, dependencies=ANY, summary="A Docker host"
+)
+async def get_host(host: HostRef, hosts: HostsDep, refresh: Refresh = False) -> DockerHostOut:
+    return DockerHostOut.of(await run_in_threadpool(hosts.probe if refresh else hosts.get, host))
 
 
 @router.post(
-    "/hosts", status_code=201, response_model=HostOut, dependencies=ADMIN, summary="Add a host"
+    "/hosts",
+    status_code=201,
+    response_model=DockerHostOut,
+    dependencies=ADMIN,
+    summary="Add a host",
 )
-async def create_host(body: HostIn, hosts: HostsDep, actor: ActorDep) -> HostOut:
+async def create_host(body: DockerHostIn, hosts: HostsDep, actor: ActorDep) -> DockerHostOut:
     tls = body.tls.pem() if body.tls else None
     created = await run_in_threadpool(
         hosts.create, actor, body.name, body.address, body.labels, tls
     )
-    return HostOut.of(created)
+    return DockerHostOut.of(created)
 
 
-@router.patch("/hosts/{host}", response_model=HostOut, dependencies=ADMIN, summary="Change a host")
-async def change_host(host: HostRef, body: HostPatch, hosts: HostsDep, actor: ActorDep) -> HostOut:
+@router.patch(
+    "/hosts/{host}", response_model=DockerHostOut, dependencies=ADMIN, summary="Change a host"
+)
+async def change_host(
+    host: HostRef, body: DockerHostPatch, hosts: HostsDep, actor: ActorDep
+) -> DockerHostOut:
     change = HostChange(
         body.name, body.address, body.labels, body.tls.pem() if body.tls else None, body.drop_tls
     )
-    return HostOut.of(await run_in_threadpool(hosts.change, actor, host, change))
+    return DockerHostOut.of(await run_in_threadpool(hosts.change, actor, host, change))
 
 
 @router.delete("/hosts/{host}", status_code=204, dependencies=ADMIN, summary="Remove a host")
@@ -112,9 +126,11 @@ async def delete_host(host: HostRef, hosts: HostsDep, actor: ActorDep) -> Respon
 
 @router.post(
     "/hosts/{host}/confirm",
-    response_model=HostOut,
+    response_model=DockerHostOut,
     dependencies=ADMIN,
     summary="Trust the engine now found at a host's address",
 )
-async def confirm_host(host: HostRef, body: ConfirmIn, hosts: HostsDep, actor: ActorDep) -> HostOut:
-    return HostOut.of(await run_in_threadpool(hosts.confirm, actor, host, body.engine_id))
+async def confirm_host(
+    host: HostRef, body: EngineConfirmation, hosts: HostsDep, actor: ActorDep
+) -> DockerHostOut:
+    return DockerHostOut.of(await run_in_threadpool(hosts.confirm, actor, host, body.engine_id))
