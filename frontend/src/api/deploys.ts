@@ -1,58 +1,15 @@
-// The deploy API of issue 16 (artifacts, deploy targets, deployments), typed by hand from the
-// contract until the backend's OpenAPI schema carries it. After the merge: `make api-client`,
-// then `type DeploySchemas = Schemas;` below and delete `HandWritten` (the names here are the
-// backend's model names; checked against the deploy-core branch's schema: it type-checks). Calls follow the generated client's rules (same
+// The deploy API of issue 16 (artifacts, deploy targets, deployments), typed from the
+// backend's OpenAPI schema (`make api-client`). Calls follow the generated client's rules (same
 // origin, session cookie, X-CSRF-Token on writes, problem+json errors as ApiError); the upload
 // uses XMLHttpRequest because fetch reports no upload progress.
-import { ApiError, readCookie, reportUnauthorized, request } from './client';
+import { ApiError, readCookie, reportUnauthorized, request, type Schemas } from './client';
 import type { CommandAccepted } from './queries';
 
 export type ArtifactKind = 'static' | 'war' | 'ear';
 export type TargetKind = 'nginx' | 'tomcat' | 'wildfly';
 export type DeploymentStatus = 'DEPLOYING' | 'DEPLOYED' | 'FAILED' | 'ROLLED_BACK' | 'SUPERSEDED';
 
-interface HandWritten {
-  ArtifactOut: {
-    sha256: string;
-    kind: ArtifactKind;
-    filename: string;
-    size: number;
-    uploaded_by: string;
-    uploaded_at: string;
-    in_use: boolean;
-  };
-  DeploymentOut: {
-    deployment_id: string;
-    stack_id: string;
-    service: string;
-    path: string;
-    artifact: string;
-    artifact_filename: string;
-    status: DeploymentStatus;
-    requested_by: string;
-    requested_at: string;
-    finished_at: string | null;
-    command_id: string | null;
-    previous: string | null;
-    message: string | null;
-    health: string | null;
-    comment: string | null;
-    current: boolean;
-  };
-  DeployTargetOut: {
-    service: string;
-    kind: TargetKind;
-    /** The target's settings, credentials left out by the server. */
-    settings: Record<string, unknown>;
-    /** One per path currently DEPLOYED. */
-    current: HandWritten['DeploymentOut'][];
-  };
-  DeployRequest: { service: string; artifact: string; path?: string | null; comment?: string | null };
-  RedeployRequest: { comment?: string | null };
-}
-
-// After the merge: `type DeploySchemas = Schemas;` (Schemas from './client').
-type DeploySchemas = HandWritten;
+type DeploySchemas = Schemas; // generated from the OpenAPI schema
 
 export type Artifact = DeploySchemas['ArtifactOut'];
 export type Deployment = DeploySchemas['DeploymentOut'];
