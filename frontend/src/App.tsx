@@ -23,6 +23,7 @@ const CommandsPage = lazy(() => import('./pages/CommandsPage'));
 const CommandPage = lazy(() => import('./pages/CommandPage'));
 const AdminPage = lazy(() => import('./pages/admin/AdminPage'));
 const ComingSoonPage = lazy(() => import('./pages/ComingSoonPage'));
+const WizardPage = lazy(() => import('./pages/wizard/WizardPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
 export function makeQueryClient() {
@@ -65,7 +66,7 @@ export function AppRoutes() {
         <Route path="commands" element={<CommandsPage />} />
         <Route path="commands/:id" element={<CommandPage />} />
         <Route path="admin/*" element={<AdminPage />} />
-        <Route path="wizard" element={<ComingSoonPage what="The guided stack wizard" />} />
+        <Route path="wizard" element={<WizardPage />} />
         <Route path="deploy" element={<ComingSoonPage what="Middleware deployments" />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
