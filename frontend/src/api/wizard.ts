@@ -4,6 +4,7 @@
 // and 401 handling as every other call).
 import { useQuery } from '@tanstack/react-query';
 import { request } from './client';
+import type { VersionDiff } from './queries';
 
 /** A parameter schema: a JSON Schema object (the subset the catalog uses). */
 export type JsonSchema = Record<string, unknown>;
@@ -125,32 +126,17 @@ export interface PathMessage {
   message: string;
 }
 
-export interface FieldChange {
-  path: string;
-  before?: unknown;
-  after?: unknown;
-}
-
-/** The diff against the parent (the shape of the versions' diff endpoint). */
-export interface WizardDiff {
-  from_version?: number;
-  to_version?: number;
-  services?: { service: string; change: string; fields: FieldChange[] }[];
-  networks?: FieldChange[];
-  volumes?: FieldChange[];
-  files?: { path: string; change: string }[];
-  unified?: string;
-}
-
 export interface ReRenderRequest {
   selection?: SelectionItem[];
   answers?: Answers;
   upgrade?: boolean;
   parent?: number;
+  comment?: string;
 }
 
 export interface ReRendered extends Created {
-  diff: WizardDiff;
+  /** against the parent: the same shape as the versions' diff endpoint */
+  diff: VersionDiff;
   overwritten_edits: PathMessage[];
 }
 
@@ -162,6 +148,12 @@ export interface Upgrade {
 
 export interface Provenance {
   catalog_digest: string;
+  /** the catalog now (differs from catalog_digest once the catalog changed) */
+  current_catalog_digest?: string;
+  /** the newest version the wizard made */
+  version?: number;
+  components?: ResolvedComponent[];
+  upgrade_available?: boolean;
   selection: SelectionItem[];
   /** secret answers masked */
   answers: Answers;

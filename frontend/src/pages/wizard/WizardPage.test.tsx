@@ -69,7 +69,7 @@ function api(resolution: (body: { selection: { component: string }[] }) => Resol
     'GET /api/v1/catalog': CATALOG,
     'GET /api/v1/catalog/postgres': POSTGRES,
     'GET /api/v1/catalog/java-app': JAVA_APP,
-    'POST /api/v1/wizard/resolve': (init) => json(resolution(JSON.parse(String(init?.body ?? '{}')))),
+    'POST /api/v1/wizard/resolve': (init: RequestInit | undefined) => json(resolution(JSON.parse(String(init?.body ?? '{}')))),
   });
 }
 

@@ -40,7 +40,9 @@ export function useWizard(initial: WizardState = { selection: [], answers: {} })
 
 /** The rules engine's answer for a selection and its answers, refreshed as they change. */
 export function useResolution(selection: SelectionItem[], answers: Answers) {
-  const [input] = useDebouncedValue({ selection, answers }, RESOLVE_DEBOUNCE_MS);
+  // debounced by content (callers may hand a new object of the same answers on each render)
+  const [text] = useDebouncedValue(JSON.stringify({ selection, answers }), RESOLVE_DEBOUNCE_MS);
+  const input = useMemo(() => JSON.parse(text) as WizardState, [text]);
   return useQuery({
     queryKey: ['wizard', 'resolve', input] as const,
     enabled: input.selection.length > 0,
