@@ -1,11 +1,85 @@
-// The console's side of parameter validation: ajv runs the component's own parameter JSON
-// Schema, the same document the server checks with jsonschema (a parity test runs shared
-// fixtures through both: tests/fixtures/wizard/parity). The rjsf forms use this validator.
+// The console's side of parameter validation: the component's own parameter JSON Schema, the
+// same document the server checks with jsonschema (Draft 2020-12), checked here with
+// @cfworker/json-schema — an interpreter: ajv compiles schemas with `new Function`, which the
+// console's Content-Security-Policy (no 'unsafe-eval') forbids. A parity test runs shared
+// fixtures through it (tests/fixtures/wizard/parity; the server runs the same files). The rjsf
+// forms use it through rjsf's ajv8 validator, whose two checking methods are replaced (ajv
+// itself then compiles nothing).
+import { Validator as SchemaValidator, type OutputUnit } from '@cfworker/json-schema';
 import { customizeValidator } from '@rjsf/validator-ajv8';
 import type { JsonSchema } from '../api/wizard';
 
-/** Unknown keywords (`secret`, the catalog's own annotations) are ignored, as jsonschema does. */
-export const wizardValidator = customizeValidator({ ajvOptionsOverrides: { strict: false } });
+/** Errors that only say a sub-schema failed: the failing leaf is reported on its own. */
+const WRAPPERS = new Set(['properties', 'allOf', 'if', 'then', 'else', 'items', 'prefixItems', '$ref', 'dependentSchemas', 'patternProperties']);
+
+const compiled = new WeakMap<object, SchemaValidator>();
+
+function validatorFor(schema: JsonSchema): SchemaValidator {
+  let found = compiled.get(schema);
+  if (!found) {
+    found = new SchemaValidator(schema as never, '2020-12', false);
+    compiled.set(schema, found);
+  }
+  return found;
+}
+
+function at(schema: unknown, pointer: string): unknown {
+  return pointer
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter(Boolean)
+    .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined), schema);
+}
+
+function message(unit: OutputUnit, rule: unknown, missing: string | undefined): string {
+  switch (unit.keyword) {
+    case 'required': return `must have required property '${missing ?? ''}'`;
+    case 'minimum': return `must be >= ${String(rule)}`;
+    case 'maximum': return `must be <= ${String(rule)}`;
+    case 'exclusiveMinimum': return `must be > ${String(rule)}`;
+    case 'exclusiveMaximum': return `must be < ${String(rule)}`;
+    case 'minLength': return `must NOT have fewer than ${String(rule)} characters`;
+    case 'maxLength': return `must NOT have more than ${String(rule)} characters`;
+    case 'pattern': return `must match pattern "${String(rule)}"`;
+    case 'enum': return 'must be equal to one of the allowed values';
+    case 'const': return 'must be equal to constant';
+    case 'type': return `must be ${Array.isArray(rule) ? rule.join(',') : String(rule)}`;
+    default: return unit.error;
+  }
+}
+
+/** ajv-shaped errors (what rjsf turns into field errors) for an instance. */
+export function schemaErrors(schema: JsonSchema, instance: unknown) {
+  const result = validatorFor(schema).validate(instance);
+  if (result.valid) return [];
+  const leaves = result.errors.filter((e) => !WRAPPERS.has(e.keyword));
+  return (leaves.length ? leaves : result.errors).map((unit) => {
+    const missing = unit.keyword === 'required' ? /property "([^"]*)"/.exec(unit.error)?.[1] : undefined;
+    const rule = at(schema, unit.keywordLocation);
+    return {
+      instancePath: unit.instanceLocation.replace(/^#/, ''),
+      schemaPath: unit.keywordLocation,
+      keyword: unit.keyword,
+      params: missing === undefined ? {} : { missingProperty: missing },
+      message: message(unit, rule, missing),
+    };
+  });
+}
+
+/** Unknown keywords (`secret`, `generate`) are ignored, as jsonschema does. */
+const base = customizeValidator({ ajvOptionsOverrides: { strict: false } });
+export const wizardValidator = Object.assign(base, {
+  rawValidation: (schema: JsonSchema, formData?: unknown) => ({ errors: schemaErrors(schema, formData) as never[] }),
+  isValid: (schema: JsonSchema, formData: unknown, rootSchema: JsonSchema) =>
+    validatorFor({ ...pickDefinitions(rootSchema), ...schema }).validate(formData).valid,
+});
+
+function pickDefinitions(root: JsonSchema): JsonSchema {
+  const out: JsonSchema = {};
+  if (root && root.$defs) out.$defs = root.$defs;
+  if (root && root.definitions) out.definitions = root.definitions;
+  return out;
+}
 
 export interface ParamError {
   /** the parameter's path inside the component's answers, e.g. "port" or "" for the object */
