@@ -90,7 +90,16 @@ export default function WizardPage() {
           <ConfigureStep resolution={resolved} schemas={schemas} answers={wizard.answers} onAnswer={wizard.answer} />
         </Stepper.Step>
         <Stepper.Step label="Review" description="Compose, variables, create">
-          {resolved && <ReviewPanel resolution={resolved} />}
+          {resolved && (
+            <Grid>
+              <Grid.Col span={{ base: 12, md: 8 }}>
+                <ReviewPanel resolution={resolved} />
+              </Grid.Col>
+              <Grid.Col span={{ base: 12, md: 4 }}>
+                <RuleFeedback resolution={resolved} pending={resolution.isFetching} />
+              </Grid.Col>
+            </Grid>
+          )}
           {refused.length === 0 && create.isError && <Alert color="red" mt="sm" title="Not created">{errorMessage(create.error)}</Alert>}
           {refused.length > 0 && (
             <Alert color="red" mt="sm" title="Not created: the rules refuse it" data-testid="create-refused">
