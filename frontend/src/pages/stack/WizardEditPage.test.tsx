@@ -106,6 +106,9 @@ describe('Upgrade', () => {
     const preview = calls.find((c) => c.path === '/api/v1/wizard/resolve');
     expect(JSON.parse(preview?.body ?? '{}').selection).toEqual([{ component: 'java-app' }, { component: 'postgresql', version: '16.4.0' }]);
     expect(posted(calls)).toEqual([]); // nothing created before the user says so
+    await waitFor(() => expect(screen.getByTestId('rerender-create')).toBeEnabled(), { timeout: 3000 });
+    const last = JSON.parse(calls.filter((c) => c.path === '/api/v1/wizard/resolve').at(-1)?.body ?? '{}');
+    expect(last.answers.postgresql).toEqual({ user: 'app' }); // the masked secret stays on the server
     await userEvent.click(screen.getByTestId('rerender-create'));
     expect(await screen.findByTestId('rerender-result')).toHaveTextContent('Version 3 created');
     expect(posted(calls)).toEqual([{ upgrade: true, parent: 2 }]);

@@ -8,7 +8,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client';
 import { useVersion, type Stack as StackT } from '../../api/queries';
-import { reRender, useProvenance, type Answers, type PathMessage, type Provenance, type ReRendered, type SelectionItem } from '../../api/wizard';
+import { reRender, useProvenance, type Answers, type PathMessage, type Provenance, type ReRendered, type ResolvedComponent, type SelectionItem } from '../../api/wizard';
 import { EmptyState, Loading, QueryError } from '../../components/common';
 import { YamlMerge } from '../../components/editor';
 import { FileChanges } from '../../components/FileChanges';
@@ -28,6 +28,11 @@ export function answerChanges(recorded: Answers, edited: Answers): Answers {
     if (Object.keys(changed).length) out[component] = changed;
   }
   return out;
+}
+
+/** The components the wizard recorded (older records: the selection itself). */
+function recordedComponents(prov: Provenance): ResolvedComponent[] {
+  return prov.components ?? prov.selection.map((s) => ({ component: s.component, version: s.version ?? '', added_because: null }));
 }
 
 function sameSelection(a: SelectionItem[], b: SelectionItem[]): boolean {
@@ -107,7 +112,9 @@ function UpgradeFlow({ stack, prov }: { stack: StackT; prov: Provenance }) {
     const up = prov.upgrades.find((u) => u.component === s.component);
     return up ? { component: s.component, version: up.to } : s;
   });
-  const preview = useResolution(selection, prov.answers);
+  const recorded = useMemo(() => recordedComponents(prov), [prov]);
+  const schemas = useParameterSchemas(recorded);
+  const { resolution: preview, settled } = useResolution(selection, withoutMaskedSecrets(prov.answers, prov.answers, schemas));
   const remake = useRemake(stack);
   if (remake.data) return <Result stack={stack} result={remake.data} />;
   if (prov.upgrades.length === 0) {
@@ -130,7 +137,7 @@ function UpgradeFlow({ stack, prov }: { stack: StackT; prov: Provenance }) {
       <Preview stack={stack} compose={preview.data?.compose} />
       {remake.isError && <QueryError error={remake.error} title="Not upgraded" />}
       <CreateBar label="Create the upgraded version" pending={remake.isPending}
-        onCreate={(comment) => remake.mutate({ upgrade: true, ...(comment ? { comment } : {}) })} />
+        disabled={!settled && !preview.isError} onCreate={(comment) => remake.mutate({ upgrade: true, ...(comment ? { comment } : {}) })} />
     </Stack>
   );
 }
@@ -138,12 +145,9 @@ function UpgradeFlow({ stack, prov }: { stack: StackT; prov: Provenance }) {
 function EditFlow({ stack, prov }: { stack: StackT; prov: Provenance }) {
   const [step, setStep] = useState(0);
   const wizard = useWizard({ selection: prov.selection, answers: prov.answers });
-  const recorded = useMemo(
-    () => prov.components ?? prov.selection.map((s) => ({ component: s.component, version: s.version ?? '', added_because: null })),
-    [prov],
-  );
+  const recorded = useMemo(() => recordedComponents(prov), [prov]);
   const schemas = useParameterSchemas(recorded);
-  const resolution = useResolution(wizard.selection, withoutMaskedSecrets(wizard.answers, prov.answers, schemas));
+  const { resolution, settled } = useResolution(wizard.selection, withoutMaskedSecrets(wizard.answers, prov.answers, schemas));
   const resolved = wizard.selection.length > 0 ? resolution.data : undefined;
   const formSchemas = useParameterSchemas(resolved?.components ?? []);
   const remake = useRemake(stack);
@@ -179,7 +183,7 @@ function EditFlow({ stack, prov }: { stack: StackT; prov: Provenance }) {
             <Preview stack={stack} compose={resolved?.compose} />
             {remake.isError && <QueryError error={remake.error} title="Not created" />}
             <CreateBar label="Create the new version" pending={remake.isPending}
-              disabled={!resolved || resolved.violations.length > 0 || resolution.isFetching} onCreate={create} />
+              disabled={!resolved || resolved.violations.length > 0 || !settled} onCreate={create} />
           </Stack>
         </Stepper.Step>
       </Stepper>

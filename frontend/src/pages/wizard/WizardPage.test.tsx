@@ -212,6 +212,7 @@ describe('WizardPage, step 3: review and create', () => {
     });
     await userEvent.click(screen.getByTestId('wizard-next'));
     await userEvent.type(await screen.findByLabelText(/Stack name/), 'shop');
+    await waitFor(() => expect(screen.getByTestId('wizard-create')).toBeEnabled(), { timeout: 3000 });
     await userEvent.click(screen.getByTestId('wizard-create'));
     expect(await screen.findByTestId('create-refused')).toHaveTextContent('a stack named shop exists Pick another name');
   });

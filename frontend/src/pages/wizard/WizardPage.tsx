@@ -49,7 +49,7 @@ export default function WizardPage() {
   const navigate = useNavigate();
   const [step, setStep] = useState(0);
   const wizard = useWizard();
-  const resolution = useResolution(wizard.selection, wizard.answers);
+  const { resolution, settled } = useResolution(wizard.selection, wizard.answers);
   const resolved = wizard.selection.length > 0 ? resolution.data : undefined;
   const schemas = useParameterSchemas(resolved?.components ?? []);
   const [planFor, setPlanFor] = useState<PlanTarget | null>(null);
@@ -68,7 +68,7 @@ export default function WizardPage() {
       });
     },
   });
-  const blocked = !resolved || resolved.violations.length > 0 || resolution.isFetching;
+  const blocked = !resolved || resolved.violations.length > 0 || !settled;
   const refused = violationsOf(create.error);
 
   return (

@@ -41,9 +41,10 @@ export function useWizard(initial: WizardState = { selection: [], answers: {} })
 /** The rules engine's answer for a selection and its answers, refreshed as they change. */
 export function useResolution(selection: SelectionItem[], answers: Answers) {
   // debounced by content (callers may hand a new object of the same answers on each render)
-  const [text] = useDebouncedValue(JSON.stringify({ selection, answers }), RESOLVE_DEBOUNCE_MS);
+  const now = JSON.stringify({ selection, answers });
+  const [text] = useDebouncedValue(now, RESOLVE_DEBOUNCE_MS);
   const input = useMemo(() => JSON.parse(text) as WizardState, [text]);
-  return useQuery({
+  const query = useQuery({
     queryKey: ['wizard', 'resolve', input] as const,
     enabled: input.selection.length > 0,
     placeholderData: keepPreviousData,
@@ -51,6 +52,9 @@ export function useResolution(selection: SelectionItem[], answers: Answers) {
     staleTime: 30_000,
     queryFn: () => resolve(input),
   });
+  // false while the verdict on screen is for older choices (in the pause, or being fetched)
+  const settled = text === now && !query.isFetching && query.data !== undefined;
+  return { resolution: query, settled };
 }
 
 /** Each resolved component's parameter schema (of the version the resolver chose). */
