@@ -62,6 +62,8 @@ export default defineConfig({
       // Always SQLite in the fresh directory, whatever the calling environment says.
       COREMON_DATABASE_URL: `sqlite:///${process.env.E2E_DATA_DIR}/coremon.db`,
       COREMON_ADMIN_PASSWORD: process.env.E2E_ADMIN_PASSWORD ?? '',
+      // the wizard's stacks carry secret variables (generated passwords)
+      COREMON_SECRET_KEY: 'e2e-secret-key-not-for-production',
       COREMON_LOG_LEVEL: 'warning',
       COREMON_WAIT_TIMEOUT_SECONDS: '60',
     },

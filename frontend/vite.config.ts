@@ -26,5 +26,8 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
+    // @rjsf/mantine imports dayjs plugins without their extension, which bundlers accept and
+    // node's ESM loader does not: let vite resolve it.
+    server: { deps: { inline: ['@rjsf/mantine'] } },
   },
 });

@@ -24,6 +24,7 @@ const CommandPage = lazy(() => import('./pages/CommandPage'));
 const AdminPage = lazy(() => import('./pages/admin/AdminPage'));
 const DeploymentsPage = lazy(() => import('./pages/deploy/DeploymentsPage'));
 const ComingSoonPage = lazy(() => import('./pages/ComingSoonPage'));
+const WizardPage = lazy(() => import('./pages/wizard/WizardPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
 export function makeQueryClient() {
@@ -66,7 +67,7 @@ export function AppRoutes() {
         <Route path="commands" element={<CommandsPage />} />
         <Route path="commands/:id" element={<CommandPage />} />
         <Route path="admin/*" element={<AdminPage />} />
-        <Route path="wizard" element={<ComingSoonPage what="The guided stack wizard" />} />
+        <Route path="wizard" element={<WizardPage />} />
         <Route path="deploy" element={<DeploymentsPage />} />
         <Route path="deploy/:name" element={<DeploymentsPage />} />
         <Route path="*" element={<NotFoundPage />} />

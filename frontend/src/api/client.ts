@@ -18,6 +18,8 @@ export class ApiError extends Error {
   readonly detail: string;
   readonly errors: FieldError[];
   readonly retryAfter: number | null;
+  /** The whole problem document (some carry more than `errors`, e.g. the wizard's `violations`). */
+  readonly body: Record<string, unknown>;
 
   constructor(status: number, body: unknown, retryAfter: number | null = null) {
     const problem = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
@@ -29,6 +31,7 @@ export class ApiError extends Error {
     this.detail = detail;
     this.errors = Array.isArray(problem.errors) ? (problem.errors as FieldError[]) : [];
     this.retryAfter = retryAfter;
+    this.body = problem;
   }
 }
 

@@ -36,7 +36,7 @@ export const NAV: NavItem[] = [
   { to: '/stacks/new', label: 'New stack' },
   { to: '/commands', label: 'Commands' },
   { to: '/admin', label: 'Admin', admin: true },
-  { to: '/wizard', label: 'Wizard', later: true },
+  { to: '/wizard', label: 'Wizard' },
   { to: '/deploy', label: 'Deployments' },
 ];
 

@@ -1,16 +1,12 @@
 // Two versions side by side (merge view), plus the per-service structured changes.
 import { Suspense } from 'react';
-import { Anchor, Badge, Card, Group, NativeSelect, Stack, Table, Text, Title, useComputedColorScheme } from '@mantine/core';
+import { Anchor, Group, NativeSelect, Stack, Text, Title, useComputedColorScheme } from '@mantine/core';
 import { Link, useSearchParams } from 'react-router-dom';
 import { useDiff, useVersion, useVersions, type Stack as StackT } from '../../api/queries';
 import { EmptyState, Loading, QueryError } from '../../components/common';
 import { YamlMerge } from '../../components/editor';
 import { FileChanges } from '../../components/FileChanges';
-
-function show(value: unknown): string {
-  if (value === undefined || value === null) return '—';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
+import { StructuredDiff } from '../../components/StructuredDiff';
 
 export default function ComparePage({ stack }: { stack: StackT }) {
   const [params, setParams] = useSearchParams();
@@ -68,58 +64,7 @@ export default function ComparePage({ stack }: { stack: StackT }) {
           </Suspense>
         </>
       )}
-      {diff.data && (
-        <Card withBorder data-testid="structured-diff">
-          <Title order={4} mb="xs">
-            What changes per service
-          </Title>
-          {diff.data.services.length + diff.data.networks.length + diff.data.volumes.length === 0 ? (
-            <Text size="sm" c="dimmed">
-              No change in the normalized definitions (only formatting or comments differ).
-            </Text>
-          ) : (
-            <Table withTableBorder>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Where</Table.Th>
-                  <Table.Th>Field</Table.Th>
-                  <Table.Th>v{a}</Table.Th>
-                  <Table.Th>v{b}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {diff.data.services.flatMap((svc) =>
-                  svc.fields.length === 0
-                    ? [
-                        <Table.Tr key={svc.service}>
-                          <Table.Td>{svc.service}</Table.Td>
-                          <Table.Td colSpan={3}>
-                            <Badge color={svc.change === 'added' ? 'green' : 'red'}>{svc.change}</Badge>
-                          </Table.Td>
-                        </Table.Tr>,
-                      ]
-                    : svc.fields.map((f) => (
-                        <Table.Tr key={`${svc.service}.${f.path}`}>
-                          <Table.Td>{svc.service}</Table.Td>
-                          <Table.Td ff="monospace">{f.path}</Table.Td>
-                          <Table.Td ff="monospace">{show(f.before)}</Table.Td>
-                          <Table.Td ff="monospace">{show(f.after)}</Table.Td>
-                        </Table.Tr>
-                      )),
-                )}
-                {[...diff.data.networks, ...diff.data.volumes].map((f) => (
-                  <Table.Tr key={f.path}>
-                    <Table.Td>top level</Table.Td>
-                    <Table.Td ff="monospace">{f.path}</Table.Td>
-                    <Table.Td ff="monospace">{show(f.before)}</Table.Td>
-                    <Table.Td ff="monospace">{show(f.after)}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </Card>
-      )}
+      {diff.data && <StructuredDiff diff={diff.data} a={a} b={b} />}
       {diff.data && <FileChanges files={diff.data.files} />}
       {diff.isError && <QueryError error={diff.error} />}
     </Stack>

@@ -11,6 +11,7 @@ import { DeleteDialog } from './DeleteDialog';
 import { DeletedStackView } from './DeletedStackView';
 import { useGone } from '../../lib/goneStacks';
 import { OverviewTab } from './OverviewTab';
+import { WizardActions } from './WizardActions';
 
 const VersionsTab = lazy(() => import('./VersionsTab'));
 const VersionPage = lazy(() => import('./VersionPage'));
@@ -18,6 +19,7 @@ const EditVersionPage = lazy(() => import('./EditVersionPage'));
 const ComparePage = lazy(() => import('./ComparePage'));
 const LogsTab = lazy(() => import('./LogsTab'));
 const StackCommandsTab = lazy(() => import('./StackCommandsTab'));
+const WizardEditPage = lazy(() => import('./WizardEditPage'));
 
 const TABS = [
   { value: 'services', label: 'Services' },
@@ -92,6 +94,7 @@ export default function StackPage() {
           </Text>
         </div>
         <Group gap="xs">
+          <WizardActions stack={s} />
           {(['start', 'stop', 'restart'] as const).map((verb) => (
             <RoleButton
               key={verb}
@@ -147,6 +150,7 @@ export default function StackPage() {
             <Route path="logs" element={<LogsTab stack={s} />} />
             <Route path="logs/:container" element={<LogsTab stack={s} />} />
             <Route path="commands" element={<StackCommandsTab stack={s} />} />
+            <Route path="wizard" element={<WizardEditPage stack={s} />} />
           </Routes>
         </Suspense>
       </div>
