@@ -23,7 +23,6 @@ const CommandsPage = lazy(() => import('./pages/CommandsPage'));
 const CommandPage = lazy(() => import('./pages/CommandPage'));
 const AdminPage = lazy(() => import('./pages/admin/AdminPage'));
 const DeploymentsPage = lazy(() => import('./pages/deploy/DeploymentsPage'));
-const ComingSoonPage = lazy(() => import('./pages/ComingSoonPage'));
 const WizardPage = lazy(() => import('./pages/wizard/WizardPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 
