@@ -21,6 +21,7 @@ from core_monitor.services.command_reads import CommandReads
 from core_monitor.services.commands import CommandService
 from core_monitor.services.convergence import Convergence
 from core_monitor.services.definitions import load_all_secrets
+from core_monitor.services.delivery import DeliveryService
 from core_monitor.services.engine import EngineService
 from core_monitor.services.health import HealthService
 from core_monitor.services.policy import PolicyService
@@ -58,6 +59,7 @@ class Runtime:
     health: HealthService = field(init=False)
     command_reads: CommandReads = field(init=False)
     audit: AuditTrail = field(init=False)
+    delivery: DeliveryService = field(init=False)
 
     def __post_init__(self) -> None:
         if self.hosts is None:
@@ -80,6 +82,7 @@ class Runtime:
             self.db, self.read_db, on_failure=self.settings.queue_on_failure
         )
         self.audit = AuditTrail(self.db)
+        self.delivery = DeliveryService(self.db)
         self.commands.listeners.append(self.monitor.on_command)
 
     @property
@@ -115,6 +118,8 @@ class Runtime:
         )
         wakeup = WakeUp()
         commands = CommandService(db, wakeup, registry, pull_check)
+        if applying is not None:  # the engine's executors run here: their pins are checked
+            commands.pin_check = convergence.check_pins
         runtime = cls(
             settings,
             db,

@@ -21,6 +21,7 @@ from core_monitor.api.routers import (
     auth,
     bundles,
     commands,
+    delivery,
     engine,
     health,
     monitor,
@@ -92,6 +93,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         monitor.router,
         admin.router,
         policy.router,
+        delivery.router,
     )
     for router in routers:
         declare_guards(router, API_PREFIX)

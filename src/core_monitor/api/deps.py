@@ -18,6 +18,7 @@ from core_monitor.services.audit import AuditTrail
 from core_monitor.services.auth import AuthService, SingleSignOn
 from core_monitor.services.command_reads import CommandReads
 from core_monitor.services.commands import CommandService
+from core_monitor.services.delivery import DeliveryService
 from core_monitor.services.engine import EngineService
 from core_monitor.services.health import HealthService
 from core_monitor.services.policy import PolicyService
@@ -32,6 +33,7 @@ __all__ = [
     "AuthDep",
     "CommandReadsDep",
     "CommandsDep",
+    "DeliveryDep",
     "EngineDep",
     "HealthDep",
     "IdempotencyKey",
@@ -105,6 +107,10 @@ def _audit(request: Request) -> AuditTrail:
     return _runtime(request).audit
 
 
+def _delivery(request: Request) -> DeliveryService:
+    return _runtime(request).delivery
+
+
 class Paging:
     def __init__(
         self,
@@ -128,6 +134,7 @@ AuthDep = Annotated[AuthService, Depends(_auth)]
 UsersDep = Annotated[UserService, Depends(_users)]
 SsoDep = Annotated[SingleSignOn | None, Depends(_sso)]
 AuditDep = Annotated[AuditTrail, Depends(_audit)]
+DeliveryDep = Annotated[DeliveryService, Depends(_delivery)]
 VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="Version number")]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
 PagingDep = Annotated[Paging, Depends(Paging)]
