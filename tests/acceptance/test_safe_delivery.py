@@ -160,6 +160,11 @@ def test_atomic_apply_of_a_failing_version_reverts_to_the_previous_one(
     assert volume_file(stack) == "kept"
     body = api.http.get(f"/stacks/{stack}").json()
     assert body["current_version"] == 1
+    # the FAILED command halts the queue like any other, until dismissed
+    dismissed = api.http.post(
+        f"/commands/{result['command_id']}/dismiss", json={"reason": "reverted, seen"}
+    )
+    assert dismissed.status_code == 200, dismissed.text
     # a one-shot that exits 0 passes the gate
     oneshot = (
         "  migrate:\n    image: " + BASE + '\n    command: ["true"]\n    restart: "no"\n'
