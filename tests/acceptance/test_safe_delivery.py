@@ -133,14 +133,10 @@ def test_rollback_runs_what_ran_even_after_the_tag_moved(
 
 
 def volume_file(stack: str) -> str:
-    return docker(
-        "run", "--rm", "-v", f"{stack}_data:/data", BASE, "cat", "/data/f"
-    ).strip()
+    return docker("run", "--rm", "-v", f"{stack}_data:/data", BASE, "cat", "/data/f").strip()
 
 
-FAILING = (
-    "    healthcheck: {test: [CMD, 'false'], interval: 1s, timeout: 1s, retries: 1}\n"
-)
+FAILING = "    healthcheck: {test: [CMD, 'false'], interval: 1s, timeout: 1s, retries: 1}\n"
 
 
 def test_atomic_apply_of_a_failing_version_reverts_to_the_previous_one(
@@ -166,9 +162,7 @@ def test_atomic_apply_of_a_failing_version_reverts_to_the_previous_one(
     )
     assert dismissed.status_code == 200, dismissed.text
     # a one-shot that exits 0 passes the gate
-    oneshot = (
-        "  migrate:\n    image: " + BASE + '\n    command: ["true"]\n    restart: "no"\n'
-    )
+    oneshot = "  migrate:\n    image: " + BASE + '\n    command: ["true"]\n    restart: "no"\n'
     v3 = api.new_version(stack, service(tag).replace("volumes: {data", oneshot + "volumes: {data"))
     api.run(f"/stacks/{stack}/apply/{v3}", {"atomic": True, "timeout": "30s"})
 
