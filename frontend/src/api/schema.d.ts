@@ -534,7 +534,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change the stack's APPLY defaults (atomic, gate timeout) */
+        patch: operations["patch_stack_api_v1_stacks__stack_id__patch"];
         trace?: never;
     };
     "/api/v1/stacks/{stack_id}/apply/{version}": {
@@ -582,6 +583,23 @@ export interface paths {
         put?: never;
         /** Remove the stack's containers and networks */
         post: operations["delete_api_v1_stacks__stack_id__delete_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacks/{stack_id}/delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The stack's APPLY defaults (atomic, gate timeout) and its freeze */
+        get: operations["get_delivery_api_v1_stacks__stack_id__delivery_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -789,6 +807,23 @@ export interface paths {
         put?: never;
         /** Stop every service */
         post: operations["stop_stack_api_v1_stacks__stack_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacks/{stack_id}/unfreeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift the freeze a rollback set (audited) */
+        post: operations["unfreeze_api_v1_stacks__stack_id__unfreeze_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1153,6 +1188,33 @@ export interface components {
             stacks: string[] | null;
             /** Token Id */
             token_id: string;
+        };
+        /**
+         * ApplyRequest
+         * @description Options of an APPLY; unset ones take the stack's defaults (PATCH /stacks/{id}).
+         */
+        ApplyRequest: {
+            /**
+             * Allow Repin
+             * @description Pinned images gone: run the tags as they point now, pin those.
+             */
+            allow_repin?: boolean | null;
+            /**
+             * Atomic
+             * @description Health-gated: revert to the previous version if the gate fails.
+             */
+            atomic?: boolean | null;
+            /**
+             * Force
+             * @description Apply although the stack is frozen.
+             */
+            force?: boolean | null;
+            /**
+             * Timeout
+             * @description The gate's timeout (90s, 5m, 1h; at most 1h).
+             * @example 5m
+             */
+            timeout?: string | null;
         };
         /** AuditOut */
         AuditOut: {
@@ -1688,6 +1750,31 @@ export interface components {
              */
             remove_volumes: boolean;
         };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /** Atomic */
+            atomic: boolean;
+            /** Atomic Timeout Seconds */
+            atomic_timeout_seconds: number;
+            frozen: components["schemas"]["Freeze"] | null;
+        };
+        /**
+         * DeliveryPatch
+         * @description A stack's APPLY defaults.
+         */
+        DeliveryPatch: {
+            /**
+             * Atomic
+             * @description APPLY is atomic unless it says otherwise.
+             */
+            atomic?: boolean | null;
+            /**
+             * Atomic Timeout
+             * @description The gate's timeout.
+             * @example 5m
+             */
+            atomic_timeout?: string | null;
+        };
         /** DeployRequest */
         DeployRequest: {
             /**
@@ -1832,6 +1919,23 @@ export interface components {
             /** Size */
             size: number;
         };
+        /**
+         * Freeze
+         * @description A stack frozen at a version by a rollback: who, why, when.
+         */
+        Freeze: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** By */
+            by: string;
+            /** Reason */
+            reason: string;
+            /** Version */
+            version: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1895,6 +1999,23 @@ export interface components {
             version?: string | null;
         };
         /**
+         * ImageChange
+         * @description A service whose pinned image differs between two versions (by image ID, so a tag
+         *     that points elsewhere shows even when the ``image:`` text is the same).
+         */
+        ImageChange: {
+            /** From Image Id */
+            from_image_id: string | null;
+            /** From Reference */
+            from_reference: string | null;
+            /** Service */
+            service: string;
+            /** To Image Id */
+            to_image_id: string | null;
+            /** To Reference */
+            to_reference: string | null;
+        };
+        /**
          * IssueKind
          * @enum {string}
          */
@@ -1909,6 +2030,11 @@ export interface components {
             created: string;
             /** Id */
             id: string;
+            /**
+             * Pinned By
+             * @default []
+             */
+            pinned_by: string[];
             /** Reference */
             reference: string;
             /** Size */
@@ -2069,6 +2195,20 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /**
+         * Pin
+         * @description The image a service ran: its ID, its repo digest (if any), the tag it was asked by.
+         */
+        Pin: {
+            /** Image Id */
+            image_id: string;
+            /** Reference */
+            reference: string;
+            /** Repo Digest */
+            repo_digest?: string | null;
+            /** Service */
+            service: string;
+        };
         /** Plan */
         Plan: {
             /** Stack */
@@ -2204,6 +2344,19 @@ export interface components {
          * @enum {string}
          */
         Role: "viewer" | "operator" | "admin";
+        /** RollbackRequest */
+        RollbackRequest: {
+            /**
+             * Allow Repin
+             * @description Pinned images gone: run the tags as they point now, pin those.
+             */
+            allow_repin?: boolean | null;
+            /**
+             * Reason
+             * @description Why: the stack is frozen at the version with it.
+             */
+            reason?: string | null;
+        };
         /** RuleSetting */
         RuleSetting: {
             /**
@@ -2256,6 +2409,8 @@ export interface components {
             current_version: number | null;
             /** Desired Version */
             desired_version: number | null;
+            /** @description Frozen by a rollback: an APPLY of another version is refused. */
+            frozen?: components["schemas"]["Freeze"] | null;
             /** Latest Version */
             latest_version: number;
             /**
@@ -2297,6 +2452,8 @@ export interface components {
             current_version: number | null;
             /** Desired Version */
             desired_version: number | null;
+            /** @description Frozen by a rollback: an APPLY of another version is refused. */
+            frozen?: components["schemas"]["Freeze"] | null;
             /** Latest Version */
             latest_version: number;
             /**
@@ -2351,6 +2508,8 @@ export interface components {
             current_version: number | null;
             /** Desired Version */
             desired_version: number | null;
+            /** @description Frozen by a rollback: an APPLY of another version is refused. */
+            frozen?: components["schemas"]["Freeze"] | null;
             /** Latest Version */
             latest_version: number;
             /**
@@ -2454,6 +2613,8 @@ export interface components {
              * @default []
              */
             files: string[];
+            /** Pinned */
+            pinned?: string | null;
             /** Platform */
             platform?: string | null;
             /** Registry Unreachable */
@@ -2462,6 +2623,8 @@ export interface components {
             replicas?: number | null;
             /** State */
             state?: string | null;
+            /** Tag Image */
+            tag_image?: string | null;
         };
         /** TokenOut */
         TokenOut: {
@@ -2646,6 +2809,11 @@ export interface components {
             files: components["schemas"]["FileChange"][];
             /** From Version */
             from_version: number;
+            /**
+             * Images
+             * @default []
+             */
+            images: components["schemas"]["ImageChange"][];
             /** Networks */
             networks: components["schemas"]["FieldChange"][];
             /** Services */
@@ -2678,6 +2846,13 @@ export interface components {
             };
             /** Parent Version */
             parent_version: number | null;
+            /**
+             * Pins
+             * @description Per service, the image it ran when last applied.
+             */
+            pins?: {
+                [key: string]: components["schemas"]["Pin"];
+            };
             /** Runtime */
             runtime: {
                 [key: string]: unknown;
@@ -3531,7 +3706,10 @@ export interface operations {
     };
     images_api_v1_images_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only images a version is pinned to (keep them to roll back to it) */
+                pinned?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3545,6 +3723,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LocalImage"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Docker engine unreachable */
@@ -3945,6 +4132,41 @@ export interface operations {
             };
         };
     };
+    patch_stack_api_v1_stacks__stack_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeliveryPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     apply_api_v1_stacks__stack_id__apply__version__post: {
         parameters: {
             query?: never;
@@ -3958,7 +4180,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ApplyRequest"] | null;
+            };
+        };
         responses: {
             /** @description Queued; follow the Location header */
             202: {
@@ -3976,7 +4202,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4072,12 +4298,43 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_delivery_api_v1_stacks__stack_id__delivery_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -4123,7 +4380,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4196,7 +4453,10 @@ export interface operations {
     };
     plan_api_v1_stacks__stack_id__plan__version__get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Pinned images gone: plan with the tags as they point now */
+                allow_repin?: boolean;
+            };
             header?: never;
             path: {
                 stack_id: string;
@@ -4263,7 +4523,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4336,7 +4596,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RollbackRequest"] | null;
+            };
+        };
         responses: {
             /** @description Queued; follow the Location header */
             202: {
@@ -4354,7 +4618,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4402,7 +4666,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4450,7 +4714,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4498,7 +4762,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4545,7 +4809,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4637,7 +4901,45 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unfreeze_api_v1_stacks__stack_id__unfreeze_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description The stack is not frozen */
             409: {
                 headers: {
                     [name: string]: unknown;
