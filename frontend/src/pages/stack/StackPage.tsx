@@ -11,6 +11,7 @@ import { DeleteDialog } from './DeleteDialog';
 import { DeletedStackView } from './DeletedStackView';
 import { useGone } from '../../lib/goneStacks';
 import { OverviewTab } from './OverviewTab';
+import { FreezeBanner } from './FreezeBanner';
 
 const VersionsTab = lazy(() => import('./VersionsTab'));
 const VersionPage = lazy(() => import('./VersionPage'));
@@ -120,6 +121,7 @@ export default function StackPage() {
           </RoleButton>
         </Group>
       </Group>
+      <FreezeBanner stack={s} />
       <Tabs value={tab} onChange={(value) => navigate(value && value !== 'services' ? `${base}/${value}` : base)} keepMounted={false}>
         <Tabs.List>
           {TABS.map((t) => (
