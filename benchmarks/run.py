@@ -1,12 +1,13 @@
 """`make bench`: measured figures, printed as a table (not a timed test).
 
-    python -m benchmarks.run [--only queue|monitor|engine|stop] [--quick]
+    python -m benchmarks.run [--only queue|monitor|engine|stop|revert] [--quick]
 
 queue: a real `coremon serve` on SQLite; 500 enqueues over HTTP (latency p50/p95), then the
 time the worker takes to run them all with an executor that does nothing (throughput).
 monitor: status latency for 50 stacks x 10 containers (see benchmarks/monitor.py).
 engine: APPLY against `docker compose up -d` on generated stacks (see benchmarks/engine.py).
 stop: STOP and DELETE against `docker compose stop` / `down` (see benchmarks/teardown.py).
+revert: an atomic APPLY reverting itself vs a manual ROLLBACK (see benchmarks/revert.py).
 --quick: fewer enqueues, one engine round.
 """
 
@@ -22,6 +23,7 @@ import httpx
 
 from benchmarks.engine import bench_engine
 from benchmarks.monitor import bench_engine_list, bench_status
+from benchmarks.revert import bench_revert
 from benchmarks.teardown import bench_teardown
 from core_monitor.store import commands as command_store
 from core_monitor.store.db import Database
@@ -83,7 +85,9 @@ def bench_queue(n: int = 500) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
     parser.add_argument(
-        "--only", choices=("queue", "monitor", "engine", "stop"), help="run one benchmark"
+        "--only",
+        choices=("queue", "monitor", "engine", "stop", "revert"),
+        help="run one benchmark",
     )
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     args = parser.parse_args(argv)
@@ -96,6 +100,8 @@ def main(argv: list[str] | None = None) -> None:
         bench_engine(rounds=1 if args.quick else 3)
     if args.only in (None, "stop"):
         bench_teardown(rounds=1 if args.quick else 3)
+    if args.only in (None, "revert"):
+        bench_revert(rounds=1 if args.quick else 3)
 
 
 if __name__ == "__main__":
