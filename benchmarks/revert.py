@@ -48,7 +48,9 @@ def _build(tag: str, content: str) -> None:
 def _compose(tag: str, env: str, failing: bool) -> str:
     lines = ["services:"]
     for i in range(SERVICES):
-        lines.append(f"  s{i}:\n    image: {tag}\n    command: [sleep, '3600']")
+        # init: true, so `sleep` stops on SIGTERM: the figures are the convergence's, not a
+        # 10 s stop timeout per container
+        lines.append(f"  s{i}:\n    image: {tag}\n    command: [sleep, '3600']\n    init: true")
         lines.append(f"    environment: {{V: '{env}'}}")
         if failing and i == SERVICES // 2:
             lines.append(FAILING.rstrip("\n"))
