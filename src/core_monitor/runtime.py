@@ -107,8 +107,11 @@ class Runtime:
             running = Database(url, pool_size=settings.worker_db_pool_size)
             applying = Convergence(running, settings, hosts.default())
             applying.register(registry)
+            # the images a version runs: its pins where present (a pinned image that is gone
+            # is the pin check's to refuse; here its tag stands in, as a re-pin would use it)
             pull_check = PullCheck(
-                hosts.default(), lambda stack, version: convergence.desired(stack, version)[1]
+                hosts.default(),
+                lambda stack, version: convergence.to_run(stack, version, allow_repin=True)[1],
             )
             load_plugins(registry, settings.executor_module_list)
         reads = Database(

@@ -101,9 +101,7 @@ class Convergence:
         return RequestGuard(self.gateway, project, policy, allowed)
 
     def plan(self, stack_ref: str, version: int, allow_repin: bool = False) -> Plan:
-        with self.db.read() as session:
-            stack_id = stack_store.get_stack(session, stack_ref).stack_id
-        _, desired = self.to_run(stack_id, version, allow_repin)
+        _, desired = self.to_run(stack_ref, version, allow_repin)
         return planner.plan(desired, self._observe(desired))
 
     def check_pins(self, stack_ref: str, version: int, allow_repin: bool) -> None:
@@ -111,20 +109,18 @@ class Convergence:
         digest; a stack, version or engine that does not answer is left to the enqueue and
         the worker to report."""
         try:
-            with self.db.read() as session:
-                stack_id = stack_store.get_stack(session, stack_ref).stack_id
-            self.to_run(stack_id, version, allow_repin)
+            self.to_run(stack_ref, version, allow_repin)
         except (NotFound, RetryableError):
             return
 
     def to_run(
-        self, stack_id: str, version: int, allow_repin: bool
+        self, stack_ref: str, version: int, allow_repin: bool
     ) -> tuple[ComposeProject, DesiredState]:
         """The version as it runs: its pinned images where it has pins (PinnedImageGone, a
         409, when one is gone and cannot be pulled by digest, unless ``allow_repin``)."""
-        project, desired = self.desired(stack_id, version)
+        project, desired = self.desired(stack_ref, version)
         with self.db.read() as session:
-            pins = delivery_store.pins(session, stack_id, version)
+            pins = delivery_store.pins(session, desired.stack_id, version)
         if not pins:
             return project, desired
         chosen = pin_rules.choices(
