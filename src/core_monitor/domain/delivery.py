@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -181,23 +182,38 @@ def gate(
     wanted: Mapping[str, Wanted],
     containers: Sequence[Seen],
     names: Mapping[int, str] | None = None,
+    one_shots: AbstractSet[str] = frozenset(),
 ) -> GateVerdict:
     """The atomic apply's gate over one observation. ``names``: id(container) → name, to
-    say which container failed (the engine's containers carry their own name)."""
+    say which container failed (the engine's containers carry their own name);
+    ``one_shots``: services another waits for with service_completed_successfully (an exit
+    0 is their success, whatever their restart policy)."""
     by_service: dict[str, list[Seen]] = {}
     for c in containers:
         by_service.setdefault(c.service, []).append(c)
     waiting: GateVerdict | None = None
     for service, spec in sorted(wanted.items()):
         seen = by_service.get(service, [])
+        policy = "no" if service in one_shots else spec.restart_policy
         for c in seen:
-            failed = _failed(c, spec.restart_policy)
+            failed = _failed(c, policy)
             if failed:
                 return GateVerdict(GateState.FAILED, service, failed, _name(c, names))
-        ready = [c for c in seen if _ready(c, spec.restart_policy)]
+        ready = [c for c in seen if _ready(c, policy)]
         if len(ready) < spec.replicas and waiting is None:
             waiting = GateVerdict(GateState.WAITING, service, _waiting_why(seen, spec.replicas))
     return waiting or GateVerdict(GateState.PASSED)
+
+
+def one_shot_services(depends_on: Mapping[str, Mapping[str, str]]) -> frozenset[str]:
+    """Services some service waits for with service_completed_successfully (``depends_on``:
+    service → its dependencies → condition)."""
+    return frozenset(
+        dep
+        for deps in depends_on.values()
+        for dep, condition in deps.items()
+        if condition == "service_completed_successfully"
+    )
 
 
 def _name(c: Seen, names: Mapping[int, str] | None) -> str | None:

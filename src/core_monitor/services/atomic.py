@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from core_monitor.domain.delivery import GateState, GateVerdict, gate
+from core_monitor.domain.delivery import GateState, GateVerdict, gate, one_shot_services
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.state import DesiredState
 from core_monitor.queue.executors import ExecutionContext
@@ -63,9 +63,11 @@ def hold_gate(
     """Observe until every service passes the gate, one fails it, or ``timeout`` runs out
     (then the verdict names the first service still waiting, as FAILED)."""
     deadline = clock() + timeout
+    one_shots = one_shot_services({n: s.depends_on for n, s in desired.services.items()})
     while True:
         ctx.checkpoint()
-        verdict = gate(desired.services, gateway.containers(desired.project))
+        found = gateway.containers(desired.project)
+        verdict = gate(desired.services, found, one_shots=one_shots)
         if verdict.state != GateState.WAITING:
             return verdict
         if clock() >= deadline:

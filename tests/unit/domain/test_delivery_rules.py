@@ -18,6 +18,7 @@ from core_monitor.domain.delivery import (
     gate,
     gone_refusal,
     image_changes,
+    one_shot_services,
     parse_duration,
 )
 
@@ -125,3 +126,14 @@ def test_the_gate_fails_at_once_on_unhealthy_or_a_failed_one_shot() -> None:
     # under restart: always, an exit is the engine's to restart: waited on, not failed
     again = gate({"w": Want()}, [Box("w", state="exited", exit_code=3)])
     assert again.state == GateState.WAITING
+
+
+def test_a_service_completed_successfully_target_succeeds_by_exiting_0() -> None:
+    wanted = {"init": Want(restart_policy="always"), "app": Want()}
+    done = [Box("init", state="exited", exit_code=0), Box("app")]
+    assert gate(wanted, done).state == GateState.WAITING  # restart: always would rerun it
+    one_shots = one_shot_services({"app": {"init": "service_completed_successfully"}, "init": {}})
+    assert one_shots == {"init"}
+    assert gate(wanted, done, one_shots=one_shots).state == GateState.PASSED
+    failed = [Box("init", state="exited", exit_code=2), Box("app")]
+    assert gate(wanted, failed, one_shots=one_shots).state == GateState.FAILED
