@@ -1,6 +1,6 @@
 """`make bench`: measured figures, printed as a table (not a timed test).
 
-    python -m benchmarks.run [--only queue|monitor|engine|stop|wizard|deploy] [--quick]
+    python -m benchmarks.run [--only queue|monitor|engine|stop|wizard|deploy|revert] [--quick]
 
 queue: a real `coremon serve` on SQLite; 500 enqueues over HTTP (latency p50/p95), then the
 time the worker takes to run them all with an executor that does nothing (throughput).
@@ -9,6 +9,7 @@ engine: APPLY against `docker compose up -d` on generated stacks (see benchmarks
 stop: STOP and DELETE against `docker compose stop` / `down` (see benchmarks/teardown.py).
 wizard: resolve + render of a 10-component selection, p50/p95 (see benchmarks/wizard.py).
 deploy: a 10 MB WAR into Tomcat: the driver against the bare manager call (benchmarks/deploy.py).
+revert: an atomic APPLY reverting itself vs a manual ROLLBACK (see benchmarks/revert.py).
 --quick: fewer enqueues, one engine round.
 """
 
@@ -25,6 +26,7 @@ import httpx
 from benchmarks.deploy import bench_deploy
 from benchmarks.engine import bench_engine
 from benchmarks.monitor import bench_engine_list, bench_status
+from benchmarks.revert import bench_revert
 from benchmarks.teardown import bench_teardown
 from benchmarks.wizard import bench_wizard
 from core_monitor.store import commands as command_store
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
     parser.add_argument(
         "--only",
-        choices=("queue", "monitor", "engine", "stop", "wizard", "deploy"),
+        choices=("queue", "monitor", "engine", "stop", "wizard", "deploy", "revert"),
         help="run one benchmark",
     )
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
@@ -106,6 +108,8 @@ def main(argv: list[str] | None = None) -> None:
         bench_wizard(rounds=50 if args.quick else 200)
     if args.only in (None, "deploy"):
         bench_deploy(rounds=2 if args.quick else 5)
+    if args.only in (None, "revert"):
+        bench_revert(rounds=1 if args.quick else 3)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from core_monitor.services.command_reads import CommandReads
 from core_monitor.services.commands import CommandService
 from core_monitor.services.convergence import Convergence
 from core_monitor.services.definitions import load_all_secrets
+from core_monitor.services.delivery import DeliveryService
 from core_monitor.services.deploys import DeployService, drivers_registered
 from core_monitor.services.engine import EngineService
 from core_monitor.services.health import HealthService
@@ -81,6 +82,7 @@ class Runtime:
     deploying: DeployExecutor | None = None  # the DEPLOY executor built here, if any
     # after an APPLY, ROLLBACK or DEPLOY: do the targets serve what our records say?
     checking: DeploymentCheck | None = None
+    delivery: DeliveryService = field(init=False)
 
     def __post_init__(self) -> None:
         if self.hosts is None:
@@ -112,6 +114,7 @@ class Runtime:
         self.deploys = DeployService(self.db, store, self.convergence.versions, self.commands)
         if self.deploying is not None:
             self.deploying.observers.append(self.monitor.on_deploy)
+        self.delivery = DeliveryService(self.db)
         self.commands.listeners.append(self.monitor.on_command)
 
     @property
@@ -136,8 +139,11 @@ class Runtime:
             running = Database(url, pool_size=settings.worker_db_pool_size)
             applying = Convergence(running, settings, hosts.default())
             applying.register(registry)
+            # the images a version runs: its pins where present (a pinned image that is gone
+            # is the pin check's to refuse; here its tag stands in, as a re-pin would use it)
             pull_check = PullCheck(
-                hosts.default(), lambda stack, version: convergence.desired(stack, version)[1]
+                hosts.default(),
+                lambda stack, version: convergence.to_run(stack, version, allow_repin=True)[1],
             )
             deploying = DeployExecutor(
                 running,
@@ -159,6 +165,8 @@ class Runtime:
         )
         wakeup = WakeUp()
         commands = CommandService(db, wakeup, registry, pull_check)
+        if applying is not None:  # the engine's executors run here: their pins are checked
+            commands.pin_check = convergence.check_pins
         runtime = cls(
             settings,
             db,

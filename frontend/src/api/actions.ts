@@ -11,11 +11,36 @@ export type RuntimeVerb = 'start' | 'stop' | 'restart';
 
 const once = (key: string) => ({ 'idempotency-key': key });
 
-export function applyVersion(stack: string, version: number, rollback: boolean, key: string) {
+/** Options of an APPLY (force: although the stack is frozen; atomic: revert if unhealthy). */
+export interface ApplyOptions {
+  force?: boolean;
+  atomic?: boolean;
+}
+
+export function applyVersion(
+  stack: string,
+  version: number,
+  rollback: boolean,
+  key: string,
+  options: ApplyOptions = {},
+) {
   const params = { params: { path: { stack_id: stack, version }, header: once(key) } };
-  return rollback
-    ? unwrap(api.POST('/api/v1/stacks/{stack_id}/rollback/{version}', params))
-    : unwrap(api.POST('/api/v1/stacks/{stack_id}/apply/{version}', params));
+  if (rollback) return unwrap(api.POST('/api/v1/stacks/{stack_id}/rollback/{version}', params));
+  const body = {
+    ...(options.force ? { force: true } : {}),
+    ...(options.atomic ? { atomic: true } : {}),
+  };
+  return unwrap(
+    api.POST('/api/v1/stacks/{stack_id}/apply/{version}', {
+      ...params,
+      ...(Object.keys(body).length ? { body } : {}),
+    }),
+  );
+}
+
+/** Lift the freeze a rollback set (operator; audited). */
+export function unfreezeStack(stack: string) {
+  return unwrap(api.POST('/api/v1/stacks/{stack_id}/unfreeze', { params: { path: { stack_id: stack } } }));
 }
 
 export function runtimeAction(stack: string, verb: RuntimeVerb, key: string, service?: string) {

@@ -1,11 +1,11 @@
 // The plan preview shown before APPLY / ROLLBACK: what the convergence would do now, grouped
 // by dependency layer in the order it runs, with the reason of each step, then a
 // confirmation that enqueues the command.
-import { Fragment } from 'react';
-import { Alert, Badge, Button, Group, Modal, Stack, Table, Text } from '@mantine/core';
+import { Fragment, useState } from 'react';
+import { Alert, Badge, Button, Checkbox, Group, Modal, Stack, Table, Text } from '@mantine/core';
 import { useNavigate } from 'react-router-dom';
-import { applyVersion, useEnqueue } from '../api/actions';
-import { type Plan, usePlan } from '../api/queries';
+import { applyVersion, useEnqueue, type ApplyOptions } from '../api/actions';
+import { type Plan, usePlan, useStack } from '../api/queries';
 import { Loading, QueryError } from './common';
 
 export interface PlanTarget {
@@ -59,14 +59,20 @@ function stepLabel(step: PlanStep): string {
 export function PlanDialog({ target, onClose }: { target: PlanTarget | null; onClose: () => void }) {
   const navigate = useNavigate();
   const plan = usePlan(target?.stack ?? '', target ? target.version : null);
+  const stack = useStack(target?.stack ?? '');
+  const [force, setForce] = useState(false);
+  const [atomic, setAtomic] = useState(false);
   const verb = target?.rollback ? 'Roll back' : 'Apply';
+  const frozen = stack.data?.frozen;
+  // a rollback is always let through; an apply of another version than the frozen one is not
+  const blocked = !!frozen && !!target && !target.rollback && target.version !== frozen.version;
   const enqueue = useEnqueue(
-    (t: PlanTarget, key) => applyVersion(t.stack, t.version, t.rollback, key),
+    (t: PlanTarget & { options: ApplyOptions }, key) => applyVersion(t.stack, t.version, t.rollback, key, t.options),
     (t) => `${t.rollback ? 'Rollback' : 'Apply'} ${t.stack} v${t.version}`,
   );
   const confirm = () => {
     if (!target) return;
-    enqueue.mutate(target, {
+    enqueue.mutate({ ...target, options: { force: blocked && force, atomic } }, {
       onSuccess: (accepted) => {
         onClose();
         navigate(`/commands/${accepted.command_id}`);
@@ -80,6 +86,20 @@ export function PlanDialog({ target, onClose }: { target: PlanTarget | null; onC
       size="xl"
       title={target ? `${verb} ${target.stack} to version ${target.version}` : ''}
     >
+      {blocked && frozen && (
+        <Alert color="orange" title={`${target?.stack} is frozen at v${frozen.version}`} mb="sm" data-testid="frozen-warning">
+          <Text size="sm">
+            {frozen.by} rolled it back: {frozen.reason}. Applying v{target?.version} undoes that rollback.
+          </Text>
+          <Checkbox
+            mt="xs"
+            label="Force: apply although the stack is frozen (recorded in the audit trail)"
+            checked={force}
+            onChange={(e) => setForce(e.currentTarget.checked)}
+            data-testid="force-apply"
+          />
+        </Alert>
+      )}
       {plan.isPending && <Loading label="Planning…" />}
       {plan.isError && <QueryError error={plan.error} title="Could not plan" />}
       {plan.data && (
@@ -150,13 +170,22 @@ export function PlanDialog({ target, onClose }: { target: PlanTarget | null; onC
         </Stack>
       )}
       <Group justify="flex-end" mt="md">
+        {target && !target.rollback && (
+          <Checkbox
+            mr="auto"
+            label="Atomic: revert to the current version unless every service becomes healthy"
+            checked={atomic}
+            onChange={(e) => setAtomic(e.currentTarget.checked)}
+            data-testid="atomic-apply"
+          />
+        )}
         <Button variant="default" onClick={onClose}>
           Cancel
         </Button>
         <Button
           onClick={confirm}
           loading={enqueue.isPending}
-          disabled={!plan.data}
+          disabled={!plan.data || (blocked && !force)}
           color={target?.rollback ? 'orange' : undefined}
           data-testid="confirm-plan"
         >

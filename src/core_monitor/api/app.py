@@ -23,6 +23,7 @@ from core_monitor.api.routers import (
     backups,
     bundles,
     commands,
+    delivery,
     deployments,
     engine,
     health,
@@ -106,6 +107,7 @@ def create_app(runtime: Runtime, *, run_worker: bool | None = None) -> FastAPI:
         wizard_routes.stack_router,
         artifacts.router,
         deployments.router,
+        delivery.router,
     )
     for router in routers:
         declare_guards(router, API_PREFIX)

@@ -20,6 +20,7 @@ from core_monitor.services.auth import AuthService, SingleSignOn
 from core_monitor.services.backups import Backups
 from core_monitor.services.command_reads import CommandReads
 from core_monitor.services.commands import CommandService
+from core_monitor.services.delivery import DeliveryService
 from core_monitor.services.deploys import DeployService
 from core_monitor.services.engine import EngineService
 from core_monitor.services.health import HealthService
@@ -39,6 +40,7 @@ __all__ = [
     "BackupsDep",
     "CommandReadsDep",
     "CommandsDep",
+    "DeliveryDep",
     "DeploysDep",
     "EngineDep",
     "HealthDep",
@@ -135,6 +137,10 @@ def _deploys(request: Request) -> DeployService:
     return _runtime(request).deploys
 
 
+def _delivery(request: Request) -> DeliveryService:
+    return _runtime(request).delivery
+
+
 class Paging:
     def __init__(
         self,
@@ -163,6 +169,7 @@ HostsDep = Annotated[HostService, Depends(_hosts)]
 WizardDep = Annotated[WizardService, Depends(_wizard)]
 DeploysDep = Annotated[DeployService, Depends(_deploys)]
 ArtifactsDep = Annotated[ArtifactService, Depends(_artifacts)]
+DeliveryDep = Annotated[DeliveryService, Depends(_delivery)]
 VersionNumber = Annotated[int, Path(ge=1, le=2**31 - 1, description="Version number")]
 RowId = Annotated[int, Path(ge=1, le=2**62)]
 PagingDep = Annotated[Paging, Depends(Paging)]

@@ -11,9 +11,11 @@ from pydantic_core import PydanticCustomError
 from core_monitor.compose import MAX_COMPOSE_BYTES
 from core_monitor.domain.auth import ApiToken, AuthKind, Identity, Role, User
 from core_monitor.domain.commands import Command, CommandStatus, CommandType
+from core_monitor.domain.delivery import Freeze, Pin, parse_duration
 from core_monitor.domain.halt import Halt
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
 from core_monitor.domain.validation import Issue, IssueKind
+from core_monitor.errors import FieldError, ValidationFailed
 
 T = TypeVar("T")
 
@@ -201,6 +203,63 @@ class DeployRequest(StrictInput):
     comment: str | None = Field(None, max_length=2000)
 
 
+DURATION = r"^(\d{1,4}|(\d{1,4}h)?(\d{1,5}m)?(\d{1,6}s)?)$"
+
+
+class ApplyRequest(StrictInput):
+    """Options of an APPLY; unset ones take the stack's defaults (PATCH /stacks/{id})."""
+
+    atomic: bool | None = Field(
+        None, description="Health-gated: revert to the previous version if the gate fails."
+    )
+    timeout: str | None = Field(
+        None,
+        max_length=20,
+        pattern=DURATION,
+        examples=["5m"],
+        description="The gate's timeout (90s, 5m, 1h; at most 1h).",
+    )
+    allow_repin: bool | None = Field(
+        None, description="Pinned images gone: run the tags as they point now, pin those."
+    )
+    force: bool | None = Field(None, description="Apply although the stack is frozen.")
+
+    def timeout_seconds(self) -> int | None:
+        """The timeout in seconds; a 422 naming ``timeout`` when out of bounds."""
+        return None if self.timeout is None else duration_seconds("timeout", self.timeout)
+
+
+class RollbackRequest(StrictInput):
+    allow_repin: bool | None = Field(
+        None, description="Pinned images gone: run the tags as they point now, pin those."
+    )
+    reason: str | None = Field(
+        None, max_length=1000, description="Why: the stack is frozen at the version with it."
+    )
+
+
+class DeliveryPatch(StrictInput):
+    """A stack's APPLY defaults."""
+
+    atomic: bool | None = Field(None, description="APPLY is atomic unless it says otherwise.")
+    atomic_timeout: str | None = Field(
+        None, max_length=20, pattern=DURATION, examples=["5m"], description="The gate's timeout."
+    )
+
+
+class DeliveryOut(BaseModel):
+    atomic: bool
+    atomic_timeout_seconds: int
+    frozen: Freeze | None
+
+
+def duration_seconds(field: str, text: str) -> int:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise ValidationFailed([FieldError(field, str(exc))]) from None
+
+
 class DismissRequest(StrictInput):
     reason: str = Field(min_length=1, max_length=1000, examples=["fixed by hand"])
 
@@ -220,6 +279,9 @@ class StackOut(BaseModel):
         None, description="Who saved the latest version (in lists)."
     )
     latest_version_at: datetime | None = Field(None, description="When (in lists).")
+    frozen: Freeze | None = Field(
+        None, description="Frozen by a rollback: an APPLY of another version is refused."
+    )
 
     @classmethod
     def of(cls, stack: Stack, latest: tuple[str, datetime] | None = None) -> StackOut:
@@ -329,6 +391,9 @@ class VersionOut(VersionSummary):
     definition: dict[str, Any]
     variables: dict[str, VariableOut]
     runtime: dict[str, Any]
+    pins: dict[str, Pin] = Field(
+        default_factory=dict, description="Per service, the image it ran when last applied."
+    )
 
     @classmethod
     def of(cls, v: StackVersion) -> VersionOut:
@@ -343,6 +408,7 @@ class VersionOut(VersionSummary):
                 for k, var in v.variables.items()
             },
             runtime=v.runtime.mapping,
+            pins=v.pins,
         )
 
 

@@ -102,13 +102,22 @@ class _Payload(BaseModel):
 
 
 class ApplyPayload(_Payload):
+    """Options left unset (None) are not stored: ``atomic`` and ``timeout`` then come from
+    the stack's defaults when the command runs (see domain/delivery.py)."""
+
     type: Literal[CommandType.APPLY] = CommandType.APPLY
     version: int = Field(ge=1)
+    atomic: bool | None = None  # health-gated: revert to the previous version on failure
+    timeout: int | None = Field(None, ge=1, le=3600)  # the gate's timeout, seconds
+    allow_repin: bool | None = None  # pinned images gone: run the tags, pin those
+    force: bool | None = None  # apply although the stack is frozen
 
 
 class RollbackPayload(_Payload):
     type: Literal[CommandType.ROLLBACK] = CommandType.ROLLBACK
     version: int = Field(ge=1)
+    allow_repin: bool | None = None
+    reason: str | None = Field(None, max_length=1000)  # why: the freeze says it
 
 
 class DeletePayload(_Payload):

@@ -31,6 +31,18 @@ class FileChange(BaseModel):
     change: str  # added | removed | changed
 
 
+class ImageChange(BaseModel):
+    """A service whose pinned image differs between two versions (by image ID, so a tag
+    that points elsewhere shows even when the ``image:`` text is the same)."""
+
+    model_config = ConfigDict(frozen=True)
+    service: str
+    from_reference: str | None
+    from_image_id: str | None  # None: no pin (never ran, or not in that version)
+    to_reference: str | None
+    to_image_id: str | None
+
+
 class VersionDiff(BaseModel):
     model_config = ConfigDict(frozen=True)
     from_version: int
@@ -40,6 +52,7 @@ class VersionDiff(BaseModel):
     networks: list[FieldChange]
     volumes: list[FieldChange]
     files: list[FileChange] = []
+    images: list[ImageChange] = []
 
 
 def diff_versions(

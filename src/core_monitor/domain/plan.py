@@ -73,6 +73,9 @@ class StepDetails(BaseModel):
     registry_unreachable: str | None = None
     # pull_image: the platform its services ask for (`platform:`), pulled as such
     platform: str | None = None
+    # create/recreate of a pinned service: the image ID it ran, and the tag's image now
+    pinned: str | None = None
+    tag_image: str | None = None
 
 
 class _Step(BaseModel):

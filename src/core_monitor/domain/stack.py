@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core_monitor.domain.delivery import Freeze, Pin
+
 
 class StackStatus(StrEnum):
     NEW = "NEW"  # created, never applied
@@ -41,6 +43,7 @@ class Stack(BaseModel):
     deleted: bool
     created_at: datetime
     updated_at: datetime
+    frozen: Freeze | None = None  # set by a rollback: APPLY of another version refused
 
 
 class VersionRuntime(BaseModel):
@@ -70,3 +73,4 @@ class StackVersion(BaseModel):
     variables: dict[str, Variable]
     content_hash: str
     runtime: VersionRuntime = Field(default_factory=VersionRuntime)
+    pins: dict[str, Pin] = Field(default_factory=dict)  # service → the image it last ran

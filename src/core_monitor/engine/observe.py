@@ -42,7 +42,11 @@ def observe(
     listed = _LISTS.submit(gateway.containers, project)
     listed_networks = _LISTS.submit(gateway.networks, project)
     listed_volumes = _LISTS.submit(gateway.volumes, project)
-    references = sorted({s.image for s in desired.services.values()})
+    references = sorted(
+        {s.image for s in desired.services.values()}
+        # a pinned service's tag too: the plan says where it points now
+        | {s.pin.reference for s in desired.services.values() if s.pin is not None}
+    )
     image_ids = list(_LISTS.map(gateway.image_id, references))
     built = sorted({s.image for s in desired.services.values() if s.build_digest})
     digests = list(_LISTS.map(lambda r: gateway.image_label(r, lbl.BUILD_DIGEST), built))

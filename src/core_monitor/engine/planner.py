@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from itertools import islice
 
 from core_monitor.compose.hashing import EXCLUDED_FROM_SERVICE_HASH as HASH_EXCLUDED
+from core_monitor.domain.delivery import pinned_text
 from core_monitor.domain.diff import FieldChange, field_changes
 from core_monitor.domain.graph import layers
 from core_monitor.domain.plan import (
@@ -75,7 +76,8 @@ def plan(desired: DesiredState, observed: ObservedState) -> Plan:
             ]
     layer_of = {name: i for i, names in enumerate(_layers(desired)) for name in names}
     for name, wanted in sorted(desired.services.items()):
-        steps += _service(desired, observed, wanted, by_service.get(name, []), layer_of[name])
+        found = _service(desired, observed, wanted, by_service.get(name, []), layer_of[name])
+        steps += _with_pin(found, wanted, observed) if wanted.pin is not None else found
     steps += _restarts_for_recreated_dependencies(desired, observed, steps, layer_of)
     steps += layering.waits(desired, steps, layer_of)
     return Plan(
@@ -84,6 +86,24 @@ def plan(desired: DesiredState, observed: ObservedState) -> Plan:
         steps=layering.in_run_order(steps),
         warnings=plan_warnings(desired),
     )
+
+
+def _with_pin(steps: list[Step], service: DesiredService, observed: ObservedState) -> list[Step]:
+    """A pinned service's creates and recreates say what it is pinned to and where its tag
+    points now (both image IDs)."""
+    pin = service.pin
+    assert pin is not None
+    tag_image = observed.images.get(pin.reference)
+    text = pinned_text(pin, tag_image)
+    out: list[Step] = []
+    for step in steps:
+        if step.kind in (StepKind.CREATE_CONTAINER, StepKind.RECREATE_CONTAINER):
+            details = step.details.model_copy(
+                update={"pinned": pin.image_id, "tag_image": tag_image}
+            )
+            step = step.model_copy(update={"details": details, "reason": f"{step.reason}; {text}"})
+        out.append(step)
+    return out
 
 
 def _restarts_for_recreated_dependencies(

@@ -9,6 +9,7 @@ from typing import Any
 from core_monitor.compose import service_config_hash
 from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.compose import ComposeProject
+from core_monitor.domain.delivery import Pin
 from core_monitor.engine import project_files
 from core_monitor.engine.model import ObservedContainer, ObservedResource
 
@@ -28,6 +29,9 @@ class DesiredService:
     build_digest: str | None = None  # built from the bundle (``image`` is its tag)
     optional: frozenset[str] = frozenset()  # dependencies marked required: false
     joins: frozenset[str] = frozenset()  # services whose namespaces its container joins
+    # what it ran when its version last succeeded: ``image`` is then the pinned image ID
+    # (or repo digest), and the pin's ``reference`` the tag (see services/pins.py)
+    pin: Pin | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ class LocalImage(BaseModel):
     id: str
     size: int
     created: datetime
+    # ?pinned=1: the versions pinned to it ("<stack> v<N> <service>"), to keep for rollbacks
+    pinned_by: list[str] = []
 
 
 def local_images(rows: Iterable[dict[str, Any]]) -> list[LocalImage]:

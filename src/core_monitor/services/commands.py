@@ -13,6 +13,7 @@ from core_monitor.domain.commands import (
     RollbackPayload,
     RuntimeActionPayload,
 )
+from core_monitor.domain.delivery import apply_refusal
 from core_monitor.domain.stack import Stack
 from core_monitor.errors import Conflict, FieldError, NoExecutor, ValidationFailed
 from core_monitor.queue.executors import ExecutorRegistry
@@ -20,6 +21,7 @@ from core_monitor.queue.signals import CommandListener, WakeUp, notify
 from core_monitor.services.pull_check import PullCheck
 from core_monitor.store import audit
 from core_monitor.store import commands as command_store
+from core_monitor.store import delivery as delivery_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
 
@@ -42,6 +44,8 @@ class CommandService:
         self.wakeup = wakeup
         self.executors = executors
         self.pull_check = pull_check
+        # (stack, version, allow_repin): refuses a version whose pinned images are gone
+        self.pin_check: Callable[[str, int, bool], None] | None = None
         self.listeners: list[CommandListener] = []
 
     def enqueue(
@@ -63,6 +67,30 @@ class CommandService:
         if self.pull_check is not None and isinstance(payload, ApplyPayload | RollbackPayload):
             # before the transaction: it may ask a registry (bounded, a few seconds)
             self.pull_check.refuse_unpullable(stack_ref, payload.version)
+        if self.pin_check is not None and isinstance(payload, ApplyPayload | RollbackPayload):
+            self.pin_check(stack_ref, payload.version, bool(payload.allow_repin))
+        try:
+            return self._enqueue(actor, stack_ref, payload, idempotency_key, along)
+        except StackFrozen as refused:  # said in the audit trail, in a transaction of its own
+            with self.db.write() as session:
+                audit.record_by(
+                    session,
+                    actor,
+                    f"command.{payload.type.lower()}",
+                    f"stack:{refused.stack_id}",
+                    outcome="refused",
+                    details={"payload": payload.wire(), "reason": str(refused)},
+                )
+            raise
+
+    def _enqueue(
+        self,
+        actor: Actor,
+        stack_ref: str,
+        payload: CommandPayload,
+        idempotency_key: str | None,
+        along: Along | None,
+    ) -> tuple[Command, bool]:
         with self.db.write() as session:
             stack = stack_store.get_stack(session, stack_ref)
             _check_payload(session, stack, payload)
@@ -121,11 +149,24 @@ class CommandService:
         return command
 
 
+class StackFrozen(Conflict):
+    title = "Stack frozen"
+
+    def __init__(self, message: str, stack_id: str) -> None:
+        super().__init__(message)
+        self.stack_id = stack_id
+
+
 def _check_payload(session: Session, stack: Stack, payload: CommandPayload) -> None:
     """What the payload names exists, and what can be seen to fail now is refused now (a
     DEPLOY's preflight is services/deploys.py's, before it enqueues)."""
     if isinstance(payload, ApplyPayload | RollbackPayload):
         stack_store.require_version(session, stack.stack_id, payload.version)
+    if isinstance(payload, ApplyPayload):
+        freeze = delivery_store.freeze_of(session, stack.stack_id)
+        refusal = apply_refusal(freeze, payload.version, bool(payload.force))
+        if refusal:
+            raise StackFrozen(refusal, stack.stack_id)
     elif isinstance(payload, RuntimeActionPayload):
         _check_runtime_action(session, stack, payload)
 

@@ -18,6 +18,7 @@ from core_monitor.domain.commands import (
     RuntimeActionPayload,
 )
 from core_monitor.domain.compose import ComposeProject
+from core_monitor.domain.delivery import GateState, Pin, apply_refusal, freeze_reason
 from core_monitor.domain.graph import layers
 from core_monitor.domain.health import assess
 from core_monitor.domain.plan import Plan
@@ -34,11 +35,21 @@ from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.observe import observe, observe_resources
 from core_monitor.engine.request_guard import RequestGuard, definition_violations
 from core_monitor.engine.state import DesiredService, DesiredState, ObservedState
-from core_monitor.errors import TerminalError
+from core_monitor.errors import (
+    CommandCancelled,
+    LeaseLost,
+    NotFound,
+    RetryableError,
+    TerminalError,
+)
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
+from core_monitor.services import atomic
+from core_monitor.services import pins as pin_rules
 from core_monitor.services.desired import DesiredVersions
 from core_monitor.settings import Settings
 from core_monitor.store import adopted as adopted_store
+from core_monitor.store import audit
+from core_monitor.store import delivery as delivery_store
 from core_monitor.store import policy as policy_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store import stopped as stopped_store
@@ -89,9 +100,34 @@ class Convergence:
             raise TerminalError(refusal(found))
         return RequestGuard(self.gateway, project, policy, allowed)
 
-    def plan(self, stack_ref: str, version: int) -> Plan:
-        _, desired = self.desired(stack_ref, version)
+    def plan(self, stack_ref: str, version: int, allow_repin: bool = False) -> Plan:
+        _, desired = self.to_run(stack_ref, version, allow_repin)
         return planner.plan(desired, self._observe(desired))
+
+    def check_pins(self, stack_ref: str, version: int, allow_repin: bool) -> None:
+        """Refuses (409) a version whose pinned images are gone and cannot be pulled by
+        digest; a stack, version or engine that does not answer is left to the enqueue and
+        the worker to report."""
+        try:
+            self.to_run(stack_ref, version, allow_repin)
+        except (NotFound, RetryableError):
+            return
+
+    def to_run(
+        self, stack_ref: str, version: int, allow_repin: bool
+    ) -> tuple[ComposeProject, DesiredState]:
+        """The version as it runs: its pinned images where it has pins (PinnedImageGone, a
+        409, when one is gone and cannot be pulled by digest, unless ``allow_repin``)."""
+        project, desired = self.desired(stack_ref, version)
+        with self.db.read() as session:
+            pins = delivery_store.pins(session, desired.stack_id, version)
+        if not pins:
+            return project, desired
+        chosen = pin_rules.choices(
+            desired, pins, lambda image: self.gateway.image_id(image) is not None, allow_repin
+        )
+        pin_rules.refuse_gone(version, chosen)
+        return pin_rules.pinned(project, desired, chosen)
 
     def _observe(self, desired: DesiredState) -> ObservedState:
         return observe(
@@ -108,15 +144,109 @@ class Convergence:
 
     # -- executors ----------------------------------------------------------------------
     def apply(self, ctx: ExecutionContext) -> None:
-        self._converge(ctx, ctx.command.payload_as(ApplyPayload).version, "apply")
+        payload = ctx.command.payload_as(ApplyPayload)
+        stack_id = ctx.command.stack_id or ""
+        with self.db.read() as session:
+            refusal = apply_refusal(
+                delivery_store.freeze_of(session, stack_id), payload.version, bool(payload.force)
+            )
+            defaults = delivery_store.defaults(session, stack_id)
+        if refusal:  # frozen after it was queued: the rule holds when it runs too
+            raise TerminalError(refusal)
+        atomic = defaults.atomic if payload.atomic is None else payload.atomic
+        if not atomic:
+            self._converge(ctx, payload.version, "apply", bool(payload.allow_repin))
+            return
+        timeout = payload.timeout or defaults.timeout_seconds
+        self._atomic(ctx, payload.version, bool(payload.allow_repin), timeout)
 
     def rollback(self, ctx: ExecutionContext) -> None:
-        self._converge(ctx, ctx.command.payload_as(RollbackPayload).version, "rollback")
+        payload = ctx.command.payload_as(RollbackPayload)
+        version = payload.version
+        reason = freeze_reason(payload.reason, version)
+        by = ctx.command.requested_by
 
-    def _converge(self, ctx: ExecutionContext, version: int, verb: str) -> None:
+        def freeze(session: Session) -> None:
+            delivery_store.freeze(session, ctx.command.stack_id or "", version, by, reason)
+            audit.record(
+                session,
+                actor=by,
+                action="stack.freeze",
+                target=f"stack:{ctx.command.stack_id}",
+                details={"version": version, "reason": reason, "by": "rollback"},
+            )
+
+        ctx.log_later(f"frozen at v{version}: {reason}", frozen=version)
+        ctx.commit_with_outcome(freeze)
+        self._converge(ctx, version, "rollback", bool(payload.allow_repin))
+
+    def _atomic(self, ctx: ExecutionContext, version: int, allow_repin: bool, timeout: int) -> None:
+        """See services/atomic.py: forward, gate, or revert to the previous version."""
         stack_id = ctx.command.stack_id or ""
-        project, desired = self.desired(stack_id, version)
+        done = atomic.progress(self.db, ctx.command.command_id)
+        previous = done.previous
+        if not done.started:
+            with self.db.read() as session:
+                previous = stack_store.get_stack(session, stack_id).current_version
+            ctx.log(
+                f"atomic apply of v{version}: every service ready within {timeout}s, "
+                + (f"else back to v{previous}" if previous else "no version to revert to"),
+                atomic=atomic.START,
+                previous=previous,
+            )
+        why = done.reverting_why
+        if why is None:
+            why = self._forward(ctx, version, allow_repin, timeout)
+            if why is None:
+                return
+            ctx.log(f"gate failed: {why}", level="error", atomic=atomic.REVERTING, why=why)
+        else:
+            ctx.log(f"resuming the revert after a restart ({why})", level="warning")
+        self._revert(ctx, version, previous, why)
+
+    def _forward(
+        self, ctx: ExecutionContext, version: int, allow_repin: bool, timeout: int
+    ) -> str | None:
+        """Apply and hold the gate: None when it passed (concluded), else why it failed. A
+        cancel, a lost lease or a retryable error is not a failure of the version: raised."""
         try:
+            desired = self._converge(ctx, version, "apply", allow_repin, conclude=False)
+        except (CommandCancelled, LeaseLost, RetryableError):
+            raise
+        except Exception as exc:  # a failed step or wait is the version failing too
+            return f"the apply failed: {exc}"
+        verdict = atomic.hold_gate(self.gateway, ctx, desired, timeout)
+        if verdict.state != GateState.PASSED:
+            return atomic.failure_text(self.gateway, verdict)
+        ctx.log(f"gate passed: every service of v{version} is ready")
+        self._conclude(ctx, desired, version, observe_resources(self.gateway, desired))
+        return None
+
+    def _revert(self, ctx: ExecutionContext, version: int, previous: int | None, why: str) -> None:
+        if previous is None:
+            raise TerminalError(
+                f"v{version} failed its gate: {why}; no earlier version to revert to"
+            )
+        desired = self._converge(ctx, previous, "revert to", True, conclude=False)
+        now = observe_resources(self.gateway, desired)
+        pins = pin_rules.run_pins(desired, now.containers, self._repo_digest)
+        with self.db.write() as session:  # the command FAILS: its outcome writes are dropped
+            self._record(session, desired, previous, now, pins)
+        ctx.log(f"reverted to v{previous}", level="warning", reverted_to=previous)
+        raise TerminalError(f"v{version} failed its gate: {why}; reverted to v{previous}")
+
+    def _converge(
+        self,
+        ctx: ExecutionContext,
+        version: int,
+        verb: str,
+        allow_repin: bool,
+        *,
+        conclude: bool = True,
+    ) -> DesiredState:
+        stack_id = ctx.command.stack_id or ""
+        try:
+            project, desired = self.to_run(stack_id, version, allow_repin)
             guard = self._guard(project, stack_id)
             observed = self._observe(desired)
             plan = planner.plan(desired, observed)
@@ -125,9 +255,11 @@ class Convergence:
             line = f"{verb} v{version}: {len(plan.steps)} step(s)"
             steps = [f"{s.kind} {s.target}: {s.reason}" for s in plan.steps]
             if not plan.steps:  # converged already: what was observed is what is there
+                guard.close()
                 ctx.log_later(line, plan=plan.summary(), steps=steps)
-                self._conclude(ctx, desired, version, observed)
-                return
+                if conclude:
+                    self._conclude(ctx, desired, version, observed)
+                return desired
             ctx.log(line, plan=plan.summary(), steps=steps)
             with self.db.write() as session:
                 stack_store.set_status(
@@ -145,7 +277,9 @@ class Convergence:
             finally:
                 guard.close()
             ctx.checkpoint()
-            self._conclude(ctx, desired, version, observe_resources(self.gateway, desired))
+            if conclude:
+                self._conclude(ctx, desired, version, observe_resources(self.gateway, desired))
+            return desired
         except Exception:
             with self.db.write() as session:
                 stack_store.set_status(
@@ -157,6 +291,19 @@ class Convergence:
         self, ctx: ExecutionContext, desired: DesiredState, version: int, now: ObservedState
     ) -> None:
         """What the version became is recorded with the command's outcome, in one commit."""
+        ctx.log_later(f"stack is {_status(desired.services, now.containers)} at v{version}")
+        pins = pin_rules.run_pins(desired, now.containers, self._repo_digest)
+        ctx.commit_with_outcome(lambda session: self._record(session, desired, version, now, pins))
+
+    def _record(
+        self,
+        session: Session,
+        desired: DesiredState,
+        version: int,
+        now: ObservedState,
+        pins: list[Pin],
+    ) -> None:
+        """The version's runtime record, its pins (what each service ran) and the stack."""
         containers = now.containers
         mapping = {
             "containers": {
@@ -166,16 +313,17 @@ class Convergence:
             "volumes": sorted(v.name for v in now.volumes),
         }
         status = _status(desired.services, containers)
+        stack_store.record_runtime(session, desired.stack_id, version, status, mapping)
+        delivery_store.record_pins(session, desired.stack_id, version, pins)
+        stopped_store.clear_stopped(session, desired.stack_id, None)  # all run again
+        stack_store.set_status(
+            session, desired.stack_id, status, desired_version=version, current_version=version
+        )
 
-        def record(session: Session) -> None:
-            stack_store.record_runtime(session, desired.stack_id, version, status, mapping)
-            stopped_store.clear_stopped(session, desired.stack_id, None)  # all run again
-            stack_store.set_status(
-                session, desired.stack_id, status, desired_version=version, current_version=version
-            )
-
-        ctx.log_later(f"stack is {status} at v{version}", containers=len(containers))
-        ctx.commit_with_outcome(record)
+    def _repo_digest(self, image_id: str) -> str | None:
+        found = self.gateway.inspect_image(image_id) or {}
+        digests = found.get("RepoDigests") or []
+        return str(digests[0]) if digests else None
 
     def delete(self, ctx: ExecutionContext) -> None:
         stack_id = ctx.command.stack_id or ""

@@ -40,7 +40,7 @@ class EngineService:
     def facts(self) -> HostFacts:
         return self._monitor.host()
 
-    def plan(self, stack_ref: str, version: int) -> Plan:
+    def plan(self, stack_ref: str, version: int, allow_repin: bool = False) -> Plan:
         """What APPLY would do now; a pull that cannot succeed (no registry) says so."""
-        plan = self._convergence.plan(stack_ref, version)
+        plan = self._convergence.plan(stack_ref, version, allow_repin)
         return plan if self._pull_check is None else self._pull_check.annotate(plan)

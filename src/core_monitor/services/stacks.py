@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from core_monitor.compose import check_container_count, validate_project_name
 from core_monitor.domain.actor import Actor
 from core_monitor.domain.bundle import NO_FILES, ProjectFiles
+from core_monitor.domain.delivery import image_changes
 from core_monitor.domain.diff import VersionDiff, diff_versions, file_changes
 from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
@@ -20,6 +21,7 @@ from core_monitor.errors import Conflict, NotFound
 from core_monitor.services import bundles, definitions, validation
 from core_monitor.settings import DEFAULT_MAX_CONTAINERS
 from core_monitor.store import audit
+from core_monitor.store import delivery as delivery_store
 from core_monitor.store import files as file_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
@@ -364,14 +366,19 @@ class StackService:
                 only=query.only,
                 deleted=query.deleted,
             )
-            return items, total, stack_store.latest_versions(session, items)
+            latest = stack_store.latest_versions(session, items)
+            frozen = delivery_store.freezes(session, [s.stack_id for s in items])
+        items = [s.model_copy(update={"frozen": frozen.get(s.stack_id)}) for s in items]
+        return items, total, latest
 
     # the reads below include deleted stacks: their history stays readable (by id, or by
     # a name no live stack holds); every write refuses them
 
     def get(self, stack_ref: str) -> Stack:
         with self.db.read() as session:
-            return stack_store.get_stack(session, stack_ref, include_deleted=True)
+            stack = stack_store.get_stack(session, stack_ref, include_deleted=True)
+            frozen = delivery_store.freeze_of(session, stack.stack_id)
+        return stack.model_copy(update={"frozen": frozen}) if frozen else stack
 
     def stack_id_of(self, stack_ref: str) -> str | None:
         """The id of a stack, deleted ones included; None when there is none."""
@@ -389,7 +396,9 @@ class StackService:
     def version(self, stack_ref: str, version: int) -> StackVersion:
         with self.db.read() as session:
             stack = stack_store.get_stack(session, stack_ref, include_deleted=True)
-            return stack_store.get_version(session, stack.stack_id, version)
+            found = stack_store.get_version(session, stack.stack_id, version)
+            pins = delivery_store.pins(session, stack.stack_id, version)
+        return found.model_copy(update={"pins": pins})
 
     def restore(
         self, actor: Actor, stack_ref: str, version: int, name: str | None
@@ -411,11 +420,15 @@ class StackService:
             vb = stack_store.get_version(session, stack.stack_id, b)
             fa = file_store.list_files(session, stack.stack_id, a)
             fb = file_store.list_files(session, stack.stack_id, b)
+            pa = delivery_store.pins(session, stack.stack_id, a)
+            pb = delivery_store.pins(session, stack.stack_id, b)
         found = diff_versions(
             va.version, va.compose_text, va.definition, vb.version, vb.compose_text, vb.definition
         )
         digests = ({f.path: f.digest for f in fa}, {f.path: f.digest for f in fb})
-        return found.model_copy(update={"files": file_changes(*digests)})
+        return found.model_copy(
+            update={"files": file_changes(*digests), "images": image_changes(pa, pb)}
+        )
 
     def files(self, stack_ref: str, version: int) -> list[StoredFile]:
         """A version's files, without their content (deleted stacks' too)."""

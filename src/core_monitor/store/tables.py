@@ -363,3 +363,33 @@ class DeploymentRow(Base):
     __table_args__ = (
         Index("ix_deployments_target", "stack_id", "service", "path", "requested_at"),
     )
+
+
+class VersionPinRow(Base):
+    """The image a service of a version ran (issue 20): kept apart from the runtime mapping,
+    which a later apply of another version clears; a pin outlives that."""
+
+    __tablename__ = "version_pins"
+
+    stack_id: Mapped[str] = mapped_column(ForeignKey("stacks.stack_id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service: Mapped[str] = mapped_column(String(200), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(1000))
+    image_id: Mapped[str] = mapped_column(String(200))
+    repo_digest: Mapped[str | None] = mapped_column(String(1000))
+    recorded_at: Mapped[datetime]
+
+
+class StackDeliveryRow(Base):
+    """A stack's delivery state (issue 20): its freeze (version, who, why, when; no version:
+    not frozen) and its APPLY defaults (atomic, gate timeout)."""
+
+    __tablename__ = "stack_delivery"
+
+    stack_id: Mapped[str] = mapped_column(ForeignKey("stacks.stack_id"), primary_key=True)
+    frozen_version: Mapped[int | None] = mapped_column(Integer)
+    frozen_by: Mapped[str | None] = mapped_column(String(200))
+    frozen_reason: Mapped[str | None] = mapped_column(Text)
+    frozen_at: Mapped[datetime | None]
+    atomic: Mapped[bool] = mapped_column(Boolean, default=False)
+    atomic_timeout: Mapped[int] = mapped_column(Integer, default=300)

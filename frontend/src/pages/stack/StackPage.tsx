@@ -12,6 +12,7 @@ import { DeletedStackView } from './DeletedStackView';
 import { useGone } from '../../lib/goneStacks';
 import { OverviewTab } from './OverviewTab';
 import { WizardActions } from './WizardActions';
+import { FreezeBanner } from './FreezeBanner';
 
 const VersionsTab = lazy(() => import('./VersionsTab'));
 const VersionPage = lazy(() => import('./VersionPage'));
@@ -123,6 +124,7 @@ export default function StackPage() {
           </RoleButton>
         </Group>
       </Group>
+      <FreezeBanner stack={s} />
       <Tabs value={tab} onChange={(value) => navigate(value && value !== 'services' ? `${base}/${value}` : base)} keepMounted={false}>
         <Tabs.List>
           {TABS.map((t) => (

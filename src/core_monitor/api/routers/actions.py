@@ -14,7 +14,13 @@ from core_monitor.api.deps import (
     IdempotencyKey,
     VersionNumber,
 )
-from core_monitor.api.schemas import CommandAccepted, DeleteRequest, DeployRequest
+from core_monitor.api.schemas import (
+    ApplyRequest,
+    CommandAccepted,
+    DeleteRequest,
+    DeployRequest,
+    RollbackRequest,
+)
 from core_monitor.api.security import allow
 from core_monitor.domain.auth import Permission
 from core_monitor.domain.commands import (
@@ -35,9 +41,10 @@ ACCEPTED: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such stack or version"},
     409: {
         "description": "Idempotency-Key reused for another request, no executor runs "
-        "this command type on this server, or a start/stop/restart with nothing to act on "
-        "(a stack never applied, a service without containers in the applied version): "
-        "refused, never queued"
+        "this command type on this server, a start/stop/restart with nothing to act on "
+        "(a stack never applied, a service without containers in the applied version), "
+        "an APPLY of another version while the stack is frozen (without force), or a "
+        "version whose pinned images are gone (without allow_repin): refused, never queued"
     },
 }
 
@@ -76,11 +83,18 @@ async def apply(
     commands: CommandsDep,
     actor: ActorDep,
     response: Response,
+    body: ApplyRequest | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandAccepted:
-    return await _enqueue(
-        commands, actor, response, stack_id, ApplyPayload(version=version), idempotency_key
+    options = body or ApplyRequest()
+    payload = ApplyPayload(
+        version=version,
+        atomic=options.atomic,
+        timeout=options.timeout_seconds(),
+        allow_repin=options.allow_repin,
+        force=options.force,
     )
+    return await _enqueue(commands, actor, response, stack_id, payload, idempotency_key)
 
 
 @router.post(
@@ -97,11 +111,14 @@ async def rollback(
     commands: CommandsDep,
     actor: ActorDep,
     response: Response,
+    body: RollbackRequest | None = None,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandAccepted:
-    return await _enqueue(
-        commands, actor, response, stack_id, RollbackPayload(version=version), idempotency_key
+    options = body or RollbackRequest()
+    payload = RollbackPayload(
+        version=version, allow_repin=options.allow_repin, reason=options.reason
     )
+    return await _enqueue(commands, actor, response, stack_id, payload, idempotency_key)
 
 
 @router.post(

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from core_monitor.api.deps import EngineDep, VersionNumber
+from core_monitor.api.deps import DeliveryDep, EngineDep, IdentityDep, VersionNumber
 from core_monitor.api.security import allow
 from core_monitor.domain.auth import Permission
 from core_monitor.domain.plan import Plan
 from core_monitor.monitor.host import DiskUsage
 from core_monitor.monitor.images import LocalImage, local_images
+from core_monitor.services.delivery import PinnedImage
 
 router = APIRouter(tags=["engine"])
 
@@ -25,8 +26,15 @@ router = APIRouter(tags=["engine"])
     responses={503: {"description": "Docker engine unreachable"}},
     dependencies=[allow(Permission.READ, "stack")],
 )
-async def plan(stack_id: str, version: VersionNumber, engine: EngineDep) -> Plan:
-    return await run_in_threadpool(engine.plan, stack_id, version)
+async def plan(
+    stack_id: str,
+    version: VersionNumber,
+    engine: EngineDep,
+    allow_repin: Annotated[
+        bool, Query(description="Pinned images gone: plan with the tags as they point now")
+    ] = False,
+) -> Plan:
+    return await run_in_threadpool(engine.plan, stack_id, version, allow_repin)
 
 
 class HostOut(BaseModel):
@@ -89,5 +97,31 @@ async def host(engine: EngineDep) -> HostOut:
     responses={503: {"description": "Docker engine unreachable"}},
     dependencies=[allow(Permission.READ)],
 )
-async def images(engine: EngineDep) -> list[LocalImage]:
-    return local_images(await run_in_threadpool(engine.local_images))
+async def images(
+    engine: EngineDep,
+    delivery: DeliveryDep,
+    identity: IdentityDep,
+    pinned: Annotated[
+        bool,
+        Query(description="Only images a version is pinned to (keep them to roll back to it)"),
+    ] = False,
+) -> list[LocalImage]:
+    found = local_images(await run_in_threadpool(engine.local_images))
+    if not pinned:
+        return found
+    pins = await run_in_threadpool(delivery.pinned, identity.visible_stacks())
+    return pinned_images(found, pins)
+
+
+def pinned_images(found: list[LocalImage], pins: list[PinnedImage]) -> list[LocalImage]:
+    """One entry per pinned image present here (by ID), saying which versions pin it."""
+    by_id: dict[str, list[str]] = {}
+    for p in pins:
+        by_id.setdefault(p.pin.image_id, []).append(f"{p.stack} v{p.version} {p.pin.service}")
+    seen: set[str] = set()
+    out = []
+    for image in found:
+        if image.id in by_id and image.id not in seen:
+            seen.add(image.id)
+            out.append(image.model_copy(update={"pinned_by": by_id[image.id]}))
+    return out

@@ -1,7 +1,7 @@
 """hosts: Docker hosts as data (address, trusted engine id, last probe, TLS ciphertext)
 
 Revision ID: 0012_hosts
-Revises: 0010_wizard
+Revises: 0011_delivery
 Create Date: 2026-12-03 00:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_hosts"
-down_revision = "0010_wizard"
+down_revision = "0011_delivery"
 branch_labels = None
 depends_on = None
 
