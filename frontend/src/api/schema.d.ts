@@ -693,7 +693,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change the stack's APPLY defaults (atomic, gate timeout) */
+        patch: operations["patch_stack_api_v1_stacks__stack_id__patch"];
         trace?: never;
     };
     "/api/v1/stacks/{stack_id}/apply/{version}": {
@@ -741,6 +742,23 @@ export interface paths {
         put?: never;
         /** Remove the stack's containers and networks */
         post: operations["delete_api_v1_stacks__stack_id__delete_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacks/{stack_id}/delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The stack's APPLY defaults (atomic, gate timeout) and its freeze */
+        get: operations["get_delivery_api_v1_stacks__stack_id__delivery_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -999,6 +1017,23 @@ export interface paths {
         put?: never;
         /** Stop every service */
         post: operations["stop_stack_api_v1_stacks__stack_id__stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stacks/{stack_id}/unfreeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift the freeze a rollback set (audited) */
+        post: operations["unfreeze_api_v1_stacks__stack_id__unfreeze_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1415,6 +1450,33 @@ export interface components {
             stacks: string[] | null;
             /** Token Id */
             token_id: string;
+        };
+        /**
+         * ApplyRequest
+         * @description Options of an APPLY; unset ones take the stack's defaults (PATCH /stacks/{id}).
+         */
+        ApplyRequest: {
+            /**
+             * Allow Repin
+             * @description Pinned images gone: run the tags as they point now, pin those.
+             */
+            allow_repin?: boolean | null;
+            /**
+             * Atomic
+             * @description Health-gated: revert to the previous version if the gate fails.
+             */
+            atomic?: boolean | null;
+            /**
+             * Force
+             * @description Apply although the stack is frozen.
+             */
+            force?: boolean | null;
+            /**
+             * Timeout
+             * @description The gate's timeout (90s, 5m, 1h; at most 1h).
+             * @example 5m
+             */
+            timeout?: string | null;
         };
         /**
          * ArtifactKind
@@ -2081,6 +2143,31 @@ export interface components {
              */
             remove_volumes: boolean;
         };
+        /** DeliveryOut */
+        DeliveryOut: {
+            /** Atomic */
+            atomic: boolean;
+            /** Atomic Timeout Seconds */
+            atomic_timeout_seconds: number;
+            frozen: components["schemas"]["Freeze"] | null;
+        };
+        /**
+         * DeliveryPatch
+         * @description A stack's APPLY defaults.
+         */
+        DeliveryPatch: {
+            /**
+             * Atomic
+             * @description APPLY is atomic unless it says otherwise.
+             */
+            atomic?: boolean | null;
+            /**
+             * Atomic Timeout
+             * @description The gate's timeout.
+             * @example 5m
+             */
+            atomic_timeout?: string | null;
+        };
         /** DeployRequest */
         DeployRequest: {
             /**
@@ -2400,6 +2487,23 @@ export interface components {
             /** Size */
             size: number;
         };
+        /**
+         * Freeze
+         * @description A stack frozen at a version by a rollback: who, why, when.
+         */
+        Freeze: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** By */
+            by: string;
+            /** Reason */
+            reason: string;
+            /** Version */
+            version: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -2478,6 +2582,23 @@ export interface components {
          */
         HostState: "reachable" | "unreachable" | "engine_changed" | "unknown";
         /**
+         * ImageChange
+         * @description A service whose pinned image differs between two versions (by image ID, so a tag
+         *     that points elsewhere shows even when the ``image:`` text is the same).
+         */
+        ImageChange: {
+            /** From Image Id */
+            from_image_id: string | null;
+            /** From Reference */
+            from_reference: string | null;
+            /** Service */
+            service: string;
+            /** To Image Id */
+            to_image_id: string | null;
+            /** To Reference */
+            to_reference: string | null;
+        };
+        /**
          * IssueKind
          * @enum {string}
          */
@@ -2492,6 +2613,11 @@ export interface components {
             created: string;
             /** Id */
             id: string;
+            /**
+             * Pinned By
+             * @default []
+             */
+            pinned_by: string[];
             /** Reference */
             reference: string;
             /** Size */
@@ -2673,6 +2799,20 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /**
+         * Pin
+         * @description The image a service ran: its ID, its repo digest (if any), the tag it was asked by.
+         */
+        Pin: {
+            /** Image Id */
+            image_id: string;
+            /** Reference */
+            reference: string;
+            /** Repo Digest */
+            repo_digest?: string | null;
+            /** Service */
+            service: string;
         };
         /** Plan */
         Plan: {
@@ -2900,6 +3040,19 @@ export interface components {
          * @enum {string}
          */
         Role: "viewer" | "operator" | "admin";
+        /** RollbackRequest */
+        RollbackRequest: {
+            /**
+             * Allow Repin
+             * @description Pinned images gone: run the tags as they point now, pin those.
+             */
+            allow_repin?: boolean | null;
+            /**
+             * Reason
+             * @description Why: the stack is frozen at the version with it.
+             */
+            reason?: string | null;
+        };
         /**
          * Rule
          * @description Why a selection does not resolve (closed).
@@ -2968,6 +3121,8 @@ export interface components {
             current_version: number | null;
             /** Desired Version */
             desired_version: number | null;
+            /** @description Frozen by a rollback: an APPLY of another version is refused. */
+            frozen?: components["schemas"]["Freeze"] | null;
             /** Latest Version */
             latest_version: number;
             /**
@@ -3009,6 +3164,8 @@ export interface components {
             current_version: number | null;
             /** Desired Version */
             desired_version: number | null;
+            /** @description Frozen by a rollback: an APPLY of another version is refused. */
+            frozen?: components["schemas"]["Freeze"] | null;
             /** Latest Version */
             latest_version: number;
             /**
@@ -3063,6 +3220,8 @@ export interface components {
             current_version: number | null;
             /** Desired Version */
             desired_version: number | null;
+            /** @description Frozen by a rollback: an APPLY of another version is refused. */
+            frozen?: components["schemas"]["Freeze"] | null;
             /** Latest Version */
             latest_version: number;
             /**
@@ -3175,6 +3334,8 @@ export interface components {
              * @default []
              */
             files: string[];
+            /** Pinned */
+            pinned?: string | null;
             /** Platform */
             platform?: string | null;
             /** Registry Unreachable */
@@ -3183,6 +3344,8 @@ export interface components {
             replicas?: number | null;
             /** State */
             state?: string | null;
+            /** Tag Image */
+            tag_image?: string | null;
         };
         /** Suggestion */
         Suggestion: {
@@ -3393,6 +3556,11 @@ export interface components {
             files: components["schemas"]["FileChange"][];
             /** From Version */
             from_version: number;
+            /**
+             * Images
+             * @default []
+             */
+            images: components["schemas"]["ImageChange"][];
             /** Networks */
             networks: components["schemas"]["FieldChange"][];
             /** Services */
@@ -3448,6 +3616,13 @@ export interface components {
             };
             /** Parent Version */
             parent_version: number | null;
+            /**
+             * Pins
+             * @description Per service, the image it ran when last applied.
+             */
+            pins?: {
+                [key: string]: components["schemas"]["Pin"];
+            };
             /** Runtime */
             runtime: {
                 [key: string]: unknown;
@@ -4883,7 +5058,10 @@ export interface operations {
     };
     images_api_v1_images_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only images a version is pinned to (keep them to roll back to it) */
+                pinned?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4897,6 +5075,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LocalImage"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Docker engine unreachable */
@@ -5297,6 +5484,41 @@ export interface operations {
             };
         };
     };
+    patch_stack_api_v1_stacks__stack_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeliveryPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     apply_api_v1_stacks__stack_id__apply__version__post: {
         parameters: {
             query?: never;
@@ -5310,7 +5532,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ApplyRequest"] | null;
+            };
+        };
         responses: {
             /** @description Queued; follow the Location header */
             202: {
@@ -5328,7 +5554,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5424,12 +5650,43 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_delivery_api_v1_stacks__stack_id__delivery_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -5475,7 +5732,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5594,7 +5851,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5667,7 +5924,10 @@ export interface operations {
     };
     plan_api_v1_stacks__stack_id__plan__version__get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Pinned images gone: plan with the tags as they point now */
+                allow_repin?: boolean;
+            };
             header?: never;
             path: {
                 stack_id: string;
@@ -5734,7 +5994,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5807,7 +6067,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RollbackRequest"] | null;
+            };
+        };
         responses: {
             /** @description Queued; follow the Location header */
             202: {
@@ -5825,7 +6089,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5873,7 +6137,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5921,7 +6185,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5969,7 +6233,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6016,7 +6280,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6108,7 +6372,45 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, or a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version): refused, never queued */
+            /** @description Idempotency-Key reused for another request, no executor runs this command type on this server, a start/stop/restart with nothing to act on (a stack never applied, a service without containers in the applied version), an APPLY of another version while the stack is frozen (without force), or a version whose pinned images are gone (without allow_repin): refused, never queued */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unfreeze_api_v1_stacks__stack_id__unfreeze_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description The stack is not frozen */
             409: {
                 headers: {
                     [name: string]: unknown;
