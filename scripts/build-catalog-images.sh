@@ -10,8 +10,10 @@
 # recipe is a folder of scripts/catalog-images/: `packages` (debootstrap --include), `tags`,
 # `rootfs/` (copied over the root filesystem), an optional `setup.sh` (run in it), and a
 # `Dockerfile` (FROM the imported root filesystem: the image's metadata only).
-# Cached: an image labelled with its recipe's hash (org.coremon.recipe) is not rebuilt; a
-# tag held by a pulled image (one with a registry digest) is never overwritten.
+# Cached: an image labelled with its recipe's hash (org.coremon.recipe) is not rebuilt, and
+# its root filesystem is kept (coremon-catalog-rootfs/NAME:HASH) so that a change of the
+# Dockerfile alone rebuilds in seconds; a tag held by a pulled image (one with a registry
+# digest) is never overwritten.
 # Usage: build-catalog-images.sh [--force] [NAME...]   (NAME: a folder of catalog-images/)
 # A failed build is a warning, or the script's failure under CI=true.
 set -euo pipefail
@@ -95,23 +97,33 @@ build_one() {
 build_fresh() {
   local name=$1 hash=$2 work=$3 dir=$RECIPES/$1
   shift 3
-  local rootfs_tag="coremon-catalog-rootfs/$name:${hash:0:12}"
-  make_rootfs "$work/rootfs" "$@" || return 1
-  overlay_rootfs "$dir" "$work/rootfs" || return 1
-  slim_rootfs "$work/rootfs" || return 1
-  tar --numeric-owner -C "$work/rootfs" -c . \
-    | docker import -m "debootstrap --variant=minbase $SUITE + $*" - "$rootfs_tag" >/dev/null \
-    || return 1
+  local rootfs_tag
+  rootfs_tag="coremon-catalog-rootfs/$name:$(rootfs_hash "$dir" | cut -c1-12)"
+  if [ "$force" = 1 ] || [ -z "$(image_id "$rootfs_tag")" ]; then
+    make_rootfs "$work/rootfs" "$@" || return 1
+    overlay_rootfs "$dir" "$work/rootfs" || return 1
+    slim_rootfs "$work/rootfs" || return 1
+    tar --numeric-owner -C "$work/rootfs" -c . \
+      | docker import -m "debootstrap --variant=minbase $SUITE + $*" - "$rootfs_tag" >/dev/null \
+      || return 1
+    drop_other_rootfs "$name" "$rootfs_tag"
+  fi
   # The legacy builder prints a deprecation notice on every build: show output only on failure.
   if ! docker build -q --force-rm --build-arg "ROOTFS=$rootfs_tag" \
       --label "org.coremon.recipe=$hash" -t "coremon-catalog/$name:${hash:0:12}" \
       "$dir" >"$work/build.log" 2>&1; then
     cat "$work/build.log" >&2
-    docker rmi "$rootfs_tag" >/dev/null 2>&1 || true
     return 1
   fi
-  docker rmi "$rootfs_tag" >/dev/null
   image_id "coremon-catalog/$name:${hash:0:12}" >"$work/image"
+}
+
+# The root filesystems of older recipes of NAME (ours: this script made them) are dropped.
+drop_other_rootfs() {
+  local name=$1 keep=$2 tag
+  for tag in $(docker images --format '{{.Repository}}:{{.Tag}}' "coremon-catalog-rootfs/$name"); do
+    [ "$tag" = "$keep" ] || docker rmi "$tag" >/dev/null 2>&1 || true
+  done
 }
 
 ensure_debootstrap() {

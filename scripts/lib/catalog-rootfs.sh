@@ -2,6 +2,7 @@
 #   debian_mirror              the host's Debian mirror (the one apt uses), or deb.debian.org
 #   recipe_hash DIR            sha256 of everything that decides DIR's image (the recipe
 #                              files, this library, the suite): equal hash, equal image
+#   rootfs_hash DIR            the same without the image's metadata (Dockerfile, tags)
 #   make_rootfs ROOT PKGS...   debootstrap --variant=minbase with PKGS (from the shared
 #                              package cache), then slimmed like the official slim images
 #   overlay_rootfs DIR ROOT    copy DIR/rootfs over ROOT, run DIR/setup.sh inside ROOT
@@ -31,6 +32,20 @@ recipe_hash() {
     cat "$lib"
     (cd "$dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
     # the mode of an overlay file is part of the recipe (an entrypoint must stay executable)
+    (cd "$dir" && find . -type f -perm -u+x | LC_ALL=C sort)
+  } | sha256sum | cut -c1-64
+}
+
+# The part of the recipe the root filesystem depends on (not the Dockerfile's metadata, not
+# the tags): a metadata change rebuilds in seconds on the kept root filesystem image.
+rootfs_hash() {
+  local dir=$1 lib
+  lib=$(dirname "${BASH_SOURCE[0]}")/catalog-rootfs.sh
+  {
+    echo "suite=$SUITE"
+    cat "$lib"
+    (cd "$dir" && find . -type f \! -name Dockerfile \! -name tags -print0 | LC_ALL=C sort -z \
+      | xargs -0 sha256sum)
     (cd "$dir" && find . -type f -perm -u+x | LC_ALL=C sort)
   } | sha256sum | cut -c1-64
 }
