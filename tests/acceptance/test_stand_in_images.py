@@ -284,3 +284,31 @@ def test_a_second_build_reuses_every_image_in_seconds() -> None:
     assert time.monotonic() - started < 30, result.stdout
     assert "built" not in result.stdout
     assert {ref: docker("image", "inspect", "-f", "{{.Id}}", ref) for ref in references} == before
+
+
+def _build(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["scripts/build-catalog-images.sh", *args],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_a_failed_build_fails_the_run_only_under_ci(tmp_path: Path) -> None:
+    require_docker()
+    if os.geteuid() != 0:
+        pytest.skip("the build script needs root (debootstrap)")
+    before = docker("images", "-q", "--no-trunc", "redis:7.2")
+    # a suite no mirror has: a new recipe hash, and debootstrap fails at once
+    broken = {
+        "COREMON_CATALOG_SUITE": "coremon-no-such-suite",
+        "COREMON_DEBOOTSTRAP_CACHE": str(tmp_path),
+    }
+    relaxed = _build("redis", CI="false", **broken)
+    assert relaxed.returncode == 0 and "FAILED: redis" in relaxed.stderr
+    strict = _build("redis", CI="true", **broken)
+    assert strict.returncode == 1 and "FAILED: redis" in strict.stderr
+    assert docker("images", "-q", "--no-trunc", "redis:7.2") == before  # nothing re-tagged
