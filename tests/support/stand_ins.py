@@ -91,9 +91,12 @@ class Container:
 
     def uid_of_main_process(self) -> str:
         """The uid the service runs as: PID 1 is the init, the service is its child."""
-        rows = docker("top", self.name, "-o", "pid,ppid,uid,comm").splitlines()[1:]
-        init = rows[0].split()[0]
-        children = [row.split() for row in rows if row.split()[1] == init]
+        rows = [
+            row.split() for row in docker("top", self.name, "-o", "pid,ppid,uid").splitlines()[1:]
+        ]
+        pids = {row[0] for row in rows}
+        (init,) = [row[0] for row in rows if row[1] not in pids]
+        children = [row for row in rows if row[1] == init]
         return children[0][2]
 
     def uid_of(self, user: str) -> str:
