@@ -52,12 +52,15 @@ images: $(DEV_STAMP)
 	./scripts/ensure-docker.sh
 	./scripts/build-test-images.sh
 	./scripts/build-middleware-images.sh
+	./scripts/build-catalog-images.sh
 
 test: $(DEV_STAMP)
 	./scripts/ensure-docker.sh
 	./scripts/ensure-postgres.sh
 	./scripts/build-test-images.sh
 	./scripts/build-middleware-images.sh
+	@# The catalog's stand-in images (cached by recipe hash: seconds once built; CI=true fails on a failed build)
+	./scripts/build-catalog-images.sh
 	@# The production image's slow inputs (debootstrap base, wheelhouse) are made while lint
 	@# and the web console's checks run; its test then waits on the build's lock, reuses them.
 	@./scripts/build-base-image.sh --tools
