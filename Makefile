@@ -113,6 +113,7 @@ ui-e2e: $(RUNTIME_STAMP) $(UI_DIST)
 	./scripts/ensure-docker.sh
 	./scripts/build-test-images.sh
 	./scripts/build-middleware-images.sh
+	./scripts/build-catalog-images.sh
 	cd frontend && npx playwright test
 
 ui-test: $(RUNTIME_STAMP) $(UI_DEPS)
