@@ -8,7 +8,8 @@ monitor: status latency for 50 stacks x 10 containers (see benchmarks/monitor.py
 engine: APPLY against `docker compose up -d` on generated stacks (see benchmarks/engine.py).
 stop: STOP and DELETE against `docker compose stop` / `down` (see benchmarks/teardown.py).
 wizard: resolve + render of a 10-component selection, p50/p95 (see benchmarks/wizard.py).
-deploy: a 10 MB WAR into Tomcat: the driver against the bare manager call (benchmarks/deploy.py).
+deploy: a 10 MB WAR into Tomcat: the driver, and POST /deploy → DONE, against the bare manager
+    call (benchmarks/deploy.py, benchmarks/deploy_api.py).
 revert: an atomic APPLY reverting itself vs a manual ROLLBACK (see benchmarks/revert.py).
 --quick: fewer enqueues, one engine round.
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.deploy import bench_deploy
+from benchmarks.deploy_api import bench_deploy_api
 from benchmarks.engine import bench_engine
 from benchmarks.monitor import bench_engine_list, bench_status
 from benchmarks.revert import bench_revert
@@ -108,6 +110,7 @@ def main(argv: list[str] | None = None) -> None:
         bench_wizard(rounds=50 if args.quick else 200)
     if args.only in (None, "deploy"):
         bench_deploy(rounds=2 if args.quick else 5)
+        bench_deploy_api(rounds=2 if args.quick else 5)
     if args.only in (None, "revert"):
         bench_revert(rounds=1 if args.quick else 3)
 
