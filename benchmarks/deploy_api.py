@@ -127,6 +127,5 @@ def bench_deploy_api(rounds: int = 5) -> None:
     print(f"  bare manager call (exec+curl)        {b:6.2f} s")
     print(f"  probe (curl from inside)             {p:6.2f} s")
     print(f"  POST /deploy → DONE (verified)       {a:6.2f} s")
-    print(
-        f"  target 1.5 x bare + probe = {1.5 * b + p:.2f} s: {'met' if a <= 1.5 * b + p else 'MISSED'}"
-    )
+    verdict = "met" if a <= 1.5 * b + p else "MISSED"
+    print(f"  target 1.5 x bare + probe = {1.5 * b + p:.2f} s: {verdict}")
