@@ -21,11 +21,9 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.deploy import IMAGE, _bare, make_war
+from benchmarks.deploy import IMAGE, PASSWORD, USER, _bare, make_war
 from tests.support.docker_probe import remove_project
 from tests.support.server import ServerProcess
-
-USER, PASSWORD = "bench", "bench-" + uuid.uuid4().hex[:12]
 
 
 def _compose() -> str:
