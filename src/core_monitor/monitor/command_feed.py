@@ -3,8 +3,8 @@
 A command is enqueued by whichever replica took the request and run by whichever holds the
 queue lease; each tells its own listeners at once. The others learn of it here: a thread
 reads the commands changed since it last looked (the database is what replicas share) and
-tells the same listener ``queued``, ``started`` or ``finished``. ``EventLedger`` lets each
-event through once per process, whichever of the two paths brings it first.
+tells the same listener ``queued``, ``started`` or ``finished`` — unless this process told it
+itself (``ToldHere``), so each event goes out once per process.
 """
 
 from __future__ import annotations
@@ -26,27 +26,37 @@ log = get_logger("core_monitor.monitor")
 SKEW = timedelta(seconds=5)
 """Replicas' clocks (which write ``updated_at``) may differ this much; read that far back."""
 
+SETTLE = timedelta(seconds=1)
+"""A change is told by the feed only once it is this old: a change this process made was
+told by it at once (its worker or API publishes right after the commit), and is known by
+then to ``ToldHere``."""
+
 Listener = Callable[[str, Command, dict[str, Any]], None]
+FEED_EVENTS = frozenset({"queued", "started", "finished"})
 
 
-class EventLedger:
-    """The command events this process has published, so none goes out twice."""
+class ToldHere:
+    """When this process itself last told each (command, event): the feed leaves those to it.
+
+    A retry run elsewhere later is told again: a local record older than the row's change
+    does not cover it."""
 
     def __init__(self, capacity: int = 10_000) -> None:
-        self._seen: OrderedDict[tuple[str, str, int], None] = OrderedDict()
+        self._at: OrderedDict[tuple[str, str], datetime] = OrderedDict()
         self._capacity = capacity
         self._lock = threading.Lock()
 
-    def first(self, event: str, command: Command) -> bool:
-        """True the first time this event of this attempt of the command is seen."""
-        key = (command.command_id, event, command.attempts)
+    def record(self, event: str, command_id: str) -> None:
         with self._lock:
-            if key in self._seen:
-                return False
-            self._seen[key] = None
-            if len(self._seen) > self._capacity:
-                self._seen.popitem(last=False)
-            return True
+            self._at[(command_id, event)] = utcnow()
+            self._at.move_to_end((command_id, event))
+            if len(self._at) > self._capacity:
+                self._at.popitem(last=False)
+
+    def covers(self, event: str, command: Command) -> bool:
+        with self._lock:
+            told = self._at.get((command.command_id, event))
+        return told is not None and told >= command.updated_at - SETTLE
 
 
 def event_of(command: Command) -> str | None:
@@ -61,13 +71,18 @@ def event_of(command: Command) -> str | None:
 
 
 class CommandFeed:
-    def __init__(self, db: Database, listener: Listener, poll_seconds: float) -> None:
+    def __init__(
+        self, db: Database, listener: Listener, told_here: ToldHere, poll_seconds: float
+    ) -> None:
         self._db = db
         self._listener = listener
+        self._told_here = told_here
         self._poll = poll_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._since: datetime = utcnow()
+        # changes already told, by (command, event, when it changed): windows overlap
+        self._told: OrderedDict[tuple[str, str, datetime], None] = OrderedDict()
 
     def start(self) -> None:
         self._stop.clear()
@@ -87,16 +102,25 @@ class CommandFeed:
             except Exception:  # the database is away for a moment: look again next time
                 log.warning("command feed could not read the commands", exc_info=True)
 
-    def poll_once(self) -> None:
-        now = utcnow()
+    def poll_once(self, now: datetime | None = None) -> None:
+        settled = (now or utcnow()) - SETTLE
         with self._db.read() as session:
             changed = command_store.changed_since(session, self._since - SKEW)
-        self._since = now
+        self._since = settled
         for command in changed:
             event = event_of(command)
-            if event is None:
+            if event is None or command.updated_at > settled:
+                continue  # not an event the feed tells, or too fresh: next time
+            key = (command.command_id, event, command.updated_at)
+            if key in self._told or self._told_here.covers(event, command):
                 continue
+            self._remember(key)
             fields: dict[str, Any] = {"status": str(command.status)}
             if event == "finished" and command.error:
                 fields["error"] = command.error
             self._listener(event, command, fields)
+
+    def _remember(self, key: tuple[str, str, datetime]) -> None:
+        self._told[key] = None
+        if len(self._told) > 10_000:
+            self._told.popitem(last=False)

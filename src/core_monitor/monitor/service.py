@@ -31,7 +31,7 @@ from core_monitor.monitor import logs as log_lines
 from core_monitor.monitor import stack_logs as merged_logs
 from core_monitor.monitor import stats as stats_math
 from core_monitor.monitor.cache import EngineCache
-from core_monitor.monitor.command_feed import CommandFeed, EventLedger
+from core_monitor.monitor.command_feed import FEED_EVENTS, CommandFeed, ToldHere
 from core_monitor.monitor.containers import ContainerDetail, detail
 from core_monitor.monitor.events import EngineEventListener, EventHub, HubEvent
 from core_monitor.monitor.metrics import MonitorMetrics, Snapshot
@@ -78,7 +78,6 @@ class _Marks:
 
 
 _DF_SECONDS = 30.0
-TOLD_ONCE = frozenset({"queued", "started", "finished"})
 
 
 class MonitorService:
@@ -111,8 +110,10 @@ class MonitorService:
         self._df: tuple[float, dict[str, Any]] | None = None
         # command events reach this process from its own worker and API, and from the
         # others (replicas sharing the database) through the feed: each is told once
-        self.ledger = EventLedger()
-        self.feed = CommandFeed(db, self.on_command, settings.command_feed_seconds)
+        self.told_here = ToldHere()
+        self.feed = CommandFeed(
+            db, self.on_command_elsewhere, self.told_here, settings.command_feed_seconds
+        )
 
     # -- life cycle ----------------------------------------------------------------------
     def start(self) -> None:
@@ -488,8 +489,15 @@ class MonitorService:
 
     def on_command(self, event: str, command: Command, extra: dict[str, Any]) -> None:
         """Hook for the worker and the command service: queued, started, finished…"""
-        if event in TOLD_ONCE and not self.ledger.first(event, command):
-            return  # this process already told it (its own worker, or the feed first)
+        if event in FEED_EVENTS:
+            self.told_here.record(event, command.command_id)
+        self._tell_command(event, command, extra)
+
+    def on_command_elsewhere(self, event: str, command: Command, extra: dict[str, Any]) -> None:
+        """From the feed: a command another process enqueued or ran (replicas)."""
+        self._tell_command(event, command, extra)
+
+    def _tell_command(self, event: str, command: Command, extra: dict[str, Any]) -> None:
         # a DELETE has soft-deleted its stack by the time it finishes: still name it, or
         # `?stack=` subscribers miss the event and the console cannot tell which one went
         stack = self._stack_of(command.stack_id) or self._deleted_stack(command.stack_id)
