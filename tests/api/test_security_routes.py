@@ -72,6 +72,7 @@ def concrete(path: str, command_id: str) -> str:
         "host": "local",
         "sha256": "0" * 64,
         "deployment_id": "no-such-deployment",
+        "component_id": "postgresql",
     }
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
