@@ -91,7 +91,7 @@ TEST, WRITE, FLAKY = CommandType.DEPLOY, CommandType.RESTART, CommandType.START
 
 def enqueue(db: Database, tag: str = "", type: CommandType = TEST) -> str:
     payload: CommandPayload = (
-        DeployPayload(service="test", artifact=tag or "-")
+        DeployPayload(service="test", artifact=tag or "-", path="/", deployment_id=f"d-{tag}")
         if type == TEST
         else ApplyPayload(version=1)
         if type == CommandType.APPLY
