@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from tests.support.docker_probe import docker, require_docker
+from tests.support.helpers import missing
 from tests.support.server import REPO
 from tests.support.stand_ins import Container, eventually, label, network, require_image, running
 
@@ -280,7 +281,7 @@ def test_a_second_build_reuses_every_image_in_seconds() -> None:
     for reference in references:
         require_image(reference)
     if os.geteuid() != 0:
-        pytest.skip("the build script needs root (debootstrap)")
+        missing("the build script needs root (debootstrap)")
     before = {ref: docker("image", "inspect", "-f", "{{.Id}}", ref) for ref in references}
     started = time.monotonic()
     result = subprocess.run(
@@ -306,7 +307,7 @@ def _build(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_a_failed_build_fails_the_run_only_under_ci(tmp_path: Path) -> None:
     require_docker()
     if os.geteuid() != 0:
-        pytest.skip("the build script needs root (debootstrap)")
+        missing("the build script needs root (debootstrap)")
     before = docker("images", "-q", "--no-trunc", "redis:7.2")
     # a suite no mirror has: a new recipe hash, and debootstrap fails at once
     broken = {
