@@ -44,13 +44,10 @@ def _range(value: str) -> str:
     return value
 
 
-class Provided(Frozen):
-    """A capability a component version provides, and how a consumer reaches it: each
-    ``connection`` value may name the provider's parameters (``{{ param.password }}``)."""
+class Versioned(Frozen):
+    """A model with a semver ``version``: checked once, parsed once."""
 
-    capability: str = Field(pattern=CAPABILITY.pattern)
-    version: str = "0"
-    connection: dict[str, str] = Field(default_factory=dict)
+    version: str
 
     @field_validator("version")
     @classmethod
@@ -60,6 +57,15 @@ class Provided(Frozen):
     @cached_property
     def parsed(self) -> Version:
         return Version(self.version)
+
+
+class Provided(Versioned):
+    """A capability a component version provides, and how a consumer reaches it: each
+    ``connection`` value may name the provider's parameters (``{{ param.password }}``)."""
+
+    capability: str = Field(pattern=CAPABILITY.pattern)
+    version: str = "0"
+    connection: dict[str, str] = Field(default_factory=dict)
 
 
 class Requirement(Frozen):
@@ -88,7 +94,7 @@ class Conflict(Frozen):
     reason: str = Field(min_length=1, max_length=300)
 
 
-class ComponentVersion(Frozen):
+class ComponentVersion(Versioned):
     """One catalog entry: a component at one version, and the compose fragment it adds."""
 
     id: str = Field(pattern=ID.pattern)
@@ -107,15 +113,6 @@ class ComponentVersion(Frozen):
         default_factory=list
     )  # may name parameters: host-port:{{ param.port }}
     compose: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("version")
-    @classmethod
-    def _check_version(cls, value: str) -> str:
-        return _version(value)
-
-    @cached_property
-    def parsed(self) -> Version:
-        return Version(self.version)
 
     def provided(self, capability: str) -> Provided | None:
         return next((p for p in self.provides if p.capability == capability), None)
