@@ -3123,6 +3123,12 @@ export interface components {
             desired_version: number | null;
             /** @description Frozen by a rollback: an APPLY of another version is refused. */
             frozen?: components["schemas"]["Freeze"] | null;
+            /**
+             * Host Id
+             * @description The Docker host the stack runs on.
+             * @default local
+             */
+            host_id: string;
             /** Latest Version */
             latest_version: number;
             /**
@@ -3166,6 +3172,12 @@ export interface components {
             desired_version: number | null;
             /** @description Frozen by a rollback: an APPLY of another version is refused. */
             frozen?: components["schemas"]["Freeze"] | null;
+            /**
+             * Host Id
+             * @description The Docker host the stack runs on.
+             * @default local
+             */
+            host_id: string;
             /** Latest Version */
             latest_version: number;
             /**
@@ -3222,6 +3234,12 @@ export interface components {
             desired_version: number | null;
             /** @description Frozen by a rollback: an APPLY of another version is refused. */
             frozen?: components["schemas"]["Freeze"] | null;
+            /**
+             * Host Id
+             * @description The Docker host the stack runs on.
+             * @default local
+             */
+            host_id: string;
             /** Latest Version */
             latest_version: number;
             /**

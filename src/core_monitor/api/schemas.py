@@ -282,6 +282,7 @@ class StackOut(BaseModel):
     frozen: Freeze | None = Field(
         None, description="Frozen by a rollback: an APPLY of another version is refused."
     )
+    host_id: str = Field("local", description="The Docker host the stack runs on.")
 
     @classmethod
     def of(cls, stack: Stack, latest: tuple[str, datetime] | None = None) -> StackOut:

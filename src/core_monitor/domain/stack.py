@@ -44,6 +44,7 @@ class Stack(BaseModel):
     created_at: datetime
     updated_at: datetime
     frozen: Freeze | None = None  # set by a rollback: APPLY of another version refused
+    host_id: str = "local"  # the Docker host it runs on (domain.hosts.LOCAL_ID by default)
 
 
 class VersionRuntime(BaseModel):

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core_monitor.domain.compose import current_form
+from core_monitor.domain.hosts import LOCAL_ID
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable, VersionRuntime
 from core_monitor.errors import Conflict, NotFound
 from core_monitor.store import policy as policy_store
@@ -33,11 +34,14 @@ class NewVersion:
     files: tuple[StoredFile, ...] = ()  # the bundle, sealed (secret files encrypted)
 
 
-def create_stack(session: Session, name: str, first: NewVersion) -> tuple[Stack, StackVersion]:
+def create_stack(
+    session: Session, name: str, first: NewVersion, host_id: str = LOCAL_ID
+) -> tuple[Stack, StackVersion]:
     now = utcnow()
     row = StackRow(
         stack_id=str(uuid.uuid4()),
         name=name,
+        host_id=host_id,
         current_version=None,
         desired_version=None,
         latest_version=0,
@@ -320,6 +324,7 @@ def _stack(row: StackRow) -> Stack:
         deleted=row.deleted,
         created_at=aware(row.created_at),
         updated_at=aware(row.updated_at),
+        host_id=row.host_id,
     )
 
 

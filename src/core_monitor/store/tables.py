@@ -43,6 +43,8 @@ class StackRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
+    # the Docker host the stack runs on (hosts.host_id); moving it is an explicit command
+    host_id: Mapped[str] = mapped_column(String(36), default="local", server_default="local")
 
     __table_args__ = (
         # a name is unique among live stacks; a soft-deleted stack frees its name
