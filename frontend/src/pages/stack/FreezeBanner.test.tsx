@@ -15,6 +15,7 @@ const stack: Stack = {
   status: 'RUNNING',
   created_at: '2026-12-01T00:00:00Z',
   updated_at: '2026-12-03T05:00:00Z',
+  host_id: 'local',
   frozen,
 };
 const plan: Plan = { stack: 'shop', version: 2, warnings: [], steps: [] };

@@ -13,6 +13,7 @@ const stack = {
   status: 'RUNNING' as const,
   created_at: '2026-01-01T00:00:00Z',
   updated_at: '2026-01-01T00:00:00Z',
+  host_id: 'local',
 };
 
 const container = (service: string, number: number) => ({
