@@ -67,7 +67,7 @@ test: $(DEV_STAMP)
 	@mkdir -p build && { ./scripts/build-image.sh --prepare >build/prepare-image.log 2>&1 & }
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory ui-test
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --durations=30 $(PYTEST_ARGS)
 
 unit: $(DEV_STAMP)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
