@@ -19,9 +19,11 @@ from core_monitor.engine.docker.connection import (
     TlsFiles,
     connect,
     engine_address,
+    ssh_host_key,
 )
 from core_monitor.engine.docker.errors import CallKind, engine_call
 from core_monitor.engine.docker.logs import open_logs
+from core_monitor.engine.docker.ssh import SshAccess
 from core_monitor.engine.errors import ImageUnavailable, RegistryUnreachable
 from core_monitor.engine.log_stream import LogStream
 from core_monitor.engine.model import ObservedContainer, ObservedResource
@@ -44,11 +46,16 @@ class DockerGateway:
     """Thin, typed wrapper over the Docker Engine API (reads; writes are ``DockerMutations``)."""
 
     def __init__(
-        self, address: str | None = None, timeout: float = 60.0, tls: TlsFiles | None = None
+        self,
+        address: str | None = None,
+        timeout: float = 60.0,
+        tls: TlsFiles | None = None,
+        ssh: SshAccess | None = None,
     ) -> None:
         self.address = engine_address(address)
         self._timeout = timeout
         self.tls = tls
+        self.ssh = ssh
         self._client: docker.DockerClient | None = None
 
     # -- connection -----------------------------------------------------------------
@@ -57,7 +64,11 @@ class DockerGateway:
         if self._client is None:
             with engine_call("connect", self.address):
                 self._client = connect(
-                    self.address, self.tls, timeout=self._timeout, max_pool_size=CONNECTIONS
+                    self.address,
+                    self.tls,
+                    self.ssh,
+                    timeout=self._timeout,
+                    max_pool_size=CONNECTIONS,
                 )
         return self._client
 
@@ -70,6 +81,10 @@ class DockerGateway:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+    def ssh_host_key(self) -> str | None:
+        """The host key an SSH engine's server showed (``type base64``), None otherwise."""
+        return ssh_host_key(self.client) if self.ssh is not None else None
 
     def ping(self) -> dict[str, Any]:
         version: dict[str, Any] = self.call("engine version", lambda api: api.version())
