@@ -6,6 +6,7 @@ never a stack trace; an engine refusal is a typed error with the engine's words.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -57,12 +58,16 @@ class DockerGateway:
         self.tls = tls
         self.ssh = ssh
         self._client: docker.DockerClient | None = None
+        # one client, even when threads ask for it at once (over SSH each would be a login)
+        self._connecting = threading.Lock()
 
     # -- connection -----------------------------------------------------------------
     @property
     def client(self) -> docker.DockerClient:
-        if self._client is None:
-            with engine_call("connect", self.address):
+        if self._client is not None:
+            return self._client
+        with self._connecting, engine_call("connect", self.address):
+            if self._client is None:
                 self._client = connect(
                     self.address,
                     self.tls,
