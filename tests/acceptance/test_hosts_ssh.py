@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +26,7 @@ from fastapi.testclient import TestClient
 from core_monitor.api.app import create_app
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.docker.ssh import SshAccess
+from core_monitor.engine.errors import EngineUnreachable
 from core_monitor.runtime import Runtime
 from tests.support.docker_probe import require_docker
 from tests.support.helpers import login, make_settings
@@ -123,6 +125,11 @@ def test_an_ssh_host_is_reached_with_its_own_key_and_pinned_host_key(
     assert confirmed.json()["ssh_host_key_fingerprint"] == new
     actions = [e["action"] for e in client.get("/api/v1/audit").json()["items"]]
     assert "host.confirm_host_key" in actions
+    not_ssh = client.post("/api/v1/hosts/local/confirm-host-key", json={"fingerprint": new})
+    assert not_ssh.status_code == 422 and not_ssh.json()["errors"][0]["path"] == "fingerprint"
+
+    assert client.delete("/api/v1/hosts/sshhost-main").status_code == 204
+    assert not key_file.exists()  # a removed host leaves no key on disk
 
 
 def test_a_host_key_given_up_front_is_the_only_one_trusted(
@@ -168,6 +175,15 @@ def test_an_ssh_host_says_why_it_is_unreachable(
     assert refused["state"] == "unreachable", refused
     assert "SSH login refused" in refused["problem"] and "authorized_keys" in refused["problem"]
     assert refused["ssh_host_key_fingerprint"] is None  # nothing pinned from a failed probe
+    # the right key, given later: reachable, and the host key is pinned then
+    fixed = client.patch(
+        "/api/v1/hosts/sshhost-stranger", json={"ssh": {"private_key": client_key}}
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert fixed.json()["state"] == "reachable", fixed.json()
+    assert fixed.json()["ssh_host_key_fingerprint"] == _fingerprint(Path(f"{sshd.host_key}.pub"))
+    no_key = client.patch("/api/v1/hosts/sshhost-stranger", json={"drop_ssh": True})
+    assert no_key.status_code == 422 and no_key.json()["errors"][0]["path"] == "ssh"
 
     # a remote without the docker CLI (its sessions' PATH holds none)
     bare = _add(client, "sshhost-bare", sshd.bare_port, private_key=client_key)
@@ -229,3 +245,28 @@ def test_concurrent_requests_share_a_bounded_number_of_ssh_sessions(
     finally:
         gateway.close()
     assert set(ids) == {docker.from_env().info()["ID"]}
+
+
+def test_a_dropped_ssh_connection_is_opened_again(
+    sshd: Sshd, client_key: str, tmp_path: Path
+) -> None:
+    key = tmp_path / "key"
+    key.write_text(client_key)
+    key.chmod(0o600)
+    gateway = DockerGateway(
+        f"ssh://root@127.0.0.1:{sshd.port}", timeout=10, ssh=SshAccess(key, sshd.host_key_line())
+    )
+    try:
+        engine_id = gateway.call("info", lambda api: api.info())["ID"]
+        sshd.drop_connections()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                again = gateway.call("info", lambda api: api.info())["ID"]
+                break
+            except EngineUnreachable:  # the request in flight when the connection dropped
+                assert time.monotonic() < deadline, "the SSH connection was not opened again"
+                time.sleep(0.2)
+    finally:
+        gateway.close()
+    assert again == engine_id

@@ -7,6 +7,7 @@ without the Docker CLI."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -69,6 +70,15 @@ class Sshd:
 
     def _ports(self) -> list[str]:
         return ["-p", str(self.port), "-p", str(self.bare_port)]
+
+    def drop_connections(self) -> None:
+        """End every open connection (the listener's children), as a network cut would."""
+        assert self.process is not None
+        children = subprocess.run(
+            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+        ).stdout.split()
+        for pid in children:
+            os.kill(int(pid), signal.SIGTERM)
 
     def stop(self) -> None:
         if self.process is not None:

@@ -9,6 +9,7 @@ key (``engine/docker/ssh.py``).
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,11 @@ def probe(gateway: DockerGateway) -> EngineFacts:
         cpus=int(info.get("NCPU") or 0),
         memory=int(info.get("MemTotal") or 0),
     )
+
+
+def forget(data_dir: Path, host_id: str) -> None:
+    """Remove a deleted host's key files (they are written again at each connection)."""
+    shutil.rmtree(data_dir / ".hosts" / host_id, ignore_errors=True)
 
 
 def seen_host_key(gateway: DockerGateway) -> str | None:

@@ -37,6 +37,7 @@ from core_monitor.hosts.clients import (
     PROBE_TIMEOUT,
     SshKey,
     TlsPem,
+    forget,
     gateway_for,
     probe,
     seen_host_key,
@@ -163,6 +164,7 @@ class HostService:
         with self._db.write() as session:
             host_store.delete(session, host.host_id)
             audit.record_by(session, actor, "host.delete", f"host:{host.name}")
+        forget(self._data_dir, host.host_id)
 
     def confirm(self, actor: Actor, ref: str, engine_id: str) -> Host:
         """Trust the engine found at the host's address now (it must be ``engine_id``)."""

@@ -85,6 +85,7 @@ class PinnedSshAdapter(SSHHTTPAdapter):  # type: ignore[misc]
     """docker-py's paramiko adapter, logging in with ``access`` and nothing else."""
 
     def __init__(self, address: str, access: SshAccess, timeout: float) -> None:
+        self._address = address
         self._access = access
         self._connect_timeout = timeout
         super().__init__(address, timeout, max_pool_size=SESSIONS, shell_out=False)
@@ -120,20 +121,24 @@ class PinnedSshAdapter(SSHHTTPAdapter):  # type: ignore[misc]
         except paramiko.BadHostKeyException as exc:
             offered = fingerprint(f"{exc.key.get_name()} {exc.key.get_base64()}")
             raise HostKeyChanged(
-                f"the SSH host key of {self._where} is {offered}, not the pinned "
-                f"{fingerprint(self._access.host_key or '')}: someone may be in the middle, "
+                f"{self._unreachable()}the SSH host key of {self._where} is {offered}, "
+                f"not the pinned {fingerprint(self._access.host_key or '')}: "
+                "someone may be in the middle, "
                 "or the server was reinstalled; nothing is sent there until an admin "
                 "confirms the new key",
                 offered,
             ) from exc
         except paramiko.AuthenticationException as exc:
             raise EngineUnreachable(
-                f"SSH login refused at {self._where}: the host record's private key is not "
+                f"{self._unreachable()}SSH login refused at {self._where}: the host record's "
+                "private key is not "
                 f"accepted for {self.ssh_params['username']} (is its public key in that user's "
                 f"authorized_keys?): {exc}"
             ) from exc
         except (paramiko.SSHException, OSError) as exc:
-            raise EngineUnreachable(f"no SSH connection to {self._where}: {exc}") from exc
+            raise EngineUnreachable(
+                f"{self._unreachable()}no SSH connection to {self._where}: {exc}"
+            ) from exc
         self._require_docker_cli()
 
     def _require_docker_cli(self) -> None:
@@ -145,32 +150,41 @@ class PinnedSshAdapter(SSHHTTPAdapter):  # type: ignore[misc]
             )
             answered = out.channel.status_event.wait(self._connect_timeout)
         except (TimeoutError, paramiko.SSHException) as exc:
-            raise EngineUnreachable(f"SSH session refused at {self._where}: {exc}") from exc
+            raise EngineUnreachable(
+                f"{self._unreachable()}SSH session refused at {self._where}: {exc}"
+            ) from exc
         if not answered:
-            raise EngineUnreachable(f"no answer from a command at {self._where} in time")
+            raise EngineUnreachable(
+                f"{self._unreachable()}no answer from a command at {self._where} in time"
+            )
         if out.channel.exit_status != 0:
             self.ssh_client.close()
             raise EngineUnreachable(
-                f"no docker command at {self._where}: Core Monitor reaches the engine there "
-                f"through `{DIAL}`; install the Docker CLI on that host (on the PATH of "
-                f"{self.ssh_params['username']})"
+                f"{self._unreachable()}no docker command at {self._where}: Core Monitor "
+                f"reaches the engine there through `{DIAL}`; install the Docker CLI on "
+                f"that host (on the PATH of {self.ssh_params['username']})"
             )
+
+    def _unreachable(self) -> str:
+        return f"Docker engine unreachable at {self._address}: "
 
     def get_connection(self, url: str, proxies: Any = None) -> SSHConnectionPool:
         with self.pools.lock:
-            pool = self.pools.get(url)
-            if pool:
-                return pool
             transport = self.ssh_client.get_transport()
             if transport is None or not transport.is_active():
-                self._connect()  # the connection dropped: log in again (same key, same pin)
-            pool = _Pool(
-                ssh_client=self.ssh_client,
-                timeout=self.timeout,
-                maxsize=self.max_pool_size,
-                host=self.ssh_host,
-            )
-            self.pools[url] = pool
+                # the connection dropped (sshd restarted, network cut): its pools hold the
+                # dead transport; log in again (same key, same pin) and start new ones
+                self.pools.clear()
+                self._connect()
+            pool = self.pools.get(url)
+            if pool is None:
+                pool = _Pool(
+                    ssh_client=self.ssh_client,
+                    timeout=self.timeout,
+                    maxsize=self.max_pool_size,
+                    host=self.ssh_host,
+                )
+                self.pools[url] = pool
         return pool
 
     def host_key_line(self) -> str | None:
