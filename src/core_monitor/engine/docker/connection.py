@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import docker.errors
 import docker.utils
 from docker.constants import MINIMUM_DOCKER_API_VERSION
 from docker.tls import TLSConfig
@@ -62,8 +63,14 @@ class _SshApiClient(docker.APIClient):  # type: ignore[misc]
         adapter = PinnedSshAdapter(address, access, timeout)
         self._custom_adapter = adapter
         self.mount("http+docker://ssh", adapter)
-        auto = version is None or version == "auto"
-        self._version = self._retrieve_server_version() if auto else version
+        if version is not None and version != "auto":
+            self._version = version
+            return
+        try:
+            self._version = self._retrieve_server_version()
+        except docker.errors.DockerException:
+            adapter.require_docker_cli()  # the likely reason, said plainly
+            raise
 
 
 def connect(

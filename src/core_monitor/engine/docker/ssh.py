@@ -139,11 +139,11 @@ class PinnedSshAdapter(SSHHTTPAdapter):  # type: ignore[misc]
             raise EngineUnreachable(
                 f"{self._unreachable()}no SSH connection to {self._where}: {exc}"
             ) from exc
-        self._require_docker_cli()
 
-    def _require_docker_cli(self) -> None:
+    def require_docker_cli(self) -> None:
         """The remote end of every request is ``docker system dial-stdio``: without the
-        docker CLI there every request would end in a bare "connection closed"."""
+        docker CLI there a request ends in a bare "connection aborted". Asked after such a
+        failure only (a command costs a session: ~0.2 s)."""
         try:
             _, out, _ = self.ssh_client.exec_command(
                 "command -v docker", timeout=self._connect_timeout
@@ -169,6 +169,10 @@ class PinnedSshAdapter(SSHHTTPAdapter):  # type: ignore[misc]
         return f"Docker engine unreachable at {self._address}: "
 
     def get_connection(self, url: str, proxies: Any = None) -> SSHConnectionPool:
+        # docker-py keys its pools by the request's URL: a pool (and new channels, each
+        # starting a docker CLI there: ~0.2 s) per endpoint, and no bound on sessions in
+        # all. Every request shares one pool here.
+        url = "ssh"
         with self.pools.lock:
             transport = self.ssh_client.get_transport()
             if transport is None or not transport.is_active():
