@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -279,3 +281,36 @@ def test_a_dropped_ssh_connection_is_opened_again(
     finally:
         gateway.close()
     assert again == engine_id
+
+
+def test_an_ssh_engines_event_stream_flows_and_another_thread_can_end_it(
+    sshd: Sshd, client_key: str, tmp_path: Path
+) -> None:
+    key = tmp_path / "key"
+    key.write_text(client_key)
+    key.chmod(0o600)
+    gateway = DockerGateway(
+        f"ssh://root@127.0.0.1:{sshd.port}", timeout=10, ssh=SshAccess(key, sshd.host_key_line())
+    )
+    name = f"sshhost-events-{uuid.uuid4().hex[:8]}"
+    seen: list[str] = []
+    stream = gateway.events()
+
+    def follow() -> None:
+        for event in stream:
+            seen.append(event.get("Actor", {}).get("Attributes", {}).get("name", ""))
+
+    reader = threading.Thread(target=follow, daemon=True)
+    reader.start()
+    engine = docker.from_env()
+    try:
+        engine.containers.create("coremon-test/busybox:latest", ["true"], name=name).remove()
+        deadline = time.monotonic() + 10
+        while name not in seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert name in seen
+        stream.close()  # what the monitor does when it stops or reconnects
+        reader.join(5)
+        assert not reader.is_alive(), "closing the stream did not end the read"
+    finally:
+        gateway.close()

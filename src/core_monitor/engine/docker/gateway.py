@@ -24,7 +24,7 @@ from core_monitor.engine.docker.connection import (
 )
 from core_monitor.engine.docker.errors import CallKind, engine_call
 from core_monitor.engine.docker.logs import open_logs
-from core_monitor.engine.docker.ssh import SshAccess
+from core_monitor.engine.docker.ssh import SshAccess, cancellable
 from core_monitor.engine.errors import ImageUnavailable, RegistryUnreachable
 from core_monitor.engine.log_stream import LogStream
 from core_monitor.engine.model import ObservedContainer, ObservedResource
@@ -271,7 +271,7 @@ class DockerGateway:
         Only the actions that change what the monitor shows: a health probe is three exec_*
         events, so a host of health-checked containers would otherwise send mostly those
         (fifty containers probed twice a second: 300 events a second to decode)."""
-        return self.call(
+        stream = self.call(
             "events",
             lambda api: api.events(
                 since=since,
@@ -279,6 +279,7 @@ class DockerGateway:
                 filters={"type": ["container", "image", "network", "volume"], "event": EVENTS},
             ),
         )
+        return cancellable(stream) if self.ssh is not None else stream
 
     def info(self) -> dict[str, Any]:
         found: dict[str, Any] = self.call("engine host", lambda api: api.info())

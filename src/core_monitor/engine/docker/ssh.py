@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import paramiko
 import urllib3.exceptions
 from docker.transport.sshconn import SSHConnection, SSHConnectionPool, SSHHTTPAdapter
+from docker.types.daemon import CancellableStream
 
 from core_monitor.domain.hosts import key_fingerprint as fingerprint
 from core_monitor.engine.errors import EngineUnreachable, HostKeyChanged
@@ -198,3 +199,21 @@ class PinnedSshAdapter(SSHHTTPAdapter):  # type: ignore[misc]
             return None
         key = transport.get_remote_server_key()
         return f"{key.get_name()} {key.get_base64()}"
+
+
+class _SshStream(CancellableStream):  # type: ignore[misc]
+    """docker-py refuses to cancel a stream read from an SSH channel; closing the channel
+    ends the blocked read at once (the reader sees the end of the stream)."""
+
+    def close(self) -> None:
+        raw = self._response.raw
+        channel = getattr(getattr(getattr(raw, "_fp", None), "fp", None), "channel", None)
+        if channel is None or raw.closed:
+            super().close()
+            return
+        channel.close()
+
+
+def cancellable(stream: CancellableStream) -> CancellableStream:
+    """An SSH engine's stream (events) that another thread can close, like the others."""
+    return _SshStream(stream._stream, stream._response)
