@@ -35,6 +35,7 @@ from tests.support.helpers import login, make_settings
 from tests.support.sshd import Sshd, keygen, start_sshd
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
+IMAGE = "coremon-test/busybox:latest"
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,18 @@ def client_key(sshd: Sshd) -> str:
     text = keygen(sshd.directory / "client_key")
     sshd.authorize((sshd.directory / "client_key.pub").read_text())
     return text
+
+
+@pytest.fixture
+def gateway(sshd: Sshd, client_key: str, tmp_path: Path) -> Iterator[DockerGateway]:
+    """A client of the SSH engine with the authorized key and the pinned host key."""
+    key = tmp_path / "key"
+    key.write_text(client_key)
+    key.chmod(0o600)
+    access = SshAccess(key, sshd.host_key_line())
+    client = DockerGateway(f"ssh://root@127.0.0.1:{sshd.port}", timeout=30, ssh=access)
+    yield client
+    client.close()
 
 
 @pytest.fixture
@@ -239,59 +252,31 @@ ASKS: list[Callable[[Any], Any]] = [
 ]
 
 
-def test_concurrent_requests_share_a_bounded_number_of_ssh_sessions(
-    sshd: Sshd, client_key: str, tmp_path: Path
-) -> None:
+def test_concurrent_requests_share_a_bounded_number_of_ssh_sessions(gateway: DockerGateway) -> None:
     """sshd allows 10 sessions per connection (MaxSessions); each request is one, whatever
     it asks."""
-    key = tmp_path / "key"
-    key.write_text(client_key)
-    key.chmod(0o600)
-    gateway = DockerGateway(
-        f"ssh://root@127.0.0.1:{sshd.port}", timeout=30, ssh=SshAccess(key, sshd.host_key_line())
-    )
-    try:
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            answers = list(pool.map(lambda n: gateway.call("ask", ASKS[n % len(ASKS)]), range(48)))
-    finally:
-        gateway.close()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda n: gateway.call("ask", ASKS[n % len(ASKS)]), range(48)))
     assert {a["ID"] for a in answers[:: len(ASKS)]} == {docker.from_env().info()["ID"]}
 
 
-def test_a_dropped_ssh_connection_is_opened_again(
-    sshd: Sshd, client_key: str, tmp_path: Path
-) -> None:
-    key = tmp_path / "key"
-    key.write_text(client_key)
-    key.chmod(0o600)
-    gateway = DockerGateway(
-        f"ssh://root@127.0.0.1:{sshd.port}", timeout=10, ssh=SshAccess(key, sshd.host_key_line())
-    )
-    try:
-        engine_id = gateway.call("info", lambda api: api.info())["ID"]
-        sshd.drop_connections()
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                again = gateway.call("info", lambda api: api.info())["ID"]
-                break
-            except EngineUnreachable:  # the request in flight when the connection dropped
-                assert time.monotonic() < deadline, "the SSH connection was not opened again"
-                time.sleep(0.2)
-    finally:
-        gateway.close()
+def test_a_dropped_ssh_connection_is_opened_again(gateway: DockerGateway, sshd: Sshd) -> None:
+    engine_id = gateway.call("info", lambda api: api.info())["ID"]
+    sshd.drop_connections()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            again = gateway.call("info", lambda api: api.info())["ID"]
+            break
+        except EngineUnreachable:  # the request in flight when the connection dropped
+            assert time.monotonic() < deadline, "the SSH connection was not opened again"
+            time.sleep(0.2)
     assert again == engine_id
 
 
 def test_an_ssh_engines_event_stream_flows_and_another_thread_can_end_it(
-    sshd: Sshd, client_key: str, tmp_path: Path
+    gateway: DockerGateway,
 ) -> None:
-    key = tmp_path / "key"
-    key.write_text(client_key)
-    key.chmod(0o600)
-    gateway = DockerGateway(
-        f"ssh://root@127.0.0.1:{sshd.port}", timeout=10, ssh=SshAccess(key, sshd.host_key_line())
-    )
     name = f"sshhost-events-{uuid.uuid4().hex[:8]}"
     seen: list[str] = []
     stream = gateway.events()
@@ -302,15 +287,38 @@ def test_an_ssh_engines_event_stream_flows_and_another_thread_can_end_it(
 
     reader = threading.Thread(target=follow, daemon=True)
     reader.start()
+    docker.from_env().containers.create(IMAGE, ["true"], name=name).remove()
+    deadline = time.monotonic() + 10
+    while name not in seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert name in seen
+    stream.close()  # what the monitor does when it stops or reconnects
+    reader.join(5)
+    assert not reader.is_alive(), "closing the stream did not end the read"
+
+
+def test_a_followed_log_over_ssh_flows_and_another_thread_can_end_it(
+    gateway: DockerGateway,
+) -> None:
     engine = docker.from_env()
+    container = engine.containers.run(
+        IMAGE,
+        ["sh", "-c", "echo over-ssh; sleep 60"],
+        name=f"sshhost-logs-{uuid.uuid4().hex[:8]}",
+        detach=True,
+    )
     try:
-        engine.containers.create("coremon-test/busybox:latest", ["true"], name=name).remove()
-        deadline = time.monotonic() + 10
-        while name not in seen and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert name in seen
-        stream.close()  # what the monitor does when it stops or reconnects
+        logs = gateway.container_logs(
+            container.id, tail=10, since=None, timestamps=False, follow=True, tty=False
+        )
+        first = next(logs.frames)
+        assert first[0] == b"over-ssh\n"
+        rest: list[object] = []
+        reader = threading.Thread(target=lambda: rest.extend(logs.frames), daemon=True)
+        reader.start()
+        logs.abort()
         reader.join(5)
-        assert not reader.is_alive(), "closing the stream did not end the read"
+        assert not reader.is_alive(), "aborting the follow did not end the read"
+        logs.close()
     finally:
-        gateway.close()
+        container.remove(force=True)
