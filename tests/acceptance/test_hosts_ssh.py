@@ -322,3 +322,20 @@ def test_a_followed_log_over_ssh_flows_and_another_thread_can_end_it(
         logs.close()
     finally:
         container.remove(force=True)
+
+
+def test_a_client_without_a_pinned_host_key_trusts_none(
+    sshd: Sshd, client_key: str, tmp_path: Path
+) -> None:
+    """Only a probe pins a first key; any other client with nothing pinned refuses them all."""
+    key = tmp_path / "key"
+    key.write_text(client_key)
+    key.chmod(0o600)
+    unpinned = DockerGateway(
+        f"ssh://root@127.0.0.1:{sshd.port}", timeout=10, ssh=SshAccess(key, None)
+    )
+    try:
+        with pytest.raises(EngineUnreachable, match="no host key is pinned"):
+            unpinned.info()
+    finally:
+        unpinned.close()

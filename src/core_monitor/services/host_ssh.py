@@ -44,13 +44,17 @@ def seal(box: SecretBox, login: SshLogin, pinned: str | None) -> SealedSsh:
     return SealedSsh(box.encrypt(login.private_key), key_fingerprint(public), host_key)
 
 
-def unseal(box: SecretBox, sealed: SealedSsh | None, *, trust_new: bool = False) -> SshKey | None:
-    """The key to connect with. A host key is accepted unpinned only when none is pinned
-    (first use), or when ``trust_new`` (an admin confirming a new key)."""
+def unseal(
+    box: SecretBox, sealed: SealedSsh | None, *, first_use: bool, trust_new: bool = False
+) -> SshKey | None:
+    """The key to connect with. An unpinned host key is accepted only by a probe of a host
+    with none pinned yet (``first_use``), or when an admin confirms a new one
+    (``trust_new``); every other connection needs the pinned key."""
     if sealed is None:
         return None
     host_key = None if trust_new else sealed.host_key
-    return SshKey(box.decrypt(sealed.key), host_key, first_use=host_key is None)
+    accept = trust_new or (first_use and host_key is None)
+    return SshKey(box.decrypt(sealed.key), host_key, first_use=accept)
 
 
 def _parse(

@@ -270,10 +270,17 @@ class HostService:
             current = host_store.sealed_ssh(session, host_id)
         return host_ssh.seal(self._box, login, current.host_key if current else None)
 
-    def _ssh(self, host_id: str, *, trust_new: bool = False) -> SshKey | None:
+    def ssh_key(self, ref: str) -> SshKey | None:
+        """An SSH host's key and pinned host key, for a long-lived client (the registry's):
+        it accepts no other host key, and none while nothing is pinned."""
+        return self._ssh(self.get(ref).host_id, first_use=False)
+
+    def _ssh(
+        self, host_id: str, *, first_use: bool = True, trust_new: bool = False
+    ) -> SshKey | None:
         with self._db.read() as session:
             sealed = host_store.sealed_ssh(session, host_id)
-        return host_ssh.unseal(self._box, sealed, trust_new=trust_new)
+        return host_ssh.unseal(self._box, sealed, first_use=first_use, trust_new=trust_new)
 
     def _pem(self, host_id: str) -> TlsPem | None:
         with self._db.read() as session:

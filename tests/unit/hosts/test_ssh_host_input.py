@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 from core_monitor.domain.hosts import HostState, address_problems, judge, key_fingerprint
 from core_monitor.engine.ssh_keys import KeyProblem, host_key_line, private_key_public_line
 from core_monitor.errors import ValidationFailed
+from core_monitor.hosts.clients import SshKey
 from core_monitor.services.host_ssh import SshLogin, seal, unseal
 from core_monitor.vault import SecretBox
 
@@ -137,14 +138,17 @@ def test_a_login_is_sealed_and_unsealed() -> None:
     assert private not in sealed.key and "PRIVATE" not in sealed.key
     assert sealed.host_key == PUBLIC
     assert sealed.fingerprint == key_fingerprint(private_key_public_line(private))
-    again = unseal(box, sealed)
-    assert again is not None
-    assert (again.private_key, again.host_key, again.first_use) == (private, PUBLIC, False)
-    # a confirmation accepts the key now shown; nothing pinned is the first use
-    assert unseal(box, sealed, trust_new=True) == type(again)(private, None, first_use=True)
+    again = unseal(box, sealed, first_use=True)
+    assert again == SshKey(private, PUBLIC, first_use=False)  # pinned: that key only
+    # a confirmation accepts the key now shown
+    assert unseal(box, sealed, first_use=False, trust_new=True) == SshKey(private, None, True)
     kept = seal(box, SshLogin(private), pinned=PUBLIC)
     assert kept.host_key == PUBLIC
-    assert unseal(box, None) is None
+    unpinned = seal(box, SshLogin(private), pinned=None)
+    # nothing pinned: a probe pins the first key seen; a long-lived client accepts none
+    assert unseal(box, unpinned, first_use=True) == SshKey(private, None, first_use=True)
+    assert unseal(box, unpinned, first_use=False) == SshKey(private, None, first_use=False)
+    assert unseal(box, None, first_use=True) is None
 
 
 def test_a_bad_login_names_each_field_and_no_key_means_no_storage() -> None:
