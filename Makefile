@@ -57,6 +57,7 @@ images: $(DEV_STAMP)
 test: $(DEV_STAMP)
 	./scripts/ensure-docker.sh
 	./scripts/ensure-postgres.sh
+	./scripts/ensure-sshd.sh
 	./scripts/build-test-images.sh
 	./scripts/build-middleware-images.sh
 	@# The catalog's stand-in images (cached by recipe hash: seconds once built; CI=true fails on a failed build)

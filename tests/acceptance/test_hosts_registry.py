@@ -62,7 +62,7 @@ def test_hosts_are_data_probed_trusted_and_guarded(
 
     refusals = {
         "tls": {"name": "plain", "address": engine.url},
-        "address": {"name": "viassh", "address": "ssh://root@127.0.0.1"},
+        "address": {"name": "viaftp", "address": "ftp://127.0.0.1"},
         "name": {"name": "Not A Name", "address": engine.url, "tls": _tls(engine)},
         "tls.key": {"name": "badkey", "address": engine.url, "tls": {**_tls(engine), "key": "x"}},
     }

@@ -49,3 +49,12 @@ class PathUnreadable(TerminalError):
 
 class BuildFailed(TerminalError):
     """An image build the engine ran and that failed (its message: the build's last lines)."""
+
+
+class HostKeyChanged(EngineUnreachable):
+    """An SSH host answered with another host key than the pinned one: nothing is sent to
+    it (someone may be in the middle) until an admin confirms the key ``offered``."""
+
+    def __init__(self, message: str, offered: str) -> None:
+        super().__init__(message)
+        self.offered = offered  # the fingerprint the server showed

@@ -4,6 +4,10 @@ The engine first seen at a host's address is the trusted one. A later probe that
 another engine id there (the address now points at another machine) marks the host
 ENGINE_CHANGED, and nothing is done on it until an admin confirms the new engine.
 The configured COREMON_DOCKER_HOST is the host ``local``, created on first start.
+
+An SSH host's host key is pinned the same way: the key first seen (or given up front) is
+trusted; another key later marks the host HOST_KEY_CHANGED (no connection is made) until an
+admin confirms the new key's fingerprint.
 """
 
 from __future__ import annotations
@@ -17,11 +21,29 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from core_monitor.domain.actor import Actor
-from core_monitor.domain.hosts import LOCAL_ID, Host, HostState, address_problems, judge
+from core_monitor.domain.hosts import (
+    LOCAL_ID,
+    EngineFacts,
+    Host,
+    HostState,
+    address_problems,
+    judge,
+    key_fingerprint,
+)
 from core_monitor.engine.docker.connection import engine_address
-from core_monitor.engine.errors import EngineFailed, EngineUnreachable
+from core_monitor.engine.errors import EngineFailed, EngineUnreachable, HostKeyChanged
 from core_monitor.errors import Conflict, FieldError, ValidationFailed
-from core_monitor.hosts.clients import PROBE_TIMEOUT, TlsPem, gateway_for, probe
+from core_monitor.hosts.clients import (
+    PROBE_TIMEOUT,
+    SshKey,
+    TlsPem,
+    forget,
+    gateway_for,
+    probe,
+    seen_host_key,
+)
+from core_monitor.services import host_ssh
+from core_monitor.services.host_ssh import SshLogin
 from core_monitor.store import audit
 from core_monitor.store import hosts as host_store
 from core_monitor.store.clock import utcnow
@@ -39,6 +61,18 @@ class HostChange:
     labels: dict[str, str] | None = None
     tls: TlsPem | None = None
     drop_tls: bool = False
+    ssh: SshLogin | None = None
+    drop_ssh: bool = False
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What one probe found: the engine (or why not) and, over SSH, the host key shown."""
+
+    facts: EngineFacts | None
+    problem: str | None
+    host_key_changed: bool = False
+    host_key: str | None = None
 
 
 class HostService:
@@ -73,12 +107,19 @@ class HostService:
 
     # -- writes (admin) ----------------------------------------------------------------
     def create(
-        self, actor: Actor, name: str, address: str, labels: dict[str, str], tls: TlsPem | None
+        self,
+        actor: Actor,
+        name: str,
+        address: str,
+        labels: dict[str, str],
+        tls: TlsPem | None,
+        ssh: SshLogin | None = None,
     ) -> Host:
-        _check(address, tls is not None)
+        _check(address, tls is not None, ssh is not None)
+        sealed_ssh = host_ssh.seal(self._box, ssh, None) if ssh else None
         host_id = str(uuid.uuid4())
         with self._db.write() as session:
-            host_store.insert(session, host_id, name, address, labels, self._seal(tls))
+            host_store.insert(session, host_id, name, address, labels, self._seal(tls), sealed_ssh)
             audit.record_by(
                 session, actor, "host.create", f"host:{name}", details={"address": address}
             )
@@ -88,7 +129,8 @@ class HostService:
         current = self.get(ref)
         address = change.address or current.address
         has_tls = change.tls is not None or (current.tls and not change.drop_tls)
-        _check(address, has_tls)
+        has_ssh = change.ssh is not None or (current.ssh and not change.drop_ssh)
+        _check(address, has_tls, has_ssh)
         values: dict[str, object] = {
             k: v
             for k, v in (
@@ -100,6 +142,8 @@ class HostService:
         }
         if change.tls is not None or change.drop_tls:
             values["tls"] = self._seal(change.tls)
+        if change.ssh is not None or change.drop_ssh:
+            values["ssh"] = self._reseal_ssh(current.host_id, change.ssh)
         if current.host_id == LOCAL_ID and "name" in values and values["name"] != LOCAL_ID:
             raise ValidationFailed([FieldError("name", "the host local keeps its name")])
         with self._db.write() as session:
@@ -120,6 +164,7 @@ class HostService:
         with self._db.write() as session:
             host_store.delete(session, host.host_id)
             audit.record_by(session, actor, "host.delete", f"host:{host.name}")
+        forget(self._data_dir, host.host_id)
 
     def confirm(self, actor: Actor, ref: str, engine_id: str) -> Host:
         """Trust the engine found at the host's address now (it must be ``engine_id``)."""
@@ -143,24 +188,46 @@ class HostService:
             )
         return confirmed
 
+    def confirm_host_key(self, actor: Actor, ref: str, fingerprint: str) -> Host:
+        """Pin the SSH host key the server shows now (its fingerprint must be
+        ``fingerprint``), then probe the host with it."""
+        host = self.get(ref)
+        if not host.ssh:
+            raise ValidationFailed([FieldError("fingerprint", f"{host.name} is not an SSH host")])
+        answer = self._ask(host, self._ssh(host.host_id, trust_new=True))
+        if answer.host_key is None:
+            raise Conflict(f"host {host.name} is unreachable: {answer.problem}")
+        shown = key_fingerprint(answer.host_key)
+        if shown != fingerprint:
+            raise ValidationFailed(
+                [FieldError("fingerprint", f"the host key at {host.address} is {shown}")]
+            )
+        with self._db.write() as session:
+            host_store.pin_host_key(session, host.host_id, answer.host_key)
+            audit.record_by(
+                session,
+                actor,
+                "host.confirm_host_key",
+                f"host:{host.name}",
+                details={"fingerprint": shown, "was": host.ssh_host_key_fingerprint},
+            )
+        return self.probe(host.host_id)
+
     # -- probe -------------------------------------------------------------------------
     def probe(self, ref: str) -> Host:
-        """Ask the engine what it is; the first engine seen is trusted."""
+        """Ask the engine what it is; the first engine (and SSH host key) seen is trusted."""
         host = self.get(ref)
-        gateway = gateway_for(host, self._pem(host.host_id), self._data_dir, PROBE_TIMEOUT)
-        try:
-            facts, problem = probe(gateway), None
-        except (EngineUnreachable, EngineFailed) as exc:
-            facts, problem = None, str(exc)
-        finally:
-            gateway.close()
-        state = judge(host.engine_id, facts)
+        answer = self._ask(host, self._ssh(host.host_id))
+        facts, problem = answer.facts, answer.problem
+        state = judge(host.engine_id, facts, host_key_changed=answer.host_key_changed)
         if state == HostState.ENGINE_CHANGED and facts is not None:
             problem = (
                 f"the engine at {host.address} is {facts.engine_id}, not {host.engine_id}: "
                 "an admin must confirm it before anything is done there"
             )
         with self._db.write() as session:
+            if answer.host_key is not None and host.ssh_host_key_fingerprint is None:
+                host_store.pin_host_key(session, host.host_id, answer.host_key)
             return host_store.record_probe(
                 session,
                 host.host_id,
@@ -169,6 +236,19 @@ class HostService:
                 problem,
                 trust=host.engine_id is None and facts is not None,
             )
+
+    def _ask(self, host: Host, ssh: SshKey | None) -> _Answer:
+        pem = self._pem(host.host_id)
+        gateway = gateway_for(host, pem, self._data_dir, PROBE_TIMEOUT, ssh)
+        try:
+            facts = probe(gateway)
+            return _Answer(facts, None, host_key=seen_host_key(gateway))
+        except HostKeyChanged as exc:
+            return _Answer(None, str(exc), host_key_changed=True)
+        except (EngineUnreachable, EngineFailed) as exc:
+            return _Answer(None, str(exc))
+        finally:
+            gateway.close()
 
     def _seal(self, tls: TlsPem | None) -> host_store.SealedTls | None:
         if tls is None:
@@ -181,6 +261,26 @@ class HostService:
         return host_store.SealedTls(
             self._box.encrypt(tls.ca), self._box.encrypt(tls.cert), self._box.encrypt(tls.key)
         )
+
+    def _reseal_ssh(self, host_id: str, login: SshLogin | None) -> host_store.SealedSsh | None:
+        """A new key keeps the pinned host key unless the change names one."""
+        if login is None:
+            return None
+        with self._db.read() as session:
+            current = host_store.sealed_ssh(session, host_id)
+        return host_ssh.seal(self._box, login, current.host_key if current else None)
+
+    def ssh_key(self, ref: str) -> SshKey | None:
+        """An SSH host's key and pinned host key, for a long-lived client (the registry's):
+        it accepts no other host key, and none while nothing is pinned."""
+        return self._ssh(self.get(ref).host_id, first_use=False)
+
+    def _ssh(
+        self, host_id: str, *, first_use: bool = True, trust_new: bool = False
+    ) -> SshKey | None:
+        with self._db.read() as session:
+            sealed = host_store.sealed_ssh(session, host_id)
+        return host_ssh.unseal(self._box, sealed, first_use=first_use, trust_new=trust_new)
 
     def _pem(self, host_id: str) -> TlsPem | None:
         with self._db.read() as session:
@@ -210,7 +310,7 @@ def _check_pem(tls: TlsPem) -> None:
         raise ValidationFailed(problems)
 
 
-def _check(address: str, tls: bool) -> None:
-    problems = address_problems(address, tls=tls)
+def _check(address: str, tls: bool, ssh: bool = False) -> None:
+    problems = address_problems(address, tls=tls, ssh=ssh)
     if problems:
         raise ValidationFailed(problems)

@@ -1,4 +1,4 @@
-"""Hosts, as stored: rows in, domain ``Host`` out; TLS ciphertext only on request."""
+"""Hosts, as stored: rows in, domain ``Host`` out; TLS and SSH ciphertext only on request."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core_monitor.domain.hosts import EngineFacts, Host, HostState
+from core_monitor.domain.hosts import EngineFacts, Host, HostState, key_fingerprint
 from core_monitor.errors import Conflict, NotFound
 from core_monitor.store.clock import aware, maybe_aware, utcnow
 from core_monitor.store.tables import HostRow
@@ -24,6 +24,16 @@ class SealedTls:
     key: str
 
 
+@dataclass(frozen=True)
+class SealedSsh:
+    """An SSH private key as ciphertext, its public half's fingerprint, and the pinned host
+    key (public: ``type base64``; None until first seen)."""
+
+    key: str
+    fingerprint: str
+    host_key: str | None
+
+
 def insert(
     session: Session,
     host_id: str,
@@ -31,6 +41,7 @@ def insert(
     address: str,
     labels: dict[str, str],
     tls: SealedTls | None,
+    ssh: SealedSsh | None = None,
 ) -> Host:
     now = utcnow()
     row = HostRow(
@@ -41,6 +52,9 @@ def insert(
         tls_ca=tls.ca if tls else None,
         tls_cert=tls.cert if tls else None,
         tls_key=tls.key if tls else None,
+        ssh_key=ssh.key if ssh else None,
+        ssh_key_fingerprint=ssh.fingerprint if ssh else None,
+        ssh_host_key=ssh.host_key if ssh else None,
         state=HostState.UNKNOWN,
         created_at=now,
         updated_at=now,
@@ -54,8 +68,13 @@ def insert(
 
 
 def update(session: Session, host_id: str, **values: Any) -> Host:
-    """Set fields (name, address, labels, tls: SealedTls | None) of a host."""
+    """Set fields (name, address, labels, tls: SealedTls | None, ssh: SealedSsh | None)."""
     row = _row(session, host_id)
+    if "ssh" in values:
+        ssh: SealedSsh | None = values.pop("ssh")
+        row.ssh_key, row.ssh_key_fingerprint, row.ssh_host_key = (
+            (ssh.key, ssh.fingerprint, ssh.host_key) if ssh else (None, None, None)
+        )
     if "tls" in values:
         tls: SealedTls | None = values.pop("tls")
         row.tls_ca, row.tls_cert, row.tls_key = (
@@ -104,6 +123,21 @@ def sealed_tls(session: Session, host_id: str) -> SealedTls | None:
     return SealedTls(row.tls_ca, row.tls_cert, row.tls_key)
 
 
+def sealed_ssh(session: Session, host_id: str) -> SealedSsh | None:
+    row = _row(session, host_id)
+    if row.ssh_key is None or row.ssh_key_fingerprint is None:
+        return None
+    return SealedSsh(row.ssh_key, row.ssh_key_fingerprint, row.ssh_host_key)
+
+
+def pin_host_key(session: Session, host_id: str, host_key: str) -> Host:
+    """Trust this SSH host key (``type base64``) from now on: first seen, or confirmed."""
+    row = _row(session, host_id)
+    row.ssh_host_key = host_key
+    row.updated_at = utcnow()
+    return _host(row)
+
+
 def list_hosts(session: Session) -> list[Host]:
     return [_host(r) for r in session.scalars(select(HostRow).order_by(HostRow.name))]
 
@@ -128,6 +162,9 @@ def _host(row: HostRow) -> Host:
         address=row.address,
         labels=dict(row.labels),
         tls=row.tls_key is not None,
+        ssh=row.ssh_key is not None,
+        ssh_key_fingerprint=row.ssh_key_fingerprint,
+        ssh_host_key_fingerprint=key_fingerprint(row.ssh_host_key) if row.ssh_host_key else None,
         engine_id=row.engine_id,
         facts=EngineFacts.model_validate(row.facts) if row.facts else None,
         state=HostState(row.state),

@@ -297,7 +297,7 @@ class OidcLoginRow(Base):
 
 
 class HostRow(Base):
-    """A Docker host. TLS material is ciphertext (vault.SecretBox), never returned."""
+    """A Docker host. TLS and SSH keys are ciphertext (vault.SecretBox), never returned."""
 
     __tablename__ = "hosts"
 
@@ -308,6 +308,9 @@ class HostRow(Base):
     tls_ca: Mapped[str | None] = mapped_column(Text)
     tls_cert: Mapped[str | None] = mapped_column(Text)
     tls_key: Mapped[str | None] = mapped_column(Text)
+    ssh_key: Mapped[str | None] = mapped_column(Text)  # ciphertext, like the TLS key
+    ssh_key_fingerprint: Mapped[str | None] = mapped_column(String(100))
+    ssh_host_key: Mapped[str | None] = mapped_column(Text)  # pinned, "type base64" (public)
     engine_id: Mapped[str | None] = mapped_column(String(200))
     facts: Mapped[dict[str, Any] | None]
     state: Mapped[str] = mapped_column(String(20))

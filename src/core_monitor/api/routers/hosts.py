@@ -16,6 +16,7 @@ from core_monitor.api.security import ActorDep, allow
 from core_monitor.domain.auth import Permission
 from core_monitor.domain.hosts import EngineFacts, Host, HostState
 from core_monitor.hosts.clients import TlsPem
+from core_monitor.services.host_ssh import SshLogin
 from core_monitor.services.hosts import HostChange
 
 router = APIRouter(tags=["hosts"])
@@ -38,6 +39,24 @@ class DockerHostTls(StrictInput):
         return TlsPem(self.ca, self.cert, self.key)
 
 
+class DockerHostSsh(StrictInput):
+    private_key: str = Field(
+        min_length=1,
+        max_length=20_000,
+        description="An unencrypted private key (OpenSSH or PEM) authorized on the remote",
+    )
+    known_host_key: str | None = Field(
+        None,
+        min_length=1,
+        max_length=20_000,
+        description="The server's public host key (a .pub or ssh-keyscan line); without it "
+        "the first key the server shows is pinned",
+    )
+
+    def login(self) -> SshLogin:
+        return SshLogin(self.private_key, self.known_host_key)
+
+
 class DockerHostIn(StrictInput):
     name: str = Field(pattern=NAME, examples=["build-01"])
     address: str = Field(min_length=1, max_length=500, examples=["tcp://10.0.0.5:2376"])
@@ -45,6 +64,7 @@ class DockerHostIn(StrictInput):
     tls: DockerHostTls | None = Field(
         None, description="PEM: the engine's CA, this client's cert and key"
     )
+    ssh: DockerHostSsh | None = Field(None, description="For ssh:// addresses: the login key")
 
 
 class DockerHostPatch(StrictInput):
@@ -53,10 +73,20 @@ class DockerHostPatch(StrictInput):
     labels: dict[str, str] | None = Field(None, max_length=50)
     tls: DockerHostTls | None = None
     drop_tls: bool = False
+    ssh: DockerHostSsh | None = None
+    drop_ssh: bool = False
 
 
 class EngineConfirmation(StrictInput):
     engine_id: str = Field(min_length=1, max_length=200)
+
+
+class HostKeyConfirmation(StrictInput):
+    fingerprint: str = Field(
+        min_length=1,
+        max_length=200,
+        examples=["SHA256:m2Q0x1VJ2u5C0wQx0lF1Lq3H7ZqkY0c9m4n0r8T5a1E"],
+    )
 
 
 class DockerHostOut(BaseModel):
@@ -65,6 +95,9 @@ class DockerHostOut(BaseModel):
     address: str
     labels: dict[str, str]
     tls: bool
+    ssh: bool
+    ssh_key_fingerprint: str | None
+    ssh_host_key_fingerprint: str | None
     engine_id: str | None
     facts: EngineFacts | None
     state: HostState
@@ -100,8 +133,9 @@ async def get_host(host: HostRef, hosts: HostsDep, refresh: Refresh = False) -> 
 )
 async def create_host(body: DockerHostIn, hosts: HostsDep, actor: ActorDep) -> DockerHostOut:
     tls = body.tls.pem() if body.tls else None
+    ssh = body.ssh.login() if body.ssh else None
     created = await run_in_threadpool(
-        hosts.create, actor, body.name, body.address, body.labels, tls
+        hosts.create, actor, body.name, body.address, body.labels, tls, ssh
     )
     return DockerHostOut.of(created)
 
@@ -113,7 +147,13 @@ async def change_host(
     host: HostRef, body: DockerHostPatch, hosts: HostsDep, actor: ActorDep
 ) -> DockerHostOut:
     change = HostChange(
-        body.name, body.address, body.labels, body.tls.pem() if body.tls else None, body.drop_tls
+        body.name,
+        body.address,
+        body.labels,
+        body.tls.pem() if body.tls else None,
+        body.drop_tls,
+        body.ssh.login() if body.ssh else None,
+        body.drop_ssh,
     )
     return DockerHostOut.of(await run_in_threadpool(hosts.change, actor, host, change))
 
@@ -134,3 +174,17 @@ async def confirm_host(
     host: HostRef, body: EngineConfirmation, hosts: HostsDep, actor: ActorDep
 ) -> DockerHostOut:
     return DockerHostOut.of(await run_in_threadpool(hosts.confirm, actor, host, body.engine_id))
+
+
+@router.post(
+    "/hosts/{host}/confirm-host-key",
+    response_model=DockerHostOut,
+    dependencies=ADMIN,
+    summary="Trust the SSH host key an SSH host's server shows now",
+)
+async def confirm_host_key(
+    host: HostRef, body: HostKeyConfirmation, hosts: HostsDep, actor: ActorDep
+) -> DockerHostOut:
+    return DockerHostOut.of(
+        await run_in_threadpool(hosts.confirm_host_key, actor, host, body.fingerprint)
+    )

@@ -6,6 +6,7 @@ never a stack trace; an engine refusal is a typed error with the engine's words.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -19,9 +20,11 @@ from core_monitor.engine.docker.connection import (
     TlsFiles,
     connect,
     engine_address,
+    ssh_host_key,
 )
 from core_monitor.engine.docker.errors import CallKind, engine_call
 from core_monitor.engine.docker.logs import open_logs
+from core_monitor.engine.docker.ssh import SshAccess, cancellable
 from core_monitor.engine.errors import ImageUnavailable, RegistryUnreachable
 from core_monitor.engine.log_stream import LogStream
 from core_monitor.engine.model import ObservedContainer, ObservedResource
@@ -44,20 +47,33 @@ class DockerGateway:
     """Thin, typed wrapper over the Docker Engine API (reads; writes are ``DockerMutations``)."""
 
     def __init__(
-        self, address: str | None = None, timeout: float = 60.0, tls: TlsFiles | None = None
+        self,
+        address: str | None = None,
+        timeout: float = 60.0,
+        tls: TlsFiles | None = None,
+        ssh: SshAccess | None = None,
     ) -> None:
         self.address = engine_address(address)
         self._timeout = timeout
         self.tls = tls
+        self.ssh = ssh
         self._client: docker.DockerClient | None = None
+        # one client, even when threads ask for it at once (over SSH each would be a login)
+        self._connecting = threading.Lock()
 
     # -- connection -----------------------------------------------------------------
     @property
     def client(self) -> docker.DockerClient:
-        if self._client is None:
-            with engine_call("connect", self.address):
+        if self._client is not None:
+            return self._client
+        with self._connecting, engine_call("connect", self.address):
+            if self._client is None:
                 self._client = connect(
-                    self.address, self.tls, timeout=self._timeout, max_pool_size=CONNECTIONS
+                    self.address,
+                    self.tls,
+                    self.ssh,
+                    timeout=self._timeout,
+                    max_pool_size=CONNECTIONS,
                 )
         return self._client
 
@@ -70,6 +86,10 @@ class DockerGateway:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+    def ssh_host_key(self) -> str | None:
+        """The host key an SSH engine's server showed (``type base64``), None otherwise."""
+        return ssh_host_key(self.client) if self.ssh is not None else None
 
     def ping(self) -> dict[str, Any]:
         version: dict[str, Any] = self.call("engine version", lambda api: api.version())
@@ -251,7 +271,7 @@ class DockerGateway:
         Only the actions that change what the monitor shows: a health probe is three exec_*
         events, so a host of health-checked containers would otherwise send mostly those
         (fifty containers probed twice a second: 300 events a second to decode)."""
-        return self.call(
+        stream = self.call(
             "events",
             lambda api: api.events(
                 since=since,
@@ -259,6 +279,7 @@ class DockerGateway:
                 filters={"type": ["container", "image", "network", "volume"], "event": EVENTS},
             ),
         )
+        return cancellable(stream) if self.ssh is not None else stream
 
     def info(self) -> dict[str, Any]:
         found: dict[str, Any] = self.call("engine host", lambda api: api.info())
