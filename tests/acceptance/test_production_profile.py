@@ -130,13 +130,53 @@ def production(image: str) -> Iterator[Production]:
     env.pop("COREMON_LEASE_SECONDS", None)
     setup = Production(project, f"http://127.0.0.1:{port}", env)
     try:
-        started = setup.compose("--profile", "production", "up", "-d", "--no-build")
-        assert started.returncode == 0, f"compose up failed:\n{started.stderr}"
+        # as the README says: the script (which reads DOCKER_GID from the socket itself)
+        started = run_container("--production", "--no-build", env=env, project=project)
+        assert started.returncode == 0, f"run-container.sh failed:\n{started.stderr}"
+        assert "(production)" in started.stdout, started.stdout
         yield setup
     finally:
         for stack in setup.stacks:
             remove_project(stack)
         setup.compose("--profile", "production", "down", "-v", "--remove-orphans", "-t", "5")
+
+
+def run_container(
+    *args: str, env: dict[str, str], project: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ROOT / "scripts" / "run-container.sh"), *args],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in env.items() if k != "DOCKER_GID"},
+            "COMPOSE_PROJECT_NAME": project,
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_the_production_profile_needs_its_secrets() -> None:
+    """No default password or key: the script names what is missing and starts nothing."""
+    container_image.require_docker()
+    project = f"coremon-prodtest-{uuid.uuid4().hex[:10]}"
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "POSTGRES_"))}
+    base.pop("COREMON_SECRET_KEY", None)
+    cases = {
+        "POSTGRES_PASSWORD": {},
+        "COREMON_SECRET_KEY": {"POSTGRES_PASSWORD": "pw"},
+        "at least 16 characters": {"POSTGRES_PASSWORD": "pw", "COREMON_SECRET_KEY": "short"},
+    }
+    for said, extra in cases.items():
+        refused = run_container(
+            "--production", "--no-build", env={**base, **extra}, project=project
+        )
+        assert refused.returncode == 2 and said in refused.stderr, (said, refused.stderr)
+    assert not container_image.docker(
+        "ps", "-aq", "--filter", f"label=com.docker.compose.project={project}"
+    ).stdout.strip()
 
 
 def wait_ready(setup: Production) -> None:
@@ -263,6 +303,7 @@ def test_production_profile_serves_through_the_proxy_and_fails_over(
         shared = [m.get("Name") for m in state["Mounts"] if m["Destination"] == "/data"]
         assert shared == [f"{setup.project}_coremon-shared"], state["Mounts"]
         assert not state["HostConfig"]["PortBindings"], "a replica publishes a port itself"
+        assert state["HostConfig"]["GroupAdd"] == [setup.env["DOCKER_GID"]]
 
     headers = login_headers(setup.base_url, password=one_time_password(setup))
     api = Api(setup.base_url, headers)
