@@ -136,9 +136,10 @@ def production(image: str) -> Iterator[Production]:
         assert "(production)" in started.stdout, started.stdout
         yield setup
     finally:
+        # the replicas first: nothing of theirs acts on the stacks' containers any more
+        setup.compose("--profile", "production", "down", "-v", "--remove-orphans", "-t", "5")
         for stack in setup.stacks:
             remove_project(stack)
-        setup.compose("--profile", "production", "down", "-v", "--remove-orphans", "-t", "5")
 
 
 def run_container(
