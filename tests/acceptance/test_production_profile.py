@@ -159,6 +159,29 @@ def run_container(
     )
 
 
+def test_plain_compose_up_is_still_the_single_container() -> None:
+    """`docker compose up` starts what it always did (the tracked .env's COMPOSE_PROFILES);
+    `--profile production` starts the production set instead, never both (one port)."""
+    require_compose_v2()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
+    env["DOCKER_GID"] = "999"
+
+    def services(*args: str) -> set[str]:
+        listed = subprocess.run(
+            ["docker", "compose", "-f", str(COMPOSE_FILE), *args, "config", "--services"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert listed.returncode == 0, listed.stderr
+        return set(listed.stdout.split())
+
+    assert services() == {"core-monitor"}
+    assert services("--profile", "production") == {"postgres", *REPLICAS, "proxy"}
+
+
 def test_the_production_profile_needs_its_secrets() -> None:
     """No default password or key: the script names what is missing and starts nothing."""
     container_image.require_docker()
