@@ -45,7 +45,7 @@ from core_monitor.services.users import UserService
 from core_monitor.services.wizard import WizardService
 from core_monitor.settings import Settings
 from core_monitor.store.db import Database
-from core_monitor.store.migrate import upgrade
+from core_monitor.store.migrate import startup_lock, upgrade
 from core_monitor.vault import SecretBox
 
 
@@ -123,6 +123,12 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, registry: ExecutorRegistry | None = None) -> Runtime:
+        # replicas started together take turns: one migrates and creates the first admin
+        with startup_lock(settings.resolved_database_url):
+            return cls._build(settings, registry)
+
+    @classmethod
+    def _build(cls, settings: Settings, registry: ExecutorRegistry | None) -> Runtime:
         url = settings.resolved_database_url
         db = Database(
             url, pool_size=settings.db_pool_size, pool_timeout=settings.db_pool_timeout_seconds
