@@ -3,8 +3,9 @@ against the manager call made by hand.
 
     bare    docker exec -i C curl -u U:P -T - ".../manager/text/deploy?path=/bench&update=true"
             (the WAR on stdin; the time of the `docker exec` process)
-    driver  the Tomcat driver's transfer + activate + verify through the docker-py
-            ContainerAccess (a `list` before, the streamed deploy, the marker, a `list` after)
+    driver  the Tomcat driver's transfer + activate (+ verify when activate did not see the
+            status) through the docker-py ContainerAccess: one exec streams the WAR to the
+            manager's deploy, rewrites the deployment marker and lists the contexts
     probe   the HTTP probe of the deployed path from inside the container (curl), which the
             DEPLOY executor adds after verify
 
@@ -83,8 +84,8 @@ def _driver_deployer(gateway: DockerGateway, container: str) -> Deployer:
         )  # fmt: skip
         release = Release(deployment_id, "/bench", artifact, war)
         driver.transfer(box, target, release, lambda _: None)
-        driver.activate(box, target, release, lambda _: None)
-        verdict = driver.verify(box, target, release, lambda _: None)
+        seen = driver.activate(box, target, release, lambda _: None)
+        verdict = seen if seen is not None else driver.verify(box, target, release, lambda _: None)
         if not verdict.ok:
             raise RuntimeError(f"driver deploy: {verdict.message}")
 

@@ -11,7 +11,9 @@ by this executor: a deployment that never served is FAILED.
 
 Re-runnable after a crash: the deployment row and the driver's ``current`` are read again,
 so a deployment already active is only verified, one already FAILED fails again with its
-message, and nothing is ever left half-recorded.
+message, and nothing is ever left half-recorded. A first attempt does not ask ``current``:
+nothing of this deployment can be in place before it ran (that saves an exec on every
+deploy's path; re-runs, and putting the previous deployment back, still ask).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class DeployExecutor:
         open_box: OpenBox,
         drivers: Callable[[], Mapping[TargetKind, Driver]],
         verify_seconds: float,
+        ready_seconds: float = 60.0,
     ) -> None:
         self.db = db
         self.store = store
@@ -67,6 +70,7 @@ class DeployExecutor:
         self.open_box = open_box
         self.drivers = drivers
         self.verify_seconds = verify_seconds
+        self.ready_seconds = ready_seconds  # a server just started may not listen yet
         self.observers: list[Observe] = []
         self.clock: Callable[[], float] = time.monotonic
         self.sleep: Callable[[float], None] = time.sleep
@@ -86,7 +90,7 @@ class DeployExecutor:
         job = self._job(ctx.command.stack_id or "", payload)
         kind = job.target.kind.value
         previous = job.previous.deployment_id if job.previous else None
-        verdict = self._deploy(ctx, job, job.release)
+        verdict = self._deploy(ctx, job, job.release, fresh=ctx.command.attempts <= 1)
         if verdict.ok:
             self._succeeded(ctx, job, verdict, previous)
             self._observe(kind, "deployed", started)
@@ -136,21 +140,33 @@ class DeployExecutor:
         if container is None:
             raise TerminalError(f"service {payload.service!r} has no container in v{version}")
         release = Release(
-            payload.deployment_id, payload.path, artifact, self.store.path(artifact.sha256)
+            payload.deployment_id,
+            payload.path,
+            artifact,
+            self.store.path(artifact.sha256),
+            self.ready_seconds,
         )
         previous = None
         if before is not None and earlier is not None:
             previous = Release(
-                before.deployment_id, before.path, earlier, self.store.path(earlier.sha256)
+                before.deployment_id,
+                before.path,
+                earlier,
+                self.store.path(earlier.sha256),
+                self.ready_seconds,
             )
         return Job(target, driver, self.open_box(container), release, previous)
 
     # -- doing it ----------------------------------------------------------------------
-    def _deploy(self, ctx: ExecutionContext, job: Job, release: Release) -> Verdict:
+    def _deploy(
+        self, ctx: ExecutionContext, job: Job, release: Release, fresh: bool = False
+    ) -> Verdict:
+        """``fresh``: nothing of ``release`` can be in place yet (its first attempt)."""
         target, driver, box = job.target, job.driver, job.box
         ctx.checkpoint()
         try:
-            if driver.current(box, target, release.path) == release.deployment_id:
+            activated = None
+            if not fresh and driver.current(box, target, release.path) == release.deployment_id:
                 ctx.log(f"{release.deployment_id} is active already: verifying it")
             else:
                 ctx.check_lease()
@@ -158,8 +174,10 @@ class DeployExecutor:
                 driver.transfer(box, target, release, ctx.log)
                 ctx.check_lease()
                 ctx.log(f"activate {release.deployment_id}")
-                driver.activate(box, target, release, ctx.log)
-            verdict = driver.verify(box, target, release, ctx.log)
+                activated = driver.activate(box, target, release, ctx.log)
+            verdict = (
+                activated if activated is not None else driver.verify(box, target, release, ctx.log)
+            )
         except PASS_THROUGH:
             raise
         except Exception as exc:  # the driver's own failure: this deployment's outcome
@@ -169,7 +187,8 @@ class DeployExecutor:
             return verdict
         url = http.probe_url(target.settings, release.path)
         passed, seen = http.probe(box, url, self.verify_seconds, self.clock, self.sleep)
-        ctx.log(f"probe: {seen}", ok=passed)
+        # committed with what comes next (the outcome, or putting the previous one back)
+        ctx.log_later(f"probe: {seen}", ok=passed)
         return Verdict(passed, seen)
 
     def _succeeded(

@@ -4,7 +4,11 @@ manager credentials, by dropping the WAR into ``webapps`` and waiting for Tomcat
 With the manager (reached from inside the container, on 127.0.0.1, so it is never
 published): ``curl -T - …/manager/text/deploy?path=…&update=true`` with the WAR on stdin;
 the first line of the body decides (``FAIL - …`` comes with HTTP 200); ``list`` says
-whether the context is ``running``. Without it: the WAR is copied into ``webapps`` as
+whether the context is ``running``. Both in one exec (the WAR streamed once, the marker
+rewritten around the deploy, ``list`` right after an ``OK``): on this path an exec costs
+more than either call. A manager that refuses connections (Tomcat's first seconds after a
+start: an APPLY just before) is waited for, up to the release's ``ready_seconds``; any
+answer it gives (401, 404, ``FAIL``) is final. Without it: the WAR is copied into ``webapps`` as
 ``.coremon-<name>.war.partial`` (Tomcat deploys only ``*.war`` files and directories),
 renamed to ``<name>.war`` (autoDeploy sees it whole), and the driver waits for Tomcat to
 expand it and answer on the path.
@@ -21,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from core_monitor.deploy.driver import ContainerAccess, Log, Release, Verdict
+from core_monitor.deploy.driver import ContainerAccess, ExecResult, Log, Release, Verdict
 from core_monitor.deploy.drivers.base import (
     DriverFailed,
     Record,
@@ -33,7 +37,9 @@ from core_monitor.deploy.drivers.base import (
     safe_name,
     sh,
     split_status,
+    split_then,
     wait_for,
+    when_listening,
 )
 from core_monitor.deploy.drivers.tomcat_text import (
     OK,
@@ -71,25 +77,24 @@ class TomcatDriver:
     ) -> None:
         settings = _settings(target)
         if _manager(settings):
-            # streamed to the manager at activate: it takes the WAR and deploys it in one call
-            log("the WAR goes to the manager on 127.0.0.1 at activation")
-            return
+            return  # streamed to the manager at activate: it takes the WAR and deploys it
         hidden = f".coremon-{war_name(release.path)}.war.partial"
         box.put_archive(settings.content, file_tar(hidden, release.content))
         log(f"copied {release.artifact.filename} to {settings.content}/{hidden}")
 
     def activate(
         self, box: ContainerAccess, target: DeployTarget, release: Release, log: Log
-    ) -> None:
+    ) -> Verdict | None:
         settings, name = _settings(target), war_name(release.path)
         marker = _marker(settings, release.path)
         release_id = safe_name(release.deployment_id, "deployment id")
-        if _manager(settings):  # the same exec removes the marker and writes it on OK
-            _deploy_with_manager(box, settings, release, Record(marker, release_id, OK), log)
-            return
+        if _manager(settings):  # the same exec removes the marker, writes it on OK, lists
+            record = Record(marker, release_id, OK)
+            return _deploy_with_manager(box, settings, release, record, log)
         checked(box, ["rm", "-f", marker], "forget the previous deployment")
         _deploy_by_copy(box, settings, name, log)
         checked(box, sh(_WRITE_MARKER, marker, release_id), "record the deployment")
+        return None
 
     def verify(
         self, box: ContainerAccess, target: DeployTarget, release: Release, log: Log
@@ -101,13 +106,8 @@ class TomcatDriver:
             if wait_for(box, http_probe(settings.port, url_path), STARTUP_SECONDS):
                 return Verdict(True, f"Tomcat answers on {url_path}")
             return Verdict(False, f"Tomcat does not answer on {url_path} with 2xx/3xx")
-        answer = _manager_call(box, settings, "list")
-        if not answer.ok:
-            return Verdict(False, answer.message)
-        state = parse_list(answer.body).get(release.path)
-        if state != "running":
-            return Verdict(False, f"Tomcat lists {release.path} as {state or 'not deployed'}")
-        return Verdict(True, f"Tomcat lists {release.path} as running")
+        answer = _manager_call(box, settings, "list", release.ready_seconds, log)[0]
+        return _listed(answer, release.path)
 
     def current(self, box: ContainerAccess, target: DeployTarget, path: str) -> str | None:
         settings = _settings(target)
@@ -131,39 +131,75 @@ def _marker(settings: TomcatSettings, path: str) -> str:
     return f"{settings.content.rstrip('/')}/.coremon-{war_name(path)}.deployment"
 
 
+def _url(settings: TomcatSettings, command: str = "") -> str:
+    return f"http://127.0.0.1:{settings.port}/manager/text/{command}"
+
+
 def _manager_call(
     box: ContainerAccess,
     settings: TomcatSettings,
     command: str,
+    ready_seconds: float,
+    log: Log,
     war: Path | None = None,
     record: Record | None = None,
-) -> ManagerAnswer:
-    """One manager command (``list``, ``deploy?…``), a WAR streamed on stdin for a deploy
-    (and the deployment's marker rewritten around it)."""
-    url = f"http://127.0.0.1:{settings.port}/manager/text/{command}"
+) -> list[ManagerAnswer]:
+    """One manager command (``list``, ``deploy?…``), waited for while the manager refuses
+    connections. A deploy streams the WAR on stdin, rewrites the deployment's marker around
+    it and, after an ``OK``, lists in the same exec: its answers, the list's second."""
+    url = _url(settings, command)
     user, password = settings.manager_user or "", settings.manager_password or ""
-    if war is None:
-        result = curl(box, user, password, [url], timeout=30.0)
-    else:
+
+    def once() -> ExecResult:
+        if war is None:
+            return curl(box, user, password, [url], timeout=30.0)
         with war.open("rb") as stdin:
-            args = ["-T", "-", url]
-            result = curl(
-                box, user, password, args, stdin=stdin, timeout=DEPLOY_SECONDS, record=record
-            )
-    status, body = split_status(result.output)
-    if result.exit_code != 0:
+            args, after = ["-T", "-", url], _url(settings, "list")
+            return curl(
+                box, user, password, args,
+                stdin=stdin, timeout=DEPLOY_SECONDS, record=record, then=after,
+            )  # fmt: skip
+
+    result = when_listening(once, ready_seconds, log, f"Tomcat's manager at {_url(settings)}")
+    parts = split_then(result.output)
+    # the exit code is the last call's: every earlier one succeeded, or nothing followed it
+    last = len(parts) - 1
+    return [_answer(part, result.exit_code if at == last else 0) for at, part in enumerate(parts)]
+
+
+def _answer(output: bytes, exit_code: int) -> ManagerAnswer:
+    status, body = split_status(output)
+    if exit_code != 0:
         return ManagerAnswer(status, False, f"the manager is unreachable: {body.strip()[:300]}")
     return parse_answer(status, body)
 
 
+def _listed(answer: ManagerAnswer, path: str, deployed: str = "") -> Verdict:
+    """The verdict of a ``list`` answer on the context at ``path`` (after ``deployed``, the
+    deploy's own answer, when the same exec made both calls)."""
+    said = f"{deployed}; " if deployed else ""
+    if not answer.ok:
+        return Verdict(False, said + answer.message)
+    state = parse_list(answer.body).get(path)
+    if state != "running":
+        return Verdict(False, f"{said}Tomcat lists {path} as {state or 'not deployed'}")
+    return Verdict(True, f"{said}Tomcat lists {path} as running")
+
+
 def _deploy_with_manager(
     box: ContainerAccess, settings: TomcatSettings, release: Release, record: Record, log: Log
-) -> None:
+) -> Verdict | None:
     command = f"deploy?path={quote(release.path)}&update=true"
-    answer = _manager_call(box, settings, command, release.content, record)
-    log(f"manager: {answer.message}")
-    if not answer.ok:
-        raise DriverFailed(answer.message)
+    answers = _manager_call(
+        box, settings, command, release.ready_seconds, log, release.content, record
+    )
+    deployed = answers[0]
+    if not deployed.ok:
+        raise DriverFailed(deployed.message)
+    if len(answers) == 1:  # no list came (an OK line the shell did not take for one)
+        log(f"manager: {deployed.message}")
+        return None
+    return _listed(answers[1], release.path, deployed.message)
 
 
 def _deploy_by_copy(box: ContainerAccess, settings: TomcatSettings, name: str, log: Log) -> None:
