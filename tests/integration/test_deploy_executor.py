@@ -149,11 +149,20 @@ def test_a_first_attempt_asks_nothing_it_cannot_know_and_skips_a_verified_activa
     and list in one exec) is not verified again."""
     command = world.request(world.upload("v1"))
     deployment_id = command.payload.deployment_id  # type: ignore[union-attr]
-    world.driver.seen_at_activation = True
+    world.driver.seen_at_activation, world.driver.probed = True, 200
     world.run(command)
     assert world.driver.steps == [f"transfer {deployment_id}", f"activate {deployment_id}"]
+    assert world.box.calls == []  # the activation's exec probed the path: no exec more
     assert world.deployment(command).status == DeploymentStatus.DEPLOYED
     assert world.deployment(command).health == "GET http://127.0.0.1:80/ → 200"
+
+
+def test_a_probe_in_the_drivers_exec_that_did_not_pass_is_asked_again(world: World) -> None:
+    world.driver.seen_at_activation, world.driver.probed = True, 404  # not started yet
+    command = world.request(world.upload("v1"))
+    world.run(command)
+    assert world.box.calls[-1][-1] == "http://127.0.0.1:80/"  # the executor's own probe
+    assert world.deployment(command).status == DeploymentStatus.DEPLOYED
 
 
 def test_a_failure_puts_the_previous_back_and_is_failed_with_the_drivers_words(

@@ -7,7 +7,7 @@ import io
 import tarfile
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from core_monitor.deploy.driver import ExecResult, Log, Release, Verdict
@@ -86,6 +86,7 @@ class FakeDriver:
     active: dict[str, str] = field(default_factory=dict)  # path → deployment id
     steps: list[str] = field(default_factory=list)
     seen_at_activation: bool = False
+    probed: int | None = None  # what activate's own probe saw (seen_at_activation)
 
     def preflight(self, target: DeployTarget, artifact: Artifact, path: str) -> list[object]:
         return []
@@ -99,7 +100,9 @@ class FakeDriver:
     ) -> Verdict | None:
         self.steps.append(f"activate {release.deployment_id}")
         self.active[release.path] = release.deployment_id
-        return self._verdict(release) if self.seen_at_activation else None
+        if not self.seen_at_activation:
+            return None
+        return replace(self._verdict(release), probed=self.probed)
 
     def verify(self, box: object, target: DeployTarget, release: Release, log: Log) -> Verdict:
         self.steps.append(f"verify {release.deployment_id}")

@@ -54,6 +54,10 @@ class Release:
 class Verdict:
     ok: bool
     message: str  # the driver's own words (Tomcat's "FAIL - …", the probe's status)
+    # the HTTP status a GET of the deployed path's probe URL (``probe.probe_url``) got in
+    # the driver's own exec, right after its status: the executor's probe then needs no
+    # exec of its own when it passes (None: not probed)
+    probed: int | None = None
 
 
 Log = Callable[[str], None]

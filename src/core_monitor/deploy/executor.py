@@ -2,7 +2,8 @@
 the previous one put back when it fails.
 
 Steps: the applied version's container of the service → the driver's ``transfer`` →
-``activate`` → ``verify`` → an HTTP probe of the deployed path from inside the container.
+``activate`` → ``verify`` → an HTTP probe of the deployed path from inside the container
+(taken from the driver's verdict when its own exec probed that URL and it passed).
 Success: the deployment is DEPLOYED and the target's previous one SUPERSEDED, in the commit
 that records the command DONE. Failure: the previous deployment's artifact is deployed again
 from our store; this one is marked FAILED with the driver's words (the previous stays
@@ -186,7 +187,10 @@ class DeployExecutor:
         if not verdict.ok:
             return verdict
         url = http.probe_url(target.settings, release.path)
-        passed, seen = http.probe(box, url, self.verify_seconds, self.clock, self.sleep)
+        if http.passes(verdict.probed):  # the driver's exec probed it already: no exec more
+            passed, seen = True, f"GET {url} → {verdict.probed}"
+        else:
+            passed, seen = http.probe(box, url, self.verify_seconds, self.clock, self.sleep)
         # committed with what comes next (the outcome, or putting the previous one back)
         ctx.log_later(f"probe: {seen}", ok=passed)
         return Verdict(passed, seen)

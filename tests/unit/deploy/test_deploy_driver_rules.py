@@ -208,7 +208,7 @@ def test_the_marker_is_written_only_after_a_success_line(
     fake.chmod(0o755)
     marker = tmp_path / ".coremon-app.deployment"
     marker.write_text("previous\n")
-    argv = sh(_CURL, str(marker), "d7", "OK - ", "", "-T", "-", "http://x/deploy")
+    argv = sh(_CURL, str(marker), "d7", "OK - ", "", "", "-T", "-", "http://x/deploy")
     done = subprocess.run(
         argv,
         input=b'user = "u:p"\nTHE-WAR',
@@ -233,11 +233,12 @@ def test_the_marker_is_written_only_after_a_success_line(
 def test_the_list_follows_in_the_same_exec_only_after_a_success(
     tmp_path: Path, answer: str, listed: bool
 ) -> None:
-    """A real sh, a stand-in curl answering the deploy (the WAR on stdin) and ``list``
-    (nothing on stdin, its config on fd 3 too)."""
+    """A real sh, a stand-in curl answering the deploy (the WAR on stdin), ``list``
+    (nothing on stdin, its config on fd 3 too) and the probe (no credentials: no config)."""
     fake = tmp_path / "curl"
     fake.write_text(
         "#!/bin/sh\n"
+        'case " $* " in *" -K "*) ;; *) printf 302; exit 0;; esac\n'
         'grep -q "user = " /dev/fd/3 || exit 9\n'
         "for a; do last=$a; done\n"
         "case $last in\n"
@@ -247,7 +248,17 @@ def test_the_list_follows_in_the_same_exec_only_after_a_success(
     )
     fake.chmod(0o755)
     marker = tmp_path / ".coremon-app.deployment"
-    argv = sh(_CURL, str(marker), "d8", "OK - ", "http://x/list", "-T", "-", "http://x/deploy")
+    argv = sh(
+        _CURL,
+        str(marker),
+        "d8",
+        "OK - ",
+        "http://x/list",
+        "http://x/app/",
+        "-T",
+        "-",
+        "http://x/deploy",
+    )
     done = subprocess.run(
         argv,
         input=b'user = "u:p"\nTHE-WAR',
@@ -261,5 +272,5 @@ def test_the_list_follows_in_the_same_exec_only_after_a_success(
     assert parts[0].decode() == answer
     assert (THEN in done.stdout) is listed
     if listed:
-        assert parts[1] == b"OK - Listed applications\n/app:running:0:app\n200"
+        assert parts[1:] == [b"OK - Listed applications\n/app:running:0:app\n200", b"302"]
         assert marker.read_text() == "d8\n"

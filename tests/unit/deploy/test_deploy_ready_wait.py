@@ -129,8 +129,9 @@ def _activate(box: ScriptedTomcat, tmp_path: Path, said: list[str]) -> Verdict |
     return driver.activate(box, TARGET, release, said.append)
 
 
-def test_one_exec_deploys_records_and_lists(tmp_path: Path) -> None:
-    box, said = ScriptedTomcat(ExecResult(0, DEPLOYED + THEN + LISTED)), list[str]()
+def test_one_exec_deploys_records_lists_and_probes(tmp_path: Path) -> None:
+    box = ScriptedTomcat(ExecResult(0, DEPLOYED + THEN + LISTED + THEN + b"200"))
+    said = list[str]()
     verdict = _activate(box, tmp_path, said)
     assert verdict is not None and verdict.ok
     assert verdict.message == (
@@ -139,13 +140,15 @@ def test_one_exec_deploys_records_and_lists(tmp_path: Path) -> None:
     assert len(box.asked) == 1 and box.asked[0][-1].endswith(
         "/manager/text/deploy?path=/app&update=true"
     )
-    # the marker, its value, the success line, then the list asked after it
-    assert box.asked[0][4:8] == [
+    # the marker, its value, the success line, then the list and the probe asked after it
+    assert box.asked[0][4:9] == [
         "/usr/local/tomcat/webapps/.coremon-app.deployment",
         "d1",
         "OK - ",
         "http://127.0.0.1:8080/manager/text/list",
+        "http://127.0.0.1:8080/app/",
     ]
+    assert verdict.probed == 200
     assert said == []
 
 

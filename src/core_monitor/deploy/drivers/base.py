@@ -78,6 +78,7 @@ def curl(
     timeout: float = 120.0,
     record: Record | None = None,
     then: str | None = None,
+    probe: str | None = None,
 ) -> ExecResult:
     """``curl -sS`` in the container with ``args``. The credentials never reach a command
     line (``ps``, the engine's exec record): they are the first line of stdin, which the
@@ -85,20 +86,22 @@ def curl(
     on a here-document; curl reads the rest of stdin as the body (``-T -``, ``@-``). The
     output ends with a line holding the HTTP status. ``then``: a URL fetched (GET) in the
     same exec once the call succeeded (HTTP 200, and ``record.ok_prefix`` when recording),
-    its answer after a ``THEN`` line: a check that costs no exec of its own."""
+    its answer after a ``THEN`` line: a check that costs no exec of its own. ``probe``: a URL
+    fetched after ``then`` succeeded, without the credentials (it is the application's),
+    its HTTP status after another ``THEN`` line."""
     config = _curl_config(user, password)
     body = stdin if stdin is not None else io.BytesIO()
     marker = (record.path, record.value, record.ok_prefix) if record else ("", "", "")
-    argv = sh(_CURL, *marker, then or "", *args)
+    argv = sh(_CURL, *marker, then or "", probe or "", *args)
     return box.run(argv, stdin=io.BufferedReader(_Prefixed(config, body)), timeout=timeout)
 
 
 def split_then(output: bytes) -> list[bytes]:
-    """The answers of ``curl(..., then=url)``: one, or two when the follow-up ran."""
-    return output.split(THEN, 1)
+    """The answers of ``curl(..., then=…, probe=…)``: the call's, then each that ran."""
+    return output.split(THEN, 2)
 
 
-_CURL = """IFS= read -r c; m=$1; v=$2; ok=$3; after=$4; shift 4; nl='
+_CURL = """IFS= read -r c; m=$1; v=$2; ok=$3; after=$4; probe=$5; shift 5; nl='
 '
 call() { curl -sS -K /dev/fd/3 -w "\\n%{http_code}" "$@" 3<<EOF
 $c
@@ -112,7 +115,11 @@ case $out in "$ok"*) ;; *) exit 0;; esac
 [ -z "$m" ] || { printf '%s\\n' "$v" > "$m.tmp" && mv -f "$m.tmp" "$m"; }
 [ -n "$after" ] || exit 0
 printf '\\n--coremon-then--\\n'
-call "$after" < /dev/null
+call "$after" < /dev/null; rc=$?
+[ -n "$probe" ] && [ "$rc" = 0 ] || exit $rc
+printf '\\n--coremon-then--\\n'
+curl -s -o /dev/null -w "%{http_code}" -m 5 "$probe" < /dev/null
+exit 0
 """
 _PROBE = (
     'code=$(curl -s -o /dev/null -w "%{http_code}" "$1")'
