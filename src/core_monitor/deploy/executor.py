@@ -162,35 +162,48 @@ class DeployExecutor:
     def _deploy(
         self, ctx: ExecutionContext, job: Job, release: Release, fresh: bool = False
     ) -> Verdict:
-        """``fresh``: nothing of ``release`` can be in place yet (its first attempt)."""
-        target, driver, box = job.target, job.driver, job.box
+        """``release`` put in place, the driver's verdict, then the probe's."""
         ctx.checkpoint()
         try:
-            activated = None
-            if not fresh and driver.current(box, target, release.path) == release.deployment_id:
-                ctx.log(f"{release.deployment_id} is active already: verifying it")
-            else:
-                ctx.check_lease()
-                ctx.log(f"transfer {release.artifact.filename} to {target.service} {release.path}")
-                driver.transfer(box, target, release, ctx.log)
-                ctx.check_lease()
-                ctx.log(f"activate {release.deployment_id}")
-                activated = driver.activate(box, target, release, ctx.log)
-            verdict = (
-                activated if activated is not None else driver.verify(box, target, release, ctx.log)
-            )
+            verdict = self._put_in_place(ctx, job, release, fresh)
         except PASS_THROUGH:
             raise
         except Exception as exc:  # the driver's own failure: this deployment's outcome
             return Verdict(False, f"{type(exc).__name__}: {exc}")
-        ctx.log(f"driver says: {verdict.message}", ok=verdict.ok)
-        if not verdict.ok:
-            return verdict
-        url = http.probe_url(target.settings, release.path)
-        if http.passes(verdict.probed):  # the driver's exec probed it already: no exec more
+        return self._probed(ctx, job, release, verdict)
+
+    def _put_in_place(
+        self, ctx: ExecutionContext, job: Job, release: Release, fresh: bool
+    ) -> Verdict:
+        """Transferred and activated, unless active already (never asked when ``fresh``:
+        nothing of ``release`` can be in place before its first attempt)."""
+        target, driver, box = job.target, job.driver, job.box
+        if not fresh and driver.current(box, target, release.path) == release.deployment_id:
+            ctx.log(f"{release.deployment_id} is active already: verifying it")
+            return driver.verify(box, target, release, ctx.log)
+        ctx.check_lease()
+        ctx.log(f"transfer {release.artifact.filename} to {target.service} {release.path}")
+        driver.transfer(box, target, release, ctx.log)
+        ctx.check_lease()
+        # rides with the driver's next line or the verdict's: one commit less
+        ctx.log_later(f"activate {release.deployment_id}")
+        activated = driver.activate(box, target, release, ctx.log)
+        return activated if activated is not None else driver.verify(box, target, release, ctx.log)
+
+    def _probed(
+        self, ctx: ExecutionContext, job: Job, release: Release, verdict: Verdict
+    ) -> Verdict:
+        """The HTTP probe of the deployed path after the driver's verdict (taken from the
+        verdict when the driver's own exec probed it and it passed)."""
+        url = http.probe_url(job.target.settings, release.path)
+        if verdict.ok and http.passes(verdict.probed):
+            ctx.log_later(f"driver says: {verdict.message}", ok=True)  # the outcome follows
             passed, seen = True, f"GET {url} → {verdict.probed}"
         else:
-            passed, seen = http.probe(box, url, self.verify_seconds, self.clock, self.sleep)
+            ctx.log(f"driver says: {verdict.message}", ok=verdict.ok)
+            if not verdict.ok:
+                return verdict
+            passed, seen = http.probe(job.box, url, self.verify_seconds, self.clock, self.sleep)
         # committed with what comes next (the outcome, or putting the previous one back)
         ctx.log_later(f"probe: {seen}", ok=passed)
         return Verdict(passed, seen)
