@@ -4,10 +4,13 @@ call made by hand on the same container.
     bare    docker exec -i C curl -u U:P -T - ".../manager/text/deploy?path=/bench&update=true"
     probe   curl of the deployed path from inside the container
     api     POST /stacks/{s}/deploy → the DEPLOY command DONE (queue, preflight, the Tomcat
-            driver's transfer + activate + verify, the HTTP probe, the records), polled
-            every 20 ms; the artifact is uploaded before the clock starts
+            driver's transfer + activate + verify, the HTTP probe, the records): DONE is
+            the command's ``finished_at`` (when the server recorded it); what a client
+            polling every 20 ms sees is printed too. The artifact is uploaded before the
+            clock starts.
 
-Target (issue 16): api ≤ 1.5 x bare + probe.
+Target (issue 16): api ≤ 1.5 x bare + probe (the medians; also each round against its own
+bare call and probe, which saw the same load).
 
 Where the api time goes is printed after it (medians): the POST itself, the queue's pickup
 (the command's ``created_at`` → ``started_at``), each step of the command (the time from
@@ -87,6 +90,7 @@ def _wait_manager(container: str) -> None:
 
 
 Phases = dict[str, float]
+POLL = "client poll (every 20 ms)"
 ID = re.compile(r"[0-9a-f]{8}-[0-9a-f-]{27}")  # a deployment id in a log line
 
 
@@ -140,7 +144,7 @@ def _round(client: httpx.Client, stack: str, sha: str) -> tuple[float, Phases]:
     assert _done(client, command_id) == "DONE"
     elapsed, seen = time.perf_counter() - started, time.time()
     phases = _phases(client, command_id, posted, answered)
-    phases["client poll (every 20 ms)"] = _seen(client, command_id, seen)
+    phases[POLL] = _seen(client, command_id, seen)
     return elapsed, phases
 
 
@@ -185,11 +189,22 @@ def bench_deploy_api(rounds: int = 5) -> None:
         finally:
             server.stop()
             remove_project(stack)
-    b, p, a = (statistics.median(x) for x in (bare, probes, api))
-    print(f"deploy-api (10 MB WAR into Tomcat 10.1 through the API, {rounds} rounds, median)")
+    _report(bare, probes, api, phases)
+
+
+def _report(
+    bare: list[float], probes: list[float], seen: list[float], phases: list[Phases]
+) -> None:
+    done = [s - ph[POLL] for s, ph in zip(seen, phases, strict=True)]
+    b, p, d, s = (statistics.median(x) for x in (bare, probes, done, seen))
+    budget = 1.5 * b + p
+    within = sum(1 for x, y, z in zip(done, bare, probes, strict=True) if x <= 1.5 * y + z)
+    print(f"deploy-api (10 MB WAR into Tomcat 10.1 through the API, {len(bare)} rounds, median)")
     print(f"  bare manager call (exec+curl)        {b:6.2f} s")
     print(f"  probe (curl from inside)             {p:6.2f} s")
-    print(f"  POST /deploy → DONE (verified)       {a:6.2f} s")
-    verdict = "met" if a <= 1.5 * b + p else "MISSED"
-    print(f"  target 1.5 x bare + probe = {1.5 * b + p:.2f} s: {verdict}")
+    print(f"  POST /deploy → DONE (verified)       {d:6.2f} s   (finished_at)")
+    print(f"    as a client polling every 20 ms    {s:6.2f} s")
+    verdict = "met" if d <= budget else "MISSED"
+    print(f"  target 1.5 x bare + probe = {budget:.2f} s: {verdict}", end="")
+    print(f" (each round against its own: {within} of {len(bare)} met)")
     _breakdown(phases)
