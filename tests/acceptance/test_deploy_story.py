@@ -205,6 +205,9 @@ def test_tomcat_a_broken_war_is_put_back_by_itself(api: Api, stack: str) -> None
     rows = deployments(api, stack)
     assert rows[0]["status"] == "FAILED" and "FAIL" in (rows[0]["message"] or "")
     assert rows[1]["status"] == "DEPLOYED" and rows[1]["current"] is True
+    # the FAILED command halts this module's queue: the tests after this one need it
+    seen = {"reason": "a failure this test asked for"}
+    assert api.http.post(f"/commands/{failed['command_id']}/dismiss", json=seen).is_success
 
 
 def test_kill_9_during_a_deploy_converges(
