@@ -5,9 +5,10 @@ against the manager call made by hand.
             (the WAR on stdin; the time of the `docker exec` process)
     driver  the Tomcat driver's transfer + activate (+ verify when activate did not see the
             status) through the docker-py ContainerAccess: one exec streams the WAR to the
-            manager's deploy, rewrites the deployment marker and lists the contexts
-    probe   the HTTP probe of the deployed path from inside the container (curl), which the
-            DEPLOY executor adds after verify
+            manager's deploy, rewrites the deployment marker, lists the contexts and GETs
+            the deployed path (the first HTTP probe, which the DEPLOY executor takes)
+    probe   the HTTP probe of the deployed path from inside the container (curl) in an exec
+            of its own, as the target counts it
 
 Rounds alternate bare and driver, each redeploying (update=true) a WAR of the same size
 with different content. ``deployer`` replaces the driver: the integrator points it at the
@@ -141,8 +142,10 @@ def _report(bare: list[float], driven: list[float], probes: list[float], label: 
 
     print(f"deploy (10 MB WAR into Tomcat 10.1, {len(bare)} rounds, this machine)")
     print(line("bare manager call (exec+curl)", bare))
-    print(line(f"{label} (transfer+activate+verify)", driven))
+    print(line(f"{label} (deploy, list, probe)", driven))
     print(line("probe (curl from inside)", probes))
+    # the driver's exec probes the path itself (the DEPLOY executor takes that status for
+    # its first probe): its time already holds the verification the target budgets for
     budget = 1.5 * statistics.median(bare) + statistics.median(probes)
-    total = statistics.median(driven) + statistics.median(probes)
-    print(f"  {label} + probe {total:.2f} s vs target 1.5 x bare + probe = {budget:.2f} s")
+    total = statistics.median(driven)
+    print(f"  {label} {total:.2f} s vs target 1.5 x bare + probe = {budget:.2f} s")
