@@ -194,3 +194,10 @@ def test_a_manager_that_never_listens_fails_with_curls_words(tmp_path: Path) -> 
     box = ScriptedTomcat(REFUSED)
     with pytest.raises(DriverFailed, match="the manager is unreachable: curl: \\(7\\)"):
         DRIVERS[TargetKind.TOMCAT].activate(box, TARGET, release, print)
+
+
+def test_the_probe_in_the_deploys_exec_waits_as_long_as_the_executors() -> None:
+    from core_monitor.deploy.drivers.base import _CURL
+    from core_monitor.deploy.probe import ATTEMPT_SECONDS
+
+    assert f'-m {ATTEMPT_SECONDS} "$probe"' in _CURL

@@ -118,7 +118,7 @@ printf '\\n--coremon-then--\\n'
 call "$after" < /dev/null; rc=$?
 [ -n "$probe" ] && [ "$rc" = 0 ] || exit $rc
 printf '\\n--coremon-then--\\n'
-curl -s -o /dev/null -w "%{http_code}" -m 5 "$probe" < /dev/null
+curl -s -o /dev/null -w "%{http_code}" -m 5 "$probe" < /dev/null  # probe.ATTEMPT_SECONDS
 exit 0
 """
 _PROBE = (
