@@ -3,10 +3,12 @@ against the manager call made by hand.
 
     bare    docker exec -i C curl -u U:P -T - ".../manager/text/deploy?path=/bench&update=true"
             (the WAR on stdin; the time of the `docker exec` process)
-    driver  the Tomcat driver's transfer + activate + verify through the docker-py
-            ContainerAccess (a `list` before, the streamed deploy, the marker, a `list` after)
-    probe   the HTTP probe of the deployed path from inside the container (curl), which the
-            DEPLOY executor adds after verify
+    driver  the Tomcat driver's transfer + activate (+ verify when activate did not see the
+            status) through the docker-py ContainerAccess: one exec streams the WAR to the
+            manager's deploy, rewrites the deployment marker, lists the contexts and GETs
+            the deployed path (the first HTTP probe, which the DEPLOY executor takes)
+    probe   the HTTP probe of the deployed path from inside the container (curl) in an exec
+            of its own, as the target counts it
 
 Rounds alternate bare and driver, each redeploying (update=true) a WAR of the same size
 with different content. ``deployer`` replaces the driver: the integrator points it at the
@@ -83,8 +85,8 @@ def _driver_deployer(gateway: DockerGateway, container: str) -> Deployer:
         )  # fmt: skip
         release = Release(deployment_id, "/bench", artifact, war)
         driver.transfer(box, target, release, lambda _: None)
-        driver.activate(box, target, release, lambda _: None)
-        verdict = driver.verify(box, target, release, lambda _: None)
+        seen = driver.activate(box, target, release, lambda _: None)
+        verdict = seen if seen is not None else driver.verify(box, target, release, lambda _: None)
         if not verdict.ok:
             raise RuntimeError(f"driver deploy: {verdict.message}")
 
@@ -140,8 +142,10 @@ def _report(bare: list[float], driven: list[float], probes: list[float], label: 
 
     print(f"deploy (10 MB WAR into Tomcat 10.1, {len(bare)} rounds, this machine)")
     print(line("bare manager call (exec+curl)", bare))
-    print(line(f"{label} (transfer+activate+verify)", driven))
+    print(line(f"{label} (deploy, list, probe)", driven))
     print(line("probe (curl from inside)", probes))
+    # the driver's exec probes the path itself (the DEPLOY executor takes that status for
+    # its first probe): its time already holds the verification the target budgets for
     budget = 1.5 * statistics.median(bare) + statistics.median(probes)
-    total = statistics.median(driven) + statistics.median(probes)
-    print(f"  {label} + probe {total:.2f} s vs target 1.5 x bare + probe = {budget:.2f} s")
+    total = statistics.median(driven)
+    print(f"  {label} {total:.2f} s vs target 1.5 x bare + probe = {budget:.2f} s")

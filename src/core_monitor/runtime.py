@@ -158,6 +158,7 @@ class Runtime:
                 docker_box(hosts),
                 drivers_registered,
                 settings.deploy_verify_seconds,
+                settings.deploy_ready_seconds,
             )
             deploying.register(registry)
             checking = DeploymentCheck(

@@ -119,6 +119,13 @@ class Settings(BaseSettings):
     deploy_verify_seconds: float = Field(
         60.0, gt=0, le=3600, description="How long a deploy's HTTP probe may take to answer."
     )
+    deploy_ready_seconds: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description="How long a deploy waits for its middleware to accept connections "
+        "(a server an APPLY just started); only a refused connection is waited for.",
+    )
     max_containers_per_stack: int = Field(
         DEFAULT_MAX_CONTAINERS,
         ge=1,

@@ -205,6 +205,9 @@ def test_tomcat_a_broken_war_is_put_back_by_itself(api: Api, stack: str) -> None
     rows = deployments(api, stack)
     assert rows[0]["status"] == "FAILED" and "FAIL" in (rows[0]["message"] or "")
     assert rows[1]["status"] == "DEPLOYED" and rows[1]["current"] is True
+    # the FAILED command halts this module's queue: the tests after this one need it
+    seen = {"reason": "a failure this test asked for"}
+    assert api.http.post(f"/commands/{failed['command_id']}/dismiss", json=seen).is_success
 
 
 def test_kill_9_during_a_deploy_converges(
@@ -236,3 +239,22 @@ def test_kill_9_during_a_deploy_converges(
         api.close()
     finally:
         second.stop()
+
+
+def test_a_deploy_queued_right_behind_the_apply_waits_for_tomcat(api: Api, stack: str) -> None:
+    """APPLY and DEPLOY in the queue back to back, no sleep: the DEPLOY starts while Tomcat
+    is still starting (its manager refuses connections for seconds) and waits for it."""
+    port = free_port()
+    secret = {"value": MANAGER_PASSWORD, "secret": True}
+    api.create_stack(stack, tomcat_stack(port), variables={"MANAGER_PASSWORD": secret})
+    sha = upload(api, "early.war", war(body=b"tomcat early"))
+    applied = api.enqueue(f"/stacks/{stack}/apply/1")
+    deployed = api.enqueue(
+        f"/stacks/{stack}/deploy", {"service": "app", "artifact": sha, "path": "/early"}
+    )
+    assert api.wait(applied)["status"] == "DONE"
+    done = api.wait(deployed, timeout=180)
+    assert done["status"] == "DONE", done["error"]
+    said = api.log_messages(deployed)
+    assert any("waiting for Tomcat's manager at http://127.0.0.1:8080/" in m for m in said), said
+    served_text(f"http://127.0.0.1:{port}/early/", "tomcat early", timeout=60)

@@ -77,8 +77,10 @@ class World:
         with self.runtime.db.read() as session:
             return command_store.get(session, command.command_id)
 
-    def run(self, command: Command, crash: bool = False) -> Context:
-        ctx = Context(self.runtime.db, command, crash)
+    def run(self, command: Command, crash: bool = False, attempt: int = 1) -> Context:
+        """As the worker runs a command: ``attempt`` is its claim's count (1: first run)."""
+        claimed = command.model_copy(update={"attempts": attempt})
+        ctx = Context(self.runtime.db, claimed, crash)
         self.executor.run(ctx)
         ctx.finish()
         return ctx
@@ -139,6 +141,30 @@ def test_a_deploy_is_verified_and_supersedes_the_previous(world: World) -> None:
     assert world.outcomes == [("nginx", "deployed"), ("nginx", "deployed")]
 
 
+def test_a_first_attempt_asks_nothing_it_cannot_know_and_skips_a_verified_activation(
+    world: World,
+) -> None:
+    """Nothing of a deployment can be in place before its first attempt: no ``current``
+    (an exec on a real target). An activation that saw the server's status (Tomcat's deploy
+    and list in one exec) is not verified again."""
+    command = world.request(world.upload("v1"))
+    deployment_id = command.payload.deployment_id  # type: ignore[union-attr]
+    world.driver.seen_at_activation, world.driver.probed = True, 200
+    world.run(command)
+    assert world.driver.steps == [f"transfer {deployment_id}", f"activate {deployment_id}"]
+    assert world.box.calls == []  # the activation's exec probed the path: no exec more
+    assert world.deployment(command).status == DeploymentStatus.DEPLOYED
+    assert world.deployment(command).health == "GET http://127.0.0.1:80/ → 200"
+
+
+def test_a_probe_in_the_drivers_exec_that_did_not_pass_is_asked_again(world: World) -> None:
+    world.driver.seen_at_activation, world.driver.probed = True, 404  # not started yet
+    command = world.request(world.upload("v1"))
+    world.run(command)
+    assert world.box.calls[-1][-1] == "http://127.0.0.1:80/"  # the executor's own probe
+    assert world.deployment(command).status == DeploymentStatus.DEPLOYED
+
+
 def test_a_failure_puts_the_previous_back_and_is_failed_with_the_drivers_words(
     world: World,
 ) -> None:
@@ -176,8 +202,9 @@ def test_a_rerun_after_a_crash_converges(world: World) -> None:
     world.run(command, crash=True)
     assert world.deployment(command).status == DeploymentStatus.DEPLOYING
     steps = len(world.driver.steps)
-    ctx = world.run(command)
-    assert world.driver.steps[steps:] == [f"verify {command.payload.deployment_id}"]  # type: ignore[union-attr]
+    ctx = world.run(command, attempt=2)
+    deployment_id = command.payload.deployment_id  # type: ignore[union-attr]
+    assert world.driver.steps[steps:] == ["current default", f"verify {deployment_id}"]
     assert any("active already" in line for line in ctx.lines)
     assert world.deployment(command).status == DeploymentStatus.DEPLOYED
     with world.runtime.db.read() as session:

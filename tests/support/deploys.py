@@ -7,7 +7,7 @@ import io
 import tarfile
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from core_monitor.deploy.driver import ExecResult, Log, Release, Verdict
@@ -77,13 +77,16 @@ class FakeBox:
 
 @dataclass
 class FakeDriver:
-    """Serves what it activated; ``broken`` artifacts (by sha) fail verification."""
+    """Serves what it activated; ``broken`` artifacts (by sha) fail verification.
+    ``seen_at_activation``: activate answers the verdict itself (as Tomcat's manager does)."""
 
     kind: TargetKind = TargetKind.NGINX
     accepts: frozenset[ArtifactKind] = frozenset({ArtifactKind.STATIC})
     broken: set[str] = field(default_factory=set)
     active: dict[str, str] = field(default_factory=dict)  # path → deployment id
     steps: list[str] = field(default_factory=list)
+    seen_at_activation: bool = False
+    probed: int | None = None  # what activate's own probe saw (seen_at_activation)
 
     def preflight(self, target: DeployTarget, artifact: Artifact, path: str) -> list[object]:
         return []
@@ -92,17 +95,26 @@ class FakeDriver:
         self.steps.append(f"transfer {release.deployment_id}")
         assert release.content.is_file()
 
-    def activate(self, box: object, target: DeployTarget, release: Release, log: Log) -> None:
+    def activate(
+        self, box: object, target: DeployTarget, release: Release, log: Log
+    ) -> Verdict | None:
         self.steps.append(f"activate {release.deployment_id}")
         self.active[release.path] = release.deployment_id
+        if not self.seen_at_activation:
+            return None
+        return replace(self._verdict(release), probed=self.probed)
 
     def verify(self, box: object, target: DeployTarget, release: Release, log: Log) -> Verdict:
         self.steps.append(f"verify {release.deployment_id}")
+        return self._verdict(release)
+
+    def _verdict(self, release: Release) -> Verdict:
         if release.artifact.sha256 in self.broken:
             return Verdict(False, "FAIL - context failed to start")
         return Verdict(True, "OK - running")
 
     def current(self, box: object, target: DeployTarget, path: str) -> str | None:
+        self.steps.append(f"current {path}")
         return self.active.get(path)
 
 

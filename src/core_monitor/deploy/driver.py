@@ -1,8 +1,10 @@
 """The one interface every middleware driver implements, and what a driver may use.
 
 A deploy runs ``preflight`` (at request time, pure: refuse what can be seen to fail),
-then in the worker ``transfer`` → ``activate`` → ``verify``; ``current`` tells which
-deployment a target serves (after a recreate, and for drift). Drivers reach the
+then in the worker ``transfer`` → ``activate`` → ``verify`` (skipped when ``activate``
+already saw the server's own status in its exec); ``current`` tells which deployment a
+target serves (after a recreate, and for drift). A server that does not listen yet (just
+started by an APPLY) is waited for, up to the release's ``ready_seconds``. Drivers reach the
 container only through ``ContainerAccess`` (implemented in ``engine/docker``), so they
 never import docker-py and can be tested against recorded answers.
 """
@@ -44,12 +46,18 @@ class Release:
     path: str  # context path ("/app") or site name
     artifact: Artifact
     content: Path  # the artifact's file in Core Monitor's store
+    # how long its steps wait for the server to accept connections (COREMON_DEPLOY_READY_SECONDS)
+    ready_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
     message: str  # the driver's own words (Tomcat's "FAIL - …", the probe's status)
+    # the HTTP status a GET of the deployed path's probe URL (``probe.probe_url``) got in
+    # the driver's own exec, right after its status: the executor's probe then needs no
+    # exec of its own when it passes (None: not probed)
+    probed: int | None = None
 
 
 Log = Callable[[str], None]
@@ -69,8 +77,10 @@ class Driver(Protocol):
 
     def activate(
         self, box: ContainerAccess, target: DeployTarget, release: Release, log: Log
-    ) -> None:
-        """Make the transferred release the one served (atomically where the server can)."""
+    ) -> Verdict | None:
+        """Make the transferred release the one served (atomically where the server can).
+        A verdict when the activation's own exec also read the server's status (Tomcat's
+        deploy and ``list`` in one exec): ``verify`` is then not asked."""
 
     def verify(
         self, box: ContainerAccess, target: DeployTarget, release: Release, log: Log

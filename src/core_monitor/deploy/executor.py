@@ -2,7 +2,8 @@
 the previous one put back when it fails.
 
 Steps: the applied version's container of the service → the driver's ``transfer`` →
-``activate`` → ``verify`` → an HTTP probe of the deployed path from inside the container.
+``activate`` → ``verify`` → an HTTP probe of the deployed path from inside the container
+(taken from the driver's verdict when its own exec probed that URL and it passed).
 Success: the deployment is DEPLOYED and the target's previous one SUPERSEDED, in the commit
 that records the command DONE. Failure: the previous deployment's artifact is deployed again
 from our store; this one is marked FAILED with the driver's words (the previous stays
@@ -11,7 +12,9 @@ by this executor: a deployment that never served is FAILED.
 
 Re-runnable after a crash: the deployment row and the driver's ``current`` are read again,
 so a deployment already active is only verified, one already FAILED fails again with its
-message, and nothing is ever left half-recorded.
+message, and nothing is ever left half-recorded. A first attempt does not ask ``current``:
+nothing of this deployment can be in place before it ran (that saves an exec on every
+deploy's path; re-runs, and putting the previous deployment back, still ask).
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class DeployExecutor:
         open_box: OpenBox,
         drivers: Callable[[], Mapping[TargetKind, Driver]],
         verify_seconds: float,
+        ready_seconds: float = 60.0,
     ) -> None:
         self.db = db
         self.store = store
@@ -67,6 +71,7 @@ class DeployExecutor:
         self.open_box = open_box
         self.drivers = drivers
         self.verify_seconds = verify_seconds
+        self.ready_seconds = ready_seconds  # a server just started may not listen yet
         self.observers: list[Observe] = []
         self.clock: Callable[[], float] = time.monotonic
         self.sleep: Callable[[float], None] = time.sleep
@@ -86,7 +91,7 @@ class DeployExecutor:
         job = self._job(ctx.command.stack_id or "", payload)
         kind = job.target.kind.value
         previous = job.previous.deployment_id if job.previous else None
-        verdict = self._deploy(ctx, job, job.release)
+        verdict = self._deploy(ctx, job, job.release, fresh=ctx.command.attempts <= 1)
         if verdict.ok:
             self._succeeded(ctx, job, verdict, previous)
             self._observe(kind, "deployed", started)
@@ -136,40 +141,71 @@ class DeployExecutor:
         if container is None:
             raise TerminalError(f"service {payload.service!r} has no container in v{version}")
         release = Release(
-            payload.deployment_id, payload.path, artifact, self.store.path(artifact.sha256)
+            payload.deployment_id,
+            payload.path,
+            artifact,
+            self.store.path(artifact.sha256),
+            self.ready_seconds,
         )
         previous = None
         if before is not None and earlier is not None:
             previous = Release(
-                before.deployment_id, before.path, earlier, self.store.path(earlier.sha256)
+                before.deployment_id,
+                before.path,
+                earlier,
+                self.store.path(earlier.sha256),
+                self.ready_seconds,
             )
         return Job(target, driver, self.open_box(container), release, previous)
 
     # -- doing it ----------------------------------------------------------------------
-    def _deploy(self, ctx: ExecutionContext, job: Job, release: Release) -> Verdict:
-        target, driver, box = job.target, job.driver, job.box
+    def _deploy(
+        self, ctx: ExecutionContext, job: Job, release: Release, fresh: bool = False
+    ) -> Verdict:
+        """``release`` put in place, the driver's verdict, then the probe's."""
         ctx.checkpoint()
         try:
-            if driver.current(box, target, release.path) == release.deployment_id:
-                ctx.log(f"{release.deployment_id} is active already: verifying it")
-            else:
-                ctx.check_lease()
-                ctx.log(f"transfer {release.artifact.filename} to {target.service} {release.path}")
-                driver.transfer(box, target, release, ctx.log)
-                ctx.check_lease()
-                ctx.log(f"activate {release.deployment_id}")
-                driver.activate(box, target, release, ctx.log)
-            verdict = driver.verify(box, target, release, ctx.log)
+            verdict = self._put_in_place(ctx, job, release, fresh)
         except PASS_THROUGH:
             raise
         except Exception as exc:  # the driver's own failure: this deployment's outcome
             return Verdict(False, f"{type(exc).__name__}: {exc}")
-        ctx.log(f"driver says: {verdict.message}", ok=verdict.ok)
-        if not verdict.ok:
-            return verdict
-        url = http.probe_url(target.settings, release.path)
-        passed, seen = http.probe(box, url, self.verify_seconds, self.clock, self.sleep)
-        ctx.log(f"probe: {seen}", ok=passed)
+        return self._probed(ctx, job, release, verdict)
+
+    def _put_in_place(
+        self, ctx: ExecutionContext, job: Job, release: Release, fresh: bool
+    ) -> Verdict:
+        """Transferred and activated, unless active already (never asked when ``fresh``:
+        nothing of ``release`` can be in place before its first attempt)."""
+        target, driver, box = job.target, job.driver, job.box
+        if not fresh and driver.current(box, target, release.path) == release.deployment_id:
+            ctx.log(f"{release.deployment_id} is active already: verifying it")
+            return driver.verify(box, target, release, ctx.log)
+        ctx.check_lease()
+        ctx.log(f"transfer {release.artifact.filename} to {target.service} {release.path}")
+        driver.transfer(box, target, release, ctx.log)
+        ctx.check_lease()
+        # rides with the driver's next line or the verdict's: one commit less
+        ctx.log_later(f"activate {release.deployment_id}")
+        activated = driver.activate(box, target, release, ctx.log)
+        return activated if activated is not None else driver.verify(box, target, release, ctx.log)
+
+    def _probed(
+        self, ctx: ExecutionContext, job: Job, release: Release, verdict: Verdict
+    ) -> Verdict:
+        """The HTTP probe of the deployed path after the driver's verdict (taken from the
+        verdict when the driver's own exec probed it and it passed)."""
+        url = http.probe_url(job.target.settings, release.path)
+        if verdict.ok and http.passes(verdict.probed):
+            ctx.log_later(f"driver says: {verdict.message}", ok=True)  # the outcome follows
+            passed, seen = True, f"GET {url} → {verdict.probed}"
+        else:
+            ctx.log(f"driver says: {verdict.message}", ok=verdict.ok)
+            if not verdict.ok:
+                return verdict
+            passed, seen = http.probe(job.box, url, self.verify_seconds, self.clock, self.sleep)
+        # committed with what comes next (the outcome, or putting the previous one back)
+        ctx.log_later(f"probe: {seen}", ok=passed)
         return Verdict(passed, seen)
 
     def _succeeded(

@@ -27,6 +27,11 @@ def probe_url(settings: DeploySettings, path: str) -> str:
     return f"http://127.0.0.1:{settings.port}{path.rstrip('/')}{below}"
 
 
+def passes(status: int | None) -> bool:
+    """The probe's rule: 2xx and 3xx pass."""
+    return status is not None and 200 <= status < 400
+
+
 def probe(
     box: ContainerAccess,
     url: str,
@@ -39,7 +44,7 @@ def probe(
     seen = "no answer"
     while True:
         status, seen = _once(box, url)
-        if status is not None and 200 <= status < 400:
+        if passes(status):
             return True, f"GET {url} → {status}"
         if clock() >= deadline:
             return False, f"GET {url}: {seen} (after {seconds:g} s)"

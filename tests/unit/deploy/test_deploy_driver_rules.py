@@ -16,7 +16,15 @@ import pytest
 
 from core_monitor.deploy.drivers import DRIVERS
 from core_monitor.deploy.drivers.archive import release_tar, safe_entry
-from core_monitor.deploy.drivers.base import _CURL, DriverFailed, _curl_config, sh, split_status
+from core_monitor.deploy.drivers.base import (
+    _CURL,
+    THEN,
+    DriverFailed,
+    _curl_config,
+    sh,
+    split_status,
+    split_then,
+)
 from core_monitor.deploy.drivers.releases import deployment_of, link_target, to_prune
 from core_monitor.deploy.drivers.tomcat_text import (
     context_path_problem,
@@ -200,7 +208,7 @@ def test_the_marker_is_written_only_after_a_success_line(
     fake.chmod(0o755)
     marker = tmp_path / ".coremon-app.deployment"
     marker.write_text("previous\n")
-    argv = sh(_CURL, str(marker), "d7", "OK - ", "-T", "-", "http://x/deploy")
+    argv = sh(_CURL, str(marker), "d7", "OK - ", "", "", "-T", "-", "http://x/deploy")
     done = subprocess.run(
         argv,
         input=b'user = "u:p"\nTHE-WAR',
@@ -212,3 +220,57 @@ def test_the_marker_is_written_only_after_a_success_line(
     assert done.stdout.decode() == answer
     assert (tmp_path / "body").read_bytes() == b"THE-WAR"
     assert (marker.read_text() if marker.exists() else None) == ("d7\n" if recorded else None)
+
+
+@pytest.mark.parametrize(
+    ("answer", "listed"),
+    [
+        ("OK - Deployed application at context path [/app]\n200", True),
+        (f"{FAILED_START}200", False),
+        ("<html>Unauthorized</html>\n401", False),
+    ],
+)
+def test_the_list_follows_in_the_same_exec_only_after_a_success(
+    tmp_path: Path, answer: str, listed: bool
+) -> None:
+    """A real sh, a stand-in curl answering the deploy (the WAR on stdin), ``list``
+    (nothing on stdin, its config on fd 3 too) and the probe (no credentials: no config)."""
+    fake = tmp_path / "curl"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'case " $* " in *" -K "*) ;; *) printf 302; exit 0;; esac\n'
+        'grep -q "user = " /dev/fd/3 || exit 9\n'
+        "for a; do last=$a; done\n"
+        "case $last in\n"
+        "  */list) printf 'OK - Listed applications\\n/app:running:0:app\\n200';;\n"
+        f"  *) cat > {tmp_path}/body; printf '%s' '{answer}';;\n"
+        "esac\n"
+    )
+    fake.chmod(0o755)
+    marker = tmp_path / ".coremon-app.deployment"
+    argv = sh(
+        _CURL,
+        str(marker),
+        "d8",
+        "OK - ",
+        "http://x/list",
+        "http://x/app/",
+        "-T",
+        "-",
+        "http://x/deploy",
+    )
+    done = subprocess.run(
+        argv,
+        input=b'user = "u:p"\nTHE-WAR',
+        capture_output=True,
+        env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "body").read_bytes() == b"THE-WAR"
+    parts = split_then(done.stdout)
+    assert parts[0].decode() == answer
+    assert (THEN in done.stdout) is listed
+    if listed:
+        assert parts[1:] == [b"OK - Listed applications\n/app:running:0:app\n200", b"302"]
+        assert marker.read_text() == "d8\n"

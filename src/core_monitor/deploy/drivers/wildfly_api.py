@@ -1,14 +1,13 @@
-"""WildFly's management HTTP API and deployment names, as pure functions.
+"""WildFly's management HTTP API (as far as the driver reads it) and deployment names, as
+pure functions.
 
-Deploying through ``/management`` is two requests: ``POST /management/add-content``
-(multipart, the archive) answers the content's hash, ``{"outcome": "success", "result":
-{"BYTES_VALUE": "<base64>"}}``; then one JSON operation on ``POST /management``: a
-``composite`` of ``add`` + ``deploy`` for a new deployment, ``full-replace-deployment`` for
-one that exists. A failure is ``{"outcome": "failed", "failure-description": …}`` where the
-description is a string, or for a composite an object naming the failed steps.
-The deployment scanner's marker files are the fallback (``.dodeploy`` → ``.deployed`` or
-``.failed``, which holds the reason). Not yet verified against a real WildFly server: only
-against the answers recorded in the tests (shapes from WildFly's documentation).
+The driver deploys through the deployment scanner's directory (see ``wildfly.py``: it is on
+the volume, the API's deployments are not) and asks ``POST /management`` one JSON
+operation, ``read-attribute`` of a deployment's ``status`` (``OK``, ``FAILED``,
+``STOPPED``). A failure is ``{"outcome": "failed", "failure-description": …}`` where the
+description is a string, or for a composite an object naming the failed steps. Not yet
+verified against a real WildFly server: only against the answers recorded in the tests
+(shapes from WildFly's documentation).
 """
 
 from __future__ import annotations
@@ -54,37 +53,6 @@ def parse_outcome(status: int, body: str) -> Outcome:
         description = answer.get("failure-description") if isinstance(answer, dict) else answer
         return Outcome(False, None, _flatten(description) or f"HTTP {status}, no description")
     return Outcome(True, answer.get("result"), "success")
-
-
-def content_hash(outcome: Outcome) -> str:
-    """add-content's hash (base64), or ValueError when the answer holds none."""
-    found = outcome.result.get("BYTES_VALUE") if isinstance(outcome.result, dict) else None
-    if not isinstance(found, str) or not found:
-        raise ValueError(f"add-content answered no hash: {outcome.result!r}")
-    return found
-
-
-def _content(digest: str) -> list[dict[str, Any]]:
-    return [{"hash": {"BYTES_VALUE": digest}}]
-
-
-def add_and_deploy(name: str, digest: str) -> dict[str, Any]:
-    address = [{"deployment": name}]
-    steps = [
-        {"operation": "add", "address": address, "content": _content(digest)},
-        {"operation": "deploy", "address": address},
-    ]
-    return {"operation": "composite", "address": [], "steps": steps}
-
-
-def full_replace(name: str, digest: str) -> dict[str, Any]:
-    return {
-        "operation": "full-replace-deployment",
-        "address": [],
-        "name": name,
-        "content": _content(digest),
-        "enabled": True,
-    }
 
 
 def read_status(name: str) -> dict[str, Any]:
