@@ -134,9 +134,12 @@ def render(
 def _resolve(api: Api, asked: dict[str, Any], output: Format) -> None:
     body = {k: asked[k] for k in ("selection", "answers") if k in asked}
     result: dict[str, Any] = api.post("/wizard/resolve", json=body)
+    refusal = CliError(ExitCode.REFUSED, *violation_lines(result["violations"]))
+    if result["violations"] and output == Format.TABLE:
+        raise refusal  # no compose on stdout: `> compose.yaml` must not keep a broken one
     emit(result, output, render_view)
     if result["violations"]:
-        raise CliError(ExitCode.REFUSED, *violation_lines(result["violations"]))
+        raise refusal  # after the data: -o json shows the violations as data too
 
 
 def catalog_view(listed: dict[str, Any]) -> Any:
