@@ -117,6 +117,11 @@ def test_deploy_history_and_rollback_on_the_engine(cli: Cli, tmp_path: Path) -> 
     assert len(cli("app", "history", name, "-q").stdout.split()) == 5
     at_path = cli.json("app", "history", name, "web", "--path", "default")
     assert len(at_path) == 5 and cli.json("app", "history", name, "--path", "/app") == []
+    other = cli("app", "deploy", name, "web", v2, "--path", "other", "--wait")
+    assert other.exit_code == 0, other.stderr
+    several = cli("app", "rollback", name)
+    assert several.exit_code == 2 and "web default, web other" in several.stderr, several.stderr
+    assert cli("app", "rollback", name, "web", "--path", "other").exit_code == 2  # the first
 
 
 def test_a_failed_deploy_is_exit_1(cli: Cli, tmp_path: Path) -> None:

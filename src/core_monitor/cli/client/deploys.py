@@ -152,8 +152,13 @@ def history(
     api = Api(server)
     stack_id = resolve(api, stack)["stack_id"]
     found = all_pages(api, f"/stacks/{stack_id}/deployments", service=service, path=path)
-    ids = lambda ds: [d["deployment_id"] for d in ds]  # noqa: E731
-    emit(found, output, deployments_view, quiet=quiet, ids=ids)
+    emit(
+        found,
+        output,
+        deployments_view,
+        quiet=quiet,
+        ids=lambda ds: [d["deployment_id"] for d in ds],
+    )
 
 
 def previous_deployment(
@@ -184,7 +189,13 @@ def previous_deployment(
 @handled
 def rollback(
     stack: NameArg,
-    service: SomeServiceArg = None,
+    service: Annotated[
+        str | None,
+        typer.Argument(
+            help="The target's service (needed when the stack serves several).",
+            show_default=False,
+        ),
+    ] = None,
     path: Annotated[str | None, typer.Option("--path", help="The target's path.")] = None,
     to: Annotated[
         str | None,
