@@ -62,7 +62,8 @@ class Run:
 
 
 class Cli:
-    """`coremon …` in this process, against ``client``'s app."""
+    """`coremon …` in this process, against ``client``'s app (whose runtime a test may use
+    to arrange a state the API cannot make)."""
 
     def __init__(self, client: TestClient, token: str, home: Path, stack: str) -> None:
         self.client = client
@@ -70,6 +71,11 @@ class Cli:
         self.home = home
         self.stack = stack
         self.runner = CliRunner()
+
+    @property
+    def runtime(self) -> Runtime:
+        runtime: Runtime = self.client.app.state.runtime  # type: ignore[attr-defined]
+        return runtime
 
     def env(self, **extra: str | None) -> dict[str, str | None]:
         base: dict[str, str | None] = {
@@ -98,24 +104,30 @@ class Cli:
         return json.loads(result.stdout)
 
 
-def normalized(value: Any, stack: str) -> Any:
-    """``value`` with ids, times and the stack's random name made constant."""
+def normalized(value: Any, stack: str, volatile: frozenset[str] = frozenset()) -> Any:
+    """``value`` with ids, times and the stack's random name made constant (and the values of
+    the keys in ``volatile``, too)."""
     if isinstance(value, dict):
         return {
-            k: (f"<{k}>" if k in VOLATILE and v is not None else normalized(v, stack))
+            k: (
+                f"<{k}>"
+                if (k in VOLATILE or k in volatile) and v is not None
+                else normalized(v, stack, volatile)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [normalized(v, stack) for v in value]
+        return [normalized(v, stack, volatile) for v in value]
     if isinstance(value, str):
         return re.sub(r"[0-9a-f]{32}", "<hex>", value.replace(stack, "<stack>"))
     return value
 
 
-def check_golden(name: str, value: Any, stack: str) -> None:
-    """Equal to tests/fixtures/cli/<name>.json (COREMON_UPDATE_GOLDEN=1 rewrites it)."""
+def check_golden(name: str, value: Any, stack: str, *volatile: str) -> None:
+    """Equal to tests/fixtures/cli/<name>.json (COREMON_UPDATE_GOLDEN=1 rewrites it);
+    ``volatile``: more keys whose values differ from run to run."""
     path = GOLDEN / f"{name}.json"
-    got = normalized(value, stack)
+    got = normalized(value, stack, frozenset(volatile))
     if os.environ.get("COREMON_UPDATE_GOLDEN") == "1":
         path.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n")
     assert got == json.loads(path.read_text()), f"{name}: {json.dumps(got, indent=2)}"
@@ -130,15 +142,17 @@ def admin_token(client: TestClient) -> str:
 
 
 @pytest.fixture
-def make_cli(tmp_path: Path) -> Iterator[Callable[[bool], Cli]]:
-    """``make_cli(worker)``: a Cli on a fresh server, with the queue worker or without."""
+def make_cli(tmp_path: Path) -> Iterator[Callable[..., Cli]]:
+    """``make_cli(worker, **settings)``: a Cli on a fresh server, with the queue worker or
+    without (``settings``: more of the server's settings)."""
     require_docker()
     opened: list[tuple[TestClient, str]] = []
 
-    def make(worker: bool) -> Cli:
+    def make(worker: bool, **overrides: object) -> Cli:
         data = tmp_path / f"server-{len(opened)}"
         data.mkdir()
-        settings = make_settings(f"sqlite:///{data / 'coremon.db'}", data_dir=str(data))
+        database = f"sqlite:///{data / 'coremon.db'}"
+        settings = make_settings(database, data_dir=str(data), **overrides)
         runtime = Runtime.build(settings)
         client = TestClient(create_app(runtime, run_worker=worker)).__enter__()
         login(client)
@@ -154,7 +168,7 @@ def make_cli(tmp_path: Path) -> Iterator[Callable[[bool], Cli]]:
 
 
 @pytest.fixture
-def cli(make_cli: Callable[[bool], Cli]) -> Cli:
+def cli(make_cli: Callable[..., Cli]) -> Cli:
     """A Cli on a server whose worker runs the real engine's commands."""
     return make_cli(True)
 

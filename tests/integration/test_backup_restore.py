@@ -274,7 +274,7 @@ def test_the_cli_backs_up_and_restores(sqlite_source: tuple[Runtime, Path], tmp_
         "COREMON_SECRET_KEY": TEST_SECRET_KEY,
     }
     archive = tmp_path / "cli.tar"
-    made = runner.invoke(cli, ["backup", "create", "--output", str(archive)], env=env)
+    made = runner.invoke(cli, ["backup", "create", "--local", "--file", str(archive)], env=env)
     assert made.exit_code == 0, made.output
     assert "sha256" in made.output
     target_dir = tmp_path / "cli-target"

@@ -1,20 +1,19 @@
-"""`coremon backup create | restore`: run on the Core Monitor host, against its database and
-data directory (the settings `serve` uses). The server need not stop for `create`."""
+"""The local half of `coremon backup`: `create --local` and `restore`, run on the Core Monitor
+host against its database and data directory (the settings `serve` uses). The server need not
+stop for `create`; `restore` needs an empty database, so it never goes through the API. (The
+client half, over the API: cli/client/backups.py, which mounts `restore` in its group.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from core_monitor.cli.client.exits import CliError, ExitCode
+
 if TYPE_CHECKING:
     from core_monitor.services.backups import Backups
-
-backup_app = typer.Typer(
-    help="Back up and restore everything Core Monitor keeps (run on its host).",
-    no_args_is_help=True,
-)
 
 
 def _backups() -> Backups:
@@ -29,15 +28,9 @@ def _backups() -> Backups:
     )
 
 
-@backup_app.command()
-def create(
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Archive file (default: ./coremon-<time>.tar)."),
-    ] = None,
-) -> None:
+def local_backup(output: Path | None) -> dict[str, Any]:
     """One archive: the database (one consistent snapshot), the artifact store, a manifest
-    with the sha256 of each part. Secrets stay encrypted; COREMON_SECRET_KEY is not in it."""
+    with the sha256 of each part; described as the API describes a backup, plus its path."""
     from datetime import UTC, datetime
 
     from core_monitor.errors import CoreMonitorError
@@ -46,23 +39,30 @@ def create(
     try:
         info = _backups().create(target)
     except CoreMonitorError as exc:
-        typer.echo(f"coremon: {exc}", err=True)
-        raise typer.Exit(2) from None
-    rows = sum(info.rows.values())
-    unsealed = "" if info.sealed else " (not sealed: no COREMON_SECRET_KEY)"
-    typer.echo(
-        f"{info.path}: {info.size} bytes, sha256 {info.sha256}, schema {info.schema_revision}, "
-        f"{rows} rows, {info.files} files{unsealed}"
-    )
+        raise CliError(ExitCode.USAGE, str(exc)) from None
+    return {
+        "name": info.path.name,
+        "path": str(info.path),
+        "size": info.size,
+        "created_at": info.created_at,
+        "sha256": info.sha256,
+        "schema_revision": info.schema_revision,
+        "rows": info.rows,
+        "files": info.files,
+        "sealed": info.sealed,
+    }
 
 
-@backup_app.command()
 def restore(
     archive: Annotated[Path, typer.Argument(help="An archive made by `coremon backup create`.")],
 ) -> None:
-    """Restore into an empty database and data directory: migrate to the archive's schema,
-    load, check counts and hashes, then migrate to the newest schema. A truncated, edited or
-    foreign archive is refused and nothing is written."""
+    """Restore into an empty database and data directory (on the Core Monitor host, with
+    the settings `serve` uses; never over the API): migrate to the archive's schema, load,
+    check counts and hashes, then migrate to the newest schema. A truncated, edited or
+    foreign archive is refused and nothing is written.
+
+    Example: coremon backup restore coremon-20260101T000000Z.tar
+    """
     from core_monitor.errors import CoreMonitorError
 
     if not archive.is_file():

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from core_monitor.cli.backup import backup_app
+from core_monitor.cli.backup import restore as restore_backup
 from core_monitor.cli.client.app import mount as mount_client
+from core_monitor.cli.client.backups import app as backup_group
 from core_monitor.domain.auth import Role
 from core_monitor.errors import ConfigurationError
 from core_monitor.settings import Settings, load_settings
@@ -42,9 +43,10 @@ def _root(
 ) -> None:
     """Core Monitor: a self-hosted Docker stack orchestrator.
 
-    Client commands (stack, command, queue, login) talk to a server's REST API: --server or
-    COREMON_URL, and COREMON_TOKEN or `coremon login`. Exit codes: 0 success, 1 failed (or
-    `diff` found a difference), 2 usage/configuration/authentication, 3 timeout, 4 refused.
+    Client commands (stack, command, queue, app, wizard, host, backup, login) talk to a
+    server's REST API: --server or COREMON_URL, and COREMON_TOKEN or `coremon login`. Exit
+    codes: 0 success, 1 failed (or `diff` found a difference), 2 usage/configuration/
+    authentication, 3 timeout, 4 refused.
     """
 
 
@@ -136,7 +138,8 @@ def migrate() -> None:
 
 users = typer.Typer(help="Local users (run on the Core Monitor host).", no_args_is_help=True)
 app.add_typer(users, name="user")
-app.add_typer(backup_app, name="backup")
+# `backup restore` is local (it needs an empty database); the rest of the group is the API's
+backup_group.command("restore")(restore_backup)
 
 
 def _user_service() -> tuple[Any, Any]:

@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -158,7 +159,16 @@ class Api:
             raise refused(response)
         return response.json() if response.content else None
 
-    def get(self, path: str, **params: Any) -> Any:
+    def find(self, path: str) -> Any:
+        """The object at ``path``, or None when the server has none (404)."""
+        response = self._authorized("GET", path)
+        if response.status_code == 404:
+            return None
+        if response.is_error:
+            raise refused(response)
+        return response.json()
+
+    def get(self, path: str, /, **params: Any) -> Any:
         return self.call("GET", path, params={k: v for k, v in params.items() if v is not None})
 
     def post(self, path: str, **kwargs: Any) -> Any:
@@ -193,6 +203,27 @@ class Api:
             if isinstance(exc, httpx.TimeoutException):
                 raise
             raise CliError(ExitCode.USAGE, f"cannot reach {self.server}: {exc}") from None
+
+    def download(self, path: str, target: Path) -> int:
+        """The body at ``path`` written to ``target`` (whole, or not at all); its size."""
+        partial = target.with_name(f".{target.name}.part")
+        headers = self.credential.header(self.client)
+        try:
+            with self.client.stream("GET", f"{API}{path}", headers=headers) as response:
+                if response.is_error:
+                    response.read()
+                    raise refused(response)
+                with partial.open("wb") as out:
+                    for chunk in response.iter_bytes():
+                        out.write(chunk)
+            os.replace(partial, target)
+        except httpx.TransportError as exc:
+            raise CliError(ExitCode.FAILED, f"GET {path}: {exc}") from None
+        except OSError as exc:
+            raise CliError(ExitCode.USAGE, f"{target}: {exc}") from None
+        finally:
+            partial.unlink(missing_ok=True)
+        return target.stat().st_size
 
     def close(self) -> None:
         if self._owned:

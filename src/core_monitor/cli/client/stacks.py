@@ -61,7 +61,8 @@ def resolve(api: Api, name: str) -> dict[str, Any]:
     return stack
 
 
-def all_pages(api: Api, path: str, **params: Any) -> list[Any]:
+def all_pages(api: Api, path: str, /, **params: Any) -> list[Any]:
+    """Every item of a paged list (``params`` may hold a query parameter named path)."""
     items: list[Any] = []
     while True:
         page = api.get(path, limit=PAGE, offset=len(items), **params)
