@@ -160,9 +160,6 @@ def _present(cache: EngineCache, kind: str, wanted: dict[str, tuple[str, bool]])
     ours = cache.networks() if kind == "network" else cache.volumes()
     present = {name for name, _ in wanted.values() if name in ours}
     present |= {
-        name
-        for name, external in wanted.values()
-        if external and cache.external_exists(kind, name)
+        name for name, external in wanted.values() if external and cache.external_exists(kind, name)
     }
     return present
-

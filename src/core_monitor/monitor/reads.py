@@ -55,7 +55,11 @@ class ContainerReads:
                 continue
             for container in rows:
                 stack = managed.get(container.project)
-                if _matches(container, ref) and stack is not None and stack.host_id == watch.host_id:
+                if (
+                    _matches(container, ref)
+                    and stack is not None
+                    and stack.host_id == watch.host_id
+                ):
                     self._learn_secrets(container)
                     return watch, container
         if unreachable is not None:

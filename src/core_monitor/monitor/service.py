@@ -148,8 +148,8 @@ class MonitorService:
 
     def _rows_by_host(self) -> dict[HostId, Rows]:
         watches = self.watches.all()
-        if not watches:
-            return {}
+        if len(watches) < 2:
+            return {w.host_id: _rows(w) for w in watches}
         with ThreadPoolExecutor(max_workers=len(watches)) as pool:
             futures = {w.host_id: pool.submit(_rows, w) for w in watches}
             return {host_id: f.result() for host_id, f in futures.items()}
