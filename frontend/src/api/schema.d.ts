@@ -1195,6 +1195,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/status/hosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every Docker host: reachable or why not, its engine's facts, its stacks' statuses */
+        get: operations["hosts_status_api_v1_status_hosts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -2544,6 +2561,28 @@ export interface components {
             /** Path */
             path: string;
         };
+        /** HostFacts */
+        HostFacts: {
+            /** Architecture */
+            architecture: string | null;
+            /** Containers */
+            containers: {
+                [key: string]: number;
+            };
+            /** Cpus */
+            cpus: number | null;
+            disk: components["schemas"]["DiskUsage"] | null;
+            /** Images */
+            images: number | null;
+            /** Kernel */
+            kernel: string | null;
+            /** Memory Bytes */
+            memory_bytes: number | null;
+            /** Operating System */
+            operating_system: string | null;
+            /** Os Type */
+            os_type: string | null;
+        };
         /** HostOut */
         HostOut: {
             /** Address */
@@ -2581,6 +2620,26 @@ export interface components {
          * @enum {string}
          */
         HostState: "reachable" | "unreachable" | "engine_changed" | "unknown";
+        /** HostStatus */
+        HostStatus: {
+            /** Address */
+            address: string;
+            /** Event Stream Connected */
+            event_stream_connected: boolean;
+            facts?: components["schemas"]["HostFacts"] | null;
+            /** Host Id */
+            host_id: string;
+            /** Name */
+            name: string;
+            /** Reachable */
+            reachable: boolean;
+            /** Reason */
+            reason?: string | null;
+            /** Stacks */
+            stacks: {
+                [key: string]: number;
+            };
+        };
         /**
          * ImageChange
          * @description A service whose pinned image differs between two versions (by image ID, so a tag
@@ -2704,7 +2763,7 @@ export interface components {
          * OverallStatus
          * @enum {string}
          */
-        OverallStatus: "RUNNING" | "DEGRADED" | "STOPPED" | "FAILED" | "DRIFTED";
+        OverallStatus: "RUNNING" | "DEGRADED" | "STOPPED" | "FAILED" | "DRIFTED" | "UNKNOWN";
         /** Page[ApiTokenOut] */
         Page_ApiTokenOut_: {
             /** Items */
@@ -3287,6 +3346,11 @@ export interface components {
             desired_version: number | null;
             /** Drift */
             drift: components["schemas"]["DriftItem"][];
+            /**
+             * Host Id
+             * @default local
+             */
+            host_id: string;
             /** Name */
             name: string;
             /**
@@ -3294,6 +3358,8 @@ export interface components {
              * Format: date-time
              */
             observed_at: string;
+            /** Reason */
+            reason?: string | null;
             recorded_status: components["schemas"]["StackStatus"];
             /** Services */
             services: components["schemas"]["ServiceStatus"][];
@@ -3312,8 +3378,15 @@ export interface components {
              * @default 0
              */
             healthy: number;
+            /**
+             * Host Id
+             * @default local
+             */
+            host_id: string;
             /** Name */
             name: string;
+            /** Reason */
+            reason?: string | null;
             /** Running */
             running: number;
             /** Stack Id */
@@ -6850,6 +6923,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    hosts_status_api_v1_status_hosts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostStatus"][];
+                };
             };
         };
     };
