@@ -7,12 +7,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core_monitor.domain.stack import Stack
+from core_monitor.domain.health import assess
+from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine.adopted import substitute
 from core_monitor.engine.errors import EngineUnreachable
 from core_monitor.engine.model import ObservedContainer
+from core_monitor.errors import NotFound
+from core_monitor.log import get_logger
 from core_monitor.monitor import drift as drift_rules
 from core_monitor.monitor.cache import EngineCache
 from core_monitor.monitor.status import (
@@ -26,8 +29,14 @@ from core_monitor.monitor.watch import HostWatch
 from core_monitor.services.desired import DesiredVersions
 from core_monitor.store import adopted as adopted_store
 from core_monitor.store import commands as command_store
+from core_monitor.store import stacks as stack_store
 from core_monitor.store import stopped as stopped_store
 from core_monitor.store.db import Database
+
+if TYPE_CHECKING:
+    from core_monitor.deploy.drift import Mismatch
+
+log = get_logger("core_monitor.monitor")
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,19 @@ class StackJudge:
             else:
                 self._stopped_by_hand.discard(name)
 
-    def deployment_drift(self, stack_id: str, items: list[DriftItem]) -> None:
+    def deployment_drift(self, stack_id: str, found: list[Mismatch]) -> None:
+        """What the last check of the stack's deploy targets found, as drift."""
+        items = [
+            DriftItem(
+                kind="deployment",
+                target=f"{m.service} {m.path}",
+                service=m.service,
+                difference="deployment",
+                reason=f"serves {m.served or 'nothing'}, recorded current {m.recorded}",
+                drifted=True,
+            )
+            for m in found
+        ]
         with self._lock:
             self._deployment_drift[stack_id] = items
 
@@ -152,6 +173,30 @@ class StackJudge:
         with self.db.read() as session:
             records = adopted_store.adopted(session, stack_id)
         return substitute(found, records)
+
+    def again(
+        self, stack_id: str, rows_of: Callable[[Stack], dict[str, list[ObservedContainer]]]
+    ) -> None:
+        """A dismissed failure gives the stack back its status from what runs (issue 14): the
+        recorded status, which the stack list shows, is judged again by the health rule."""
+        with self.db.read() as session:
+            try:
+                stack = stack_store.get_stack(session, stack_id)
+            except NotFound:  # deleted meanwhile
+                return
+            stopped = stopped_store.stopped_services(session, [stack_id]).get(stack_id)
+        if stack.current_version is None:
+            status = StackStatus.NEW
+        else:
+            wanted = self.versions.get(stack_id, stack.current_version).state.services
+            try:
+                found = rows_of(stack).get(stack.name, [])
+            except EngineUnreachable:  # its host does not answer: judged by its next command
+                log.warning("stack's host unreachable; status kept", stack_id=stack_id)
+                return
+            status = StackStatus(assess(wanted, found, stopped=stopped or frozenset()).stack)
+        with self.db.write() as session:
+            stack_store.replace_status(session, stack_id, StackStatus.FAILED, status)
 
 
 def _present(cache: EngineCache, kind: str, wanted: dict[str, tuple[str, bool]]) -> set[str]:

@@ -10,6 +10,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
+from core_monitor.monitor.status import StackStatusOut
+
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DURATION_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
 
@@ -25,6 +27,17 @@ class Snapshot:
     engine_reachable: bool = False
     event_stream_connected: bool = False
     log_follows: int = 0  # open engine log connections of follow streams
+
+    def count(self, statuses: Iterable[StackStatusOut], up: dict[str, bool], default: str) -> None:
+        """Stacks and their containers by host and status; which hosts answer."""
+        self.hosts_up = dict(up)
+        self.engine_reachable = up.get(default, False)
+        for status in statuses:
+            key = (status.host_id, str(status.status))
+            self.stacks[key] = self.stacks.get(key, 0) + 1
+            for c in (c for s in status.services for c in s.containers if c.id):
+                found = (status.host_id, c.state, c.health or "none")
+                self.containers[found] = self.containers.get(found, 0) + 1
 
 
 class _SnapshotCollector:

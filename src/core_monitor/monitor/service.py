@@ -12,15 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from core_monitor.domain.commands import Command
-from core_monitor.domain.health import assess
 from core_monitor.domain.plan import Plan
-from core_monitor.domain.stack import Stack, StackStatus
+from core_monitor.domain.stack import Stack
 from core_monitor.engine.errors import EngineUnreachable
 from core_monitor.engine.log_stream import LogStream
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.errors import NotFound
 from core_monitor.hosts.registry import LOCAL, HostId
-from core_monitor.log import get_logger
 from core_monitor.monitor import host as host_facts
 from core_monitor.monitor import logs as log_lines
 from core_monitor.monitor import stack_logs as merged_logs
@@ -36,7 +34,6 @@ from core_monitor.monitor.names import ALL, ManagedNames
 from core_monitor.monitor.reads import ContainerReads, Opened
 from core_monitor.monitor.status import (
     ContainerStatus,
-    DriftItem,
     StackStatusOut,
     StackSummary,
     container_status,
@@ -49,7 +46,6 @@ from core_monitor.services.desired import DesiredVersions
 from core_monitor.settings import Settings
 from core_monitor.store import queue as queue_store
 from core_monitor.store import stacks as stack_store
-from core_monitor.store import stopped as stopped_store
 from core_monitor.store.clock import utcnow
 from core_monitor.store.db import Database
 from core_monitor.vault import SecretBox
@@ -57,7 +53,6 @@ from core_monitor.vault import SecretBox
 if TYPE_CHECKING:
     from core_monitor.deploy.drift import Mismatch
 
-log = get_logger("core_monitor.monitor")
 Rows = dict[str, list[ObservedContainer]] | EngineUnreachable  # a host's rows, or why not
 
 
@@ -262,41 +257,11 @@ class MonitorService:
         self.metrics.deploy_duration.labels(kind, outcome).observe(seconds)
 
     def _judge_again(self, stack_id: str) -> None:
-        """A dismissed failure gives the stack back its status from what runs (issue 14): the
-        recorded status, which the stack list shows, is judged again by the health rule."""
-        with self.db.read() as session:
-            try:
-                stack = stack_store.get_stack(session, stack_id)
-            except NotFound:  # deleted meanwhile
-                return
-            stopped = stopped_store.stopped_services(session, [stack_id]).get(stack_id)
-        if stack.current_version is None:
-            status = StackStatus.NEW
-        else:
-            wanted = self.versions.get(stack_id, stack.current_version).state.services
-            try:
-                found = self._reachable(stack).by_project().get(stack.name, [])
-            except EngineUnreachable:  # judged when its host answers: the next command
-                log.warning("stack's host unreachable; status kept", stack_id=stack_id)
-                return
-            status = StackStatus(assess(wanted, found, stopped=stopped or frozenset()).stack)
-        with self.db.write() as session:
-            stack_store.replace_status(session, stack_id, StackStatus.FAILED, status)
+        self.judge.again(stack_id, lambda stack: self._reachable(stack).by_project())
 
     def record_deployment_drift(self, stack_id: str, found: list[Mismatch]) -> None:
         """What the last check of the stack's deploy targets found (deploy/drift.py)."""
-        items = [
-            DriftItem(
-                kind="deployment",
-                target=f"{m.service} {m.path}",
-                service=m.service,
-                difference="deployment",
-                reason=f"serves {m.served or 'nothing'}, recorded current {m.recorded}",
-                drifted=True,
-            )
-            for m in found
-        ]
-        self.judge.deployment_drift(stack_id, items)
+        self.judge.deployment_drift(stack_id, found)
 
     # -- metrics -------------------------------------------------------------------------
     def render_metrics(self) -> bytes:
@@ -311,16 +276,8 @@ class MonitorService:
             queue = queue_store.state(session, on_failure=self.settings.queue_on_failure)
         snap.queue_depth, snap.queue_halted = queue.depth, queue.halted
         statuses, rows = self.statuses()
-        snap.hosts_up = {h: not isinstance(r, EngineUnreachable) for h, r in rows.items()}
-        snap.engine_reachable = snap.hosts_up.get(LOCAL, False)
-        for status in statuses:
-            key = (status.host_id, str(status.status))
-            snap.stacks[key] = snap.stacks.get(key, 0) + 1
-            for service in status.services:
-                for c in service.containers:
-                    if c.id:
-                        count = (status.host_id, c.state, c.health or "none")
-                        snap.containers[count] = snap.containers.get(count, 0) + 1
+        ups = {str(h): not isinstance(r, EngineUnreachable) for h, r in rows.items()}
+        snap.count(statuses, ups, LOCAL)
         return snap
 
 
