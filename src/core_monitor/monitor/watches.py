@@ -71,7 +71,8 @@ class HostWatches:
         host = self._hosts.host(host_id)
         with self._lock:
             known = self._watches.get(host_id)
-            if known is not None and known[0] is host:
+            # the same engine (a registry may hand out a new Host object per call): kept
+            if known is not None and _same(known[0], host):
                 return known[1]
             watch = HostWatch(host, self._read_seconds)
             self._watches[host_id] = (host, watch)
@@ -90,3 +91,7 @@ class HostWatches:
             except NotFound:  # removed meanwhile
                 continue
         return found
+
+
+def _same(a: WatchedHost, b: WatchedHost) -> bool:
+    return a is b or (a.address, a.gateway.tls) == (b.address, b.gateway.tls)
