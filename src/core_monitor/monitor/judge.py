@@ -98,7 +98,8 @@ class StackJudge:
         read them now)."""
         try:
             rows = (watch.by_project() if grouped is None else grouped).get(stack.name, [])
-            return watch.read(lambda: self.status(stack, watch.cache, rows, marks))
+            # not bounded as a whole (it reads the database too): the host has just answered
+            return self.status(stack, watch.cache, rows, marks)
         except EngineUnreachable as exc:
             return unknown(stack, str(exc), datetime.now(UTC))
 

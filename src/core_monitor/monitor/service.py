@@ -162,13 +162,11 @@ class MonitorService:
             stack = stack_store.get_stack(session, ref)
         watch = self._reachable(stack)
         found = watch.by_project().get(stack.name, [])
-        fingerprint = self.versions.box.fingerprint
-
-        def judged() -> list[ContainerStatus]:
-            now = utcnow()
-            return [container_status(c, watch.cache.inspect(c.id), now, fingerprint) for c in found]
-
-        return sorted(watch.read(judged), key=lambda c: (c.service, c.number, c.name))
+        now, fingerprint = utcnow(), self.versions.box.fingerprint
+        return sorted(
+            (container_status(c, watch.cache.inspect(c.id), now, fingerprint) for c in found),
+            key=lambda c: (c.service, c.number, c.name),
+        )
 
     def _reachable(self, stack: Stack) -> HostWatch:
         watch = self.watch(stack.host_id)
