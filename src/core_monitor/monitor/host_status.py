@@ -3,6 +3,8 @@ its stacks are in each status (what ``GET /status/hosts`` and the dashboard show
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel
 
 from core_monitor.engine.errors import EngineUnreachable
@@ -44,10 +46,7 @@ def host_statuses(
                 facts = watch.facts()
             except EngineUnreachable as exc:
                 problem = str(exc)
-        counts: dict[str, int] = {}
-        for s in statuses:
-            if s.host_id == watch.host_id:
-                counts[str(s.status)] = counts.get(str(s.status), 0) + 1
+        counts = _counts(s for s in statuses if s.host_id == watch.host_id)
         out.append(
             HostStatus(
                 host_id=watch.host_id,
@@ -61,3 +60,10 @@ def host_statuses(
             )
         )
     return out
+
+
+def _counts(statuses: Iterable[StackStatusOut]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[str(status.status)] = counts.get(str(status.status), 0) + 1
+    return counts
