@@ -30,7 +30,7 @@ from core_monitor.engine.docker import rows
 from core_monitor.engine.docker.gateway import DockerGateway
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import desired_state
-from core_monitor.hosts.registry import LOCAL, Host
+from core_monitor.hosts.registry import LOCAL, Host, HostRegistry
 from core_monitor.monitor.service import MonitorService
 from core_monitor.runtime import Runtime
 from core_monitor.services.stacks import create_stack
@@ -137,7 +137,9 @@ def bench_status(rounds: int = 20) -> None:
         )
         runtime = Runtime.build(settings)
         engine = StandInEngine()
-        runtime.monitor = MonitorService(runtime.db, settings, Host(LOCAL, engine))
+        runtime.monitor = MonitorService(
+            runtime.db, settings, HostRegistry({LOCAL: Host(LOCAL, engine)})
+        )
         names = []
         for n in range(STACKS):
             name = f"bench{n:02d}"
@@ -161,7 +163,8 @@ def bench_status(rounds: int = 20) -> None:
         ).json()["access_token"]
         client.headers["Authorization"] = f"Bearer {token}"  # every request authenticates
         monitor = runtime.monitor
-        monitor.cache.set_live(True)  # as if the event stream were connected
+        cache = monitor.watches.get(LOCAL).cache
+        cache.set_live(True)  # as if the event stream were connected
         for name in names:  # warm up: desired states, inspect cache
             body = client.get(f"/api/v1/stacks/{name}/status").json()
             assert (body["status"], body["drift"]) == ("RUNNING", []), body
@@ -173,7 +176,7 @@ def bench_status(rounds: int = 20) -> None:
                 results["warm"].append(time.perf_counter() - started)
                 assert response.status_code == 200
             for name in names:
-                monitor.cache.invalidate_all()
+                cache.invalidate_all()
                 started = time.perf_counter()
                 response = client.get(f"/api/v1/stacks/{name}/status")
                 results["cold"].append(time.perf_counter() - started)

@@ -88,7 +88,9 @@ class Runtime:
         if self.hosts is None:
             self.hosts = HostRegistry.from_settings(self.settings)
         host = self.hosts.default_host()
-        self.monitor = MonitorService(self.read_db, self.settings, host, self.convergence.versions)
+        self.monitor = MonitorService(
+            self.read_db, self.settings, self.hosts, self.convergence.versions
+        )
         self.auth = AuthService(self.db, self.settings)
         self.users = UserService(self.db, self.auth.revocations)
         if self.settings.oidc_enabled:

@@ -398,8 +398,9 @@ def test_host_health_readiness_and_metrics(server: ServerProcess, api: Api, stac
     assert ready.status_code == 200, ready.text
     assert ready.json()["engine"] == "ok"
     metrics = httpx.get(f"{server.url}/metrics", headers=server.headers).text
-    assert 'coremon_stacks{status="RUNNING"}' in metrics
-    assert 'coremon_containers{health="healthy",state="running"}' in metrics
+    assert 'coremon_stacks{host="local",status="RUNNING"}' in metrics
+    assert 'coremon_containers{health="healthy",host="local",state="running"}' in metrics
+    assert 'coremon_host_up{host="local"} 1.0' in metrics
     assert "coremon_queue_depth 0.0" in metrics
     assert "coremon_queue_halted 0.0" in metrics
     assert "coremon_engine_reachable 1.0" in metrics

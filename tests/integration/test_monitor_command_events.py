@@ -19,7 +19,7 @@ def test_a_finished_delete_names_its_stack_after_the_names_were_refreshed(
     db: Database, database_url: str
 ) -> None:
     settings = make_settings(database_url)
-    monitor = MonitorService(db, settings, HostRegistry.from_settings(settings).default_host())
+    monitor = MonitorService(db, settings, HostRegistry.from_settings(settings))
     with db.write() as s:
         stack, _ = stack_store.create_stack(s, "shop", new_version())
         command, _ = command_store.enqueue(
@@ -29,7 +29,7 @@ def test_a_finished_delete_names_its_stack_after_the_names_were_refreshed(
     with db.write() as s:  # what the DELETE executor does before the command finishes
         stack_store.soft_delete(s, stack.stack_id)
     time.sleep(0.3)
-    monitor._managed_names(refresh=True)  # the names of live stacks no longer list it
+    monitor.names.all(refresh=True)  # the names of live stacks no longer list it
     monitor.on_command("finished", command, {"status": CommandStatus.DONE})
 
     seen = monitor.buffered_events(None, "shop")
@@ -44,7 +44,7 @@ def test_applied_steps_are_counted_from_the_plan_not_from_log_lines(
     db: Database, database_url: str
 ) -> None:
     settings = make_settings(database_url)
-    monitor = MonitorService(db, settings, HostRegistry.from_settings(settings).default_host())
+    monitor = MonitorService(db, settings, HostRegistry.from_settings(settings))
     with db.write() as s:
         stack, _ = stack_store.create_stack(s, "shop", new_version())
         command, _ = command_store.enqueue(

@@ -16,6 +16,7 @@ export interface HubEvent {
   time: number;
   stack: string | null;
   stack_id: string | null;
+  host?: string | null; // the Docker host it happened on
   [field: string]: unknown;
 }
 
@@ -66,8 +67,8 @@ function toast(event: HubEvent) {
     });
   } else if (event.kind === 'engine' && event.action === 'disconnected') {
     notifications.show({
-      id: 'engine',
-      title: 'Docker engine unreachable',
+      id: `engine-${String(event.host ?? 'local')}`,
+      title: event.host ? `Docker engine unreachable (host ${String(event.host)})` : 'Docker engine unreachable',
       message: String(event.reason ?? 'the event stream was lost; reconnecting'),
       color: 'red',
     });

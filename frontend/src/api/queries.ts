@@ -18,6 +18,7 @@ export type Command = Schemas['CommandOut'];
 export type CommandAccepted = Schemas['CommandAccepted'];
 export type Queue = Schemas['QueueOut'];
 export type Host = Schemas['HostOut'];
+export type HostStatus = Schemas['HostStatus'];
 export type ContainerStats = Schemas['ContainerStats'];
 export type DriftItem = Schemas['DriftItem'];
 export type LogLine = Schemas['LogLine'];
@@ -39,6 +40,7 @@ export const keys = {
   command: (id: string) => ['command', id] as const,
   commandLogs: (id: string) => ['command', id, 'logs'] as const,
   host: ['host'] as const,
+  hostsStatus: ['host', 'all'] as const, // under keys.host: the same events make it stale
   images: ['images'] as const,
   stats: (id: string) => ['stats', id] as const,
 };
@@ -219,5 +221,14 @@ export function useLocalImages() {
     staleTime: 60_000,
     retry: false,
     queryFn: () => unwrap(api.GET('/api/v1/images')),
+  });
+}
+
+/** Every Docker host: reachable or why not, its engine's facts, its stacks' statuses. */
+export function useHostsStatus() {
+  return useQuery({
+    queryKey: keys.hostsStatus,
+    staleTime: 10_000,
+    queryFn: () => unwrap(api.GET('/api/v1/status/hosts')),
   });
 }

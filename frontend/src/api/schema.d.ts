@@ -523,23 +523,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/hosts/{host}/confirm-host-key": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Trust the SSH host key an SSH host's server shows now */
-        post: operations["confirm_host_key_api_v1_hosts__host__confirm_host_key_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/images": {
         parameters: {
             query?: never;
@@ -1204,6 +1187,23 @@ export interface paths {
         };
         /** Every stack's overall status (one engine list call for all) */
         get: operations["all_status_api_v1_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/status/hosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every Docker host: reachable or why not, its engine's facts, its stacks' statuses */
+        get: operations["hosts_status_api_v1_status_hosts_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2324,8 +2324,6 @@ export interface components {
              * @example build-01
              */
             name: string;
-            /** @description For ssh:// addresses: the login key */
-            ssh?: components["schemas"]["DockerHostSsh"] | null;
             /** @description PEM: the engine's CA, this client's cert and key */
             tls?: components["schemas"]["DockerHostTls"] | null;
         };
@@ -2353,12 +2351,6 @@ export interface components {
             name: string;
             /** Problem */
             problem: string | null;
-            /** Ssh */
-            ssh: boolean;
-            /** Ssh Host Key Fingerprint */
-            ssh_host_key_fingerprint: string | null;
-            /** Ssh Key Fingerprint */
-            ssh_key_fingerprint: string | null;
             state: components["schemas"]["HostState"];
             /** Tls */
             tls: boolean;
@@ -2367,11 +2359,6 @@ export interface components {
         DockerHostPatch: {
             /** Address */
             address?: string | null;
-            /**
-             * Drop Ssh
-             * @default false
-             */
-            drop_ssh: boolean;
             /**
              * Drop Tls
              * @default false
@@ -2383,21 +2370,7 @@ export interface components {
             } | null;
             /** Name */
             name?: string | null;
-            ssh?: components["schemas"]["DockerHostSsh"] | null;
             tls?: components["schemas"]["DockerHostTls"] | null;
-        };
-        /** DockerHostSsh */
-        DockerHostSsh: {
-            /**
-             * Known Host Key
-             * @description The server's public host key (a .pub or ssh-keyscan line); without it the first key the server shows is pinned
-             */
-            known_host_key?: string | null;
-            /**
-             * Private Key
-             * @description An unencrypted private key (OpenSSH or PEM) authorized on the remote
-             */
-            private_key: string;
         };
         /** DockerHostTls */
         DockerHostTls: {
@@ -2588,13 +2561,27 @@ export interface components {
             /** Path */
             path: string;
         };
-        /** HostKeyConfirmation */
-        HostKeyConfirmation: {
-            /**
-             * Fingerprint
-             * @example SHA256:m2Q0x1VJ2u5C0wQx0lF1Lq3H7ZqkY0c9m4n0r8T5a1E
-             */
-            fingerprint: string;
+        /** HostFacts */
+        HostFacts: {
+            /** Architecture */
+            architecture: string | null;
+            /** Containers */
+            containers: {
+                [key: string]: number;
+            };
+            /** Cpus */
+            cpus: number | null;
+            disk: components["schemas"]["DiskUsage"] | null;
+            /** Images */
+            images: number | null;
+            /** Kernel */
+            kernel: string | null;
+            /** Memory Bytes */
+            memory_bytes: number | null;
+            /** Operating System */
+            operating_system: string | null;
+            /** Os Type */
+            os_type: string | null;
         };
         /** HostOut */
         HostOut: {
@@ -2632,7 +2619,27 @@ export interface components {
          * HostState
          * @enum {string}
          */
-        HostState: "reachable" | "unreachable" | "engine_changed" | "host_key_changed" | "unknown";
+        HostState: "reachable" | "unreachable" | "engine_changed" | "unknown";
+        /** HostStatus */
+        HostStatus: {
+            /** Address */
+            address: string;
+            /** Event Stream Connected */
+            event_stream_connected: boolean;
+            facts?: components["schemas"]["HostFacts"] | null;
+            /** Host Id */
+            host_id: string;
+            /** Name */
+            name: string;
+            /** Reachable */
+            reachable: boolean;
+            /** Reason */
+            reason?: string | null;
+            /** Stacks */
+            stacks: {
+                [key: string]: number;
+            };
+        };
         /**
          * ImageChange
          * @description A service whose pinned image differs between two versions (by image ID, so a tag
@@ -2756,7 +2763,7 @@ export interface components {
          * OverallStatus
          * @enum {string}
          */
-        OverallStatus: "RUNNING" | "DEGRADED" | "STOPPED" | "FAILED" | "DRIFTED";
+        OverallStatus: "RUNNING" | "DEGRADED" | "STOPPED" | "FAILED" | "DRIFTED" | "UNKNOWN";
         /** Page[ApiTokenOut] */
         Page_ApiTokenOut_: {
             /** Items */
@@ -3339,6 +3346,11 @@ export interface components {
             desired_version: number | null;
             /** Drift */
             drift: components["schemas"]["DriftItem"][];
+            /**
+             * Host Id
+             * @default local
+             */
+            host_id: string;
             /** Name */
             name: string;
             /**
@@ -3346,6 +3358,8 @@ export interface components {
              * Format: date-time
              */
             observed_at: string;
+            /** Reason */
+            reason?: string | null;
             recorded_status: components["schemas"]["StackStatus"];
             /** Services */
             services: components["schemas"]["ServiceStatus"][];
@@ -3364,8 +3378,15 @@ export interface components {
              * @default 0
              */
             healthy: number;
+            /**
+             * Host Id
+             * @default local
+             */
+            host_id: string;
             /** Name */
             name: string;
+            /** Reason */
+            reason?: string | null;
             /** Running */
             running: number;
             /** Stack Id */
@@ -5103,42 +5124,6 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["EngineConfirmation"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DockerHostOut"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    confirm_host_key_api_v1_hosts__host__confirm_host_key_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Host id or name */
-                host: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["HostKeyConfirmation"];
             };
         };
         responses: {
@@ -6938,6 +6923,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    hosts_status_api_v1_status_hosts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HostStatus"][];
+                };
             };
         };
     };

@@ -11,6 +11,7 @@ const STATUS_COLORS: Record<string, string> = {
   DRIFTED: 'grape',
   FAILED: 'red',
   STOPPED: 'gray',
+  UNKNOWN: 'gray',
   NEW: 'blue',
   PENDING: 'blue',
   DONE: 'green',

@@ -16,6 +16,7 @@ const stack = (name: string, id: string, author: string, savedAt: string) => ({
   updated_at: savedAt,
   latest_version_author: author,
   latest_version_at: savedAt,
+  host_id: name === 'blog' ? 'edge-1' : 'local',
 });
 
 const command = (stackId: string, requestedBy: string, at: string) => ({
@@ -50,6 +51,10 @@ describe('DashboardPage', () => {
         { stack_id: 's1', name: 'shop', status: 'DEGRADED', containers: 3, running: 3, drift: 0, healthy: 2, unhealthy: 1, starting: 0 },
         { stack_id: 's2', name: 'blog', status: 'RUNNING', containers: 1, running: 1, drift: 0, healthy: 0, unhealthy: 0, starting: 1 },
       ],
+      'GET /api/v1/status/hosts': [
+        { host_id: 'local', name: 'local', address: 'unix:///var/run/docker.sock', reachable: true, event_stream_connected: true, stacks: { DEGRADED: 1 } },
+        { host_id: 'edge-1', name: 'edge', address: 'tcp://10.0.0.5:2376', reachable: true, event_stream_connected: true, stacks: { RUNNING: 1 } },
+      ],
       // shop: saved after its last apply; blog: applied (by sam) after its last save
       'GET /api/v1/commands': { items: [command('s1', 'sam', minutesAgo(10)), command('s2', 'sam', minutesAgo(5))], total: 2, limit: 200, offset: 0 },
       'GET /api/v1/queue': { halted: false, halted_reason: null, depth: 0, on_failure: 'halt', head: null, running: null },
@@ -65,7 +70,32 @@ describe('DashboardPage', () => {
     expect(within(screen.getByTestId('stack-health-blog')).getByText('1 starting')).toBeInTheDocument();
     expect(screen.getByTestId('stack-change-shop')).toHaveTextContent('v3 saved by olga 3m ago');
     expect(screen.getByTestId('stack-change-blog')).toHaveTextContent('APPLY by sam 5m ago');
-    expect(await screen.findByText('unix:///var/run/docker.sock')).toBeInTheDocument();
+    expect((await screen.findAllByText('unix:///var/run/docker.sock')).length).toBeGreaterThan(0);
+    expect(screen.getByTestId('stack-host-blog')).toHaveTextContent('on edge-1');
+    expect(screen.getByTestId('stack-host-shop')).toHaveTextContent('on local');
+    expect(await screen.findByTestId('host-row-edge-1')).toHaveTextContent('edge');
+  });
+
+  it("says why a stack's status is unknown when its host does not answer", async () => {
+    const down = 'Docker engine unreachable at tcp://10.0.0.5:2376: connection refused';
+    const { fetchStub } = stubFetch({
+      'GET /api/v1/stacks': { items: [stack('blog', 's2', 'ivan', minutesAgo(120))], total: 1, limit: 500, offset: 0 },
+      'GET /api/v1/status': [
+        { stack_id: 's2', name: 'blog', status: 'UNKNOWN', containers: 0, running: 0, drift: 0, host_id: 'edge-1', reason: down },
+      ],
+      'GET /api/v1/status/hosts': [
+        { host_id: 'edge-1', name: 'edge', address: 'tcp://10.0.0.5:2376', reachable: false, reason: down, event_stream_connected: false, stacks: { UNKNOWN: 1 } },
+      ],
+      'GET /api/v1/commands': { items: [], total: 0, limit: 200, offset: 0 },
+      'GET /api/v1/queue': { halted: false, halted_reason: null, depth: 0, on_failure: 'halt', head: null, running: null },
+      'GET /api/v1/host': { reachable: true, address: 'unix:///var/run/docker.sock', version: '27.0', api_version: '1.46' },
+    });
+    vi.stubGlobal('fetch', fetchStub);
+    renderWith(<DashboardPage />, { me: user('viewer') });
+    expect(await screen.findByTestId('stack-reason-blog')).toHaveTextContent(down);
+    expect(screen.getByTestId('stack-status-blog')).toHaveTextContent('UNKNOWN');
+    expect(await screen.findByTestId('host-reason-edge-1')).toHaveTextContent('connection refused');
+    expect(within(screen.getByTestId('host-row-edge-1')).getByText('unreachable')).toBeInTheDocument();
   });
 
   it('says no change for a stack with neither a dated version nor a command', () => {

@@ -1,5 +1,5 @@
 // Every stack with its live status, versions, containers and their health, its last change
-// (and who made it) and last command; the queue; the host.
+// (and who made it) and last command; the queue; every Docker host, and the default one's facts.
 import { useMemo } from 'react';
 import { Anchor, Badge, Button, Card, Grid, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router-dom';
@@ -7,6 +7,7 @@ import { useAllStatus, useCommands, useStacks, type Command, type Stack as Stack
 import { useAuth } from '../api/auth';
 import { EmptyState, Loading, QueryError, StatusBadge } from '../components/common';
 import { HostPanel } from '../components/HostPanel';
+import { HostsPanel } from '../components/HostsPanel';
 import { QueuePanel } from '../components/QueuePanel';
 import { DeletedStacks } from '../components/DeletedStacks';
 import { timeAgo } from '../lib/format';
@@ -114,9 +115,17 @@ export function DashboardPage() {
                             <Anchor component={Link} to={`/stacks/${s.name}`} fw={500}>
                               {s.name}
                             </Anchor>
+                            <Text size="xs" c="dimmed" data-testid={`stack-host-${s.name}`}>
+                              on {s.host_id}
+                            </Text>
                           </Table.Td>
                           <Table.Td>
                             <StatusBadge status={live?.status ?? s.status} testId={`stack-status-${s.name}`} />
+                            {live?.reason && (
+                              <Text size="xs" c="red" maw={260} data-testid={`stack-reason-${s.name}`}>
+                                {live.reason}
+                              </Text>
+                            )}
                           </Table.Td>
                           <Table.Td>
                             <Text size="sm">
@@ -182,6 +191,7 @@ export function DashboardPage() {
         <Grid.Col span={{ base: 12, lg: 4 }}>
           <Stack>
             <QueuePanel />
+            <HostsPanel />
             <HostPanel />
           </Stack>
         </Grid.Col>

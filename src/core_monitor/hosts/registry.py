@@ -7,7 +7,7 @@ convergence and monitoring receive their gateway from it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NewType
 
@@ -41,6 +41,16 @@ class HostRegistry:
             raise ValueError(f"the default host {default!r} is not among {sorted(hosts)}")
         self._hosts = dict(hosts)
         self._default = default
+        self._listeners: list[Callable[[HostId], None]] = []
+
+    def on_change(self, callback: Callable[[HostId], None]) -> None:
+        """``callback(host_id)`` after a host is added, changed, confirmed or deleted."""
+        self._listeners.append(callback)
+
+    def changed(self, host_id: HostId) -> None:
+        """Tell every ``on_change`` callback (whoever changed the host's record calls it)."""
+        for callback in list(self._listeners):
+            callback(host_id)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HostRegistry:

@@ -29,6 +29,7 @@ class HubEvent:
     stack: str | None = None  # stack name (None: not about one stack)
     stack_id: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    host: str | None = None  # the Docker host it happened on (None: not about one host)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -38,6 +39,7 @@ class HubEvent:
             "time": self.time,
             "stack": self.stack,
             "stack_id": self.stack_id,
+            "host": self.host,
             **self.data,
         }
 
@@ -80,6 +82,7 @@ class EventHub:
         stack_id: str | None = None,
         data: dict[str, Any] | None = None,
         at: float | None = None,
+        host: str | None = None,
     ) -> HubEvent:
         with self._lock:
             # masked once, here: the JSON list and the event stream both encode these values
@@ -91,6 +94,7 @@ class EventHub:
                 stack,
                 stack_id,
                 REDACTOR.mask_value(data or {}),
+                host,
             )
             self._next += 1
             self._buffer.append(event)

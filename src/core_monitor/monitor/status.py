@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from core_monitor.domain.health import assess
-from core_monitor.domain.stack import StackStatus
+from core_monitor.domain.stack import Stack, StackStatus
 from core_monitor.engine import labels as lbl
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import DesiredState
@@ -26,6 +26,7 @@ class OverallStatus(StrEnum):
     STOPPED = "STOPPED"
     FAILED = "FAILED"
     DRIFTED = "DRIFTED"
+    UNKNOWN = "UNKNOWN"  # the stack's Docker host does not answer: ``reason`` says why
 
 
 class PortOut(BaseModel):
@@ -84,6 +85,8 @@ class StackStatusOut(BaseModel):
     services: list[ServiceStatus]
     drift: list[DriftItem]
     observed_at: datetime
+    host_id: str = "local"  # the Docker host the stack runs on
+    reason: str | None = None  # why the status is UNKNOWN
 
 
 class StackSummary(BaseModel):
@@ -96,6 +99,8 @@ class StackSummary(BaseModel):
     healthy: int = 0  # containers whose healthcheck passes
     unhealthy: int = 0
     starting: int = 0  # health not known yet
+    host_id: str = "local"
+    reason: str | None = None  # why the status is UNKNOWN (its host does not answer)
 
 
 _NANOS = re.compile(r"(\.\d{6})\d*")
@@ -221,4 +226,40 @@ def aggregate(
         services=services,
         drift=drift,
         observed_at=now,
+    )
+
+
+def unknown(stack: Stack, reason: str, now: datetime) -> StackStatusOut:
+    """A stack whose host does not answer: nothing observed, and why."""
+    return StackStatusOut(
+        stack_id=stack.stack_id,
+        name=stack.name,
+        status=OverallStatus.UNKNOWN,
+        recorded_status=stack.status,
+        desired_version=stack.desired_version,
+        current_version=stack.current_version,
+        container_versions=[],
+        services=[],
+        drift=[],
+        observed_at=now,
+        host_id=stack.host_id,
+        reason=reason,
+    )
+
+
+def summary(status: StackStatusOut) -> StackSummary:
+    """The stack list's line of one stack's status."""
+    containers = [c for s in status.services for c in s.containers if c.id]
+    return StackSummary(
+        stack_id=status.stack_id,
+        name=status.name,
+        status=status.status,
+        containers=len(containers),
+        running=sum(c.state == "running" for c in containers),
+        drift=sum(d.drifted for d in status.drift),
+        healthy=sum(c.health == "healthy" for c in containers),
+        unhealthy=sum(c.health == "unhealthy" for c in containers),
+        starting=sum(c.health == "starting" for c in containers),
+        host_id=status.host_id,
+        reason=status.reason,
     )

@@ -8,6 +8,7 @@ import type { Plan, Stack } from '../../api/queries';
 const frozen = { version: 1, by: 'alice', reason: 'v2 broke checkout', at: '2026-12-03T05:00:00Z' };
 const stack: Stack = {
   stack_id: 's1',
+  host_id: 'local',
   name: 'shop',
   current_version: 1,
   desired_version: 1,

@@ -6,6 +6,7 @@ import { renderWith, stubFetch, user } from '../../test/render';
 
 const stack = {
   stack_id: 's1',
+  host_id: 'local',
   name: 'shop',
   current_version: 1,
   desired_version: 1,

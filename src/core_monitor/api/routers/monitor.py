@@ -16,6 +16,7 @@ from core_monitor.api.streams import event_stream
 from core_monitor.domain.auth import Permission
 from core_monitor.errors import FieldError, ValidationFailed
 from core_monitor.monitor.containers import ContainerDetail
+from core_monitor.monitor.host_status import HostStatus
 from core_monitor.monitor.logs import MAX_TAIL, LogLine, LogWindow
 from core_monitor.monitor.stack_logs import StackLogLine
 from core_monitor.monitor.stats import ContainerStats
@@ -48,6 +49,20 @@ async def all_status(monitor: MonitorDep, identity: IdentityDep) -> list[StackSu
     summaries = await run_in_threadpool(monitor.all_status)
     visible = identity.visible_stacks()
     return [s for s in summaries if visible is None or s.stack_id in visible]
+
+
+@router.get(
+    "/status/hosts",
+    response_model=list[HostStatus],
+    summary="Every Docker host: reachable or why not, its engine's facts, its stacks' statuses",
+    dependencies=ANY,
+)
+async def hosts_status(monitor: MonitorDep, identity: IdentityDep) -> list[HostStatus]:
+    found = await run_in_threadpool(monitor.host_status)
+    if identity.visible_stacks() is None:
+        return found
+    # the counts would tell of stacks the caller may not see
+    return [h.model_copy(update={"stacks": {}}) for h in found]
 
 
 @router.get(
