@@ -87,7 +87,7 @@ def test_starting_a_stack_whose_one_shot_completed_records_running(
 ) -> None:
     settings = make_settings(str(sqlite_db.engine.url))
     hosts = HostRegistry.from_settings(settings)
-    convergence = Convergence(sqlite_db, settings, hosts.default())
+    convergence = Convergence(sqlite_db, settings, hosts)
     stack, _ = create_stack(
         sqlite_db, Actor("test"), name=project, compose=COMPOSE, variables={}, comment=""
     )
@@ -126,7 +126,7 @@ def test_a_service_stopped_on_purpose_does_not_degrade_the_stack(
 ) -> None:
     settings = make_settings(str(sqlite_db.engine.url))
     hosts = HostRegistry.from_settings(settings)
-    convergence = Convergence(sqlite_db, settings, hosts.default())
+    convergence = Convergence(sqlite_db, settings, hosts)
     stack, _ = create_stack(
         sqlite_db, Actor("test"), name=project, compose=TWO_SERVING, variables={}, comment=""
     )

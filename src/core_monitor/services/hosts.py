@@ -9,6 +9,7 @@ The configured COREMON_DOCKER_HOST is the host ``local``, created on first start
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from core_monitor.errors import Conflict, FieldError, ValidationFailed
 from core_monitor.hosts.clients import PROBE_TIMEOUT, TlsPem, gateway_for, probe
 from core_monitor.store import audit
 from core_monitor.store import hosts as host_store
+from core_monitor.store import stacks as stack_store
 from core_monitor.store.clock import utcnow
 from core_monitor.store.db import Database
 from core_monitor.vault import SecretBox
@@ -46,6 +48,8 @@ class HostService:
         self._db = db
         self._box = box
         self._data_dir = data_dir
+        # told (host id) after a host is added, changed, confirmed or deleted
+        self.listeners: list[Callable[[str], None]] = []
 
     def ensure_local(self, configured: str | None) -> None:
         """The host ``local`` (COREMON_DOCKER_HOST), created on first start."""
@@ -82,6 +86,7 @@ class HostService:
             audit.record_by(
                 session, actor, "host.create", f"host:{name}", details={"address": address}
             )
+        self._changed(host_id)
         return self.probe(host_id)
 
     def change(self, actor: Actor, ref: str, change: HostChange) -> Host:
@@ -111,6 +116,7 @@ class HostService:
                 f"host:{current.name}",
                 details={"changed": sorted(values)},
             )
+        self._changed(current.host_id)
         return self.probe(current.host_id)
 
     def delete(self, actor: Actor, ref: str) -> None:
@@ -118,8 +124,15 @@ class HostService:
         if host.host_id == LOCAL_ID:
             raise Conflict("the host local cannot be removed (it is COREMON_DOCKER_HOST)")
         with self._db.write() as session:
+            stacks = stack_store.on_host(session, host.host_id)
+            if stacks:
+                raise Conflict(
+                    f"host {host.name} still runs {len(stacks)} stack(s): {', '.join(stacks)}; "
+                    "move or delete them first"
+                )
             host_store.delete(session, host.host_id)
             audit.record_by(session, actor, "host.delete", f"host:{host.name}")
+        self._changed(host.host_id)
 
     def confirm(self, actor: Actor, ref: str, engine_id: str) -> Host:
         """Trust the engine found at the host's address now (it must be ``engine_id``)."""
@@ -141,6 +154,7 @@ class HostService:
                 f"host:{host.name}",
                 details={"engine_id": engine_id, "was": host.engine_id},
             )
+        self._changed(host.host_id)
         return confirmed
 
     # -- probe -------------------------------------------------------------------------
@@ -169,6 +183,10 @@ class HostService:
                 problem,
                 trust=host.engine_id is None and facts is not None,
             )
+
+    def _changed(self, host_id: str) -> None:
+        for listener in list(self.listeners):
+            listener(host_id)
 
     def _seal(self, tls: TlsPem | None) -> host_store.SealedTls | None:
         if tls is None:
