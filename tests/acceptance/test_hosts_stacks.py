@@ -43,9 +43,7 @@ def second(server: ServerProcess, engine: SecondEngine) -> str:
     """The second engine, registered over TLS through the API: its host id."""
     api = Api(server.url, server.headers)
     tls = {k: (engine.tls / f"{k}.pem").read_text() for k in ("ca", "cert", "key")}
-    made = api.http.post(
-        "/hosts", json={"name": "hexec-second", "address": engine.url, "tls": tls}
-    )
+    made = api.http.post("/hosts", json={"name": "hexec-second", "address": engine.url, "tls": tls})
     api.close()
     assert made.status_code == 201, made.text
     assert made.json()["state"] == "reachable", made.json()

@@ -85,7 +85,9 @@ def test_nothing_is_queued_for_a_host_whose_engine_changed(
     was = EngineFacts(engine_id="WAS", name="n", version="v", os="o", cpus=1, memory=1)
     now = was.model_copy(update={"engine_id": "NOW"})
     with runtime.db.write() as session:
-        host_store.record_probe(session, host["host_id"], was, HostState.REACHABLE, None, trust=True)
+        host_store.record_probe(
+            session, host["host_id"], was, HostState.REACHABLE, None, trust=True
+        )
         host_store.record_probe(session, host["host_id"], now, HostState.ENGINE_CHANGED, "x")
     refused = client.post("/api/v1/stacks/hs-on-changed/apply/1")
     assert refused.status_code == 409, refused.text

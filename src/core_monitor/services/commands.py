@@ -68,11 +68,14 @@ class CommandService:
                 f"{payload.type} commands cannot run on this server: "
                 f"no executor is registered for {payload.type}"
             )
-        if self.pull_check is not None and isinstance(payload, ApplyPayload | RollbackPayload):
-            # before the transaction: it may ask a registry (bounded, a few seconds)
-            self.pull_check.refuse_unpullable(stack_ref, payload.version)
-        if self.pin_check is not None and isinstance(payload, ApplyPayload | RollbackPayload):
-            self.pin_check(stack_ref, payload.version, bool(payload.allow_repin))
+        # a host last seen away is not asked (the worker says it, at once)
+        answers = self._host_answers(stack_ref, payload)
+        if answers and isinstance(payload, ApplyPayload | RollbackPayload):
+            if self.pull_check is not None:
+                # before the transaction: it may ask a registry (bounded, a few seconds)
+                self.pull_check.refuse_unpullable(stack_ref, payload.version)
+            if self.pin_check is not None:
+                self.pin_check(stack_ref, payload.version, bool(payload.allow_repin))
         try:
             return self._enqueue(actor, stack_ref, payload, idempotency_key, along)
         except StackFrozen as refused:  # said in the audit trail, in a transaction of its own
@@ -86,6 +89,18 @@ class CommandService:
                     details={"payload": payload.wire(), "reason": str(refused)},
                 )
             raise
+
+    def _host_answers(self, stack_ref: str, payload: CommandPayload) -> bool:
+        """Refuses (409) a command for a host whose engine is not the trusted one (as last
+        seen); whether the stack's host was last seen answering."""
+        with self.db.read() as session:
+            try:
+                host_id = stack_store.get_stack(session, stack_ref).host_id
+            except NotFound:
+                return True  # said by the enqueue, with the stack's own words
+            if isinstance(payload, MovePayload):
+                _refuse_changed_engine(session, payload.host)
+            return _refuse_changed_engine(session, host_id) != HostState.UNREACHABLE
 
     def _enqueue(
         self,
@@ -190,9 +205,6 @@ class StackFrozen(Conflict):
 def _check_payload(session: Session, stack: Stack, payload: CommandPayload) -> None:
     """What the payload names exists, and what can be seen to fail now is refused now (a
     DEPLOY's preflight is services/deploys.py's, before it enqueues)."""
-    _refuse_changed_engine(session, stack.host_id)
-    if isinstance(payload, MovePayload):
-        _refuse_changed_engine(session, payload.host)
     if isinstance(payload, ApplyPayload | RollbackPayload):
         stack_store.require_version(session, stack.stack_id, payload.version)
     if isinstance(payload, ApplyPayload):
@@ -204,15 +216,16 @@ def _check_payload(session: Session, stack: Stack, payload: CommandPayload) -> N
         _check_runtime_action(session, stack, payload)
 
 
-def _refuse_changed_engine(session: Session, host_id: str) -> None:
+def _refuse_changed_engine(session: Session, host_id: str) -> HostState:
     """Nothing is queued for a host whose engine is not the trusted one (as last seen):
-    409 naming the host, until an admin confirms the engine found there."""
+    409 naming the host, until an admin confirms the engine found there. Else its state."""
     try:
         host = host_store.get(session, host_id)
     except NotFound:
-        return  # a bare database without host records: ``local`` only
+        return HostState.UNKNOWN  # a bare database without host records: ``local`` only
     if host.state == HostState.ENGINE_CHANGED:
         raise Conflict(engine_changed(host, host.facts.engine_id if host.facts else None))
+    return host.state
 
 
 def _check_runtime_action(session: Session, stack: Stack, payload: RuntimeActionPayload) -> None:
