@@ -4,7 +4,7 @@ import { DeploymentsCard } from './DeploymentsCard';
 import { renderWith, stubFetch, user } from '../../test/render';
 
 const T0 = '2026-01-01T10:00:00Z';
-const stack = { stack_id: 's1', name: 'shop', current_version: 1, desired_version: 1, latest_version: 1, status: 'RUNNING' as const, created_at: T0, updated_at: T0 };
+const stack = { stack_id: 's1', name: 'shop', current_version: 1, desired_version: 1, latest_version: 1, status: 'RUNNING' as const, host_id: 'local', created_at: T0, updated_at: T0 };
 const current = {
   deployment_id: 'd1', stack_id: 's1', service: 'app', path: '/shop', artifact: 'c'.repeat(64), artifact_filename: 'shop.war',
   status: 'DEPLOYED', requested_by: 'olga', requested_at: T0, finished_at: T0, command_id: 'c1', previous: null,
