@@ -114,7 +114,7 @@ class HostRegistry:
 
     def host(self, host_id: str) -> Host:
         """The host's clients, built on first use (rebuilt after its address or TLS changed)."""
-        return self._entry(HostId(host_id)).host
+        return self._entry(HostId(host_id))[0].host
 
     def get(self, host_id: str) -> DockerGateway:
         return self.host(host_id).gateway
@@ -129,10 +129,9 @@ class HostRegistry:
     def checked(self, host_id: str) -> DockerGateway:
         """The host's gateway once its engine answered and is the trusted one (the state
         seen is recorded); else HostFailure, at once: no retries against a host away."""
-        entry = self._entry(HostId(host_id))
-        if self._records is None or entry.key[0] == "":
+        entry, record = self._entry(HostId(host_id))
+        if record is None:
             return entry.host.gateway  # no record to check against (settings only)
-        record = self._record(HostId(host_id))
         try:
             facts, why = probe(entry.prober), None
         except (EngineUnreachable, EngineFailed) as exc:
@@ -187,30 +186,25 @@ class HostRegistry:
             _close(entry)
 
     # -- building ----------------------------------------------------------------------
-    def _record(self, host_id: HostId) -> HostRecord:
-        if self._records is None:
-            raise NotFound(f"no host {host_id!r}")
-        with self._records.db.read() as session:
-            return host_store.get(session, host_id)
-
-    def _entry(self, host_id: HostId) -> _Built:
+    def _entry(self, host_id: HostId) -> tuple[_Built, HostRecord | None]:
+        """The host's clients and its record (None: ``local`` with nothing recorded)."""
         fixed = self._fixed.get(host_id)
         try:
             record, sealed = self._stored(host_id)
         except NotFound:
             if fixed is None:
                 raise
-            return _Built(("", None), fixed, fixed.gateway)  # not recorded (yet): unchecked
+            return _Built(("", None), fixed, fixed.gateway), None  # not recorded (yet)
         key = (record.address, sealed)
         with self._lock:
             entry = self._built.get(HostId(record.host_id))
             if entry is not None and entry.key == key:
-                return entry
+                return entry, record
             built = self._build(record, sealed, key)
             self._built[HostId(record.host_id)] = built
         if entry is not None:
             _close(entry)
-        return built
+        return built, record
 
     def _stored(self, host_id: HostId) -> tuple[HostRecord, host_store.SealedTls | None]:
         if self._records is None:
