@@ -47,7 +47,13 @@ def _write(directory: Path, pem: TlsPem) -> TlsFiles:
     directory.chmod(0o700)
     paths = TlsFiles(directory / "ca.pem", directory / "cert.pem", directory / "key.pem")
     for path, text in ((paths.ca, pem.ca), (paths.cert, pem.cert), (paths.key, pem.key)):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        if path.exists() and path.read_text() == text:
+            continue
+        # written aside, then renamed: a client of this host opening a connection meanwhile
+        # (each TLS connection reads the files) sees the old file or the new, never half
+        aside = path.with_suffix(".new")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(text)
+        os.replace(aside, path)
     return paths
