@@ -13,6 +13,7 @@ from __future__ import annotations
 from core_monitor.domain.commands import CommandType, MovePayload
 from core_monitor.queue.executors import ExecutionContext, ExecutorRegistry
 from core_monitor.services.convergence import Convergence
+from core_monitor.services.runtime_actions import RuntimeActions
 from core_monitor.store import audit
 from core_monitor.store import stacks as stack_store
 
@@ -33,7 +34,7 @@ class Move:
         if stack.host_id != payload.host:
             old = hosts.checked(stack.host_id)
             ctx.log(f"remove {stack.name} from host {stack.host_id}", host=stack.host_id)
-            self.convergence.remove(ctx, stack, old, payload.remove_volumes)
+            RuntimeActions(self.convergence).remove(ctx, stack, old, payload.remove_volumes)
             ctx.checkpoint()
             with db.write() as session:
                 stack_store.set_host(session, stack.stack_id, payload.host)
