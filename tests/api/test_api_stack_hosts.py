@@ -95,3 +95,18 @@ def test_nothing_is_queued_for_a_host_whose_engine_changed(
     assert "host hs-changed" in detail and "was WAS, now NOW" in detail
     assert f"/api/v1/hosts/{host['host_id']}/confirm" in detail
     assert client.post("/api/v1/stacks/hs-on-changed/delete", json={}).status_code == 409
+
+
+def test_every_write_of_a_host_tells_the_registry(client: TestClient, runtime: Runtime) -> None:
+    assert runtime.hosts is not None
+    told: list[str] = []
+    runtime.hosts.on_change(told.append)
+    host_id = _host(client, "hs-told")["host_id"]
+    assert runtime.hosts.get("hs-told").address == "unix:///no/hs-told.sock"
+    assert host_id in runtime.hosts.ids
+    moved = client.patch("/api/v1/hosts/hs-told", json={"address": "unix:///no/elsewhere.sock"})
+    assert moved.status_code == 200, moved.text
+    assert runtime.hosts.get(host_id).address == "unix:///no/elsewhere.sock"  # rebuilt
+    assert client.delete("/api/v1/hosts/hs-told").status_code == 204
+    assert told == [host_id, host_id, host_id]
+    assert host_id not in runtime.hosts.ids
