@@ -110,3 +110,18 @@ def test_every_write_of_a_host_tells_the_registry(client: TestClient, runtime: R
     assert client.delete("/api/v1/hosts/hs-told").status_code == 204
     assert told == [host_id, host_id, host_id]
     assert host_id not in runtime.hosts.ids
+
+
+def test_the_wizard_creates_on_a_host_too(client: TestClient) -> None:
+    other = _host(client, "hs-wiz")
+    selection = [{"component": "postgresql"}]
+    made = client.post(
+        "/api/v1/wizard/stacks",
+        json={"name": "hs-wiz-db", "selection": selection, "host": "hs-wiz"},
+    )
+    assert made.status_code == 201, made.text
+    assert client.get("/api/v1/stacks/hs-wiz-db").json()["host_id"] == other["host_id"]
+    unknown = client.post(
+        "/api/v1/wizard/stacks", json={"name": "hs-wiz-no", "selection": selection, "host": "nope"}
+    )
+    assert unknown.status_code == 422 and _paths(unknown) == {"host"}

@@ -3833,6 +3833,12 @@ export interface components {
              * @default
              */
             comment: string;
+            /**
+             * Host
+             * @description The Docker host: an id or a name.
+             * @default local
+             */
+            host: string;
             /** Name */
             name: string;
             /** Selection */
