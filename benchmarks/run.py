@@ -1,6 +1,7 @@
 """`make bench`: measured figures, printed as a table (not a timed test).
 
-    python -m benchmarks.run [--only queue|monitor|engine|stop|wizard|deploy|revert] [--quick]
+    python -m benchmarks.run [--only queue|monitor|engine|stop|wizard|deploy|revert|hosts]
+        [--quick]
 
 queue: a real `coremon serve` on SQLite; 500 enqueues over HTTP (latency p50/p95), then the
 time the worker takes to run them all with an executor that does nothing (throughput).
@@ -11,6 +12,7 @@ wizard: resolve + render of a 10-component selection, p50/p95 (see benchmarks/wi
 deploy: a 10 MB WAR into Tomcat: the driver, and POST /deploy → DONE, against the bare manager
     call (benchmarks/deploy.py, benchmarks/deploy_api.py).
 revert: an atomic APPLY reverting itself vs a manual ROLLBACK (see benchmarks/revert.py).
+hosts: enqueue → start of a command on one host while another host's runs (benchmarks/hosts.py).
 --quick: fewer enqueues, one engine round.
 """
 
@@ -27,6 +29,7 @@ import httpx
 from benchmarks.deploy import bench_deploy
 from benchmarks.deploy_api import bench_deploy_api
 from benchmarks.engine import bench_engine
+from benchmarks.hosts import bench_hosts
 from benchmarks.monitor import bench_engine_list, bench_status
 from benchmarks.revert import bench_revert
 from benchmarks.teardown import bench_teardown
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
     parser.add_argument(
         "--only",
-        choices=("queue", "monitor", "engine", "stop", "wizard", "deploy", "revert"),
+        choices=("queue", "monitor", "engine", "stop", "wizard", "deploy", "revert", "hosts"),
         help="run one benchmark",
     )
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
@@ -113,6 +116,8 @@ def main(argv: list[str] | None = None) -> None:
         bench_deploy_api(rounds=2 if args.quick else 5)
     if args.only in (None, "revert"):
         bench_revert(rounds=1 if args.quick else 3)
+    if args.only in (None, "hosts"):
+        bench_hosts(rounds=2 if args.quick else 5)
 
 
 if __name__ == "__main__":

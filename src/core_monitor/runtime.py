@@ -38,6 +38,7 @@ from core_monitor.services.deploys import DeployService, drivers_registered
 from core_monitor.services.engine import EngineService
 from core_monitor.services.health import HealthService
 from core_monitor.services.hosts import HostService
+from core_monitor.services.moving import Move
 from core_monitor.services.policy import PolicyService
 from core_monitor.services.pull_check import PullCheck
 from core_monitor.services.stacks import StackService
@@ -86,7 +87,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         if self.hosts is None:
-            self.hosts = HostRegistry.from_settings(self.settings)
+            self.hosts = HostRegistry.from_settings(self.settings, self.db)
         host = self.hosts.default_host()
         self.monitor = MonitorService(
             self.read_db, self.settings, self.hosts, self.convergence.versions
@@ -110,6 +111,7 @@ class Runtime:
         self.backups = Backups(self.db, self.settings.data_dir, box)
         self.host_records = HostService(self.db, box, self.settings.data_dir)
         self.host_records.ensure_local(self.settings.docker_host)
+        self.host_records.listeners.append(self.hosts.changed)
         self.wizard = WizardService(self.stacks, CatalogSource(self.settings.catalog_dir_list))
         store = artifact_store(self.settings)
         self.artifacts = ArtifactService(self.db, store, self.settings.max_artifact_bytes)
@@ -137,27 +139,28 @@ class Runtime:
         )
         upgrade(db)
         load_all_secrets(db, SecretBox.of(settings))  # wrong or missing key: refuse to start
-        hosts = HostRegistry.from_settings(settings)
-        convergence = Convergence(db, settings, hosts.default())
+        hosts = HostRegistry.from_settings(settings, db)  # local, and every recorded host
+        convergence = Convergence(db, settings, hosts)
         running = applying = pull_check = deploying = checking = None
         if registry is None:
             registry = ExecutorRegistry()
             # what the worker runs reads and writes through a pool of its own: a flood of
             # requests must not fail or stall an APPLY
             running = Database(url, pool_size=settings.worker_db_pool_size)
-            applying = Convergence(running, settings, hosts.default())
+            applying = Convergence(running, settings, hosts)
             applying.register(registry)
+            Move(applying).register(registry)
             # the images a version runs: its pins where present (a pinned image that is gone
             # is the pin check's to refuse; here its tag stands in, as a re-pin would use it)
             pull_check = PullCheck(
-                hosts.default(),
+                convergence.gateway_of,
                 lambda stack, version: convergence.to_run(stack, version, allow_repin=True)[1],
             )
             deploying = DeployExecutor(
                 running,
                 artifact_store(settings),
                 applying.versions,
-                docker_box(hosts),
+                docker_box(hosts, checked=True),
                 drivers_registered,
                 settings.deploy_verify_seconds,
                 settings.deploy_ready_seconds,
@@ -236,13 +239,15 @@ def artifact_store(settings: Settings) -> ArtifactStore:
     return ArtifactStore(settings.data_dir / "artifacts")
 
 
-def docker_box(hosts: HostRegistry) -> OpenBox:
-    """Container id → ``ContainerAccess`` over the default host's engine. The adapter lives
-    in engine/docker (docker-py stays there), imported when a deploy first needs it."""
+def docker_box(hosts: HostRegistry, *, checked: bool = False) -> OpenBox:
+    """(host id, container id) → ``ContainerAccess`` over that host's engine (``checked``:
+    a DEPLOY's, the engine checked first). The adapter lives in engine/docker (docker-py
+    stays there), imported when a deploy first needs it."""
 
-    def open_box(container_id: str) -> ContainerAccess:
+    def open_box(host_id: str, container_id: str) -> ContainerAccess:
         adapter = importlib.import_module("core_monitor.engine.docker.exec")
-        access: ContainerAccess = adapter.container_access(hosts.default(), container_id)
+        gateway = hosts.checked(host_id) if checked else hosts.get(host_id)
+        access: ContainerAccess = adapter.container_access(gateway, container_id)
         return access
 
     return open_box

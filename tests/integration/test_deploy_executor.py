@@ -110,7 +110,7 @@ def world(sqlite_db: Database, tmp_path: Path) -> Iterator[World]:
         runtime.db,
         runtime.artifacts.store,
         runtime.convergence.versions,
-        lambda container: box,
+        lambda host, container: box,
         lambda: {TargetKind.NGINX: driver},
         verify_seconds=1.0,
     )
@@ -222,7 +222,7 @@ def test_a_target_that_serves_something_else_is_drift(world: World) -> None:
     check = DeploymentCheck(
         world.runtime.db,
         world.runtime.convergence.versions,
-        lambda container: world.box,
+        lambda host, container: world.box,
         lambda: {TargetKind.NGINX: world.driver},
     )
     assert check.mismatches(stack_id) == []

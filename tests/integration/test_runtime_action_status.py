@@ -16,6 +16,7 @@ from core_monitor.domain.actor import Actor
 from core_monitor.domain.commands import Command, CommandStatus, CommandType, read_payload
 from core_monitor.domain.stack import StackStatus
 from core_monitor.hosts.registry import HostRegistry
+from core_monitor.queue.executors import Executor, ExecutorRegistry
 from core_monitor.services.convergence import Convergence
 from core_monitor.services.stacks import create_stack
 from core_monitor.store import stacks as stack_store
@@ -87,14 +88,14 @@ def test_starting_a_stack_whose_one_shot_completed_records_running(
 ) -> None:
     settings = make_settings(str(sqlite_db.engine.url))
     hosts = HostRegistry.from_settings(settings)
-    convergence = Convergence(sqlite_db, settings, hosts.default())
+    convergence = Convergence(sqlite_db, settings, hosts)
     stack, _ = create_stack(
         sqlite_db, Actor("test"), name=project, compose=COMPOSE, variables={}, comment=""
     )
     sid = stack.stack_id
 
     def run(type: str, payload: dict[str, Any]) -> StackStatus:
-        getattr(convergence, type.lower())(Context(sqlite_db, sid, type, payload))
+        _executor(convergence, type)(Context(sqlite_db, sid, type, payload))
         with sqlite_db.read() as session:
             return stack_store.get_stack(session, sid).status
 
@@ -126,14 +127,14 @@ def test_a_service_stopped_on_purpose_does_not_degrade_the_stack(
 ) -> None:
     settings = make_settings(str(sqlite_db.engine.url))
     hosts = HostRegistry.from_settings(settings)
-    convergence = Convergence(sqlite_db, settings, hosts.default())
+    convergence = Convergence(sqlite_db, settings, hosts)
     stack, _ = create_stack(
         sqlite_db, Actor("test"), name=project, compose=TWO_SERVING, variables={}, comment=""
     )
     sid = stack.stack_id
 
     def run(type: str, payload: dict[str, Any]) -> tuple[StackStatus, frozenset[str]]:
-        getattr(convergence, type.lower())(Context(sqlite_db, sid, type, payload))
+        _executor(convergence, type)(Context(sqlite_db, sid, type, payload))
         with sqlite_db.read() as session:
             stopped = stopped_services(session, [sid]).get(sid, frozenset())
             return stack_store.get_stack(session, sid).status, stopped
@@ -148,3 +149,12 @@ def test_a_service_stopped_on_purpose_does_not_degrade_the_stack(
         assert run("APPLY", {"version": 1}) == (StackStatus.RUNNING, frozenset())
     finally:
         hosts.close_all()
+
+
+def _executor(convergence: Convergence, type: str) -> Executor:
+    """The executor the worker would run for ``type`` (APPLY here, START there...)."""
+    registry = ExecutorRegistry()
+    convergence.register(registry)
+    found = registry.get(CommandType(type))
+    assert found is not None
+    return found

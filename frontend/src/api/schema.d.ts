@@ -853,6 +853,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stacks/{stack_id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move the stack to another Docker host: removed there, its current version applied here (named volumes are not migrated) */
+        post: operations["move_stack_api_v1_stacks__stack_id__move_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stacks/{stack_id}/plan/{version}": {
         parameters: {
             query?: never;
@@ -1651,6 +1668,12 @@ export interface components {
              * @default
              */
             comment: string;
+            /**
+             * Host
+             * @description Host id or name
+             * @default local
+             */
+            host: string;
             /** Name */
             name: string;
             /**
@@ -1765,6 +1788,8 @@ export interface components {
             created_at: string;
             /** Error */
             error: string | null;
+            /** @description Why it FAILED: its own work (command), or its host (host_unreachable, engine_changed: such a failure does not halt the queue). */
+            failure_cause?: components["schemas"]["FailureCause"] | null;
             /** Finished At */
             finished_at: string | null;
             /**
@@ -1802,7 +1827,7 @@ export interface components {
          * @description Command types the API enqueues. The worker dispatches on the type.
          * @enum {string}
          */
-        CommandType: "APPLY" | "ROLLBACK" | "DEPLOY" | "DELETE" | "START" | "STOP" | "RESTART";
+        CommandType: "APPLY" | "ROLLBACK" | "DEPLOY" | "DELETE" | "START" | "STOP" | "RESTART" | "MOVE";
         /**
          * ComposeValidateRequest
          * @description A definition to check, nothing stored: as a new stack's, or (``stack``) as a new
@@ -2047,6 +2072,12 @@ export interface components {
             files?: {
                 [key: string]: string | components["schemas"]["Base64File"];
             };
+            /**
+             * Host
+             * @description The Docker host it runs on: a host's id or name (GET /api/v1/hosts).
+             * @default local
+             */
+            host: string;
             /**
              * Name
              * @description Compose project name rules: lowercase letters, digits, - and _.
@@ -2467,6 +2498,12 @@ export interface components {
              */
             stack: string;
         };
+        /**
+         * FailureCause
+         * @description Why a command FAILED, as far as the queue cares.
+         * @enum {string}
+         */
+        FailureCause: "command" | "host_unreachable" | "engine_changed";
         /** FieldChange */
         FieldChange: {
             /** After */
@@ -2749,6 +2786,35 @@ export interface components {
             source: string | null;
             /** Type */
             type: string | null;
+        };
+        /** MoveAccepted */
+        MoveAccepted: {
+            /** Command Id */
+            command_id: string;
+            /** Location */
+            location: string;
+            /**
+             * Note
+             * @description What a move does not carry over.
+             */
+            note: string;
+            /** Seq */
+            seq: number;
+            status: components["schemas"]["CommandStatus"];
+        };
+        /** MoveRequest */
+        MoveRequest: {
+            /**
+             * Host
+             * @description The target host's id or name.
+             */
+            host: string;
+            /**
+             * Remove Volumes
+             * @description Also remove the stack's named volumes from the old host (they are never carried to the new one).
+             * @default false
+             */
+            remove_volumes: boolean;
         };
         /** OidcConfig */
         OidcConfig: {
@@ -3840,6 +3906,12 @@ export interface components {
              * @default
              */
             comment: string;
+            /**
+             * Host
+             * @description The Docker host: an id or a name.
+             * @default local
+             */
+            host: string;
             /** Name */
             name: string;
             /** Selection */
@@ -6006,6 +6078,55 @@ export interface operations {
             };
             /** @description Docker engine unreachable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    move_stack_api_v1_stacks__stack_id__move_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                stack_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveRequest"];
+            };
+        };
+        responses: {
+            /** @description Queued; follow the Location header */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MoveAccepted"];
+                };
+            };
+            /** @description No such stack or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The stack was never applied (nothing runs: its host is chosen when it is created), runs on that host already, or a host's engine is not the trusted one */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such host */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

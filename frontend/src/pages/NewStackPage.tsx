@@ -61,7 +61,7 @@ export default function NewStackPage() {
           />
         }
         onSubmit={async ({ compose, comment, variables }) => {
-          const created = await unwrap(api.POST('/api/v1/stacks', { body: { name, compose, comment, variables } }));
+          const created = await unwrap(api.POST('/api/v1/stacks', { body: { name, compose, comment, variables, host: 'local' } }));
           // A name used by a deleted stack may come back.
           unmarkGone(created.name);
           void client.invalidateQueries({ queryKey: keys.stacks });

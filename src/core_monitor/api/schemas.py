@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from core_monitor.compose import MAX_COMPOSE_BYTES
 from core_monitor.domain.auth import ApiToken, AuthKind, Identity, Role, User
-from core_monitor.domain.commands import Command, CommandStatus, CommandType
+from core_monitor.domain.commands import Command, CommandStatus, CommandType, FailureCause
 from core_monitor.domain.delivery import Freeze, Pin, parse_duration
 from core_monitor.domain.halt import Halt
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
@@ -99,6 +99,12 @@ class CreateStackRequest(StrictInput):
     )
     files: dict[str, FileIn] = Field(default_factory=dict, description=FILES_DESCRIPTION)
     comment: str = Field("", max_length=2000)
+    host: str = Field(
+        "local",
+        min_length=1,
+        max_length=64,
+        description="The Docker host it runs on: a host's id or name (GET /api/v1/hosts).",
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -434,6 +440,11 @@ class CommandOut(BaseModel):
     not_before: datetime | None = Field(
         description="A retry's backoff: its next attempt starts no earlier."
     )
+    failure_cause: FailureCause | None = Field(
+        None,
+        description="Why it FAILED: its own work (command), or its host (host_unreachable, "
+        "engine_changed: such a failure does not halt the queue).",
+    )
 
     @classmethod
     def of(cls, c: Command) -> CommandOut:
@@ -584,3 +595,22 @@ class AuditOut(BaseModel):
     target: str
     outcome: str
     details: dict[str, Any]
+
+
+class MoveRequest(StrictInput):
+    host: str = Field(min_length=1, max_length=64, description="The target host's id or name.")
+    remove_volumes: bool = Field(
+        False,
+        description="Also remove the stack's named volumes from the old host (they are never "
+        "carried to the new one).",
+    )
+
+
+VOLUMES_NOT_MOVED = (
+    "named volumes are not migrated: the stack starts on the new host with empty volumes "
+    "(the old host's are {fate})"
+)
+
+
+class MoveAccepted(CommandAccepted):
+    note: str = Field(description="What a move does not carry over.")

@@ -59,6 +59,9 @@ class WizardStackRequest(Strict):
     selection: Annotated[list[Selected], Field(min_length=1, max_length=100)]
     answers: Answers = Field(default_factory=dict)
     comment: Annotated[str, StringConstraints(max_length=1000)] = ""
+    host: str = Field(
+        "local", min_length=1, max_length=64, description="The Docker host: an id or a name."
+    )
 
 
 class RerenderRequest(Strict):

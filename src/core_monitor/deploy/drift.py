@@ -57,7 +57,9 @@ class DeploymentCheck:
             served = None
             if container is not None:
                 target = DeployTarget(service=deployment.service, settings=spec.deploy)
-                served = driver.current(self.open_box(container), target, deployment.path)
+                served = driver.current(
+                    self.open_box(stack.host_id, container), target, deployment.path
+                )
             if served != deployment.deployment_id:
                 found.append(
                     Mismatch(deployment.service, deployment.path, deployment.deployment_id, served)

@@ -40,7 +40,8 @@ from core_monitor.store.db import Database
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-OpenBox = Callable[[str], ContainerAccess]  # container id → access to it
+# (host id, container id) → access to it; a DEPLOY's opener checks the host's engine first
+OpenBox = Callable[[str, str], ContainerAccess]
 Observe = Callable[[str, str, float], None]  # (target kind, outcome, seconds)
 PASS_THROUGH = (LeaseLost, CommandCancelled, RetryableError)  # the worker's, not a failure
 
@@ -156,7 +157,7 @@ class DeployExecutor:
                 self.store.path(earlier.sha256),
                 self.ready_seconds,
             )
-        return Job(target, driver, self.open_box(container), release, previous)
+        return Job(target, driver, self.open_box(stack.host_id, container), release, previous)
 
     # -- doing it ----------------------------------------------------------------------
     def _deploy(

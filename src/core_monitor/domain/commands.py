@@ -29,6 +29,7 @@ class CommandType(StrEnum):
     START = "START"
     STOP = "STOP"
     RESTART = "RESTART"
+    MOVE = "MOVE"  # to another Docker host: DELETE there, APPLY of the current version here
 
 
 class CommandStatus(StrEnum):
@@ -76,16 +77,41 @@ class OnFailure(StrEnum):
     CONTINUE = "continue"  # they run; it stays FAILED on its own
 
 
+class FailureCause(StrEnum):
+    """Why a command FAILED, as far as the queue cares."""
+
+    COMMAND = "command"  # its own work failed (a step, a wait, a policy, a bad version)
+    HOST_UNREACHABLE = "host_unreachable"  # its stack's Docker host did not answer
+    ENGINE_CHANGED = "engine_changed"  # its stack's host is not the engine trusted there
+
+
+HOST_CAUSES = frozenset({FailureCause.HOST_UNREACHABLE, FailureCause.ENGINE_CHANGED})
+"""Failures that say nothing of the command nor of what follows it, only of one host: they
+never halt the queue, so one host down or replaced does not stop every other host's work."""
+
+
 def blocking_statuses(on_failure: OnFailure) -> frozenset[CommandStatus]:
-    """Statuses of a command that keep every later one from starting."""
+    """Statuses of a command that keep every later one from starting (a FAILED one only
+    when its cause is not its host's: see ``halts``)."""
     if halts(CommandStatus.FAILED, on_failure):
         return frozenset({CommandStatus.PENDING, CommandStatus.RUNNING, CommandStatus.FAILED})
     return frozenset({CommandStatus.PENDING, CommandStatus.RUNNING})
 
 
-def halts(status: CommandStatus, on_failure: OnFailure) -> bool:
+def halts(status: CommandStatus, on_failure: OnFailure, cause: FailureCause | None = None) -> bool:
     """The one answer to "does this command, at the head, halt the queue?"."""
-    return status == CommandStatus.FAILED and on_failure == OnFailure.HALT
+    return (
+        status == CommandStatus.FAILED and on_failure == OnFailure.HALT and cause not in HOST_CAUSES
+    )
+
+
+class HostFailure(TerminalError):
+    """The command cannot act on its stack's host (down, or another engine): FAILED at once,
+    with a cause that does not halt the queue."""
+
+    def __init__(self, message: str, cause: FailureCause) -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -145,8 +171,23 @@ class DeployPayload(_Payload):
     redeploy_of: str | None = None  # the deployment whose artifact this puts back
 
 
+class MovePayload(_Payload):
+    """Remove the stack from its host, then apply ``version`` on ``host`` (named volumes
+    are not carried over: removed with ``remove_volumes``, else left on the old host)."""
+
+    type: Literal[CommandType.MOVE] = CommandType.MOVE
+    host: str = Field(min_length=1, max_length=64)  # the target host's id
+    version: int = Field(ge=1)  # the stack's current version when the move was asked
+    remove_volumes: bool = False
+
+
 CommandPayload = Annotated[
-    ApplyPayload | RollbackPayload | DeletePayload | RuntimeActionPayload | DeployPayload,
+    ApplyPayload
+    | RollbackPayload
+    | DeletePayload
+    | RuntimeActionPayload
+    | DeployPayload
+    | MovePayload,
     Field(discriminator="type"),
 ]
 """What a command carries, one model per type: built by the router, stored, run."""
@@ -199,6 +240,7 @@ class Command(BaseModel):
     finished_at: datetime | None
     updated_at: datetime
     not_before: datetime | None = None
+    failure_cause: FailureCause | None = None  # set when FAILED
 
     @model_validator(mode="after")
     def _payload_of_its_type(self) -> Command:

@@ -87,6 +87,12 @@ def _write_ssh(directory: Path, ssh: SshKey) -> SshAccess:
 def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.parent.chmod(0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    if path.exists() and path.read_text() == text:
+        return
+    # written aside, then renamed: a client of this host opening a connection meanwhile
+    # (each connection reads the files) sees the old file or the new, never half of one
+    aside = path.with_suffix(".new")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(text)
+    os.replace(aside, path)

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from core_monitor.domain.commands import Command, CommandStatus, retry_delay
+from core_monitor.domain.commands import (
+    Command,
+    CommandStatus,
+    FailureCause,
+    HostFailure,
+    retry_delay,
+)
 from core_monitor.errors import (
     CommandCancelled,
     InvalidInput,
@@ -124,15 +130,22 @@ class _RunningCommand:
             time.sleep(0.005)  # a step's writer is draining: let it finish
 
     def write_outcome(
-        self, session: Session, status: CommandStatus, error: str | None, *, effects: bool
+        self,
+        session: Session,
+        status: CommandStatus,
+        error: str | None,
+        *,
+        effects: bool,
+        cause: FailureCause | None = None,
     ) -> Command:
         """In the caller's transaction: pending lines, the executor's outcome writes (when
-        ``effects``), then the command's final status."""
+        ``effects``), then the command's final status (and, FAILED, its cause)."""
         self._add_lines(session, self.settled_lines())
         if effects:
             for write in self._with_outcome:
                 write(session)
-        return queue_store.finish(session, self.lease, self._command.command_id, status, error)
+        command_id = self._command.command_id
+        return queue_store.finish(session, self.lease, command_id, status, error, cause)
 
     def requeue(self, session: Session, reason: str) -> None:
         """Back to the queue; its next attempt waits out the backoff (the claim sees to it:
@@ -160,6 +173,10 @@ class _RunningCommand:
 
 
 _LogLine = tuple[str, str, dict[str, Any], datetime]  # level, message, fields, when said
+# status, error, whether the executor's outcome writes apply, and a FAILED one's cause
+_Outcome = (
+    tuple[CommandStatus, str | None, bool] | tuple[CommandStatus, str | None, bool, FailureCause]
+)
 
 
 def _line(level: str, message: str, fields: dict[str, object]) -> _LogLine:
@@ -333,7 +350,7 @@ class Worker:
             if outcome is None:
                 notify(self.listeners, "requeued", command)
                 return
-            finished = self._finish(context, *outcome)
+            finished = self._finish(context, outcome)
             status, error = finished.status, finished.error
             log.info("command finished", type=command.type, status=str(status), error=error)
             notify(self.listeners, "finished", command, status=str(status), error=error)
@@ -343,9 +360,9 @@ class Worker:
         finally:
             structlog.contextvars.unbind_contextvars("command_id", "stack_id")
 
-    def _outcome(self, context: _RunningCommand) -> tuple[CommandStatus, str | None, bool] | None:
-        """(status, error, whether the executor's outcome writes apply), or None when the
-        command went back to the queue for another attempt."""
+    def _outcome(self, context: _RunningCommand) -> _Outcome | None:
+        """(status, error, whether the executor's outcome writes apply[, failure cause]), or
+        None when the command went back to the queue for another attempt."""
         command = context.command
         executor = self.registry.get(command.type)
         if executor is None:
@@ -361,6 +378,8 @@ class Worker:
             return CommandStatus.CANCELLED, str(exc), False
         except LeaseLost:
             raise
+        except HostFailure as exc:  # its host, not the command: no retry, no queue halt
+            return CommandStatus.FAILED, str(exc), False, exc.cause
         except RetryableError as exc:
             if command.attempts < self.settings.max_attempts:
                 with self.db.write() as session:
@@ -379,12 +398,13 @@ class Worker:
             return CommandStatus.FAILED, f"{type(exc).__name__}: {exc}", False
         return CommandStatus.DONE, None, True
 
-    def _finish(
-        self, context: _RunningCommand, status: CommandStatus, error: str | None, effects: bool
-    ) -> Command:
+    def _finish(self, context: _RunningCommand, outcome: _Outcome) -> Command:
+        status, error, effects, *cause = outcome
         try:
             with self.db.write() as session:
-                return context.write_outcome(session, status, error, effects=effects)
+                return context.write_outcome(
+                    session, status, error, effects=effects, cause=cause[0] if cause else None
+                )
         except LeaseLost:
             raise
         except Exception as exc:

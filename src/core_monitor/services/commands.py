@@ -10,18 +10,22 @@ from core_monitor.domain.commands import (
     ApplyPayload,
     Command,
     CommandPayload,
+    MovePayload,
     RollbackPayload,
     RuntimeActionPayload,
 )
 from core_monitor.domain.delivery import apply_refusal
+from core_monitor.domain.hosts import HostState
 from core_monitor.domain.stack import Stack
-from core_monitor.errors import Conflict, FieldError, NoExecutor, ValidationFailed
+from core_monitor.errors import Conflict, FieldError, NoExecutor, NotFound, ValidationFailed
+from core_monitor.hosts.registry import engine_changed
 from core_monitor.queue.executors import ExecutorRegistry
 from core_monitor.queue.signals import CommandListener, WakeUp, notify
 from core_monitor.services.pull_check import PullCheck
 from core_monitor.store import audit
 from core_monitor.store import commands as command_store
 from core_monitor.store import delivery as delivery_store
+from core_monitor.store import hosts as host_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
 
@@ -64,11 +68,14 @@ class CommandService:
                 f"{payload.type} commands cannot run on this server: "
                 f"no executor is registered for {payload.type}"
             )
-        if self.pull_check is not None and isinstance(payload, ApplyPayload | RollbackPayload):
-            # before the transaction: it may ask a registry (bounded, a few seconds)
-            self.pull_check.refuse_unpullable(stack_ref, payload.version)
-        if self.pin_check is not None and isinstance(payload, ApplyPayload | RollbackPayload):
-            self.pin_check(stack_ref, payload.version, bool(payload.allow_repin))
+        # a host last seen away is not asked (the worker says it, at once)
+        answers = self._host_answers(stack_ref, payload)
+        if answers and isinstance(payload, ApplyPayload | RollbackPayload):
+            if self.pull_check is not None:
+                # before the transaction: it may ask a registry (bounded, a few seconds)
+                self.pull_check.refuse_unpullable(stack_ref, payload.version)
+            if self.pin_check is not None:
+                self.pin_check(stack_ref, payload.version, bool(payload.allow_repin))
         try:
             return self._enqueue(actor, stack_ref, payload, idempotency_key, along)
         except StackFrozen as refused:  # said in the audit trail, in a transaction of its own
@@ -82,6 +89,18 @@ class CommandService:
                     details={"payload": payload.wire(), "reason": str(refused)},
                 )
             raise
+
+    def _host_answers(self, stack_ref: str, payload: CommandPayload) -> bool:
+        """Refuses (409) a command for a host whose engine is not the trusted one (as last
+        seen); whether the stack's host was last seen answering."""
+        with self.db.read() as session:
+            try:
+                host_id = stack_store.get_stack(session, stack_ref).host_id
+            except NotFound:
+                return True  # said by the enqueue, with the stack's own words
+            if isinstance(payload, MovePayload):
+                _refuse_changed_engine(session, payload.host)
+            return _refuse_changed_engine(session, host_id) != HostState.UNREACHABLE
 
     def _enqueue(
         self,
@@ -115,6 +134,32 @@ class CommandService:
         if created:
             notify(self.listeners, "queued", command)
         return command, created
+
+    def move(
+        self,
+        actor: Actor,
+        stack_ref: str,
+        host_ref: str,
+        remove_volumes: bool,
+        idempotency_key: str | None = None,
+    ) -> tuple[Command, bool]:
+        """Queue a MOVE of the stack to ``host_ref`` (id or name): the version it runs now
+        goes there. Refused (409) for a stack never applied (nothing runs to move: its host
+        is chosen when it is created) or already on that host; 422 on ``host`` if unknown."""
+        with self.db.read() as session:
+            stack = stack_store.get_stack(session, stack_ref)
+            try:
+                host = host_store.get(session, host_ref)
+            except NotFound:
+                raise ValidationFailed([FieldError("host", f"no host {host_ref!r}")]) from None
+        if stack.current_version is None:
+            raise Conflict(f"cannot move {stack.name}: it was never applied, nothing runs")
+        if stack.host_id == host.host_id:
+            raise Conflict(f"{stack.name} runs on host {host.name} already")
+        payload = MovePayload(
+            host=host.host_id, version=stack.current_version, remove_volumes=remove_volumes
+        )
+        return self.enqueue(actor, stack.stack_id, payload, idempotency_key)
 
     def cancel(self, actor: Actor, command_id: str) -> Command:
         return self._operate(actor, "cancel", command_id, None)
@@ -169,6 +214,18 @@ def _check_payload(session: Session, stack: Stack, payload: CommandPayload) -> N
             raise StackFrozen(refusal, stack.stack_id)
     elif isinstance(payload, RuntimeActionPayload):
         _check_runtime_action(session, stack, payload)
+
+
+def _refuse_changed_engine(session: Session, host_id: str) -> HostState:
+    """Nothing is queued for a host whose engine is not the trusted one (as last seen):
+    409 naming the host, until an admin confirms the engine found there. Else its state."""
+    try:
+        host = host_store.get(session, host_id)
+    except NotFound:
+        return HostState.UNKNOWN  # a bare database without host records: ``local`` only
+    if host.state == HostState.ENGINE_CHANGED:
+        raise Conflict(engine_changed(host, host.facts.engine_id if host.facts else None))
+    return host.state
 
 
 def _check_runtime_action(session: Session, stack: Stack, payload: RuntimeActionPayload) -> None:

@@ -13,6 +13,7 @@ admin confirms the new key's fingerprint.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -42,10 +43,11 @@ from core_monitor.hosts.clients import (
     probe,
     seen_host_key,
 )
-from core_monitor.services import host_ssh
-from core_monitor.services.host_ssh import SshLogin
+from core_monitor.hosts import ssh_login as host_ssh
+from core_monitor.hosts.ssh_login import SshLogin
 from core_monitor.store import audit
 from core_monitor.store import hosts as host_store
+from core_monitor.store import stacks as stack_store
 from core_monitor.store.clock import utcnow
 from core_monitor.store.db import Database
 from core_monitor.vault import SecretBox
@@ -80,6 +82,8 @@ class HostService:
         self._db = db
         self._box = box
         self._data_dir = data_dir
+        # told (host id) after a host is added, changed, confirmed or deleted
+        self.listeners: list[Callable[[str], None]] = []
 
     def ensure_local(self, configured: str | None) -> None:
         """The host ``local`` (COREMON_DOCKER_HOST), created on first start."""
@@ -123,6 +127,7 @@ class HostService:
             audit.record_by(
                 session, actor, "host.create", f"host:{name}", details={"address": address}
             )
+        self._changed(host_id)
         return self.probe(host_id)
 
     def change(self, actor: Actor, ref: str, change: HostChange) -> Host:
@@ -155,6 +160,7 @@ class HostService:
                 f"host:{current.name}",
                 details={"changed": sorted(values)},
             )
+        self._changed(current.host_id)
         return self.probe(current.host_id)
 
     def delete(self, actor: Actor, ref: str) -> None:
@@ -162,9 +168,16 @@ class HostService:
         if host.host_id == LOCAL_ID:
             raise Conflict("the host local cannot be removed (it is COREMON_DOCKER_HOST)")
         with self._db.write() as session:
+            stacks = stack_store.on_host(session, host.host_id)
+            if stacks:
+                raise Conflict(
+                    f"host {host.name} still runs {len(stacks)} stack(s): {', '.join(stacks)}; "
+                    "move or delete them first"
+                )
             host_store.delete(session, host.host_id)
             audit.record_by(session, actor, "host.delete", f"host:{host.name}")
         forget(self._data_dir, host.host_id)
+        self._changed(host.host_id)
 
     def confirm(self, actor: Actor, ref: str, engine_id: str) -> Host:
         """Trust the engine found at the host's address now (it must be ``engine_id``)."""
@@ -186,6 +199,7 @@ class HostService:
                 f"host:{host.name}",
                 details={"engine_id": engine_id, "was": host.engine_id},
             )
+        self._changed(host.host_id)
         return confirmed
 
     def confirm_host_key(self, actor: Actor, ref: str, fingerprint: str) -> Host:
@@ -211,6 +225,7 @@ class HostService:
                 f"host:{host.name}",
                 details={"fingerprint": shown, "was": host.ssh_host_key_fingerprint},
             )
+        self._changed(host.host_id)
         return self.probe(host.host_id)
 
     # -- probe -------------------------------------------------------------------------
@@ -249,6 +264,9 @@ class HostService:
             return _Answer(None, str(exc))
         finally:
             gateway.close()
+    def _changed(self, host_id: str) -> None:
+        for listener in list(self.listeners):
+            listener(host_id)
 
     def _seal(self, tls: TlsPem | None) -> host_store.SealedTls | None:
         if tls is None:

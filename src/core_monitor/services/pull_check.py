@@ -3,7 +3,8 @@
 Said in the plan preview (the pull step's ``details.registry_unreachable``) and refused when
 an APPLY or ROLLBACK is requested (409), rather than a FAILED command after the fact with
 the queue halted behind it. One bounded question per registry, its answer kept a short while:
-a preview or an enqueue never waits on a registry for more than ``ASK_SECONDS``.
+a preview or an enqueue never waits on a registry for more than ``ASK_SECONDS``. The
+engine asked is the stack's host's (each host reaches registries through its own network).
 """
 
 from __future__ import annotations
@@ -37,38 +38,44 @@ def registry_of(reference: str) -> str:
 class PullCheck:
     def __init__(
         self,
-        gateway: DockerGateway,
+        gateways: Callable[[str], DockerGateway],
         desired: Callable[[str, int], DesiredState],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``desired``: a stack version's desired state (the images it runs)."""
-        self.gateway = gateway
+        """``gateways``: a stack's host's gateway; ``desired``: a stack version's desired
+        state (the images it runs)."""
+        self._gateways = gateways
         self._desired = desired
         self._clock = clock
-        self._answered: dict[str, tuple[float, bool]] = {}  # registry → (when, answered)
+        # (engine, registry) → (when, answered)
+        self._answered: dict[tuple[str, str], tuple[float, bool]] = {}
         self._lock = threading.Lock()
 
-    def unreachable_registry(self, reference: str) -> str | None:
-        """The registry of an image absent here, when it does not answer; else None."""
-        if self.gateway.image_id(reference) is not None:
+    def unreachable_registry(self, reference: str, stack: str) -> str | None:
+        """The registry of an image absent on the stack's host, when it does not answer
+        that engine; else None."""
+        gateway = self._gateways(stack)
+        if gateway.image_id(reference) is not None:
             return None
         host = registry_of(reference)
+        key = (gateway.address, host)
         with self._lock:
-            known = self._answered.get(host)
+            known = self._answered.get(key)
         if known is None or self._clock() - known[0] > REMEMBER_SECONDS:
-            known = (self._clock(), self.gateway.registry_answers(reference, ASK_SECONDS))
+            known = (self._clock(), gateway.registry_answers(reference, ASK_SECONDS))
             with self._lock:
-                self._answered[host] = known
+                self._answered[key] = known
         return None if known[1] else host
 
     def annotate(self, plan: Plan) -> Plan:
         """The plan, each pull of an image that cannot be pulled now saying so."""
-        return plan.model_copy(update={"steps": [self._annotated(s) for s in plan.steps]})
+        steps = [self._annotated(s, plan.stack) for s in plan.steps]
+        return plan.model_copy(update={"steps": steps})
 
-    def _annotated(self, step: Step) -> Step:
+    def _annotated(self, step: Step, stack: str) -> Step:
         if not isinstance(step, ResourceStep) or step.kind != StepKind.PULL_IMAGE:
             return step
-        host = self.unreachable_registry(step.target)
+        host = self.unreachable_registry(step.target, stack)
         if host is None:
             return step
         details = step.details.model_copy(update={"registry_unreachable": host})
@@ -83,14 +90,15 @@ class PullCheck:
             services = self._desired(stack_id, version).services.values()
             # a built image is never pulled: its registry is not asked
             self._refuse(
-                s.image for s in services if s.pull_policy != "never" and s.build_digest is None
+                stack_id,
+                (s.image for s in services if s.pull_policy != "never" and s.build_digest is None),
             )
         except (RetryableError, NotFound):
             return
 
-    def _refuse(self, images: Iterable[str]) -> None:
+    def _refuse(self, stack: str, images: Iterable[str]) -> None:
         for reference in sorted(set(images)):
-            host = self.unreachable_registry(reference)
+            host = self.unreachable_registry(reference, stack)
             if host is not None:
                 raise ImageUnpullable(
                     f"image {reference} is not on this host and its registry {host} does not "

@@ -14,15 +14,17 @@ from core_monitor.domain.actor import Actor
 from core_monitor.domain.bundle import NO_FILES, ProjectFiles
 from core_monitor.domain.delivery import image_changes
 from core_monitor.domain.diff import VersionDiff, diff_versions, file_changes
+from core_monitor.domain.hosts import LOCAL_ID
 from core_monitor.domain.project_dir import DEFAULT_PLACES, HostPlaces
 from core_monitor.domain.stack import Stack, StackStatus, StackVersion, Variable
 from core_monitor.domain.validation import Issue
-from core_monitor.errors import Conflict, NotFound
+from core_monitor.errors import Conflict, FieldError, NotFound, ValidationFailed
 from core_monitor.services import bundles, definitions, validation
 from core_monitor.settings import DEFAULT_MAX_CONTAINERS
 from core_monitor.store import audit
 from core_monitor.store import delivery as delivery_store
 from core_monitor.store import files as file_store
+from core_monitor.store import hosts as host_store
 from core_monitor.store import stacks as stack_store
 from core_monitor.store.db import Database
 from core_monitor.store.files import StoredFile
@@ -118,7 +120,9 @@ def create_stack(
     places: HostPlaces = DEFAULT_PLACES,
     files: ProjectFiles = NO_FILES,
     on_write: OnWrite | None = None,
+    host: str = LOCAL_ID,
 ) -> tuple[Stack, StackVersion]:
+    """``host``: the Docker host it runs on, by id or name (an unknown one: 422 on ``host``)."""
     validate_project_name(name)
     first = _prepare(
         db,
@@ -133,7 +137,8 @@ def create_stack(
         places,
     )
     with db.write() as session:
-        stack, version = stack_store.create_stack(session, name, first)
+        host_id = _host_id(session, host)
+        stack, version = stack_store.create_stack(session, name, first, host_id=host_id)
         audit.record_by(
             session,
             actor,
@@ -144,11 +149,22 @@ def create_stack(
                 "version": version.version,
                 "hash": version.content_hash,
                 "files": len(first.files),
+                "host": host_id,
             },
         )
         if on_write is not None:
             on_write(session, version)
         return stack_store.get_stack(session, stack.stack_id), version
+
+
+def _host_id(session: Session, ref: str) -> str:
+    """The id of the host ``ref`` names; ``local`` needs no record (a bare database)."""
+    if ref == LOCAL_ID:
+        return LOCAL_ID
+    try:
+        return host_store.get(session, ref).host_id
+    except NotFound:
+        raise ValidationFailed([FieldError("host", f"no host {ref!r}")]) from None
 
 
 def create_version(
@@ -293,6 +309,7 @@ class StackService:
         comment: str,
         files: ProjectFiles = NO_FILES,
         on_write: OnWrite | None = None,
+        host: str = LOCAL_ID,
     ) -> tuple[Stack, StackVersion]:
         return create_stack(
             self.db,
@@ -306,6 +323,7 @@ class StackService:
             places=self.places,
             files=files,
             on_write=on_write,
+            host=host,
         )
 
     def create_version(

@@ -109,6 +109,7 @@ class WizardService:
         selection: Sequence[Selected],
         answers: Answers,
         comment: str,
+        host: str = "local",
     ) -> tuple[Stack, StackVersion]:
         rendered, record = self._made(self.catalog(), selection, answers)
         return self.stacks.create_stack(
@@ -118,6 +119,7 @@ class WizardService:
             _variables(rendered),
             comment or "made by the wizard",
             on_write=_saver(actor, record, "wizard.create"),
+            host=host,
         )
 
     def _recorded(

@@ -18,6 +18,7 @@ from core_monitor.domain.commands import (
     CommandPayload,
     CommandStatus,
     CommandType,
+    FailureCause,
     RollbackPayload,
     UnreadablePayload,
     can_transition,
@@ -238,6 +239,8 @@ def move(row: CommandRow, new: CommandStatus, *, error: str | _Keep | None = KEE
     row.updated_at = now
     if not isinstance(error, _Keep):
         row.error = REDACTOR.mask(error) if error else error
+    if new != CommandStatus.FAILED:
+        row.failure_cause = None  # a FAILED command's cause goes with its failure
     if new == CommandStatus.RUNNING:
         row.started_at = now
         row.not_before = None
@@ -282,6 +285,7 @@ def to_command(row: CommandRow) -> Command:
         finished_at=maybe_aware(row.finished_at),
         updated_at=aware(row.updated_at),
         not_before=maybe_aware(row.not_before),
+        failure_cause=FailureCause(row.failure_cause) if row.failure_cause else None,
     )
 
 

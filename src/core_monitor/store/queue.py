@@ -10,12 +10,14 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from core_monitor.domain.commands import (
+    HOST_CAUSES,
     Command,
     CommandStatus,
+    FailureCause,
     OnFailure,
     QueueState,
     blocking_statuses,
@@ -93,9 +95,16 @@ def check_fence(session: Session, lease: Lease) -> None:
 
 def head(session: Session, on_failure: OnFailure) -> CommandRow | None:
     """The earliest command that is not finished: the only one allowed to run."""
+    blocking = [str(s) for s in blocking_statuses(on_failure)]
+    # ``halts`` in SQL: a FAILED command whose cause is its host's does not block
+    not_host_failed = or_(
+        CommandRow.status != str(CommandStatus.FAILED),
+        CommandRow.failure_cause.is_(None),
+        CommandRow.failure_cause.not_in([str(c) for c in HOST_CAUSES]),
+    )
     return session.scalars(
         select(CommandRow)
-        .where(CommandRow.status.in_([str(s) for s in blocking_statuses(on_failure)]))
+        .where(and_(CommandRow.status.in_(blocking), not_host_failed))
         .order_by(CommandRow.seq)
         .limit(1)
     ).first()
@@ -122,7 +131,7 @@ def claim_next(
     ``max_attempts``, FAILED. A head waiting out a retry's backoff holds the queue."""
     check_fence(session, lease)
     row = head(session, on_failure)
-    if row is None or halts(CommandStatus(row.status), on_failure):
+    if row is None or halts(CommandStatus(row.status), on_failure, _cause(row)):
         return None
     if row.not_before is not None and aware(row.not_before) > utcnow():
         return Backoff(aware(row.not_before))
@@ -171,16 +180,28 @@ def _gave_up(attempts: int) -> str:
     return f"gave up after {attempts} attempt(s): the worker died each time"
 
 
+def _cause(row: CommandRow) -> FailureCause | None:
+    return FailureCause(row.failure_cause) if row.failure_cause else None
+
+
 def finish(
-    session: Session, lease: Lease, command_id: str, status: CommandStatus, error: str | None
+    session: Session,
+    lease: Lease,
+    command_id: str,
+    status: CommandStatus,
+    error: str | None,
+    cause: FailureCause | None = None,
 ) -> Command:
-    """The command's final status. A DONE command whose cancel was asked while its last
-    step ran ends CANCELLED: what it did stays recorded, the operator's word is kept."""
+    """The command's final status (and, FAILED, its cause). A DONE command whose cancel was
+    asked while its last step ran ends CANCELLED: what it did stays recorded, the operator's
+    word is kept."""
     check_fence(session, lease)
     row = _locked(session, command_id)
     if status == CommandStatus.DONE and row.cancel_requested:
         status, error = CommandStatus.CANCELLED, "cancelled at the operator's request"
     move(row, status, error=error)
+    if status == CommandStatus.FAILED:
+        row.failure_cause = str(cause or FailureCause.COMMAND)
     level = "info" if status == CommandStatus.DONE else "error"
     add_log(
         session,
@@ -235,7 +256,7 @@ def state(session: Session, *, on_failure: OnFailure) -> QueueState:
             select(CommandRow.seq).where(CommandRow.status == CommandStatus.PENDING)
         ).all()
     )
-    halted = first is not None and halts(CommandStatus(first.status), on_failure)
+    halted = first is not None and halts(CommandStatus(first.status), on_failure, _cause(first))
     reason = None
     if halted and first is not None:
         reason = (

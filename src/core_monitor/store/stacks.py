@@ -349,3 +349,16 @@ def _version(row: StackVersionRow, runtime: VersionRuntimeRow | None) -> StackVe
             mapping=runtime.mapping,
         ),
     )
+
+
+def on_host(session: Session, host_id: str) -> list[str]:
+    """The names of the live stacks that run on a host."""
+    query = select(StackRow.name).where(StackRow.deleted.is_(False), StackRow.host_id == host_id)
+    return list(session.scalars(query.order_by(StackRow.name)))
+
+
+def set_host(session: Session, stack_id: str, host_id: str) -> None:
+    """The stack runs on ``host_id`` from now on (the last step of a MOVE)."""
+    row = _live_row(session, stack_id, lock=True)
+    row.host_id = host_id
+    row.updated_at = utcnow()

@@ -153,6 +153,8 @@ class CommandRow(Base):
     updated_at: Mapped[datetime]
     # a retry waits until then: the claim leaves it (and so the whole queue) alone before
     not_before: Mapped[datetime | None]
+    # why it FAILED (domain FailureCause): a host's failure does not halt the queue
+    failure_cause: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         Index("ix_commands_status_seq", "status", "seq"),

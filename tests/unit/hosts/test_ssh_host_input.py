@@ -11,7 +11,7 @@ from core_monitor.domain.hosts import HostState, address_problems, judge, key_fi
 from core_monitor.engine.ssh_keys import KeyProblem, host_key_line, private_key_public_line
 from core_monitor.errors import ValidationFailed
 from core_monitor.hosts.clients import SshKey
-from core_monitor.services.host_ssh import SshLogin, seal, unseal
+from core_monitor.hosts.ssh_login import SshLogin, seal, unseal
 from core_monitor.vault import SecretBox
 
 # ssh-keygen -t ed25519 made it; `ssh-keygen -lf` printed the fingerprint

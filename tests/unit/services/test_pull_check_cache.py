@@ -19,6 +19,8 @@ from core_monitor.services.pull_check import (
 
 
 class FakeGateway:
+    address = "unix:///fake.sock"
+
     def __init__(self, present: set[str], answering: set[str]) -> None:
         self.present = present
         self.answering = answering
@@ -41,7 +43,7 @@ class Clock:
 
 def check(gateway: FakeGateway, clock: Clock | None = None, images: Any = ()) -> PullCheck:
     state = type("State", (), {"services": {i: _service(img) for i, img in enumerate(images)}})
-    return PullCheck(gateway, lambda stack, version: state, clock or Clock())  # type: ignore[arg-type]
+    return PullCheck(lambda stack: gateway, lambda stack, version: state, clock or Clock())  # type: ignore[arg-type]
 
 
 def _service(image: str) -> Any:
@@ -60,14 +62,14 @@ def test_a_present_image_asks_no_registry_and_an_answer_is_kept_a_while() -> Non
     gateway = FakeGateway(present={"here:1"}, answering=set())
     clock = Clock()
     pull = check(gateway, clock)
-    assert pull.unreachable_registry("here:1") is None
+    assert pull.unreachable_registry("here:1", "s") is None
     assert gateway.asked == []
-    assert pull.unreachable_registry("r.example/a:1") == "r.example"
-    assert pull.unreachable_registry("r.example/b:1") == "r.example"  # the same registry
+    assert pull.unreachable_registry("r.example/a:1", "s") == "r.example"
+    assert pull.unreachable_registry("r.example/b:1", "s") == "r.example"  # the same registry
     assert gateway.asked == [("r.example/a:1", ASK_SECONDS)] and ASK_SECONDS <= 3
     clock.now = REMEMBER_SECONDS + 1
     gateway.answering.add("r.example")
-    assert pull.unreachable_registry("r.example/b:1") is None  # asked again, now it answers
+    assert pull.unreachable_registry("r.example/b:1", "s") is None  # asked again, now it answers
 
 
 def test_the_plan_says_which_pull_cannot_succeed() -> None:
@@ -100,6 +102,6 @@ def test_an_image_built_from_the_bundle_asks_no_registry() -> None:
         "Service", (), {"image": "r.example/app:1", "pull_policy": "build", "build_digest": "d"}
     )()
     state = type("State", (), {"services": {"app": built}})
-    pull = PullCheck(gateway, lambda stack, version: state, Clock())  # type: ignore[arg-type]
+    pull = PullCheck(lambda stack: gateway, lambda stack, version: state, Clock())  # type: ignore[arg-type]
     pull.refuse_unpullable("stack", 1)  # absent and its registry silent: still not refused
     assert gateway.asked == []

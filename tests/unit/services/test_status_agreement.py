@@ -11,7 +11,7 @@ from core_monitor.domain.stack import StackStatus
 from core_monitor.engine.model import ObservedContainer
 from core_monitor.engine.state import desired_state
 from core_monitor.monitor.status import ContainerStatus, aggregate
-from core_monitor.services.convergence import _status
+from core_monitor.services.runtime_actions import status_of
 
 COMPOSE = """
 services:
@@ -68,7 +68,7 @@ def _shown(f: Facts) -> ContainerStatus:
 def test_recorded_and_monitored_status_agree(case: str) -> None:
     desired = desired_state(load_compose(COMPOSE, project_name="shop"), "sid", 1)
     facts = CASES[case]
-    recorded = _status(desired.services, [_observed(f) for f in facts])
+    recorded = status_of(desired.services, [_observed(f) for f in facts])
     shown = aggregate(
         stack_id="sid",
         name="shop",

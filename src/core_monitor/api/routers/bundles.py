@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Annotated
 
@@ -76,11 +77,20 @@ async def upload_stack(
     archive: Annotated[UploadFile, File(description="The project directory, .tar.gz")],
     variables: Annotated[str, Form(description="JSON, as in POST /stacks")] = "{}",
     comment: Annotated[str, Form(max_length=2000)] = "",
+    host: Annotated[str, Form(min_length=1, max_length=64, description="Host id or name")] = (
+        "local"
+    ),
 ) -> StackCreated:
     project = await _project(archive)
     values = _variables(variables) or {}
     stack, version = await run_in_threadpool(
-        stacks.create_stack, actor, name, project.compose, values, comment, project.files
+        functools.partial(stacks.create_stack, host=host),
+        actor,
+        name,
+        project.compose,
+        values,
+        comment,
+        project.files,
     )
     return StackCreated(**StackOut.of(stack).model_dump(), version=version.version)
 

@@ -16,7 +16,7 @@ from core_monitor.api.security import ActorDep, allow
 from core_monitor.domain.auth import Permission
 from core_monitor.domain.hosts import EngineFacts, Host, HostState
 from core_monitor.hosts.clients import TlsPem
-from core_monitor.services.host_ssh import SshLogin
+from core_monitor.hosts.ssh_login import SshLogin
 from core_monitor.services.hosts import HostChange
 
 router = APIRouter(tags=["hosts"])

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from core_monitor.api.bundle_schemas import maybe_files, to_files
-from core_monitor.api.deps import ActorDep, IdentityDep, PagingDep, StacksDep, VersionNumber
+from core_monitor.api.deps import (
+    ActorDep,
+    CommandsDep,
+    IdempotencyKey,
+    IdentityDep,
+    PagingDep,
+    StacksDep,
+    VersionNumber,
+)
+from core_monitor.api.routers.actions import ACCEPTED, accepted
 from core_monitor.api.schemas import (
+    VOLUMES_NOT_MOVED,
     CreateStackRequest,
     CreateVersionRequest,
+    MoveAccepted,
+    MoveRequest,
     Page,
     RestoreRequest,
     StackCreated,
@@ -78,6 +90,7 @@ async def create_stack(
         to_variables(body.variables),
         body.comment,
         to_files(body.files),
+        host=body.host,
     )
     return StackCreated(**StackOut.of(stack).model_dump(), version=version.version)
 
@@ -194,3 +207,37 @@ def get_version(stack_id: str, version: VersionNumber, stacks: StacksDep) -> Ver
 )
 def diff(stack_id: str, a: VersionNumber, b: VersionNumber, stacks: StacksDep) -> VersionDiff:
     return stacks.diff(stack_id, a, b)
+
+
+@router.post(
+    "/{stack_id}/move",
+    status_code=202,
+    response_model=MoveAccepted,
+    responses={
+        **ACCEPTED,
+        409: {
+            "description": "The stack was never applied (nothing runs: its host is chosen "
+            "when it is created), runs on that host already, or a host's engine is not the "
+            "trusted one"
+        },
+        422: {"description": "No such host"},
+    },
+    summary="Move the stack to another Docker host: removed there, its current version "
+    "applied here (named volumes are not migrated)",
+    dependencies=OPERATE,
+)
+async def move_stack(
+    stack_id: str,
+    body: MoveRequest,
+    commands: CommandsDep,
+    actor: ActorDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> MoveAccepted:
+    command, _ = await run_in_threadpool(
+        commands.move, actor, stack_id, body.host, body.remove_volumes, idempotency_key
+    )
+    fate = "removed" if body.remove_volumes else "left on it"
+    return MoveAccepted(
+        **accepted(command, response).model_dump(), note=VOLUMES_NOT_MOVED.format(fate=fate)
+    )

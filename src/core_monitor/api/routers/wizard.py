@@ -60,7 +60,13 @@ async def create_stack(
     body: WizardStackRequest, wizard: WizardDep, actor: ActorDep
 ) -> WizardStackCreated:
     stack, version = await run_in_threadpool(
-        wizard.create_stack, actor, body.name, body.selection, body.answers, body.comment
+        wizard.create_stack,
+        actor,
+        body.name,
+        body.selection,
+        body.answers,
+        body.comment,
+        body.host,
     )
     return WizardStackCreated(stack_id=stack.stack_id, version=version.version)
 
