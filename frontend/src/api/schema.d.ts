@@ -523,6 +523,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hosts/{host}/confirm-host-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Trust the SSH host key an SSH host's server shows now */
+        post: operations["confirm_host_key_api_v1_hosts__host__confirm_host_key_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/images": {
         parameters: {
             query?: never;
@@ -2355,6 +2372,8 @@ export interface components {
              * @example build-01
              */
             name: string;
+            /** @description For ssh:// addresses: the login key */
+            ssh?: components["schemas"]["DockerHostSsh"] | null;
             /** @description PEM: the engine's CA, this client's cert and key */
             tls?: components["schemas"]["DockerHostTls"] | null;
         };
@@ -2382,6 +2401,12 @@ export interface components {
             name: string;
             /** Problem */
             problem: string | null;
+            /** Ssh */
+            ssh: boolean;
+            /** Ssh Host Key Fingerprint */
+            ssh_host_key_fingerprint: string | null;
+            /** Ssh Key Fingerprint */
+            ssh_key_fingerprint: string | null;
             state: components["schemas"]["HostState"];
             /** Tls */
             tls: boolean;
@@ -2390,6 +2415,11 @@ export interface components {
         DockerHostPatch: {
             /** Address */
             address?: string | null;
+            /**
+             * Drop Ssh
+             * @default false
+             */
+            drop_ssh: boolean;
             /**
              * Drop Tls
              * @default false
@@ -2401,7 +2431,21 @@ export interface components {
             } | null;
             /** Name */
             name?: string | null;
+            ssh?: components["schemas"]["DockerHostSsh"] | null;
             tls?: components["schemas"]["DockerHostTls"] | null;
+        };
+        /** DockerHostSsh */
+        DockerHostSsh: {
+            /**
+             * Known Host Key
+             * @description The server's public host key (a .pub or ssh-keyscan line); without it the first key the server shows is pinned
+             */
+            known_host_key?: string | null;
+            /**
+             * Private Key
+             * @description An unencrypted private key (OpenSSH or PEM) authorized on the remote
+             */
+            private_key: string;
         };
         /** DockerHostTls */
         DockerHostTls: {
@@ -2620,6 +2664,14 @@ export interface components {
             /** Os Type */
             os_type: string | null;
         };
+        /** HostKeyConfirmation */
+        HostKeyConfirmation: {
+            /**
+             * Fingerprint
+             * @example SHA256:m2Q0x1VJ2u5C0wQx0lF1Lq3H7ZqkY0c9m4n0r8T5a1E
+             */
+            fingerprint: string;
+        };
         /** HostOut */
         HostOut: {
             /** Address */
@@ -2656,7 +2708,7 @@ export interface components {
          * HostState
          * @enum {string}
          */
-        HostState: "reachable" | "unreachable" | "engine_changed" | "unknown";
+        HostState: "reachable" | "unreachable" | "engine_changed" | "host_key_changed" | "unknown";
         /** HostStatus */
         HostStatus: {
             /** Address */
@@ -5196,6 +5248,42 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["EngineConfirmation"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DockerHostOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    confirm_host_key_api_v1_hosts__host__confirm_host_key_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Host id or name */
+                host: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HostKeyConfirmation"];
             };
         };
         responses: {

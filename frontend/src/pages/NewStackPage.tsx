@@ -1,11 +1,11 @@
 import { useCallback, useState } from 'react';
-import { Alert, Stack, TextInput, Title } from '@mantine/core';
+import { Alert, NativeSelect, Stack, TextInput, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router-dom';
 import { notifications } from '@mantine/notifications';
 import { api, unwrap } from '../api/client';
 import { useAuth } from '../api/auth';
-import { keys } from '../api/queries';
+import { keys, useHostsStatus } from '../api/queries';
 import { ComposeForm } from '../components/ComposeForm';
 import { unmarkGone } from '../lib/goneStacks';
 import { EmptyState } from '../components/common';
@@ -24,6 +24,13 @@ export default function NewStackPage() {
   const navigate = useNavigate();
   const client = useQueryClient();
   const [name, setName] = useState('');
+  const [host, setHost] = useState('local');
+  const hosts = useHostsStatus();
+  // With one host there is nothing to choose: the field appears once a second one is added.
+  const hostChoices = (hosts.data ?? []).map((h) => ({
+    value: h.host_id,
+    label: h.reachable ? h.name : `${h.name} (unreachable)`,
+  }));
   const validate = useCallback(
     async ({ compose, variables }: { compose: string; variables: Record<string, string> }) =>
       (await unwrap(api.POST('/api/v1/stacks/validate', { body: { name: name || null, compose, variables } }))).errors,
@@ -51,17 +58,29 @@ export default function NewStackPage() {
           </Alert>
         }
         extraFields={
-          <TextInput
-            label="Stack name"
-            description="Lowercase letters, digits, - and _ (the Compose project name)."
-            required
-            value={name}
-            onChange={(e) => setName(e.currentTarget.value.trim())}
-            data-testid="stack-name"
-          />
+          <>
+            <TextInput
+              label="Stack name"
+              description="Lowercase letters, digits, - and _ (the Compose project name)."
+              required
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value.trim())}
+              data-testid="stack-name"
+            />
+            {hostChoices.length > 1 && (
+              <NativeSelect
+                label="Docker host"
+                description="Where the stack runs. Moving it later is an explicit command (volumes stay behind)."
+                data={hostChoices}
+                value={host}
+                onChange={(e) => setHost(e.currentTarget.value)}
+                data-testid="stack-host"
+              />
+            )}
+          </>
         }
         onSubmit={async ({ compose, comment, variables }) => {
-          const created = await unwrap(api.POST('/api/v1/stacks', { body: { name, compose, comment, variables, host: 'local' } }));
+          const created = await unwrap(api.POST('/api/v1/stacks', { body: { name, compose, comment, variables, host } }));
           // A name used by a deleted stack may come back.
           unmarkGone(created.name);
           void client.invalidateQueries({ queryKey: keys.stacks });

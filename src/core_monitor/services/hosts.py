@@ -34,6 +34,7 @@ from core_monitor.domain.hosts import (
 from core_monitor.engine.docker.connection import engine_address
 from core_monitor.engine.errors import EngineFailed, EngineUnreachable, HostKeyChanged
 from core_monitor.errors import Conflict, FieldError, ValidationFailed
+from core_monitor.hosts import ssh_login as host_ssh
 from core_monitor.hosts.clients import (
     PROBE_TIMEOUT,
     SshKey,
@@ -43,7 +44,6 @@ from core_monitor.hosts.clients import (
     probe,
     seen_host_key,
 )
-from core_monitor.hosts import ssh_login as host_ssh
 from core_monitor.hosts.ssh_login import SshLogin
 from core_monitor.store import audit
 from core_monitor.store import hosts as host_store
@@ -264,6 +264,7 @@ class HostService:
             return _Answer(None, str(exc))
         finally:
             gateway.close()
+
     def _changed(self, host_id: str) -> None:
         for listener in list(self.listeners):
             listener(host_id)

@@ -14,10 +14,8 @@ const stack: Stack = {
   desired_version: 1,
   latest_version: 2,
   status: 'RUNNING',
-  host_id: 'local',
   created_at: '2026-12-01T00:00:00Z',
   updated_at: '2026-12-03T05:00:00Z',
-  host_id: 'local',
   frozen,
 };
 const plan: Plan = { stack: 'shop', version: 2, warnings: [], steps: [] };

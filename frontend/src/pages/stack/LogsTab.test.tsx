@@ -12,10 +12,8 @@ const stack = {
   desired_version: 1,
   latest_version: 1,
   status: 'RUNNING' as const,
-  host_id: 'local',
   created_at: '2026-01-01T00:00:00Z',
   updated_at: '2026-01-01T00:00:00Z',
-  host_id: 'local',
 };
 
 const container = (service: string, number: number) => ({
