@@ -19,17 +19,9 @@ import httpx
 import pytest
 import uvicorn
 from docker.tls import TLSConfig
-from fastapi.testclient import TestClient
-from sqlalchemy import update
 
 from core_monitor.api.app import create_app
-from core_monitor.engine.docker.connection import TlsFiles
-from core_monitor.engine.docker.gateway import DockerGateway
-from core_monitor.hosts.registry import LOCAL, Host, HostId, HostRegistry
 from core_monitor.runtime import Runtime
-from core_monitor.settings import Settings
-from core_monitor.store import hosts as host_store
-from core_monitor.store.tables import StackRow
 from tests.acceptance.test_monitoring import Sse
 from tests.support.docker_probe import remove_project, require_docker
 from tests.support.helpers import login, make_settings
@@ -38,7 +30,7 @@ from tests.support.server import free_port
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
-SECOND = HostId("second")
+
 COMPOSE = f"""
 services:
   app:
@@ -62,40 +54,12 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecondEngine]:
     os.environ.update(saved)
 
 
-def registry(settings: Settings, engine: SecondEngine, default: HostId) -> HostRegistry:
-    tls = TlsFiles(engine.tls / "ca.pem", engine.tls / "cert.pem", engine.tls / "key.pem")
-    return HostRegistry(
-        {
-            LOCAL: Host(LOCAL, DockerGateway(settings.docker_host)),
-            SECOND: Host(SECOND, DockerGateway(engine.url, timeout=30, tls=tls)),
-        },
-        default=default,
-    )
-
-
-def build(
-    settings: Settings, engine: SecondEngine, default: HostId, monkeypatch: pytest.MonkeyPatch
-) -> Runtime:
-    hosts = registry(settings, engine, default)
-    monkeypatch.setattr(HostRegistry, "from_settings", classmethod(lambda _cls, _s: hosts))
-    return Runtime.build(settings)
-
-
-def applied_on_second(
-    settings: Settings, engine: SecondEngine, name: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The stack applied by a server whose engine is the second one (until commands run on
-    a stack's own host), then recorded as a stack of the host ``second``."""
-    runtime = build(settings, engine, SECOND, monkeypatch)
-    with TestClient(create_app(runtime, run_worker=True)) as client:
-        login(client)
-        assert client.post("/api/v1/stacks", json={"name": name, "compose": COMPOSE}).is_success
-        command = client.post(f"/api/v1/stacks/{name}/apply/1").json()["command_id"]
-        wait_for(lambda: client.get(f"/api/v1/commands/{command}").json()["status"] == "DONE")
-    with runtime.db.write() as session:
-        session.execute(update(StackRow).where(StackRow.name == name).values(host_id=SECOND))
-        host_store.insert(session, SECOND, SECOND, engine.url, {}, None)
-    runtime.close()
+def register(served: Served, engine: SecondEngine, name: str) -> str:
+    """The second engine registered through the API, as an admin would (TLS material)."""
+    tls = {k: (engine.tls / f"{k}.pem").read_text() for k in ("ca", "cert", "key")}
+    made = served.http.post("/hosts", json={"name": name, "address": engine.url, "tls": tls})
+    assert made.status_code == 201, made.text
+    return str(made.json()["host_id"])
 
 
 def wait_for(ready: Callable[[], bool], timeout: float = 60.0, every: float = 0.2) -> None:
@@ -141,38 +105,43 @@ def second_client(engine: SecondEngine) -> docker.DockerClient:
 
 
 def test_stacks_on_two_hosts_monitored_at_once_and_one_host_down_alone(
-    tmp_path: Path, engine: SecondEngine, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, engine: SecondEngine
 ) -> None:
     tag = uuid.uuid4().hex[:6]
     near, far = f"hmon-near-{tag}", f"hmon-far-{tag}"
     settings = make_settings(
         f"sqlite:///{tmp_path / 'c.db'}", data_dir=tmp_path, max_stream_seconds=120
     )
-    applied_on_second(settings, engine, far, monkeypatch)
-    served = Served(build(settings, engine, LOCAL, monkeypatch))
+    served = Served(Runtime.build(settings))
     try:
-        check_both_hosts(served, engine, near, far)
+        second = register(served, engine, f"hmon-{tag}")
+        check_both_hosts(served, engine, near, (far, second))
     finally:
         served.close()
         remove_project(near)
 
 
-def check_both_hosts(served: Served, engine: SecondEngine, near: str, far: str) -> None:
+def check_both_hosts(
+    served: Served, engine: SecondEngine, near: str, far_on: tuple[str, str]
+) -> None:
+    far, second = far_on
     http = served.http
-    assert http.post("/stacks", json={"name": near, "compose": COMPOSE}).status_code == 201
-    command = http.post(f"/stacks/{near}/apply/1").json()["command_id"]
-    wait_for(lambda: served.get(f"/commands/{command}")["status"] == "DONE")
+    for name, host in ((near, "local"), (far, second)):
+        made = http.post("/stacks", json={"name": name, "compose": COMPOSE, "host": host})
+        assert made.status_code == 201, made.text
+        command = http.post(f"/stacks/{name}/apply/1").json()["command_id"]
+        wait_for(lambda c=command: served.get(f"/commands/{c}")["status"] == "DONE")
 
     # both at once: each stack judged on its own engine
     wait_for(lambda: {s["name"]: s["status"] for s in served.get("/status")}.get(far) == "RUNNING")
     summary = {s["name"]: s for s in served.get("/status")}
     assert (summary[near]["host_id"], summary[near]["status"]) == ("local", "RUNNING")
-    assert (summary[far]["host_id"], summary[far]["status"]) == ("second", "RUNNING")
+    assert (summary[far]["host_id"], summary[far]["status"]) == (second, "RUNNING")
     status = served.get(f"/stacks/{far}/status")
-    assert status["host_id"] == "second" and status["drift"] == [], status
+    assert status["host_id"] == second and status["drift"] == [], status
     hosts = {h["host_id"]: h for h in served.get("/status/hosts")}
-    assert hosts["second"]["reachable"] and hosts["second"]["facts"]["cpus"] >= 1
-    assert hosts["second"]["stacks"] == {"RUNNING": 1} and hosts["local"]["reachable"]
+    assert hosts[second]["reachable"] and hosts[second]["facts"]["cpus"] >= 1
+    assert hosts[second]["stacks"] == {"RUNNING": 1} and hosts["local"]["reachable"]
 
     # the second engine's container, read through the API
     container = f"{far}-app-1"
@@ -183,18 +152,21 @@ def check_both_hosts(served: Served, engine: SecondEngine, near: str, far: str) 
     assert [x["service"] for x in served.get(f"/stacks/{far}/logs", tail=5)] == ["app"] * 5
 
     metrics = httpx.get(f"{served.url}/metrics", headers=http.headers).text
-    assert 'coremon_stacks{host="second",status="RUNNING"} 1.0' in metrics
+    assert f'coremon_stacks{{host="{second}",status="RUNNING"}} 1.0' in metrics
     assert 'coremon_stacks{host="local",status="RUNNING"}' in metrics
-    assert 'coremon_host_up{host="second"} 1.0' in metrics
+    assert f'coremon_host_up{{host="{second}"}} 1.0' in metrics
 
     events = Sse(f"{served.url}/api/v1/events", dict(http.headers))
     try:
-        down_and_back(served, engine, near, far, events)
+        down_and_back(served, engine, near, far_on, events)
     finally:
         events.close()
 
 
-def down_and_back(served: Served, engine: SecondEngine, near: str, far: str, events: Sse) -> None:
+def down_and_back(
+    served: Served, engine: SecondEngine, near: str, far_on: tuple[str, str], events: Sse
+) -> None:
+    far, second = far_on
     engine.stop()
     try:
         wait_for(lambda: served.get(f"/stacks/{far}/status")["status"] == "UNKNOWN", timeout=15)
@@ -207,13 +179,13 @@ def down_and_back(served: Served, engine: SecondEngine, near: str, far: str, eve
         assert time.monotonic() - started < 2.0  # the host that is down holds no one up
         assert summary[far]["status"] == "UNKNOWN" and summary[near]["status"] == "RUNNING"
         hosts = {h["host_id"]: h for h in served.get("/status/hosts")}
-        assert not hosts["second"]["reachable"] and hosts["second"]["reason"]
+        assert not hosts[second]["reachable"] and hosts[second]["reason"]
         assert hosts["local"]["reachable"]
         gone = http_status(served, f"/containers/{far}-app-1/logs")
         assert gone == 503  # said plainly, never a 500
         metrics = httpx.get(f"{served.url}/metrics", headers=served.http.headers).text
-        assert 'coremon_host_up{host="second"} 0.0' in metrics
-        assert 'coremon_stacks{host="second",status="UNKNOWN"} 1.0' in metrics
+        assert f'coremon_host_up{{host="{second}"}} 0.0' in metrics
+        assert f'coremon_stacks{{host="{second}",status="UNKNOWN"}} 1.0' in metrics
     finally:
         engine.start()
 
@@ -222,7 +194,7 @@ def down_and_back(served: Served, engine: SecondEngine, near: str, far: str, eve
     events.wait_for(
         lambda e: (
             e["event"] == "engine"
-            and e["data"]["host"] == "second"
+            and e["data"]["host"] == second
             and e["data"]["action"] == "connected"
         ),
         timeout=30,
@@ -236,7 +208,7 @@ def down_and_back(served: Served, engine: SecondEngine, near: str, far: str, eve
         ),
         timeout=30,
     )
-    assert seen["data"]["host"] == "second"
+    assert seen["data"]["host"] == second
 
 
 def http_status(served: Served, path: str) -> int:

@@ -15,6 +15,7 @@ sshd's default ``MaxSessions`` (10).
 from __future__ import annotations
 
 import base64
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from core_monitor.engine.errors import EngineUnreachable, HostKeyChanged
 
 SESSIONS = 8  # concurrent channels per client: sshd refuses an 11th session by default
 DIAL = "docker system dial-stdio"
+STARTUP_RETRIES = (0.2, 0.5, 1.0)  # seconds before each new try of a connection sshd dropped
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ class PinnedSshAdapter(SSHHTTPAdapter):  # type: ignore[misc]
 
     def _connect(self) -> None:
         try:
-            self.ssh_client.connect(**self.ssh_params)
+            self._connect_through_startups()
         except paramiko.BadHostKeyException as exc:
             offered = fingerprint(f"{exc.key.get_name()} {exc.key.get_base64()}")
             raise HostKeyChanged(
@@ -140,6 +142,20 @@ class PinnedSshAdapter(SSHHTTPAdapter):  # type: ignore[misc]
             raise EngineUnreachable(
                 f"{self._unreachable()}no SSH connection to {self._where}: {exc}"
             ) from exc
+
+    def _connect_through_startups(self) -> None:
+        """sshd drops connections at random while more than ``MaxStartups`` (10 by default)
+        are still logging in: a reset before the banner is tried again, a few times."""
+        for delay in STARTUP_RETRIES:
+            try:
+                self.ssh_client.connect(**self.ssh_params)
+                return
+            except (paramiko.SSHException, OSError) as exc:
+                if not _dropped_at_startup(exc):
+                    raise
+                self.ssh_client.close()
+                time.sleep(delay)
+        self.ssh_client.connect(**self.ssh_params)
 
     def require_docker_cli(self) -> None:
         """The remote end of every request is ``docker system dial-stdio``: without the
@@ -217,3 +233,10 @@ class _SshStream(CancellableStream):  # type: ignore[misc]
 def cancellable(stream: CancellableStream) -> CancellableStream:
     """An SSH engine's stream (events) that another thread can close, like the others."""
     return _SshStream(stream._stream, stream._response)
+
+
+def _dropped_at_startup(exc: BaseException) -> bool:
+    """A connection sshd closed before its banner (``MaxStartups``), as paramiko says it."""
+    if isinstance(exc, paramiko.BadHostKeyException | paramiko.AuthenticationException):
+        return False
+    return "protocol banner" in str(exc) or isinstance(exc, ConnectionResetError)
