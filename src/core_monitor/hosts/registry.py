@@ -148,7 +148,8 @@ class HostRegistry:
         if state == HostState.UNREACHABLE:
             if not (why or "").startswith("Docker engine unreachable"):
                 why = f"Docker engine unreachable at {record.address}: {why}"
-            raise HostFailure(f"host {record.name}: {why}", FailureCause.HOST_UNREACHABLE)
+            # the sentence starts as every unreachable engine's does; the host is named after
+            raise HostFailure(f"{why} (host {record.name})", FailureCause.HOST_UNREACHABLE)
         if state == HostState.ENGINE_CHANGED:
             now = facts.engine_id if facts else None
             raise HostFailure(engine_changed(record, now), FailureCause.ENGINE_CHANGED)
