@@ -110,11 +110,11 @@ def test_watches_follow_the_registry_changes() -> None:
     first = watches.get(FAR)
     assert [w.host_id for w in watches.all()] == [FAR, LOCAL]
     assert watches.get(FAR) is first  # kept while its host is the same
-    registry._hosts[FAR] = Host(FAR, StandIn("tcp://10.0.0.3:2376", []))  # type: ignore[arg-type]
+    registry._fixed[FAR] = Host(FAR, StandIn("tcp://10.0.0.3:2376", []))  # type: ignore[arg-type]
     registry.changed(FAR)  # its address changed
     assert watches.get(FAR) is not first
     assert watches.get(FAR).address == "tcp://10.0.0.3:2376"
-    registry._hosts.pop(FAR)  # what the registry does when a host is deleted, then tells
+    registry._fixed.pop(FAR)  # what the registry does when a host is deleted, then tells
     registry.changed(FAR)
     assert [w.host_id for w in watches.all()] == [LOCAL]
     with pytest.raises(NotFound):
