@@ -4,13 +4,14 @@
 # certificates required). Certificates are generated into DIR on first start.
 #
 #   scripts/second-engine.sh start DIR PORT    # prints the DOCKER_HOST to use
-#   scripts/second-engine.sh stop DIR
+#   scripts/second-engine.sh stop DIR      # stops it; a start with DIR brings it back
+#   scripts/second-engine.sh remove DIR    # its containers and networks removed, then stopped
 #
 # The engine leaves iptables alone (--iptables=false): the first engine owns the host's
 # rules, and published ports still work on 127.0.0.1 through docker-proxy.
 set -euo pipefail
 
-cmd=${1:?start|stop}; dir=${2:?directory}; dir=$(realpath -m "$dir")
+cmd=${1:?start|stop|remove}; dir=${2:?directory}; dir=$(realpath -m "$dir")
 port=${3:-23760}
 bridge=cmbr2
 pidfile="$dir/dockerd.pid"
@@ -75,8 +76,23 @@ stop() {
   fi
 }
 
+# The bridges of its networks live in this machine's network namespace, where a stopped
+# engine leaves them (to find them again at its next start). Once DIR is gone nothing would
+# remove them, and they hold subnets of the address pools every engine here draws from:
+# enough of them and no engine can create a network. So the last stop removes them first.
+remove() {
+  if running; then
+    local sock="unix://$dir/docker.sock"
+    DOCKER_HOST="$sock" docker ps -aq | xargs -r env DOCKER_HOST="$sock" docker rm -f \
+      >/dev/null 2>&1 || true
+    DOCKER_HOST="$sock" docker network prune -f >/dev/null 2>&1 || true
+  fi
+  stop
+}
+
 case "$cmd" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop DIR [PORT]" >&2; exit 2 ;;
+  remove) remove ;;
+  *) echo "usage: $0 start|stop|remove DIR [PORT]" >&2; exit 2 ;;
 esac

@@ -50,7 +50,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecondEngine]:
     }
     started = start_second_engine(Path(tmp_path_factory.mktemp("hosts-monitoring")))
     yield started
-    started.stop()
+    started.remove()
     os.environ.update(saved)
 
 

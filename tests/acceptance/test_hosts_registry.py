@@ -26,7 +26,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecondEngine]:
     require_docker()
     started = start_second_engine(Path(tmp_path_factory.mktemp("hosts-engine")))
     yield started
-    started.stop()
+    started.remove()
 
 
 @pytest.fixture

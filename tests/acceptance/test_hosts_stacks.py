@@ -28,7 +28,7 @@ COMPOSE = f'services:\n  app:\n    image: {IMAGE}\n    command: ["sleep", "3600"
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecondEngine]:
     started = start_second_engine(Path(tmp_path_factory.mktemp("hexec-engine")))
     yield started
-    started.stop()
+    started.remove()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecondEngine]:
     require_docker()
     started = start_second_engine(Path(tmp_path_factory.mktemp("second-engine")))
     yield started
-    started.stop()
+    started.remove()
 
 
 def test_the_second_engine_is_another_machine_behind_tls(

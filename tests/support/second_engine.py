@@ -38,6 +38,11 @@ class SecondEngine:
     def stop(self) -> None:
         subprocess.run([str(SCRIPT), "stop", str(self.directory)], check=True)
 
+    def remove(self) -> None:
+        """The last stop: its containers and networks go first (their bridges would stay in
+        this machine's network namespace, holding address pools, after its directory)."""
+        subprocess.run([str(SCRIPT), "remove", str(self.directory)], check=True)
+
     def start(self) -> None:
         subprocess.run(
             [str(SCRIPT), "start", str(self.directory), str(PORT)],
